@@ -1,0 +1,109 @@
+/**
+ * Time is injected: nothing in gridlet reads `Date.now()` directly. A clock answers "now" in unix milliseconds
+ * and can wait until an instant, so a simulation can run a day in seconds and a test can step time by hand.
+ */
+export interface Clock {
+  /** Current time, unix milliseconds. */
+  now(): number
+  /** Resolves when `now() >= atMs`; rejects with the signal's reason when aborted. */
+  sleepUntil(atMs: number, signal?: AbortSignal): Promise<void>
+}
+
+/** Wall-clock time of this machine. */
+export function systemClock(): Clock {
+  return {
+    now: () => Date.now(),
+    sleepUntil: (atMs, signal) => realSleep(() => Date.now(), atMs, 1, signal),
+  }
+}
+
+/**
+ * A clock that runs `speed` times faster than real time from `startMs` on (speed 60: one minute a second).
+ *
+ * @example
+ * const clock = acceleratedClock({ startMs: Date.UTC(2012, 6, 1), speed: 120 })
+ */
+export function acceleratedClock(opts: { startMs: number; speed: number; realNow?: () => number }): Clock {
+  if (!(opts.speed > 0)) throw new RangeError('speed must be > 0')
+  const realNow = opts.realNow ?? (() => performance.timeOrigin + performance.now())
+  const realStart = realNow()
+  const now = () => Math.floor(opts.startMs + (realNow() - realStart) * opts.speed)
+  return { now, sleepUntil: (atMs, signal) => realSleep(now, atMs, opts.speed, signal) }
+}
+
+function realSleep(now: () => number, atMs: number, speed: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    let timer: NodeJS.Timeout | undefined
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const tick = () => {
+      const left = atMs - now()
+      if (left <= 0) {
+        signal?.removeEventListener('abort', onAbort)
+        return resolve()
+      }
+      // Re-check after each timer: timers can fire early or late, and a simulated clock may be adjusted.
+      timer = setTimeout(tick, Math.min(Math.ceil(left / speed), 2 ** 31 - 1))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    tick()
+  })
+}
+
+/** A clock that moves only when told to: for tests and the fast simulation. */
+export interface ManualClock extends Clock {
+  set(ms: number): void
+  advance(ms: number): void
+}
+
+/**
+ * @example
+ * const clock = manualClock(0)
+ * const woke = clock.sleepUntil(1000)
+ * clock.advance(1000) // `woke` resolves
+ */
+export function manualClock(startMs = 0): ManualClock {
+  let current = startMs
+  const sleepers = new Set<{ at: number; resolve: () => void }>()
+  const wake = () => {
+    for (const s of sleepers) {
+      if (s.at <= current) {
+        sleepers.delete(s)
+        s.resolve()
+      }
+    }
+  }
+  return {
+    now: () => current,
+    set(ms) {
+      current = ms
+      wake()
+    },
+    advance(ms) {
+      current += ms
+      wake()
+    },
+    sleepUntil(atMs, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (atMs <= current) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const sleeper = {
+          at: atMs,
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort)
+            resolve()
+          },
+        }
+        const onAbort = () => {
+          sleepers.delete(sleeper)
+          reject(signal?.reason)
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        sleepers.add(sleeper)
+      })
+    },
+  }
+}
