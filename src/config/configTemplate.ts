@@ -1,0 +1,111 @@
+/** Values `gridlet init` fills into the template; everything else keeps its documented default. */
+export interface TemplateValues {
+  keystore?: string
+  marketName?: string
+  chainId?: number
+  contract?: string
+  meterKind?: 'modbus-tcp' | 'modbus-rtu' | 'simulated'
+  meterHost?: string
+  meterPort?: number
+  meterUnitId?: number
+  p2pListen?: string
+  bootstrap?: string[]
+  mdns?: boolean
+  rpcUrl?: string
+  httpPort?: number
+  storePath?: string
+}
+
+/**
+ * The commented YAML config `gridlet init` writes. The comments are the reference documentation of each setting
+ * (docs/operator.md repeats them); a test checks the template parses to the schema's defaults.
+ *
+ * @example
+ * writeFileSync('gridlet.yaml', configTemplate({ meterPort: 1502 }))
+ */
+export function configTemplate(v: TemplateValues = {}): string {
+  const list = (xs: string[]) =>
+    xs.length === 0 ? '[]' : `\n${xs.map((x) => `    - ${JSON.stringify(x)}`).join('\n')}`
+  return `# gridlet node configuration. Every setting is optional; the value shown is the default unless noted.
+# Relative paths are resolved against the directory of this file. Reference: docs/operator.md
+
+# Encrypted V3 keystore holding this household's key (created by \`gridlet init\`, mode 0600).
+# The passphrase comes from GRIDLET_PASSPHRASE, --passphrase-file, or an interactive prompt.
+keystore: ${JSON.stringify(v.keystore ?? 'keystore.json')}
+
+log:
+  # fatal | error | warn | info | debug | trace | silent. Logs are JSON lines on stdout (pino).
+  level: info
+
+market:
+  # Name of the market; the on-chain market id is keccak256(name). All households of a market use the same.
+  name: ${JSON.stringify(v.marketName ?? 'gridlet-local')}
+  # Chain id and settlement contract address: the EIP-712 domain every order is signed for.
+  chainId: ${v.chainId ?? 31337}
+  contract: ${JSON.stringify(v.contract ?? '0x0000000000000000000000000000000000000000')}
+  # Interval length in seconds (60..3600, must divide a day). Intervals are aligned to UTC.
+  intervalS: 900
+  # The order book of an interval closes this many seconds before the interval starts.
+  gateClosureS: 60
+  # Clock skew tolerated between peers, seconds. Keep the gateway on NTP.
+  maxSkewS: 5
+  # Clearing rule: k-da (uniform price), pay-as-bid, sdr, mmr. Must be the same on every node.
+  rule: k-da
+  # Utility prices in token units per kWh: retail (buying from the grid) and feed-in (selling to it).
+  retailPrice: 300000
+  feedInPrice: 80000
+
+meter:
+  # modbus-tcp (a meter or the simulator over TCP), modbus-rtu (serial RS-485), simulated (built-in, demo only).
+  kind: ${v.meterKind ?? 'modbus-tcp'}
+  # Meter profile (register map) from meters/.
+  profile: sdm630
+  host: ${JSON.stringify(v.meterHost ?? '127.0.0.1')}
+  port: ${v.meterPort ?? 502}
+  # Serial device and baud rate, for modbus-rtu.
+  device: /dev/ttyUSB0
+  baudRate: 9600
+  unitId: ${v.meterUnitId ?? 1}
+  # Seconds between polls; timeout of one Modbus request in ms.
+  pollS: 10
+  timeoutMs: 2000
+  # A reading older than this (seconds) is stale: the node stops offering energy it cannot measure.
+  staleAfterS: 60
+
+p2p:
+  # libp2p listen addresses.
+  listen:${list([v.p2pListen ?? '/ip4/0.0.0.0/tcp/4101'])}
+  # Peers to dial at start: multiaddrs ending in /p2p/<peer id>.
+  bootstrap: ${list(v.bootstrap ?? [])}
+  # Find peers on the local network by mDNS.
+  mdns: ${v.mdns ?? true}
+
+chain:
+  # JSON-RPC endpoint of the settlement chain. If it is down, settlements queue locally and are retried.
+  rpcUrl: ${JSON.stringify(v.rpcUrl ?? 'http://127.0.0.1:8545')}
+  # Which trades this node submits: own-sells (trades where it is the seller), all, none.
+  submit: own-sells
+  # Seconds between settlement retries (backs off up to 16x while the RPC stays down).
+  retryS: 15
+
+strategy:
+  # Price bounds in token units per kWh; unset means feed-in price (sell) and retail price (buy).
+  # minSellPrice: 80000
+  # maxBuyPrice: 300000
+  # Ignore positions smaller than this (Wh); cap any single order (Wh).
+  minQuantityWh: 10
+  maxQuantityWh: 20000
+
+http:
+  # Health (/health), Prometheus metrics (/metrics), status API (/api/status) and the dashboard (/).
+  # Keep it on localhost: the dashboard has no authentication.
+  host: 127.0.0.1
+  port: ${v.httpPort ?? 8080}
+
+store:
+  # SQLite database (WAL). Holds readings, orders, results and the settlement outbox. Back it up.
+  path: ${JSON.stringify(v.storePath ?? 'gridlet.sqlite')}
+  # Raw meter readings older than this many days are pruned.
+  retainDays: 90
+`
+}

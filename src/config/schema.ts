@@ -1,0 +1,134 @@
+import { z } from 'zod'
+
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected 0x followed by ${bytes * 2} hex digits`)
+
+/** Token amounts are integers; YAML numbers are accepted only when they are exact (no floats, no overflow). */
+const tokenAmount = z
+  .union([
+    z.string().regex(/^\d+$/, 'expected a whole number'),
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 53 - 1),
+  ])
+  .transform((v) => BigInt(v))
+
+const market = z
+  .object({
+    /** Human name of the market; the on-chain market id is keccak256 of it. */
+    name: z.string().min(1).max(64).default('gridlet-local'),
+    /** Chain id of the settlement chain (EIP-712 domain). */
+    chainId: z.number().int().positive().default(31337),
+    /** Address of the settlement contract (EIP-712 verifyingContract). */
+    contract: hex(20).default('0x0000000000000000000000000000000000000000'),
+    /** Interval length in seconds; divides a day. */
+    intervalS: z.number().int().min(60).max(3600).default(900),
+    /** Gate closure: seconds before an interval's start when its order book closes. */
+    gateClosureS: z.number().int().min(0).default(60),
+    /** Tolerated clock skew between peers, seconds. */
+    maxSkewS: z.number().int().min(0).default(5),
+    /** Clearing rule all nodes of the market use. */
+    rule: z.enum(['k-da', 'pay-as-bid', 'sdr', 'mmr']).default('k-da'),
+    /** Utility retail price, token units per kWh (what a buyer pays without the market). */
+    retailPrice: tokenAmount.default(300_000n),
+    /** Utility feed-in tariff, token units per kWh (what a seller gets without the market). */
+    feedInPrice: tokenAmount.default(80_000n),
+  })
+  .strict()
+
+const meter = z
+  .object({
+    /** `modbus-tcp`: a real meter or the simulator over TCP; `modbus-rtu`: serial line; `simulated`: built-in. */
+    kind: z.enum(['modbus-tcp', 'modbus-rtu', 'simulated']).default('modbus-tcp'),
+    /** Meter profile name from `meters/` (register map). */
+    profile: z.string().min(1).default('sdm630'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(502),
+    /** Serial device for `modbus-rtu`. */
+    device: z.string().default('/dev/ttyUSB0'),
+    baudRate: z.number().int().positive().default(9600),
+    unitId: z.number().int().min(0).max(247).default(1),
+    /** Seconds between two meter polls. */
+    pollS: z.number().positive().max(3600).default(10),
+    /** Per-request timeout, milliseconds. */
+    timeoutMs: z.number().int().positive().max(60_000).default(2000),
+    /** A reading older than this is stale: the node then stops offering energy. */
+    staleAfterS: z.number().positive().default(60),
+  })
+  .strict()
+
+const p2p = z
+  .object({
+    /** libp2p listen multiaddrs. */
+    listen: z.array(z.string().min(1)).default(['/ip4/0.0.0.0/tcp/4101']),
+    /** Multiaddrs (with /p2p/<peer id>) of peers to dial at start. */
+    bootstrap: z.array(z.string().min(1)).default([]),
+    /** Discover peers on the local network by mDNS. */
+    mdns: z.boolean().default(true),
+  })
+  .strict()
+
+const chain = z
+  .object({
+    /** JSON-RPC endpoint of the settlement chain. */
+    rpcUrl: z.string().url().default('http://127.0.0.1:8545'),
+    /** Which trades this node submits: those where it sells (default), all of the interval, or none. */
+    submit: z.enum(['own-sells', 'all', 'none']).default('own-sells'),
+    /** Seconds between settlement retries while the RPC is unreachable (doubles up to 16x). */
+    retryS: z.number().positive().default(15),
+  })
+  .strict()
+
+const strategy = z
+  .object({
+    /** Never sell below this price, token units per kWh (defaults to the feed-in price). */
+    minSellPrice: tokenAmount.optional(),
+    /** Never buy above this price, token units per kWh (defaults to the retail price). */
+    maxBuyPrice: tokenAmount.optional(),
+    /** Do not trade positions smaller than this, Wh. */
+    minQuantityWh: z.number().int().positive().default(10),
+    /** Largest order, Wh (the meter's fuse limit over one interval is a sensible bound). */
+    maxQuantityWh: z.number().int().positive().default(20_000),
+  })
+  .strict()
+
+const http = z
+  .object({
+    /** Address of the health, metrics and dashboard server. Keep it on localhost unless behind a proxy. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+  })
+  .strict()
+
+const store = z
+  .object({
+    /** SQLite database file; relative paths are resolved against the config file's directory. */
+    path: z.string().min(1).default('gridlet.sqlite'),
+    /** Raw meter readings older than this many days are pruned (interval summaries are kept). */
+    retainDays: z.number().int().positive().default(90),
+  })
+  .strict()
+
+/** The node's configuration file, validated. Every field has a documented default (see docs/operator.md). */
+export const configSchema = z
+  .object({
+    /** Encrypted V3 keystore file holding the household's key. Relative to the config file. */
+    keystore: z.string().min(1).default('keystore.json'),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
+    market: market.prefault({}),
+    meter: meter.prefault({}),
+    p2p: p2p.prefault({}),
+    chain: chain.prefault({}),
+    strategy: strategy.prefault({}),
+    http: http.prefault({}),
+    store: store.prefault({}),
+  })
+  .strict()
+
+export type NodeConfig = z.output<typeof configSchema>
+export type NodeConfigInput = z.input<typeof configSchema>
