@@ -1,0 +1,53 @@
+import type { Hex } from 'viem'
+import type { Order, Side, SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import type { MarketResult, Trade } from '../node/ports.js'
+
+/** JSON with bigints as decimal strings: how orders and results are stored and served. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+}
+
+export function decodeOrder(o: Record<string, unknown>): Order {
+  return {
+    market: o.market as Hex,
+    interval: BigInt(o.interval as string),
+    side: Number(o.side) as Side,
+    quantityWh: BigInt(o.quantityWh as string),
+    limitPrice: BigInt(o.limitPrice as string),
+    account: o.account as Hex,
+    nonce: BigInt(o.nonce as string),
+    expiry: BigInt(o.expiry as string),
+  }
+}
+
+export function decodeSigned(json: string): VerifiedOrder {
+  const s = JSON.parse(json) as { order: Record<string, unknown>; signature: Hex; id: Hex }
+  return { order: decodeOrder(s.order), signature: s.signature, id: s.id }
+}
+
+export function encodeSigned(s: SignedOrder & { id?: Hex }): string {
+  return toJson({ order: s.order, signature: s.signature, id: s.id })
+}
+
+function decodeTrade(t: Record<string, unknown>): Trade {
+  return {
+    buyId: t.buyId as Hex,
+    sellId: t.sellId as Hex,
+    buyer: t.buyer as Hex,
+    seller: t.seller as Hex,
+    quantityWh: BigInt(t.quantityWh as string),
+    price: BigInt(t.price as string),
+    amount: BigInt(t.amount as string),
+  }
+}
+
+export function decodeResult(json: string): MarketResult {
+  const r = JSON.parse(json) as Record<string, unknown>
+  return {
+    interval: BigInt(r.interval as string),
+    rule: r.rule as string,
+    ...(r.clearingPrice === undefined ? {} : { clearingPrice: BigInt(r.clearingPrice as string) }),
+    trades: (r.trades as Record<string, unknown>[]).map(decodeTrade),
+    root: r.root as Hex,
+  }
+}
