@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { Address, Hex } from 'viem'
+import type { Hex } from 'viem'
+import type { ClearingResult, Trade } from '../core/market/types.js'
 import type { Side, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 
 /**
@@ -59,24 +60,9 @@ export interface Strategy {
   decide(ctx: DecisionContext): OrderIntent[]
 }
 
-/** One matched trade; `amount = floor(quantityWh * price / 1000)` token units. */
-export interface Trade {
-  readonly buyId: Hex
-  readonly sellId: Hex
-  readonly buyer: Address
-  readonly seller: Address
-  readonly quantityWh: bigint
-  readonly price: bigint
-  readonly amount: bigint
-}
-
-export interface MarketResult {
-  readonly interval: bigint
-  readonly rule: string
-  readonly clearingPrice?: bigint
-  readonly trades: readonly Trade[]
-  readonly root: Hex
-}
+/** A cleared interval as the core computes it (`clear`): trades in canonical order and the result root. */
+export type MarketResult = ClearingResult
+export type { Trade }
 
 /** The deterministic matcher (core `clear` after `selectBook`), bound to this market's parameters. */
 export type ClearFn = (orders: readonly VerifiedOrder[], interval: number) => MarketResult

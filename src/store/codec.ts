@@ -45,8 +45,9 @@ export function decodeResult(json: string): MarketResult {
   const r = JSON.parse(json) as Record<string, unknown>
   return {
     interval: BigInt(r.interval as string),
-    rule: r.rule as string,
-    ...(r.clearingPrice === undefined ? {} : { clearingPrice: BigInt(r.clearingPrice as string) }),
+    rule: r.rule as MarketResult['rule'],
+    clearingPrice: r.clearingPrice === undefined ? undefined : BigInt(r.clearingPrice as string),
+    volumeWh: BigInt(r.volumeWh as string),
     trades: (r.trades as Record<string, unknown>[]).map(decodeTrade),
     root: r.root as Hex,
   }

@@ -77,7 +77,13 @@ export class NodeStore {
         'INSERT INTO results (interval, root, result, order_count, status, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       result: p('SELECT * FROM results WHERE interval = ?'),
+      replaceResult: p(
+        "UPDATE results SET root = ?, result = ?, order_count = ?, status = ? WHERE interval = ? AND status IN ('cleared', 'nothing')",
+      ),
       resultsWithStatus: p('SELECT * FROM results WHERE status = ? ORDER BY interval'),
+      openResults: p(
+        "SELECT * FROM results WHERE status IN ('cleared', 'nothing') AND interval >= ? ORDER BY interval",
+      ),
       setStatus: p('UPDATE results SET status = ?, peers_agreeing = ?, peers_differing = ? WHERE interval = ?'),
       recentResults: p('SELECT * FROM results ORDER BY interval DESC LIMIT ?'),
       pendingSummary: p(
@@ -203,6 +209,16 @@ export class NodeStore {
 
   saveResult(result: MarketResult, orderCount: number, status: ResultStatus, createdMs: number): void {
     this.#st.insertResult!.run(Number(result.interval), result.root, toJson(result), orderCount, status, createdMs)
+  }
+
+  /** Replaces a result not yet handed to settlement (after reconciliation brought more orders). */
+  replaceResult(result: MarketResult, orderCount: number, status: 'cleared' | 'nothing'): void {
+    this.#st.replaceResult!.run(result.root, toJson(result), orderCount, status, Number(result.interval))
+  }
+
+  /** Results not handed off yet (cleared, or nothing for us so far) from `fromInterval` on. */
+  openResults(fromInterval: number): StoredResult[] {
+    return (this.#st.openResults!.all(fromInterval) as Row[]).map(resultOf)
   }
 
   result(interval: number): StoredResult | undefined {
