@@ -1,4 +1,169 @@
-import type { Command } from 'commander'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { type Command, Option } from 'commander'
+import type { Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { configTemplate } from '../config/configTemplate.js'
+import { loadConfig } from '../config/loadConfig.js'
+import { GridletError } from '../core/errors.js'
+import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
+import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
+import { startNode } from '../node/startNode.js'
 
-/** Registers the `gridlet node` sub-commands (to be filled in by the node adapter). */
-export function registerNodeCommands(_program: Command): void {}
+const configOption = () =>
+  new Option('-c, --config <path>', 'config file').env('GRIDLET_CONFIG').default('gridlet.yaml')
+const passFileOption = () =>
+  new Option('--passphrase-file <path>', 'read the keystore passphrase from this file').env('GRIDLET_PASSPHRASE_FILE')
+
+/** Registers `gridlet init`, `gridlet node` and `gridlet status`. */
+export function registerNodeCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create an encrypted key (keystore, mode 0600) and a commented config file')
+    .addOption(configOption())
+    .addOption(passFileOption())
+    .option('--import-key-file <path>', 'encrypt this existing private key (hex) instead of generating one')
+    .option('--market-name <name>', 'market name (all households of a market use the same)')
+    .option('--chain-id <id>', 'settlement chain id', Number)
+    .option('--contract <address>', 'settlement contract address')
+    .option('--rpc-url <url>', 'chain JSON-RPC endpoint')
+    .addOption(new Option('--meter-kind <kind>').choices(['modbus-tcp', 'modbus-rtu', 'simulated']))
+    .option('--meter-host <host>', 'Modbus TCP host')
+    .option('--meter-port <port>', 'Modbus TCP port', Number)
+    .option('--meter-unit-id <id>', 'Modbus unit id', Number)
+    .option('--p2p-listen <multiaddr>', 'libp2p listen address')
+    .option('--bootstrap <multiaddr...>', 'peers to dial at start')
+    .option('--no-mdns', 'disable mDNS discovery')
+    .option('--http-port <port>', 'dashboard/API port', Number)
+    .option('--scrypt-n <n>', 'scrypt cost (power of two)', Number, DEFAULT_SCRYPT.n)
+    .action(
+      withErrors(async (o) => {
+        const configPath = resolve(o.config)
+        if (existsSync(configPath)) fail(`config ${configPath} exists; refusing to overwrite`, 'config')
+        const dir = dirname(configPath)
+        mkdirSync(dir, { recursive: true })
+        const keystorePath = join(dir, 'keystore.json')
+        const privateKey = o.importKeyFile
+          ? (readFileSync(o.importKeyFile, 'utf8').trim() as Hex)
+          : generatePrivateKey()
+        if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) fail('imported key must be 0x + 64 hex digits', 'import-key-file')
+        const passphrase = await readPassphrase({
+          file: o.passphraseFile,
+          prompt: process.stdin.isTTY ? { input: process.stdin, output: process.stderr, confirm: true } : undefined,
+        })
+        writeKeystoreFile(keystorePath, encryptKeystore(privateKey, passphrase, { n: o.scryptN, r: 8, p: 1 }))
+        writeFileAtomic(
+          configPath,
+          configTemplate({
+            keystore: 'keystore.json',
+            marketName: o.marketName,
+            chainId: o.chainId,
+            contract: o.contract,
+            rpcUrl: o.rpcUrl,
+            meterKind: o.meterKind,
+            meterHost: o.meterHost,
+            meterPort: o.meterPort,
+            meterUnitId: o.meterUnitId,
+            p2pListen: o.p2pListen,
+            bootstrap: o.bootstrap,
+            mdns: o.mdns,
+            httpPort: o.httpPort,
+          }),
+          0o600,
+        )
+        loadConfig(configPath) // the written file must validate
+        console.log(`account  ${privateKeyToAddress(privateKey)}`)
+        console.log(`keystore ${keystorePath} (mode 0600)`)
+        console.log(`config   ${configPath}`)
+        console.log('Register the account on the market contract, then run: gridlet node -c ' + o.config)
+      }),
+    )
+
+  program
+    .command('node')
+    .description('run the household node (meter, market, settlement, dashboard) until SIGTERM/SIGINT')
+    .addOption(configOption())
+    .addOption(passFileOption())
+    .action(
+      withErrors(async (o) => {
+        const config = loadConfig(o.config)
+        const privateKey = await loadKey(config.keystore, { file: o.passphraseFile })
+        const running = await startNode({ config, privateKey })
+        let signals = 0
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (++signals > 1) process.exit(130) // second signal: the store is consistent at every commit anyway
+          process.stderr.write(`gridlet: ${sig}, shutting down\n`)
+          void running.stop().then(() => process.exit(0))
+        }
+        process.on('SIGTERM', onSignal)
+        process.on('SIGINT', onSignal)
+        await running.done.catch(() => process.exit(1))
+      }),
+    )
+
+  program
+    .command('status')
+    .description('ask a running node for its state (over its local HTTP API)')
+    .addOption(configOption())
+    .option('--url <url>', 'node API base URL (default: from the config file)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      withErrors(async (o) => {
+        const base = o.url ?? urlFromConfig(o.config)
+        let body: Record<string, unknown>
+        try {
+          const res = await fetch(`${base}/api/status`, { signal: AbortSignal.timeout(5000) })
+          body = (await res.json()) as Record<string, unknown>
+        } catch (cause) {
+          throw new GridletError(`no node answering at ${base}`, { code: 'STATUS_UNREACHABLE', cause })
+        }
+        if (o.json) return console.log(JSON.stringify(body, null, 2))
+        console.log(formatStatus(body))
+      }),
+    )
+}
+
+function urlFromConfig(path: string): string {
+  const c = loadConfig(path)
+  const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document from the node
+function formatStatus(s: any): string {
+  const last = s.meter?.last
+  const lines = [
+    `status     ${s.status}  (${Object.entries(s.checks ?? {})
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})`,
+    `account    ${s.account}`,
+    `power      ${last ? `${last.powerW} W (${last.powerW >= 0 ? 'import' : 'export'})` : 'no reading'}`,
+    `peers      ${s.peers}`,
+    `next open  interval ${s.interval?.nextOpen}, gate closes ${new Date(s.interval?.closesAtMs).toISOString()}`,
+    `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s`,
+    `earnings   ${s.earnings} token units`,
+    `orders     ${(s.orders ?? [])
+      .slice(0, 5)
+      .map((x: { side: string; quantityWh: string; state: string }) => `${x.side} ${x.quantityWh} Wh ${x.state}`)
+      .join('; ')}`,
+  ]
+  return lines.join('\n')
+}
+
+/** Prints a GridletError as the operator should see it (message, field, details) and exits 2. */
+// biome-ignore lint/suspicious/noExplicitAny: commander passes untyped options
+function withErrors(action: (o: any) => Promise<void>): (o: any) => Promise<void> {
+  return async (o) => {
+    try {
+      await action(o)
+    } catch (err) {
+      if (!(err instanceof GridletError)) throw err
+      process.stderr.write(`error: ${err.message}\n`)
+      process.exit(2)
+    }
+  }
+}
+
+function fail(message: string, field: string): never {
+  throw new GridletError(message, { code: 'CLI_USAGE', field })
+}

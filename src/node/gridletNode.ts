@@ -165,6 +165,7 @@ export class GridletNode {
       const reading = { ...r, ts: clock.now() }
       store.insertReading(reading) // acknowledged from here on
       crashpoint('after-reading-store')
+      logger.debug({ ts: reading.ts, powerW: reading.powerW }, 'reading stored')
       this.#lastReading = reading
       this.#meterError = undefined
       metrics?.readings.inc()

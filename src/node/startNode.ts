@@ -1,0 +1,206 @@
+import pino, { type Logger } from 'pino'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { type Hex, keccak256, stringToHex } from 'viem'
+import type { LoadedConfig } from '../config/loadConfig.js'
+import { GridletError } from '../core/errors.js'
+import { accountOf, signOrder } from '../core/order/signOrder.js'
+import type { MarketDomain } from '../core/order/types.js'
+import { type Clock, systemClock } from '../core/time/clock.js'
+import { marketTime } from '../core/time/interval.js'
+import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
+import { statusView } from '../http/statusView.js'
+import { openStore, transaction } from '../store/index.js'
+import type { NodeStore } from '../store/nodeStore.js'
+import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
+import { GridletNode } from './gridletNode.js'
+import { createNodeMetrics } from './metrics.js'
+import type { Forecaster, MarketNetwork, MeterSource, Settlement, Strategy } from './ports.js'
+import { noSettlement, soloNetwork } from './soloAdapters.js'
+
+/** Adapters built from the config; each can be replaced (tests, the simulator, the benchmark). */
+export interface NodeAdapters {
+  meter: MeterSource
+  network: MarketNetwork
+  settlement: Settlement
+  forecaster: Forecaster
+  strategy: Strategy
+}
+
+/** What an adapter factory gets to build its adapter. */
+export interface AdapterContext {
+  readonly config: LoadedConfig
+  readonly privateKey: Hex
+  readonly account: Hex
+  readonly domain: MarketDomain
+  readonly market: Hex
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly store: NodeStore
+}
+
+export interface StartNodeOptions {
+  config: LoadedConfig
+  privateKey: Hex
+  clock?: Clock
+  logger?: Logger
+  /** Adapter factories replacing the ones the config selects. Called after the store is open. */
+  adapters?: Partial<{ [K in keyof NodeAdapters]: (ctx: AdapterContext) => NodeAdapters[K] | Promise<NodeAdapters[K]> }>
+}
+
+export interface RunningNode {
+  readonly node: GridletNode
+  readonly store: NodeStore
+  readonly http: HttpServer
+  readonly registry: Registry
+  /** Resolves when the loop has ended (after `stop` or a fatal error). */
+  readonly done: Promise<void>
+  /** Graceful stop: finishes the current step, stops network and settlement, closes HTTP and the store. */
+  stop(): Promise<void>
+}
+
+/** Market id on chain and in every order: keccak256 of the market's name. */
+export const marketIdOf = (name: string): Hex => keccak256(stringToHex(name))
+
+/**
+ * Builds and starts a node from its config: store (with migrations), adapters, HTTP API, loop.
+ *
+ * @example
+ * const running = await startNode({ config: loadConfig('gridlet.yaml'), privateKey })
+ * process.once('SIGTERM', () => running.stop())
+ */
+export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
+  const { config } = opts
+  const clock = opts.clock ?? systemClock()
+  const logger = opts.logger ?? pino({ level: config.log.level })
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'gridlet_' })
+  const metrics = createNodeMetrics(registry)
+  const account = accountOf(opts.privateKey)
+  const domain: MarketDomain = {
+    name: 'gridlet',
+    version: '1',
+    chainId: config.market.chainId,
+    verifyingContract: config.market.contract as Hex,
+  }
+  const market = marketIdOf(config.market.name)
+  const time = marketTime({
+    lengthS: config.market.intervalS,
+    gateClosureS: config.market.gateClosureS,
+    maxSkewS: config.market.maxSkewS,
+  })
+
+  const store = openStore(config.store.path)
+  const ctx: AdapterContext = {
+    config,
+    privateKey: opts.privateKey,
+    account,
+    domain,
+    market,
+    clock,
+    logger,
+    registry,
+    store,
+  }
+  const a = opts.adapters ?? {}
+  const adapters: NodeAdapters = {
+    meter: await (a.meter ?? defaultMeter)(ctx),
+    network: await (a.network ?? defaultNetwork)(ctx),
+    settlement: await (a.settlement ?? defaultSettlement)(ctx),
+    forecaster: await (a.forecaster ?? (() => persistenceForecaster(86_400 / time.lengthS)))(ctx),
+    strategy: await (a.strategy ?? (() => spreadStrategy(config.strategy)))(ctx),
+  }
+  // The settlement outbox lives in our database, so a result and its hand-off commit together.
+  transaction(store.db, () => adapters.settlement.migrate(store.db))
+  const node = new GridletNode(
+    {
+      clock,
+      store,
+      ...adapters,
+      clear: marketClear({ ...config.market, lengthS: time.lengthS }),
+      sign: (order) => signOrder(opts.privateKey, domain, order),
+      logger,
+      metrics,
+    },
+    {
+      account,
+      domain,
+      market,
+      time,
+      retailPrice: config.market.retailPrice,
+      feedInPrice: config.market.feedInPrice,
+      pollMs: Math.round(config.meter.pollS * 1000),
+      meterTimeoutMs: config.meter.timeoutMs,
+      staleAfterMs: Math.round(config.meter.staleAfterS * 1000),
+      submit: config.chain.submit,
+      minQuantityWh: BigInt(config.strategy.minQuantityWh),
+      maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
+      retainMs: config.store.retainDays * 86_400_000,
+    },
+  )
+  await node.start()
+  let http: HttpServer
+  try {
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      health: () => {
+        const s = node.snapshot()
+        return { status: s.status, checks: s.checks }
+      },
+      status: () => statusView(node, store),
+      registry,
+      logger,
+    })
+  } catch (cause) {
+    await node.stop()
+    store.db.close()
+    throw new GridletError(`cannot listen on ${config.http.host}:${config.http.port}`, {
+      code: 'HTTP_LISTEN',
+      field: 'http.port',
+      cause,
+    })
+  }
+  logger.info({ url: http.url, account, market }, 'dashboard and API listening')
+
+  const controller = new AbortController()
+  const done = node.run(controller.signal).catch((err) => {
+    logger.fatal({ err }, 'node loop failed')
+    throw err
+  })
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      controller.abort(new Error('stopping'))
+      await done.catch(() => {})
+      await http.close()
+      store.db.close()
+      logger.info('shutdown complete')
+    })()
+    return stopping
+  }
+  return { node, store, http, registry, done, stop }
+}
+
+function defaultMeter(ctx: AdapterContext): MeterSource {
+  const { config, clock, account, store } = ctx
+  if (config.meter.kind === 'simulated') {
+    ctx.logger.warn('meter.kind is simulated: readings are synthetic (demo only)')
+    const last = store.latestReading()
+    return simulatedMeter(clock, { seed: account, ...(last ? { start: last } : {}) })
+  }
+  throw new GridletError(`meter kind ${config.meter.kind} is not available in this build`, {
+    code: 'ADAPTER_MISSING',
+    field: 'meter.kind',
+  })
+}
+
+function defaultNetwork(ctx: AdapterContext): MarketNetwork {
+  ctx.logger.warn('no p2p adapter in this build: running without market peers')
+  return soloNetwork()
+}
+
+function defaultSettlement(ctx: AdapterContext): Settlement {
+  if (ctx.config.chain.submit !== 'none') ctx.logger.warn('no settlement adapter in this build: trades are not settled')
+  return noSettlement()
+}
