@@ -66,7 +66,12 @@ async function handle(init: HttpServerInit, req: IncomingMessage, res: ServerRes
       return send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_JS)
     case '/health': {
       const h = init.health()
-      return send(res, h.status === 'down' ? 503 : 200, 'application/json', JSON.stringify(h))
+      return send(
+        res,
+        h.status === 'down' ? 503 : 200,
+        'application/json',
+        toJson({ status: h.status, checks: h.checks }),
+      )
     }
     case '/api/status':
       return send(res, 200, 'application/json', toJson(init.status()))

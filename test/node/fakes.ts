@@ -7,6 +7,7 @@ import type { Clock } from '../../src/core/time/clock.js'
 import { marketTime } from '../../src/core/time/interval.js'
 import { marketClear, persistenceForecaster, spreadStrategy } from '../../src/node/defaults.js'
 import { GridletNode, type NodeInit } from '../../src/node/gridletNode.js'
+import type { NodeMetrics } from '../../src/node/metrics.js'
 import type {
   Forecaster,
   MarketNetwork,
@@ -157,6 +158,7 @@ export function testNode(
     meter: MeterSource
     forecaster?: Forecaster
     storePath?: string
+    metrics?: NodeMetrics
     init?: Partial<NodeInit>
   },
 ) {
@@ -174,6 +176,7 @@ export function testNode(
       clear: marketClear({ rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n, lengthS: TIME.lengthS }),
       sign: (o) => signOrder(opts.key, DOMAIN, o),
       logger: pino({ level: 'silent' }),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
     {
       account,
