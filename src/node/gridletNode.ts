@@ -15,6 +15,7 @@ import type {
   MarketResult,
   MeterReading,
   MeterSource,
+  NetworkOutcome,
   OrderIntent,
   Settlement,
   Strategy,
@@ -78,6 +79,8 @@ export class GridletNode {
   #meterError: string | undefined
   #started = false
   #lastPrune = 0
+  /** Outcomes from an agreement network, stored on the next step (in the loop, not in a network callback). */
+  readonly #outcomes: NetworkOutcome[] = []
 
   constructor(components: NodeComponents, init: NodeInit) {
     this.#c = components
@@ -96,6 +99,7 @@ export class GridletNode {
       if (s.measuredNetWh !== null) forecaster.observe(s.interval, netToCounters(s.measuredNetWh))
     }
     network.onOrder((o) => this.#onOrder(o))
+    network.onOutcome?.((o) => this.#outcomes.push(o))
     await network.start()
     this.#c.settlement.start()
     this.#started = true
@@ -137,6 +141,7 @@ export class GridletNode {
     this.#checkPeers()
     this.#decide(t)
     await this.#publishPending(t)
+    this.#takeOutcomes(t)
     await this.#clearClosed(t)
     this.#handOff(t)
     this.#summarise(t)
@@ -304,13 +309,40 @@ export class GridletNode {
     return { result: clear(orders, k), orders }
   }
 
+  /** Stores the network's agreed outcomes: the result every node settles, with the orders it was cleared from. */
+  #takeOutcomes(now: number): void {
+    const { store, metrics, logger } = this.#c
+    for (const o of this.#outcomes.splice(0)) {
+      transaction(store.db, () => {
+        for (const order of o.orders) {
+          if (order.order.account.toLowerCase() !== this.#init.account.toLowerCase()) store.insertReceived(order, now)
+        }
+        const status = !o.agreed ? 'disputed' : this.#tradesToSubmit(o.result).length > 0 ? 'cleared' : 'nothing'
+        const differing = o.voters - o.votesForRoot
+        const existing = store.result(o.interval)
+        if (!existing) store.saveResult(o.result, o.orders.length, status, now, o.votesForRoot, differing)
+        else store.replaceResult(o.result, o.orders.length, status, o.votesForRoot, differing)
+      })
+      crashpoint('after-result-store')
+      if (!o.agreed) metrics?.results.inc({ status: 'disputed' })
+      if (o.voters > 0) metrics?.agreement.set(o.votesForRoot / o.voters)
+      logger.info(
+        { interval: o.interval, root: o.result.root, agreed: o.agreed, trades: o.result.trades.length },
+        'outcome',
+      )
+    }
+  }
+
   async #clearClosed(now: number): Promise<void> {
     const { store, network, metrics, logger } = this.#c
-    const upTo = this.#lastClearable(now)
+    // With an agreement network, local clearing is only a fallback for intervals whose outcome never came (e.g.
+    // the node was down at closure): shown, never settled.
+    const agreeing = network.onOutcome !== undefined
+    const upTo = agreeing ? intervalAt(this.#init.time, now) - 1 : this.#lastClearable(now)
     for (const k of store.intervalsToClear(upTo, upTo - MAX_CLEAR_LOOKBACK)) {
       const { result, orders } = this.#computeResult(k)
       const mine = this.#tradesToSubmit(result).length > 0
-      store.saveResult(result, orders.length, mine ? 'cleared' : 'nothing', now)
+      store.saveResult(result, orders.length, agreeing ? 'unconfirmed' : mine ? 'cleared' : 'nothing', now)
       crashpoint('after-result-store')
       if (!mine) metrics?.results.inc({ status: 'nothing' })
       logger.info({ interval: k, root: result.root, trades: result.trades.length, orders: orders.length }, 'cleared')
@@ -337,10 +369,14 @@ export class GridletNode {
    */
   #handOff(now: number): void {
     const { store, network, settlement, metrics, logger } = this.#c
-    // Results stay open to reconciliation until their interval has ended.
+    // A result with nothing for us stays open to reconciliation until its interval has ended.
     for (const stored of store.openResults(intervalAt(this.#init.time, now) - 1)) {
       const k = stored.interval
       if (now < intervalStartMs(this.#init.time, k)) continue
+      if (network.onOutcome) {
+        if (stored.status === 'cleared') this.#enqueue(stored.result, stored.peersAgreeing, stored.peersDiffering)
+        continue
+      }
       const roots = network.peerRoots(k)
       if (roots.length === 0 && network.peerCount() === 0) continue // partitioned: wait for peers
       const current = this.#refresh(stored)
@@ -353,28 +389,32 @@ export class GridletNode {
         logger.error({ interval: k, agreeing, differing }, 'peers cleared differently: not settling this interval')
         continue
       }
-      const trades = this.#tradesToSubmit(current.result)
-      const ids = new Set(trades.flatMap((t) => [t.buyId, t.sellId]))
-      const orders = current.orders.filter((o) => ids.has(o.id)).map(({ order, signature }) => ({ order, signature }))
-      crashpoint('before-handoff')
-      transaction(store.db, () => {
-        settlement.enqueue(store.db, {
-          key: `${this.#init.market}:${k}`,
-          interval: k,
-          root: current.result.root,
-          trades,
-          orders,
-        })
-        store.setResultStatus(k, 'queued', agreeing, differing)
-      })
-      crashpoint('after-handoff')
-      metrics?.results.inc({ status: 'queued' })
+      this.#enqueue(current.result, agreeing, differing, current.orders)
       if (roots.length > 0) metrics?.agreement.set(agreeing / roots.length)
-      logger.info({ interval: k, trades: trades.length, agreeing, differing }, 'handed to settlement')
     }
     const backlog = settlement.backlog(now)
     metrics?.settlementPending.set(backlog.pending)
     metrics?.settlementLagS.set(backlog.oldestAgeMs / 1000)
+  }
+
+  /** Hands one result to settlement: outbox row and status change commit together, so it happens once. */
+  #enqueue(result: MarketResult, agreeing: number, differing: number, known?: readonly VerifiedOrder[]): void {
+    const { store, settlement, metrics, logger } = this.#c
+    const k = Number(result.interval)
+    const trades = this.#tradesToSubmit(result)
+    const ids = new Set(trades.flatMap((t) => [t.buyId, t.sellId]))
+    const pool = known ?? [...store.receivedOrders(k), ...store.ownOrders(k).map((r) => r.order)]
+    const orders = [...new Map(pool.filter((o) => ids.has(o.id)).map((o) => [o.id, o])).values()].map(
+      ({ order, signature }) => ({ order, signature }),
+    )
+    crashpoint('before-handoff')
+    transaction(store.db, () => {
+      settlement.enqueue(store.db, { key: `${this.#init.market}:${k}`, interval: k, root: result.root, trades, orders })
+      store.setResultStatus(k, 'queued', agreeing, differing)
+    })
+    crashpoint('after-handoff')
+    metrics?.results.inc({ status: 'queued' })
+    logger.info({ interval: k, trades: trades.length, agreeing, differing }, 'handed to settlement')
   }
 
   #refresh(stored: StoredResult) {

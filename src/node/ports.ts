@@ -83,6 +83,23 @@ export interface MarketNetwork {
   peerCount(): number
   /** Asks peers for orders of these intervals we may have missed (after a partition heals). */
   reconcile?(intervals: readonly number[]): Promise<void>
+  /**
+   * Networks that run the agreement protocol themselves (digests, reconciliation, result quorum) deliver each
+   * interval's outcome here. The node then stores and settles only agreed outcomes, never its own clearing.
+   */
+  onOutcome?(handler: (outcome: NetworkOutcome) => void): void
+}
+
+/** One interval as the network's agreement protocol concluded it. */
+export interface NetworkOutcome {
+  readonly interval: number
+  readonly result: MarketResult
+  /** The orders the result was cleared from. */
+  readonly orders: readonly VerifiedOrder[]
+  /** A quorum of registered households announced this root. */
+  readonly agreed: boolean
+  readonly votesForRoot: number
+  readonly voters: number
 }
 
 /** What the node hands to settlement for one interval. */

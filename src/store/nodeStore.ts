@@ -5,7 +5,12 @@ import type { MarketResult, MeterReading } from '../node/ports.js'
 import { decodeResult, decodeSigned, encodeSigned, toJson } from './codec.js'
 import { transaction } from './openStore.js'
 
-export type ResultStatus = 'cleared' | 'queued' | 'nothing' | 'disputed'
+/**
+ * cleared: has trades for us to submit, not handed off yet; queued: in the settlement outbox; nothing: no trade for
+ * us to submit; disputed: peers concluded differently (not settled); unconfirmed: no agreed outcome arrived (not
+ * settled).
+ */
+export type ResultStatus = 'cleared' | 'queued' | 'nothing' | 'disputed' | 'unconfirmed'
 
 export interface StoredResult {
   readonly interval: number
@@ -74,11 +79,11 @@ export class NodeStore {
           WHERE interval NOT IN (SELECT interval FROM results) AND interval <= ? AND interval >= ?
         ORDER BY interval`),
       insertResult: p(
-        'INSERT INTO results (interval, root, result, order_count, status, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO results (interval, root, result, order_count, status, peers_agreeing, peers_differing, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       result: p('SELECT * FROM results WHERE interval = ?'),
       replaceResult: p(
-        "UPDATE results SET root = ?, result = ?, order_count = ?, status = ? WHERE interval = ? AND status IN ('cleared', 'nothing')",
+        "UPDATE results SET root = ?, result = ?, order_count = ?, status = ?, peers_agreeing = ?, peers_differing = ? WHERE interval = ? AND status IN ('cleared', 'nothing', 'unconfirmed')",
       ),
       resultsWithStatus: p('SELECT * FROM results WHERE status = ? ORDER BY interval'),
       openResults: p(
@@ -207,16 +212,40 @@ export class NodeStore {
     return (this.#st.pendingClearing!.all(upTo, upTo, from) as Row[]).map((r) => Number(r.interval))
   }
 
-  saveResult(result: MarketResult, orderCount: number, status: ResultStatus, createdMs: number): void {
-    this.#st.insertResult!.run(Number(result.interval), result.root, toJson(result), orderCount, status, createdMs)
+  saveResult(
+    result: MarketResult,
+    orderCount: number,
+    status: ResultStatus,
+    createdMs: number,
+    agreeing = 0,
+    differing = 0,
+  ): void {
+    this.#st.insertResult!.run(
+      Number(result.interval),
+      result.root,
+      toJson(result),
+      orderCount,
+      status,
+      agreeing,
+      differing,
+      createdMs,
+    )
   }
 
   /** Replaces a result not yet handed to settlement (after reconciliation brought more orders). */
-  replaceResult(result: MarketResult, orderCount: number, status: 'cleared' | 'nothing'): void {
-    this.#st.replaceResult!.run(result.root, toJson(result), orderCount, status, Number(result.interval))
+  replaceResult(result: MarketResult, orderCount: number, status: ResultStatus, agreeing = 0, differing = 0): void {
+    this.#st.replaceResult!.run(
+      result.root,
+      toJson(result),
+      orderCount,
+      status,
+      agreeing,
+      differing,
+      Number(result.interval),
+    )
   }
 
-  /** Results not handed off yet (cleared, or nothing for us so far) from `fromInterval` on. */
+  /** Results not handed off yet: every `cleared` one (however old: it is owed), `nothing` from `fromInterval` on. */
   openResults(fromInterval: number): StoredResult[] {
     return (this.#st.openResults!.all(fromInterval) as Row[]).map(resultOf)
   }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { Side } from '../../src/core/order/types.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { intervalAt, intervalStartMs } from '../../src/core/time/interval.js'
-import { fakeMeter, fakeSettlement, fixedForecast, KEYS, memoryHub, TIME, testNode } from './fakes.js'
+import { marketClear } from '../../src/node/defaults.js'
+import type { NetworkOutcome } from '../../src/node/ports.js'
+import { fakeMeter, fakeSettlement, fixedForecast, KEYS, MARKET, memoryHub, TIME, testNode } from './fakes.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12) // an interval boundary
 
@@ -141,5 +143,60 @@ describe('node loop (in-process fakes)', () => {
     expect(seller!.store.hasDecision(k + 5)).toBe(false) // skipped intervals are not decided late
     await run(2 * 300_000)
     expect(seller!.store.result(k + 13)?.status).toBe('queued')
+  })
+})
+
+describe('node with an agreement network (outcomes decided by the p2p quorum)', () => {
+  it('stores and settles agreed outcomes only, once, even if handed off after a restart delay', async () => {
+    const clock = manualClock(T0)
+    const hub = memoryHub()
+    const seller = hub.member()
+    const buyer = hub.member()
+    let deliver: ((o: NetworkOutcome) => void) | undefined
+    const network = { ...seller.network, onOutcome: (h: (o: NetworkOutcome) => void) => (deliver = h) }
+    const settlement = fakeSettlement(clock)
+    const { node, store } = testNode(clock, {
+      key: KEYS[0]!,
+      network,
+      settlement,
+      meter: fakeMeter(clock, -6000).meter,
+      forecaster: fixedForecast(500),
+    })
+    const b = testNode(clock, {
+      key: KEYS[1]!,
+      network: buyer.network,
+      settlement: fakeSettlement(clock),
+      meter: fakeMeter(clock, 6000).meter,
+      forecaster: fixedForecast(-500),
+    })
+    await node.start()
+    await b.node.start()
+    const k = intervalAt(TIME, T0) + 1
+    const clearFn = marketClear({ rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n, lengthS: TIME.lengthS })
+    for (let t = 0; t < 2 * 300_000; t += 10_000) {
+      clock.advance(10_000)
+      await b.node.tick()
+      await node.tick()
+      settlement.pump()
+      if (clock.now() === intervalStartMs(TIME, k) - 30_000) {
+        const orders = [...store.receivedOrders(k), ...store.ownOrders(k).map((r) => r.order)]
+        const result = clearFn(orders, k)
+        deliver!({ interval: k, result, orders, agreed: true, votesForRoot: 2, voters: 2 })
+        deliver!({
+          interval: k + 1,
+          result: clearFn(orders, k + 1),
+          orders: [],
+          agreed: false,
+          votesForRoot: 1,
+          voters: 2,
+        })
+      }
+    }
+    expect(store.result(k)?.status).toBe('queued')
+    expect(store.result(k)?.peersAgreeing).toBe(2)
+    expect(store.result(k + 1)?.status).toBe('disputed')
+    expect([...settlement.chain.paid.keys()]).toEqual([`${MARKET}:${k}`])
+    // No outcome for k + 2: cleared locally for the dashboard, never settled.
+    expect(store.result(k + 2)?.status ?? 'unconfirmed').toBe('unconfirmed')
   })
 })
