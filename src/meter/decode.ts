@@ -66,9 +66,9 @@ function sunspecNotImplemented(type: ValueType, raw: number): boolean {
   if (type === 'uint16') return raw === 0xffff
   if (type === 'int32') return raw === -2147483648
   if (type === 'uint32') return raw === 0xffffffff
-  if (type === 'sunssf') return raw === -32768
-  // acc32 0 = "not accumulated"; float32 NaN is caught before.
-  return type === 'acc32' && raw === 0
+  // acc32 0 means "not accumulated" in the spec, but a grid meter's export counter is legitimately 0 on a house
+  // without PV: reading it as "not available" would make such meters unusable, so acc32 has no sentinel here.
+  return type === 'sunssf' && raw === -32768
 }
 
 /** Writes `raw` (already scaled to the device's units) into `regs` at `byteOffset` in the given order. */
