@@ -65,7 +65,7 @@ function suite(
     it('keeps concurrent reads of different units on one link apart', async () => {
       const meters = DEVICES.slice(0, 3).map((d) => openMeter(ctx.link, { profile: d.profile, unitId: d.unitId }))
       const readings = await Promise.all([...meters, ...meters].map((m) => m.read()))
-      readings.forEach((r, i) => expectReading(r, ctx.expected[DEVICES[i % 3]!.unitId]!))
+      for (const [i, r] of readings.entries()) expectReading(r, ctx.expected[DEVICES[i % 3]!.unitId]!)
     })
 
     it('gets a typed error for a unit id nobody answers for', async () => {
