@@ -9,8 +9,10 @@ import {
   type MeterSimulator,
   openMeter,
   startMeterSimulator,
+  traceSource,
 } from '../../src/meter/index.js'
 import { loadHouseholdCsv } from '../../src/meter/simulator/traceFile.js'
+import { haveTools, startPtyPair } from './helpers.js'
 
 const CUSTOMER12 = '/work/shared/data/ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv'
 const T0 = Date.UTC(2024, 5, 1, 12)
@@ -191,5 +193,57 @@ describe('simulator replaying real household data through the counters', () => {
     expect(exp).toBeGreaterThan(0)
     await link.close()
     await sim.close()
+  })
+})
+
+describe.skipIf(!haveTools('socat'))('reader against the meter simulator (RTU on a socat pty pair)', () => {
+  it('two meters on one bus: concurrent reads stay apart; dropped and slow replies time out, then recover', async () => {
+    const clock = manualClock(T0)
+    const pty = await startPtyPair()
+    const a = traceSource({
+      startMs: T0,
+      intervalMs: 3_600_000,
+      importWh: [1000],
+      exportWh: [0],
+      initialImportWh: 111_000,
+    })
+    const b = traceSource({
+      startMs: T0,
+      intervalMs: 3_600_000,
+      importWh: [0],
+      exportWh: [2000],
+      initialImportWh: 222_000,
+    })
+    const sim = await startMeterSimulator({
+      profile: 'sdm120',
+      transport: 'rtu',
+      path: pty.a,
+      clock,
+      units: [
+        { unitId: 1, source: a },
+        { unitId: 2, source: b },
+      ],
+    })
+    const link = createLink({ transport: 'rtu', path: pty.b, timeoutMs: 150, interFrameGapMs: 2, unitSwitchDelayMs: 5 })
+    const m1 = openMeter(link, { profile: 'sdm120', unitId: 1, clock })
+    const m2 = openMeter(link, { profile: 'sdm120', unitId: 2, clock })
+    try {
+      const readings = await Promise.all([m1.read(), m2.read(), m1.read(), m2.read()])
+      expect(readings.map((r) => r.activePowerW)).toEqual([1000, -2000, 1000, -2000])
+      expect(readings.map((r) => r.importEnergyWh)).toEqual([111_000, 222_000, 111_000, 222_000])
+      sim.setFault({ dropReplies: true })
+      await expect(m1.read()).rejects.toMatchObject({ code: 'TIMEOUT' })
+      sim.setFault({ dropReplies: false, delayMs: 250 })
+      await expect(m2.read()).rejects.toMatchObject({ code: 'TIMEOUT' })
+      sim.clearFaults()
+      await new Promise((r) => setTimeout(r, 150)) // the late reply lands between requests and is discarded
+      clock.advance(3_600_000)
+      const [r1, r2] = await Promise.all([m1.read(), m2.read()])
+      expect([r1.importEnergyWh, r2.exportEnergyWh]).toEqual([112_000, 2000])
+    } finally {
+      await link.close()
+      await sim.close()
+      await pty.stop()
+    }
   })
 })
