@@ -70,13 +70,22 @@ function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint32Array, shif
   return true
 }
 
-/** Puts each run of equal price in id order. */
+/** Puts each run of equal price in id order: insertion sort for the usual short runs, a full sort for long ones. */
 function orderTies(order: Uint32Array, prices: Float64Array, idOf: (i: number) => string): void {
   for (let start = 0; start < order.length; ) {
     const p = prices[order[start]!]
     let end = start + 1
     while (end < order.length && prices[order[end]!] === p) end++
-    if (end - start > 1) order.subarray(start, end).sort((a, b) => compareIds(idOf(a), idOf(b)))
+    if (end - start > 32) order.subarray(start, end).sort((a, b) => compareIds(idOf(a), idOf(b)))
+    else {
+      for (let x = start + 1; x < end; x++) {
+        const item = order[x]!
+        const id = idOf(item)
+        let y = x - 1
+        for (; y >= start && idOf(order[y]!) > id; y--) order[y + 1] = order[y]!
+        order[y + 1] = item
+      }
+    }
     start = end
   }
 }
