@@ -520,6 +520,7 @@ function netToCounters(netWh: number): { importWh: number; exportWh: number } {
 function meterErrorKind(err: unknown, timedOut: boolean): string {
   if (timedOut) return 'timeout'
   const e = err as { kind?: string; code?: string; name?: string }
+  if (e?.kind === 'timeout' || e?.kind === 'unavailable' || e?.kind === 'invalid' || e?.kind === 'other') return e.kind
   const k = e?.kind ?? e?.code
   if (typeof k === 'string') {
     const lower = k.toLowerCase()

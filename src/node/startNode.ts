@@ -11,6 +11,7 @@ import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
 import { statusView } from '../http/statusView.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
+import { modbusMeter } from './adapters/modbusMeter.js'
 import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
 import { GridletNode } from './gridletNode.js'
 import { createNodeMetrics } from './metrics.js'
@@ -189,10 +190,7 @@ function defaultMeter(ctx: AdapterContext): MeterSource {
     const last = store.latestReading()
     return simulatedMeter(clock, { seed: account, ...(last ? { start: last } : {}) })
   }
-  throw new GridletError(`meter kind ${config.meter.kind} is not available in this build`, {
-    code: 'ADAPTER_MISSING',
-    field: 'meter.kind',
-  })
+  return modbusMeter(config.meter, { clock, registry: ctx.registry, logger: ctx.logger.child({ component: 'meter' }) })
 }
 
 function defaultNetwork(ctx: AdapterContext): MarketNetwork {
