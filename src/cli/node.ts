@@ -33,6 +33,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--meter-unit-id <id>', 'Modbus unit id', Number)
     .option('--p2p-listen <multiaddr>', 'libp2p listen address')
     .option('--bootstrap <multiaddr...>', 'peers to dial at start')
+    .option('--households <address...>', 'registered household accounts (quorum base)')
     .option('--no-mdns', 'disable mDNS discovery')
     .option('--http-port <port>', 'dashboard/API port', Number)
     .option('--scrypt-n <n>', 'scrypt cost (power of two)', Number, DEFAULT_SCRYPT.n)

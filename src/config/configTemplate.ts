@@ -10,6 +10,7 @@ export interface TemplateValues {
   meterUnitId?: number
   p2pListen?: string
   bootstrap?: string[]
+  households?: string[]
   mdns?: boolean
   rpcUrl?: string
   httpPort?: number
@@ -54,6 +55,8 @@ market:
   # Utility prices in token units per kWh: retail (buying from the grid) and feed-in (selling to it).
   retailPrice: 300000
   feedInPrice: 80000
+  # Accounts of the registered households (the base of the result quorum). Empty: read from the contract at start.
+  households: ${list(v.households ?? [])}
 
 meter:
   # modbus-tcp (a meter or the simulator over TCP), modbus-rtu (serial RS-485), simulated (built-in, demo only).

@@ -35,6 +35,11 @@ const market = z
     retailPrice: tokenAmount.default(300_000n),
     /** Utility feed-in tariff, token units per kWh (what a seller gets without the market). */
     feedInPrice: tokenAmount.default(80_000n),
+    /**
+     * Accounts of the registered households: the base of the result quorum and who may trade. Empty: read the
+     * registered accounts from the settlement contract at start.
+     */
+    households: z.array(hex(20)).default([]),
   })
   .strict()
 
