@@ -96,7 +96,9 @@ export class GridletNode {
     const { store, network, forecaster, logger } = this.#c
     this.#lastReading = store.latestReading()
     for (const s of store.recentSummaries(96 * 7).reverse()) {
-      if (s.measuredNetWh !== null) forecaster.observe(s.interval, netToCounters(s.measuredNetWh))
+      if (s.measuredImportWh !== null && s.measuredExportWh !== null) {
+        forecaster.observe(s.interval, { importWh: s.measuredImportWh, exportWh: s.measuredExportWh })
+      }
     }
     network.onOrder((o) => this.#onOrder(o))
     network.onOutcome?.((o) => this.#outcomes.push(o))
@@ -435,7 +437,9 @@ export class GridletNode {
     for (const k of store.intervalsToSummarise(intervalAt(time, now - pollMs * 2))) {
       const a = store.readingNear(intervalStartMs(time, k), pollMs * 3)
       const b = store.readingNear(intervalStartMs(time, k + 1), pollMs * 3)
-      const measured = a && b && b.ts > a.ts ? b.exportWh - a.exportWh - (b.importWh - a.importWh) : null
+      const flows =
+        a && b && b.ts > a.ts ? { importWh: b.importWh - a.importWh, exportWh: b.exportWh - a.exportWh } : null
+      const measured = flows && flows.exportWh - flows.importWh
       const result = store.result(k)
       // A buyer's trades are settled by the seller's node: count every trade of an undisputed result.
       const settled = result && result.status !== 'disputed'
@@ -455,6 +459,8 @@ export class GridletNode {
       store.saveSummary(
         {
           interval: k,
+          measuredImportWh: flows?.importWh ?? null,
+          measuredExportWh: flows?.exportWh ?? null,
           measuredNetWh: measured,
           forecastNetWh,
           tradedNetWh: Number(traded),
@@ -463,7 +469,7 @@ export class GridletNode {
         },
         now,
       )
-      if (measured !== null) forecaster.observe(k, netToCounters(measured))
+      if (flows) forecaster.observe(k, flows)
       logger.info({ interval: k, measuredNetWh: measured, tradedNetWh: Number(traded) }, 'interval summarised')
     }
   }
@@ -510,11 +516,6 @@ export class GridletNode {
       earnings: store.totalEarnings(),
     }
   }
-}
-
-/** A net energy figure as counters, for `Forecaster.observe`. */
-function netToCounters(netWh: number): { importWh: number; exportWh: number } {
-  return netWh >= 0 ? { importWh: 0, exportWh: netWh } : { importWh: -netWh, exportWh: 0 }
 }
 
 function meterErrorKind(err: unknown, timedOut: boolean): string {

@@ -71,4 +71,14 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `),
   },
+  {
+    version: 2,
+    name: 'interval energy flows',
+    // The forecaster learns imports and exports separately; the net alone loses that.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE interval_summaries ADD COLUMN measured_import_wh INTEGER;
+        ALTER TABLE interval_summaries ADD COLUMN measured_export_wh INTEGER;
+      `),
+  },
 ]

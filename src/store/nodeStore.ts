@@ -31,6 +31,9 @@ export interface OwnOrderRow {
 
 export interface IntervalSummary {
   readonly interval: number
+  /** Energy imported and exported during the interval, from the meter's counters. */
+  readonly measuredImportWh: number | null
+  readonly measuredExportWh: number | null
   readonly measuredNetWh: number | null
   readonly forecastNetWh: number | null
   readonly tradedNetWh: number
@@ -95,8 +98,9 @@ export class NodeStore {
         'SELECT interval FROM decisions WHERE interval NOT IN (SELECT interval FROM interval_summaries) AND interval < ? ORDER BY interval',
       ),
       insertSummary: p(`INSERT OR IGNORE INTO interval_summaries
-        (interval, measured_net_wh, forecast_net_wh, traded_net_wh, imbalance_wh, earnings, created_ms)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+        (interval, measured_import_wh, measured_export_wh, measured_net_wh, forecast_net_wh, traded_net_wh,
+         imbalance_wh, earnings, created_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       recentSummaries: p('SELECT * FROM interval_summaries ORDER BY interval DESC LIMIT ?'),
       totalEarnings: p('SELECT earnings FROM interval_summaries'),
       getMeta: p('SELECT value FROM meta WHERE key = ?'),
@@ -274,6 +278,8 @@ export class NodeStore {
   saveSummary(s: IntervalSummary, createdMs: number): void {
     this.#st.insertSummary!.run(
       s.interval,
+      s.measuredImportWh,
+      s.measuredExportWh,
       s.measuredNetWh,
       s.forecastNetWh,
       s.tradedNetWh,
@@ -286,6 +292,8 @@ export class NodeStore {
   recentSummaries(limit: number): IntervalSummary[] {
     return (this.#st.recentSummaries!.all(limit) as Row[]).map((r) => ({
       interval: Number(r.interval),
+      measuredImportWh: r.measured_import_wh === null ? null : Number(r.measured_import_wh),
+      measuredExportWh: r.measured_export_wh === null ? null : Number(r.measured_export_wh),
       measuredNetWh: r.measured_net_wh === null ? null : Number(r.measured_net_wh),
       forecastNetWh: r.forecast_net_wh === null ? null : Number(r.forecast_net_wh),
       tradedNetWh: Number(r.traded_net_wh),

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { signOrder } from '../core/order/signOrder.js'
 import { Side } from '../core/order/types.js'
-import { openStore } from './index.js'
+import { MIGRATIONS, openDatabase, openStore } from './index.js'
 
 const PK = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 const domain = {
@@ -44,10 +44,26 @@ describe('store', () => {
     const b = openStore(path, [outbox])
     expect(b.latestReading()).toEqual({ ts: 1000, powerW: -500, importWh: 10, exportWh: 20 })
     expect(externalRuns).toBe(2)
-    expect(b.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 })
+    expect(b.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 })
     b.db.exec('PRAGMA user_version = 99')
     b.db.close()
     expect(() => openStore(path)).toThrow(/newer gridlet/)
+  })
+
+  it('upgrades a version-1 database in place, keeping its rows', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gridlet-store-')), 'db.sqlite')
+    const v1 = openDatabase(path, MIGRATIONS.slice(0, 1))
+    v1.exec(`INSERT INTO interval_summaries (interval, measured_net_wh, forecast_net_wh, traded_net_wh, imbalance_wh,
+      earnings, created_ms) VALUES (5, 100, 90, 80, 20, '1234', 1)`)
+    v1.close()
+    const s = openStore(path)
+    expect(s.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 })
+    expect(s.recentSummaries(1)[0]).toMatchObject({
+      interval: 5,
+      measuredNetWh: 100,
+      measuredImportWh: null,
+      earnings: 1234n,
+    })
   })
 
   it('stores a decision with its signed orders atomically and refuses a second one for the slot', () => {
