@@ -23,6 +23,8 @@ export function registerNodeCommands(program: Command): void {
     .addOption(configOption())
     .addOption(passFileOption())
     .option('--import-key-file <path>', 'encrypt this existing private key (hex) instead of generating one')
+    .option('--dev-chain <file>', 'take key, chain, contract and households from `gridlet chain dev` output (DEV ONLY)')
+    .option('--household <n>', 'which household of --dev-chain (0-based)', Number, 0)
     .option('--market-name <name>', 'market name (all households of a market use the same)')
     .option('--chain-id <id>', 'settlement chain id', Number)
     .option('--contract <address>', 'settlement contract address')
@@ -122,6 +124,28 @@ export function registerNodeCommands(program: Command): void {
         console.log(formatStatus(body))
       }),
     )
+}
+
+/** The fields `gridlet init` takes from the dev chain's JSON (`gridlet chain dev`): dev keys, never for real money. */
+function readDevChain(path: string, index: number) {
+  const j = JSON.parse(readFileSync(path, 'utf8')) as {
+    rpcUrl: string
+    chainId: number
+    market: Hex
+    settlement: Hex
+    households: { address: Hex; privateKey: Hex }[]
+  }
+  const h = j.households?.[index]
+  if (!h) fail(`dev chain file has no household ${index}`, 'household')
+  process.stderr.write('warning: using a DEV key from a public test mnemonic; never on a real chain\n')
+  return {
+    privateKey: h.privateKey,
+    rpcUrl: j.rpcUrl,
+    chainId: j.chainId,
+    market: j.market,
+    settlement: j.settlement,
+    households: j.households.map((x) => x.address),
+  }
 }
 
 function urlFromConfig(path: string): string {

@@ -2,6 +2,7 @@
 export interface TemplateValues {
   keystore?: string
   marketName?: string
+  marketId?: string
   chainId?: number
   contract?: string
   meterKind?: 'modbus-tcp' | 'modbus-rtu' | 'simulated'
@@ -41,6 +42,8 @@ log:
 market:
   # Name of the market; the on-chain market id is keccak256(name). All households of a market use the same.
   name: ${JSON.stringify(v.marketName ?? 'gridlet-local')}
+  # The bytes32 market id, only when it is not keccak256(name).
+${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   # Chain id and settlement contract address: the EIP-712 domain every order is signed for.
   chainId: ${v.chainId ?? 31337}
   contract: ${JSON.stringify(v.contract ?? '0x0000000000000000000000000000000000000000')}

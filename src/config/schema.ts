@@ -19,6 +19,8 @@ const market = z
   .object({
     /** Human name of the market; the on-chain market id is keccak256 of it. */
     name: z.string().min(1).max(64).default('gridlet-local'),
+    /** The bytes32 market id, when it is not keccak256(name) (e.g. copied from a deployment). */
+    id: hex(32).optional(),
     /** Chain id of the settlement chain (EIP-712 domain). */
     chainId: z.number().int().positive().default(31337),
     /** Address of the settlement contract (EIP-712 verifyingContract). */

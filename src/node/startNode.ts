@@ -84,7 +84,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     chainId: config.market.chainId,
     verifyingContract: config.market.contract as Hex,
   }
-  const market = marketIdOf(config.market.name)
+  const market = (config.market.id as Hex | undefined) ?? marketIdOf(config.market.name)
   const time = marketTime({
     lengthS: config.market.intervalS,
     gateClosureS: config.market.gateClosureS,
