@@ -46,9 +46,10 @@ export function registerNodeCommands(program: Command): void {
         const dir = dirname(configPath)
         mkdirSync(dir, { recursive: true })
         const keystorePath = join(dir, 'keystore.json')
-        const privateKey = o.importKeyFile
-          ? (readFileSync(o.importKeyFile, 'utf8').trim() as Hex)
-          : generatePrivateKey()
+        const dev = o.devChain ? readDevChain(o.devChain, o.household) : undefined
+        const privateKey =
+          dev?.privateKey ??
+          (o.importKeyFile ? (readFileSync(o.importKeyFile, 'utf8').trim() as Hex) : generatePrivateKey())
         if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) fail('imported key must be 0x + 64 hex digits', 'import-key-file')
         const passphrase = await readPassphrase({
           file: o.passphraseFile,
@@ -60,15 +61,17 @@ export function registerNodeCommands(program: Command): void {
           configTemplate({
             keystore: 'keystore.json',
             marketName: o.marketName,
-            chainId: o.chainId,
-            contract: o.contract,
-            rpcUrl: o.rpcUrl,
+            marketId: dev?.market,
+            chainId: o.chainId ?? dev?.chainId,
+            contract: o.contract ?? dev?.settlement,
+            rpcUrl: o.rpcUrl ?? dev?.rpcUrl,
             meterKind: o.meterKind,
             meterHost: o.meterHost,
             meterPort: o.meterPort,
             meterUnitId: o.meterUnitId,
             p2pListen: o.p2pListen,
             bootstrap: o.bootstrap,
+            households: o.households ?? dev?.households,
             mdns: o.mdns,
             httpPort: o.httpPort,
           }),
