@@ -25,7 +25,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   th, td { text-align: right; padding: 4px 6px; border-bottom: 1px solid #e4e8ec; }
   th:first-child, td:first-child { text-align: left; }
   .sell { color: #2e8b57; } .buy { color: #2a6fb0; }
-  svg { width: 100%; height: 140px; }
+  svg { width: 100%; height: auto; display: block; }
   ul { margin: 0; padding-left: 18px; }
 </style>
 </head>
@@ -41,11 +41,11 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div class="card"><h2>Market</h2><div>Peers: <b id="peers">–</b></div><div>Next interval: <b id="next"></b></div><div>Gate closes in <b id="closes"></b></div></div>
   <div class="card"><h2>Node health</h2><ul id="checks"></ul><div class="mono" id="settlement"></div></div>
 </div>
-<div class="card"><h2>Power, last hour (W, + import / − export)</h2><svg id="power-chart" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
+<div class="card"><h2>Power, last hour (W, + import / − export)</h2><svg id="power-chart" viewBox="0 0 600 140"></svg></div>
 <div class="grid">
   <div class="card"><h2>Forecast vs actual (net Wh per interval, + surplus)</h2>
-    <svg id="forecast-chart" viewBox="0 0 600 140" preserveAspectRatio="none"></svg>
-    <div class="mono"><span style="color:#d98c00">■</span> forecast <span style="color:#2a6fb0">■</span> measured</div></div>
+    <svg id="forecast-chart" viewBox="0 0 600 140"></svg>
+    <div class="mono"><span style="color:#d98c00">- -</span> forecast <span style="color:#2a6fb0">●</span> measured</div></div>
 </div>
 <div class="card"><h2>Orders</h2><table id="orders"><thead><tr><th>Interval</th><th>Side</th><th>Quantity (Wh)</th><th>Limit (/kWh)</th><th>Filled (Wh)</th><th>State</th></tr></thead><tbody></tbody></table></div>
 <div class="card" style="margin-top:12px"><h2>Trades</h2><table id="trades"><thead><tr><th>Interval</th><th>Side</th><th>Counterparty</th><th>Quantity (Wh)</th><th>Price (/kWh)</th><th>Amount</th><th>Settlement</th></tr></thead><tbody></tbody></table></div>
@@ -83,13 +83,28 @@ function fill(tableId, rows, cols) {
   }
 }
 
-function line(points, color, x0, x1, y0, y1) {
-  if (points.length === 0) return ''
-  const sx = (x) => ((x - x0) / Math.max(1, x1 - x0)) * 600
-  const sy = (y) => 130 - ((y - y0) / Math.max(1, y1 - y0)) * 120
-  const d = points.map(([x, y], i) => (i ? 'L' : 'M') + sx(x).toFixed(1) + ' ' + sy(y).toFixed(1)).join(' ')
-  const zero = y0 < 0 && y1 > 0 ? '<line x1="0" x2="600" y1="' + sy(0) + '" y2="' + sy(0) + '" stroke="#ccc"/>' : ''
-  return zero + '<path d="' + d + '" fill="none" stroke="' + color + '" stroke-width="2"/>'
+function chart(series, x0, x1) {
+  const ys = series.flatMap((s) => s.points.map((p) => p[1]))
+  if (ys.length === 0) return ''
+  let lo = Math.min(0, ...ys)
+  let hi = Math.max(0, ...ys)
+  const pad = (hi - lo) * 0.1 || 1
+  lo -= lo < 0 ? pad : 0
+  hi += pad
+  const sx = (x) => 40 + ((x - x0) / Math.max(1, x1 - x0)) * 555
+  const sy = (y) => 132 - ((y - lo) / (hi - lo)) * 124
+  let out = '<line x1="40" x2="595" y1="' + sy(0) + '" y2="' + sy(0) + '" stroke="#bbb"/>'
+  const labels = [lo, hi].filter((v) => Math.abs(sy(v) - sy(0)) > 14).concat([0])
+  for (const v of labels) {
+    out += '<text x="36" y="' + (sy(v) + 4) + '" font-size="10" text-anchor="end" fill="#4a5868">' + fmt(Math.round(v)) + '</text>'
+  }
+  for (const s of series) {
+    if (s.points.length === 0) continue
+    const d = s.points.map(([x, y], i) => (i ? 'L' : 'M') + sx(x).toFixed(1) + ' ' + sy(y).toFixed(1)).join(' ')
+    out += '<path d="' + d + '" fill="none" stroke="' + s.color + '" stroke-width="2"' + (s.dash ? ' stroke-dasharray="6 4"' : '') + '/>'
+    if (s.dots) for (const [x, y] of s.points) out += '<circle cx="' + sx(x).toFixed(1) + '" cy="' + sy(y).toFixed(1) + '" r="3" fill="' + s.color + '"/>'
+  }
+  return out
 }
 
 function render(s) {
@@ -113,18 +128,15 @@ function render(s) {
   }))
   $('settlement').textContent = 'settlement queue: ' + s.settlement.pending + ' pending'
   const p = s.power
-  if (p.length) {
-    const ys = p.map((x) => x[1])
-    $('power-chart').innerHTML = line(p, '#2a6fb0', p[0][0], p[p.length - 1][0], Math.min(0, ...ys), Math.max(0, ...ys))
-  }
+  if (p.length) $('power-chart').innerHTML = chart([{ points: p, color: '#2a6fb0' }], p[0][0], p[p.length - 1][0])
   const iv = s.intervals
   if (iv.length) {
     const f = iv.filter((x) => x.forecastNetWh !== null).map((x) => [x.interval, x.forecastNetWh])
     const m = iv.filter((x) => x.measuredNetWh !== null).map((x) => [x.interval, x.measuredNetWh])
-    const ys = f.concat(m).map((x) => x[1])
-    const lo = Math.min(0, ...ys), hi = Math.max(0, ...ys)
-    const x0 = iv[0].interval, x1 = iv[iv.length - 1].interval
-    $('forecast-chart').innerHTML = line(f, '#d98c00', x0, x1, lo, hi) + line(m, '#2a6fb0', x0, x1, lo, hi)
+    $('forecast-chart').innerHTML = chart([
+      { points: f, color: '#d98c00', dash: true },
+      { points: m, color: '#2a6fb0', dots: true },
+    ], iv[0].interval, iv[iv.length - 1].interval)
   }
   const L = s.interval.lengthS
   fill('orders', s.orders, (o) => [[timeOf(o.interval, L)], [o.side, o.side], [fmt(o.quantityWh)], [fmt(o.limitPrice)],

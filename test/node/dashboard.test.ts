@@ -88,6 +88,8 @@ describe('dashboard in headless Chromium', () => {
       expect(await page.$$eval('#power-chart path', (p) => p.length)).toBe(1)
       expect(await page.$$eval('#checks li', (li) => li.map((l) => l.textContent))).toContain('meter: ok')
       expect(errors).toEqual([]) // no CSP violation or script error
+      if (process.env.DASHBOARD_SCREENSHOT)
+        await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true })
     } finally {
       await context.close()
     }
