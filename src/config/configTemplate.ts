@@ -89,8 +89,9 @@ p2p:
 chain:
   # JSON-RPC endpoint of the settlement chain. If it is down, settlements queue locally and are retried.
   rpcUrl: ${JSON.stringify(v.rpcUrl ?? 'http://127.0.0.1:8545')}
-  # Which trades this node submits: own-sells (trades where it is the seller), all, none.
-  submit: own-sells
+  # What this node submits: all (every agreed interval; the contract settles an interval once, the first
+  # submission wins), own-sells (only intervals where it sells), none (leave settlement to the other nodes).
+  submit: all
   # Seconds between settlement retries (backs off up to 16x while the RPC stays down).
   retryS: 15
 

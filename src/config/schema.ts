@@ -81,8 +81,11 @@ const chain = z
   .object({
     /** JSON-RPC endpoint of the settlement chain. */
     rpcUrl: z.string().url().default('http://127.0.0.1:8545'),
-    /** Which trades this node submits: those where it sells (default), all of the interval, or none. */
-    submit: z.enum(['own-sells', 'all', 'none']).default('own-sells'),
+    /**
+     * What this node submits: `all` trades of each agreed interval (default: the contract settles an interval once,
+     * first submission wins, later ones are no-ops), `own-sells` (only intervals where it sells), or `none`.
+     */
+    submit: z.enum(['own-sells', 'all', 'none']).default('all'),
     /** Seconds between settlement retries while the RPC is unreachable (doubles up to 16x). */
     retryS: z.number().positive().default(15),
   })

@@ -360,7 +360,8 @@ export class GridletNode {
       case 'none':
         return []
       case 'own-sells':
-        return result.trades.filter((t) => t.seller.toLowerCase() === me)
+        // The contract settles a whole interval at once: submit all of it when we sell in it.
+        return result.trades.some((t) => t.seller.toLowerCase() === me) ? result.trades : []
     }
   }
 
@@ -406,9 +407,7 @@ export class GridletNode {
     const trades = this.#tradesToSubmit(result)
     const ids = new Set(trades.flatMap((t) => [t.buyId, t.sellId]))
     const pool = known ?? [...store.receivedOrders(k), ...store.ownOrders(k).map((r) => r.order)]
-    const orders = [...new Map(pool.filter((o) => ids.has(o.id)).map((o) => [o.id, o])).values()].map(
-      ({ order, signature }) => ({ order, signature }),
-    )
+    const orders = [...new Map(pool.filter((o) => ids.has(o.id)).map((o) => [o.id, o])).values()]
     crashpoint('before-handoff')
     transaction(store.db, () => {
       settlement.enqueue(store.db, { key: `${this.#init.market}:${k}`, interval: k, root: result.root, trades, orders })

@@ -109,8 +109,8 @@ export interface SettlementBatch {
   readonly interval: number
   readonly root: Hex
   readonly trades: readonly Trade[]
-  /** The signed orders the trades reference, for on-chain signature checks. */
-  readonly orders: readonly SignedOrder[]
+  /** The signed orders the trades reference (with their ids), for on-chain signature checks. */
+  readonly orders: readonly VerifiedOrder[]
 }
 
 /**
