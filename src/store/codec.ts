@@ -21,7 +21,11 @@ export function decodeOrder(o: Record<string, unknown>): Order {
 }
 
 export function decodeSigned(json: string): VerifiedOrder {
-  const s = JSON.parse(json) as { order: Record<string, unknown>; signature: Hex; id: Hex }
+  return decodeVerified(JSON.parse(json))
+}
+
+/** A verified order from its parsed JSON form (`toJson` output). */
+export function decodeVerified(s: { order: Record<string, unknown>; signature: Hex; id: Hex }): VerifiedOrder {
   return { order: decodeOrder(s.order), signature: s.signature, id: s.id }
 }
 
@@ -29,7 +33,7 @@ export function encodeSigned(s: SignedOrder & { id?: Hex }): string {
   return toJson({ order: s.order, signature: s.signature, id: s.id })
 }
 
-function decodeTrade(t: Record<string, unknown>): Trade {
+export function decodeTrade(t: Record<string, unknown>): Trade {
   return {
     buyId: t.buyId as Hex,
     sellId: t.sellId as Hex,
