@@ -319,14 +319,20 @@ export class GridletNode {
         for (const order of o.orders) {
           if (order.order.account.toLowerCase() !== this.#init.account.toLowerCase()) store.insertReceived(order, now)
         }
-        const status = !o.agreed ? 'disputed' : this.#tradesToSubmit(o.result).length > 0 ? 'cleared' : 'nothing'
+        const status = o.agreed
+          ? this.#tradesToSubmit(o.result).length > 0
+            ? 'cleared'
+            : 'nothing'
+          : o.reason === 'DISAGREE'
+            ? 'disputed'
+            : 'unconfirmed'
         const differing = o.voters - o.votesForRoot
         const existing = store.result(o.interval)
         if (!existing) store.saveResult(o.result, o.orders.length, status, now, o.votesForRoot, differing)
         else store.replaceResult(o.result, o.orders.length, status, o.votesForRoot, differing)
       })
       crashpoint('after-result-store')
-      if (!o.agreed) metrics?.results.inc({ status: 'disputed' })
+      if (!o.agreed) metrics?.results.inc({ status: o.reason === 'DISAGREE' ? 'disputed' : 'unconfirmed' })
       if (o.voters > 0) metrics?.agreement.set(o.votesForRoot / o.voters)
       logger.info(
         { interval: o.interval, root: o.result.root, agreed: o.agreed, trades: o.result.trades.length },

@@ -98,6 +98,8 @@ export interface NetworkOutcome {
   readonly orders: readonly VerifiedOrder[]
   /** A quorum of registered households announced this root. */
   readonly agreed: boolean
+  /** Why not agreed: too few roots (e.g. partitioned), or a quorum for another root. */
+  readonly reason?: 'NO_QUORUM' | 'DISAGREE'
   readonly votesForRoot: number
   readonly voters: number
 }
