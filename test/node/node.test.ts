@@ -187,6 +187,7 @@ describe('node with an agreement network (outcomes decided by the p2p quorum)', 
           result: clearFn(orders, k + 1),
           orders: [],
           agreed: false,
+          reason: 'DISAGREE',
           votesForRoot: 1,
           voters: 2,
         })
