@@ -100,7 +100,7 @@ describe('dashboard in headless Chromium', () => {
     expect(health.status).toBe(200)
     expect(((await health.json()) as { status: string }).status).toBe('ok')
     const metrics = await (await fetch(`${http.url}/metrics`)).text()
-    expect(metrics).toMatch(/gridlet_meter_readings_total \d+/)
+    expect(metrics).toMatch(/gridlet_readings_stored_total \d+/)
     expect(metrics).toMatch(/gridlet_orders_sent_total\{side="sell"\} [1-9]/)
     expect((await fetch(`${http.url}/api/status`, { method: 'POST' })).status).toBe(405)
     // fetch may not set Host: use a raw request, as a DNS-rebinding page would arrive.
