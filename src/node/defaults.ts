@@ -28,13 +28,18 @@ export function marketClear(p: {
 }
 
 /**
- * Fallback forecaster: same slot yesterday if known, else the last measured interval. Used until (or when not
- * configured with) the core forecaster.
+ * Fallback forecaster: same slot yesterday if known, else the last measured interval, else the current power held
+ * for the whole interval. Used when the strategy is `spread`.
  */
 export function persistenceForecaster(intervalsPerDay: number): Forecaster {
   const measured = new Map<number, number>()
+  const lengthS = 86_400 / intervalsPerDay
   let last: number | undefined
+  let powerW: number | undefined
   return {
+    observeReading(r) {
+      powerW = r.powerW
+    },
     observe(interval, m) {
       const net = m.exportWh - m.importWh
       measured.set(interval, net)
@@ -42,7 +47,8 @@ export function persistenceForecaster(intervalsPerDay: number): Forecaster {
       if (measured.size > intervalsPerDay * 8) measured.delete(measured.keys().next().value!)
     },
     forecast(interval) {
-      return { netWh: measured.get(interval - intervalsPerDay) ?? last ?? 0 }
+      const fromPower = powerW === undefined ? 0 : Math.round((-powerW * lengthS) / 3600)
+      return { netWh: measured.get(interval - intervalsPerDay) ?? last ?? fromPower }
     },
   }
 }

@@ -174,6 +174,7 @@ export class GridletNode {
       crashpoint('after-reading-store')
       logger.debug({ ts: reading.ts, powerW: reading.powerW }, 'reading stored')
       this.#lastReading = reading
+      this.#c.forecaster.observeReading?.(reading)
       this.#meterError = undefined
       metrics?.readings.inc()
       metrics?.powerW.set(reading.powerW)

@@ -23,7 +23,11 @@ export interface NodeMetrics {
 export function createNodeMetrics(registry: Registry): NodeMetrics {
   const registers = [registry]
   return {
-    readings: new Counter({ name: 'gridlet_readings_stored_total', help: 'Meter readings stored (acknowledged)', registers }),
+    readings: new Counter({
+      name: 'gridlet_readings_stored_total',
+      help: 'Meter readings stored (acknowledged)',
+      registers,
+    }),
     meterErrors: new Counter({
       name: 'gridlet_meter_read_failures_total',
       help: 'Failed meter reads by kind (timeout, unavailable, invalid, other)',

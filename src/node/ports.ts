@@ -38,6 +38,8 @@ export interface Forecaster {
   /** Feeds a finished interval's measured energy (Wh) so the model can learn. */
   observe(interval: number, measured: { importWh: number; exportWh: number }): void
   forecast(interval: number): IntervalForecast
+  /** Optional: every stored reading, for a model that can start from the current power before it has history. */
+  observeReading?(reading: MeterReading): void
 }
 
 /** What the strategy would like to trade in one interval. */
