@@ -27,6 +27,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--household <n>', 'which household of --dev-chain (0-based)', Number, 0)
     .option('--market-name <name>', 'market name (all households of a market use the same)')
     .option('--chain-id <id>', 'settlement chain id', Number)
+    .option('--interval-s <s>', 'market interval length in seconds (same on every node)', Number)
     .option('--contract <address>', 'settlement contract address')
     .option('--rpc-url <url>', 'chain JSON-RPC endpoint')
     .addOption(new Option('--meter-kind <kind>').choices(['modbus-tcp', 'modbus-rtu', 'simulated']))
@@ -62,6 +63,7 @@ export function registerNodeCommands(program: Command): void {
             keystore: 'keystore.json',
             marketName: o.marketName,
             marketId: dev?.market,
+            intervalS: o.intervalS,
             chainId: o.chainId ?? dev?.chainId,
             contract: o.contract ?? dev?.settlement,
             rpcUrl: o.rpcUrl ?? dev?.rpcUrl,

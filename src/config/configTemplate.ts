@@ -3,6 +3,7 @@ export interface TemplateValues {
   keystore?: string
   marketName?: string
   marketId?: string
+  intervalS?: number
   chainId?: number
   contract?: string
   meterKind?: 'modbus-tcp' | 'modbus-rtu' | 'simulated'
@@ -48,7 +49,7 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   chainId: ${v.chainId ?? 31337}
   contract: ${JSON.stringify(v.contract ?? '0x0000000000000000000000000000000000000000')}
   # Interval length in seconds (60..3600, must divide a day). Intervals are aligned to UTC.
-  intervalS: 900
+  intervalS: ${v.intervalS ?? 900}
   # The order book of an interval closes this many seconds before the interval starts.
   gateClosureS: 60
   # Clock skew tolerated between peers, seconds. Keep the gateway on NTP.
