@@ -8,6 +8,7 @@ import { loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
 import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
+import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
 
 const configOption = () =>
@@ -92,11 +93,18 @@ export function registerNodeCommands(program: Command): void {
     .description('run the household node (meter, market, settlement, dashboard) until SIGTERM/SIGINT')
     .addOption(configOption())
     .addOption(passFileOption())
+    .option(
+      '--demo-speed <x>',
+      'DEMO ONLY: run market time x times faster (all demo nodes must use the same x)',
+      Number,
+    )
     .action(
       withErrors(async (o) => {
         const config = loadConfig(o.config)
         const privateKey = await loadKey(config.keystore, { file: o.passphraseFile })
-        const running = await startNode({ config, privateKey })
+        if (o.demoSpeed !== undefined && !(o.demoSpeed >= 1)) fail('--demo-speed must be >= 1', 'demo-speed')
+        const clock = o.demoSpeed ? demoClock(o.demoSpeed) : undefined
+        const running = await startNode({ config, privateKey, ...(clock ? { clock } : {}) })
         let signals = 0
         const onSignal = (sig: NodeJS.Signals) => {
           if (++signals > 1) process.exit(130) // second signal: the store is consistent at every commit anyway
