@@ -32,7 +32,7 @@ export function quantileRegression(grid: SlotGrid): Forecaster {
   let fittedAt = Number.NEGATIVE_INFINITY
   const row = new Float64Array(P)
 
-  function fit(before: number): void {
+  function refit(before: number): void {
     const xs: number[] = []
     const ys: number[] = []
     for (let d = TRAIN_DAYS; d >= 1; d--) {
@@ -62,7 +62,7 @@ export function quantileRegression(grid: SlotGrid): Forecaster {
       const from = slotOf(grid, fromSlotStartMs)
       const before = Math.min(from, history.latest + 1)
       if (before - fittedAt >= REFIT_DAYS * spd) {
-        fit(before)
+        refit(before)
         fittedAt = before
       }
       const out = LEVELS.map(() => new Float64Array(horizonSlots))
