@@ -52,6 +52,9 @@ export interface CommunityOptions {
   readonly days: number
   readonly warmupDays: number
   readonly model: ModelName
+  /** Day-ahead: all 48 intervals bid at local midnight. Intraday: each interval bid just before its gate closure
+   * with the readings up to then (the market takes orders per interval until gate closure). */
+  readonly cadence: 'day-ahead' | 'intraday'
   /** Use at most this many households (in id order). */
   readonly maxHomes?: number
 }
@@ -130,6 +133,7 @@ interface Runner {
   readonly foresight: boolean
   batteries: (BatteryState | undefined)[]
   readonly prices: PriceMemory
+  idCounter: bigint
   cost: bigint
   tradedWh: bigint
   fromGridWh: bigint
@@ -157,6 +161,7 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
     foresight,
     batteries: homes.map((h) => h.battery),
     prices: new PriceMemory(INTERVAL_S),
+    idCounter: 0n,
     cost: 0n,
     tradedWh: 0n,
     fromGridWh: 0n,
@@ -168,41 +173,45 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
     runner('forecast-aware', createStrategy('forecast-aware'), false),
     runner('perfect-foresight', createStrategy('forecast-aware'), true),
   ]
-  let idCounter = 0n
   let fed = 0
-  for (let day = 0; day < opts.warmupDays + opts.days; day++) {
-    const from = day * SPD
-    for (let i = fed; i < from; i++) {
+  const observeUpTo = (slot: number) => {
+    for (let i = fed; i < slot; i++) {
       const ms = firstMs + i * SLOT
       homes.forEach((h, k) => loadF[k]!.observe(ms, h.load[i]!))
       pvF.observe(ms, unitPv[i]!)
     }
-    fed = from
-    if (day < opts.warmupDays) continue
-    const originMs = firstMs + from * SLOT
-    const loadQ = loadF.map((f) => f.forecast(originMs, SPD))
-    const pvQ = pvF.forecast(originMs, SPD)
+    fed = Math.max(fed, slot)
+  }
+  const tariffs = Array.from({ length: SPD }, () => TARIFF)
+  const step = opts.cadence === 'intraday' ? 1 : SPD
+  for (let slot = opts.warmupDays * SPD; slot < slots; slot += step) {
+    observeUpTo(slot)
+    const originMs = firstMs + slot * SLOT
+    const horizon = Math.min(SPD, slots - slot)
+    const loadQ = loadF.map((f) => f.forecast(originMs, horizon))
+    const pvQ = pvF.forecast(originMs, horizon)
     const firstInterval = BigInt(originMs / 1000 / INTERVAL_S)
-    const tariffs = Array.from({ length: SPD }, () => TARIFF)
     for (const r of runners) {
-      const orders: VerifiedOrder[][] = Array.from({ length: SPD }, () => [])
+      // Orders for the next `step` intervals (day-ahead: the whole day; intraday: the next interval only).
+      const orders: VerifiedOrder[][] = Array.from({ length: step }, () => [])
       if (r.strategy) {
         const expectedPrice = Array.from(
-          { length: SPD },
+          { length: horizon },
           (_, j) => r.prices.expected(firstInterval + BigInt(j)) ?? 190_000n,
         )
         homes.forEach((h, k) => {
           const ctx = {
             firstInterval,
             intervalS: INTERVAL_S,
-            load: r.foresight ? exact(h.load, from, SPD) : loadQ[k]!,
-            pv: h.pvScale > 0 ? (r.foresight ? exact(h.pv, from, SPD) : scaled(pvQ, h.pvScale)) : undefined,
-            tariffs,
+            load: r.foresight ? exact(h.load, slot, horizon) : loadQ[k]!,
+            pv: h.pvScale > 0 ? (r.foresight ? exact(h.pv, slot, horizon) : scaled(pvQ, h.pvScale)) : undefined,
+            tariffs: tariffs.slice(0, horizon),
             battery: r.batteries[k],
             expectedPrice,
           }
           for (const intent of r.strategy!.plan(ctx)) {
             const j = Number(intent.interval - firstInterval)
+            if (j >= step) continue
             orders[j]!.push({
               order: {
                 market: MARKET,
@@ -215,22 +224,22 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
                 expiry: (intent.interval + 2n) * BigInt(INTERVAL_S),
               },
               signature: `0x${'00'.repeat(65)}`,
-              id: keccak256(numberToHex(idCounter++, { size: 32 })),
+              id: keccak256(numberToHex(r.idCounter++, { size: 32 })),
             })
           }
         })
       }
-      for (let j = 0; j < SPD; j++) {
+      for (let j = 0; j < step && slot + j < slots; j++) {
         const interval = firstInterval + BigInt(j)
         const contracted = new Map<string, bigint>()
         const book = orders[j]!
         if (book.length > 0) {
           const result = clear(book, { rule: 'k-da', interval, ...TARIFF, lengthS: INTERVAL_S })
           for (const t of result.trades) {
+            // Trade payments move money inside the community (buyer pays seller): they cancel in its cost.
             contracted.set(t.buyer, (contracted.get(t.buyer) ?? 0n) + t.quantityWh)
             contracted.set(t.seller, (contracted.get(t.seller) ?? 0n) - t.quantityWh)
             r.tradedWh += t.quantityWh
-            // Trade payments move money inside the community: + amount for the buyer, - for the seller.
           }
           const bids = book.some((o) => o.order.side === Side.Buy)
           const asks = book.some((o) => o.order.side === Side.Sell)
@@ -239,7 +248,7 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
         }
         homes.forEach((h, k) => {
           const c = contracted.get(h.account) ?? 0n
-          const d = deliverBattery(r.batteries[k], Number(c), h.load[from + j]!, h.pv[from + j]!, INTERVAL_S)
+          const d = deliverBattery(r.batteries[k], Number(c), h.load[slot + j]!, h.pv[slot + j]!, INTERVAL_S)
           r.batteries[k] = d.battery
           const imb = settleImbalance({ contractedWh: c, meteredWh: BigInt(d.meteredWh), tariff: TARIFF })
           r.cost += imb.cost
@@ -276,10 +285,17 @@ function main(): void {
       days: { type: 'string', default: '56' },
       start: { type: 'string', default: '2013-09-01' },
       model: { type: 'string', default: 'empirical-profile' },
+      cadence: { type: 'string', default: 'intraday' },
     },
   })
   const startMs = Date.parse(`${values.start}T00:00:00Z`) - 10 * HOUR
-  const opts = { startMs, days: Number(values.days), warmupDays: 28, model: values.model as ModelName }
+  const opts = {
+    startMs,
+    days: Number(values.days),
+    warmupDays: 28,
+    model: values.model as ModelName,
+    cadence: values.cadence as 'day-ahead' | 'intraday',
+  }
   const report = runCommunity(opts)
   const all = [report.gridOnly, ...report.outcomes, report.perfect]
   if (values.json) {
@@ -301,7 +317,7 @@ function main(): void {
     `${h.length} SGSC homes (${h.filter((x) => x.pvScale > 0).length} with PV from the customer-12 shape of 2011-12 ` +
       `aligned by day of year, ${h.filter((x) => x.battery).length} with a 10 kWh / 5 kW battery; ` +
       `${h.reduce((a, x) => a + x.filled, 0)} missing load slots filled from a week earlier), ` +
-      `${opts.days} days from ${values.start} (local), day-ahead, 30-min intervals, k-DA k=1/2, ` +
+      `${opts.days} days from ${values.start} (local), ${opts.cadence}, 30-min intervals, k-DA k=1/2, ` +
       `retail 0.30 / feed-in 0.08 per kWh, forecasts: ${opts.model}`,
   )
   console.log('community cost = grid bills under the imbalance rule (trade payments cancel inside the community)')

@@ -14,10 +14,14 @@ const Z90 = 1.2815515655446004
  *    (p - f) / (r - f)). Where the market clears at feed-in (a sunny noon) it buys generously and sells
  *    cautiously; where it clears at retail (the evening peak) the reverse. The net-load quantile combines the load
  *    and PV quantiles as independent, with separate spreads above and below the median, within the 10..90% band.
+ *    `levelWeight` (default 1/2) shrinks the level towards the median: 0.5 + w (level - 0.5). At full weight the
+ *    levels sit at the clamps (k-DA mostly clears at f or r), and buyers shrinking to p10 at the evening peak cut
+ *    the volume the community nets; 1/2 measured best on real data (docs/forecasting.md).
  * 3. Bids at reservation prices (buy at retail, sell at feed-in), like the baseline.
  * Deterministic: no randomness.
  */
-export function forecastAware(): Strategy {
+export function forecastAware(opts: { readonly levelWeight?: number } = {}): Strategy {
+  const w = opts.levelWeight ?? 0.5
   return {
     name: 'forecast-aware',
     plan(ctx: StrategyContext): OrderIntent[] {
@@ -25,7 +29,7 @@ export function forecastAware(): Strategy {
       const flows = planBattery(ctx, n)
       const out: OrderIntent[] = []
       for (let j = 0; j < n; j++) {
-        const net = netQuantile(ctx, j, level(ctx, j)) + flows[j]!
+        const net = netQuantile(ctx, j, 0.5 + w * (level(ctx, j) - 0.5)) + flows[j]!
         const intent = toIntent(ctx, j, net)
         if (intent) out.push(intent)
       }
