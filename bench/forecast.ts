@@ -33,7 +33,7 @@ const common = {
   now: () => performance.now(),
 }
 
-function report(series: 'load' | 'pv', rows: ModelSummary[], households: number): void {
+function report(series: 'load' | 'pv', rows: ModelSummary[], households: number, window: string): void {
   if (values.json) {
     for (const r of rows)
       console.log(
@@ -57,7 +57,7 @@ function report(series: 'load' | 'pv', rows: ModelSummary[], households: number)
     return
   }
   console.log(
-    `\n${series === 'load' ? 'LOAD' : 'PV'}: ${households} series, last ${testDays} days each (after 28 warm-up days), ` +
+    `\n${series === 'load' ? 'LOAD' : 'PV'}: ${households} series, ${window} (after 28 warm-up days), ` +
       `day-ahead from local midnight, 48 x 30 min, ${rows[0]?.points} test points`,
   )
   console.log('MASE = model MAE / seasonal-naive (same slot, most recent day) MAE on the same test points')
@@ -87,7 +87,12 @@ if (which.has('load')) {
   const { households } = loadSgsc()
   const take = values.households ? households.slice(0, Number(values.households)) : households
   const series: EvalSeries[] = take.map((h) => ({ id: h.id, startMs: h.general.startMs, wh: h.general.wh }))
-  report('load', summarize(rollingOrigin(series, common), 'seasonal-naive'), series.length)
+  report(
+    'load',
+    summarize(rollingOrigin(series, common), 'seasonal-naive'),
+    series.length,
+    `last ${testDays} days each`,
+  )
 }
 if (which.has('pv')) {
   const { pv } = loadPv()
@@ -95,7 +100,7 @@ if (which.has('pv')) {
     rollingOrigin([{ id: pv.id, startMs: pv.startMs, wh: pv.wh }], { ...common, testDays: 366 }),
     'seasonal-naive',
   )
-  report('pv', rows, 1)
+  report('pv', rows, 1, 'every day')
 }
 
 /**
