@@ -81,6 +81,15 @@ describe('createForecaster', () => {
     )
   })
 
+  it('forecasts from an empty history without hanging', () => {
+    for (const model of MODEL_NAMES) {
+      const f = createForecaster(model)
+      f.observe(0, Number.NaN)
+      expect(Array.from(createForecaster(model).forecast(0, 4).p50)).toEqual([0, 0, 0, 0])
+      expect(f.forecast(SLOT, 4).p50.length).toBe(4)
+    }
+  })
+
   it('rejects bad input with a typed error naming the field', () => {
     expect(() => createForecaster('nope' as 'persistence')).toThrow(expect.objectContaining({ code: 'FORECAST_MODEL' }))
     expect(() => createForecaster('persistence', { slotMs: 7 })).toThrow(expect.objectContaining({ field: 'slotMs' }))

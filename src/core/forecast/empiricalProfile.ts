@@ -26,7 +26,7 @@ export function empiricalProfile(grid: SlotGrid): Forecaster {
     forecast(fromSlotStartMs, horizonSlots): Quantiles {
       checkHorizon(grid, horizonSlots)
       const from = slotOf(grid, fromSlotStartMs)
-      const before = Math.min(from, history.latest + 1)
+      const before = history.originFor(from)
       const p10 = new Float64Array(horizonSlots)
       const p50 = new Float64Array(horizonSlots)
       const p90 = new Float64Array(horizonSlots)

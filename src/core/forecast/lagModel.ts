@@ -24,7 +24,7 @@ export function lagModel(model: ModelName, grid: SlotGrid, historyDays: number, 
     forecast(fromSlotStartMs, horizonSlots): Quantiles {
       checkHorizon(grid, horizonSlots)
       const from = slotOf(grid, fromSlotStartMs)
-      const before = Math.min(from, history.latest + 1)
+      const before = history.originFor(from)
       const p50 = new Float64Array(horizonSlots)
       for (let j = 0; j < horizonSlots; j++) {
         const v = rule(history, from + j, before, grid)

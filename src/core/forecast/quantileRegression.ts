@@ -60,7 +60,7 @@ export function quantileRegression(grid: SlotGrid): Forecaster {
     forecast(fromSlotStartMs, horizonSlots): Quantiles {
       checkHorizon(grid, horizonSlots)
       const from = slotOf(grid, fromSlotStartMs)
-      const before = Math.min(from, history.latest + 1)
+      const before = history.originFor(from)
       if (before - fittedAt >= REFIT_DAYS * spd) {
         refit(before)
         fittedAt = before

@@ -23,6 +23,11 @@ export class SlotHistory {
     if (slot > this.latest) this.latest = slot
   }
 
+  /** The first slot a forecast from `from` may not read: `from`, or just after the latest reading if earlier. */
+  originFor(from: number): number {
+    return this.latest === Number.NEGATIVE_INFINITY ? from : Math.min(from, this.latest + 1)
+  }
+
   get(slot: number): number {
     const i = slot % this.capacity
     return this.tags[i] === slot ? this.values[i]! : Number.NaN
