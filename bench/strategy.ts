@@ -177,7 +177,9 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
   const observeUpTo = (slot: number) => {
     for (let i = fed; i < slot; i++) {
       const ms = firstMs + i * SLOT
-      homes.forEach((h, k) => loadF[k]!.observe(ms, h.load[i]!))
+      homes.forEach((h, k) => {
+        loadF[k]!.observe(ms, h.load[i]!)
+      })
       pvF.observe(ms, unitPv[i]!)
     }
     fed = Math.max(fed, slot)

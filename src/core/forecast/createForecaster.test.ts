@@ -23,7 +23,9 @@ describe('createForecaster', () => {
   it('seasonal naive forecasts yesterday', () => {
     const f = createForecaster('seasonal-naive')
     const y = synthetic(3)
-    y.slice(0, 2 * DAY).forEach((v, i) => f.observe(i * SLOT, v))
+    y.slice(0, 2 * DAY).forEach((v, i) => {
+      f.observe(i * SLOT, v)
+    })
     expect(Array.from(f.forecast(2 * DAY * SLOT, DAY).p50)).toEqual(y.slice(DAY, 2 * DAY))
   })
 
@@ -32,7 +34,9 @@ describe('createForecaster', () => {
     for (const model of MODEL_NAMES) {
       const run = () => {
         const f = createForecaster(model)
-        y.forEach((v, i) => f.observe(i * SLOT, v))
+        y.forEach((v, i) => {
+          f.observe(i * SLOT, v)
+        })
         return f.forecast(y.length * SLOT, DAY)
       }
       const a = run()
@@ -71,7 +75,9 @@ describe('createForecaster', () => {
         (ys) => {
           for (const model of MODEL_NAMES) {
             const f = createForecaster(model)
-            ys.forEach((v, i) => f.observe(i * SLOT, v))
+            ys.forEach((v, i) => {
+              f.observe(i * SLOT, v)
+            })
             const q = f.forecast(ys.length * SLOT, 8)
             for (const v of q.p50) expect(Number.isFinite(v)).toBe(true)
           }
