@@ -97,6 +97,11 @@ chain:
   retryS: 15
 
 strategy:
+  # forecast-aware (default), truthful, or spread (a simple fixed-margin fallback).
+  name: forecast-aware
+  # Forecasting model: persistence, seasonal-naive, seasonal-naive-week, recent-mean, holt-winters,
+  # empirical-profile, quantile-regression (see docs/forecasting.md).
+  model: empirical-profile
   # Price bounds in token units per kWh; unset means feed-in price (sell) and retail price (buy).
   # minSellPrice: 80000
   # maxBuyPrice: 300000

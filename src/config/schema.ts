@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { MODEL_NAMES } from '../core/forecast/types.js'
+import { STRATEGY_NAMES } from '../core/strategy/createStrategy.js'
 
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected 0x followed by ${bytes * 2} hex digits`)
@@ -93,6 +95,10 @@ const chain = z
 
 const strategy = z
   .object({
+    /** Bidding strategy: forecast-aware (default), truthful (bid the median forecast), spread (simple fallback). */
+    name: z.enum([...STRATEGY_NAMES, 'spread']).default('forecast-aware'),
+    /** Forecasting model for the household's imports and exports per interval. */
+    model: z.enum(MODEL_NAMES).default('empirical-profile'),
     /** Never sell below this price, token units per kWh (defaults to the feed-in price). */
     minSellPrice: tokenAmount.optional(),
     /** Never buy above this price, token units per kWh (defaults to the retail price). */

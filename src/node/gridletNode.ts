@@ -50,6 +50,9 @@ export interface NodeInit {
   readonly submit: 'own-sells' | 'all' | 'none'
   readonly minQuantityWh: bigint
   readonly maxQuantityWh: bigint
+  /** Price bounds any strategy is held to: never sell below, never buy above (token units per kWh). */
+  readonly minSellPrice?: bigint
+  readonly maxBuyPrice?: bigint
   /** Raw readings older than this are pruned. */
   readonly retainMs: number
 }
@@ -246,8 +249,15 @@ export class GridletNode {
 
   #clamp(intents: readonly OrderIntent[]): OrderIntent[] {
     const { minQuantityWh, maxQuantityWh } = this.#init
+    const floor = this.#init.minSellPrice ?? this.#init.feedInPrice
+    const cap = this.#init.maxBuyPrice ?? this.#init.retailPrice
     return intents
       .map((i) => (i.quantityWh > maxQuantityWh ? { ...i, quantityWh: maxQuantityWh } : i))
+      .map((i) => {
+        if (i.side === Side.Sell && i.limitPrice < floor) return { ...i, limitPrice: floor }
+        if (i.side === Side.Buy && i.limitPrice > cap) return { ...i, limitPrice: cap }
+        return i
+      })
       .filter((i) => i.quantityWh >= minQuantityWh && i.limitPrice > 0n)
   }
 

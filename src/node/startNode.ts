@@ -11,6 +11,7 @@ import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
 import { statusView } from '../http/statusView.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
+import { coreDecider } from './adapters/coreDecider.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
 import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
 import { GridletNode } from './gridletNode.js'
@@ -92,6 +93,10 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   })
 
   const store = openStore(config.store.path)
+  const decider =
+    config.strategy.name === 'spread'
+      ? { forecaster: persistenceForecaster(86_400 / time.lengthS), strategy: spreadStrategy(config.strategy) }
+      : coreDecider({ intervalS: time.lengthS, model: config.strategy.model, strategy: config.strategy.name })
   const ctx: AdapterContext = {
     config,
     privateKey: opts.privateKey,
@@ -108,8 +113,8 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     meter: await (a.meter ?? defaultMeter)(ctx),
     network: await (a.network ?? defaultNetwork)(ctx),
     settlement: await (a.settlement ?? defaultSettlement)(ctx),
-    forecaster: await (a.forecaster ?? (() => persistenceForecaster(86_400 / time.lengthS)))(ctx),
-    strategy: await (a.strategy ?? (() => spreadStrategy(config.strategy)))(ctx),
+    forecaster: await (a.forecaster ?? (() => decider.forecaster))(ctx),
+    strategy: await (a.strategy ?? (() => decider.strategy))(ctx),
   }
   // The settlement outbox lives in our database, so a result and its hand-off commit together.
   transaction(store.db, () => adapters.settlement.migrate(store.db))
@@ -136,6 +141,8 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       submit: config.chain.submit,
       minQuantityWh: BigInt(config.strategy.minQuantityWh),
       maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
+      ...(config.strategy.minSellPrice === undefined ? {} : { minSellPrice: config.strategy.minSellPrice }),
+      ...(config.strategy.maxBuyPrice === undefined ? {} : { maxBuyPrice: config.strategy.maxBuyPrice }),
       retainMs: config.store.retainDays * 86_400_000,
     },
   )
