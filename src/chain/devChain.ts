@@ -74,7 +74,8 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
     })
   }
   let anvil: Anvil | undefined
-  if (!opts.rpcUrl) anvil = await startAnvil({ port: opts.port, chainId: opts.chainId, args: opts.anvilArgs, signal: opts.signal })
+  if (!opts.rpcUrl)
+    anvil = await startAnvil({ port: opts.port, chainId: opts.chainId, args: opts.anvilArgs, signal: opts.signal })
   try {
     const rpcUrl = opts.rpcUrl ?? anvil!.rpcUrl
     const chainId = opts.chainId ?? anvil?.chainId ?? 31337

@@ -1,4 +1,4 @@
-import { type Hex, keccak256 } from 'viem'
+import { type Address, getAddress, type Hex, keccak256 } from 'viem'
 import type { VerifiedOrder } from '../core/order/types.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
@@ -13,7 +13,7 @@ export interface SettlementTrade {
   readonly amount: bigint
 }
 
-/** The packed arguments of `GridletSettlement.settle` for one interval, plus the root the contract will store. */
+/** The packed arguments of `GridletSettlement.settle` for one interval, plus the root it will emit. */
 export interface SettlementBatch {
   readonly interval: bigint
   readonly trades: Hex
@@ -22,25 +22,24 @@ export interface SettlementBatch {
   readonly totalAmount: bigint
   /** Ids of the orders in batch order (strictly ascending). */
   readonly orderIds: readonly Hex[]
-  /** keccak256(orderIds || trades): what `settledRoot(interval)` holds once this batch is settled. */
+  /** keccak256(orderIds || trades): the root the contract emits in `Settled` for this batch. */
   readonly root: Hex
 }
-
-const U64 = (1n << 64n) - 1n
-const U128 = (1n << 128n) - 1n
 
 /**
  * Packs one interval's trades and the orders they fill into `settle` calldata (layout: docs/settlement.md).
  * Only orders that some trade fills are included, sorted by id, so every honest submitter encodes the same bytes.
+ * `households` maps each (checksummed) account to its household index in the contract (`indexOf`).
  *
  * @example
- * const batch = encodeSettlement(result.interval, verifiedOrders, result.trades)
+ * const batch = encodeSettlement(result.interval, verifiedOrders, result.trades, households)
  * await settleBatch(client, { settlement, batch })
  */
 export function encodeSettlement(
   interval: bigint,
   orders: readonly VerifiedOrder[],
   trades: readonly SettlementTrade[],
+  households: ReadonlyMap<Address, number>,
 ): SettlementBatch {
   if (trades.length === 0) throw encodingError('a batch needs at least one trade', 'trades')
   const byId = new Map(orders.map((o) => [o.id.toLowerCase(), o]))
@@ -61,21 +60,21 @@ export function encodeSettlement(
     if (o.order.interval !== interval) throw encodingError(`order ${id} is for another interval`, 'orders')
     if (!/^0x[0-9a-fA-F]{130}$/.test(o.signature)) throw encodingError(`order ${id}: bad signature`, 'signature')
     const { quantityWh, limitPrice, nonce, account, expiry, side } = o.order
-    orderHex += word((quantityWh & U64) << 192n, (limitPrice & U128) << 64n, nonce & U64)
-    orderHex += word(BigInt(account) << 96n, (expiry & U64) << 32n, BigInt(side))
+    const household = households.get(getAddress(account))
+    if (!household) throw encodingError(`account ${account} has no household index`, 'account')
+    // 45 bytes: quantityWh (8) | limitPrice (16) | nonce (8) | expiry (8) | household (4) | side (1)
+    orderHex += hex(quantityWh, 8) + hex(limitPrice, 16) + hex(nonce, 8) + hex(expiry, 8)
+    orderHex += hex(BigInt(household), 4) + hex(BigInt(side), 1)
     signatureHex += o.signature.slice(2)
   }
 
   let tradeHex = ''
   let totalAmount = 0n
   for (const t of trades) {
-    if (t.quantityWh > U64 || t.price > U128) throw encodingError('trade quantity or price out of range', 'trades')
-    const packed =
-      (BigInt(index.get(t.buyId.toLowerCase())!) << 208n) |
-      (BigInt(index.get(t.sellId.toLowerCase())!) << 192n) |
-      (t.quantityWh << 128n) |
-      t.price
-    tradeHex += (packed & ((1n << 224n) - 1n)).toString(16).padStart(56, '0')
+    // 20 bytes: buy order (2) | sell order (2) | quantityWh (4) | price (12)
+    const buy = index.get(t.buyId.toLowerCase())!
+    const sell = index.get(t.sellId.toLowerCase())!
+    tradeHex += hex(BigInt(buy), 2) + hex(BigInt(sell), 2) + hex(t.quantityWh, 4, 'trades') + hex(t.price, 12, 'trades')
     totalAmount += t.amount
   }
   const tradesData = `0x${tradeHex}` as Hex
@@ -91,16 +90,17 @@ export function encodeSettlement(
   }
 }
 
-/** keccak256(orderIds || trades): the root `settle` stores for an interval. */
+/** keccak256(orderIds || trades): the root `settle` emits for an interval. */
 export function settlementRoot(orderIds: readonly Hex[], trades: Hex): Hex {
   return keccak256(`0x${orderIds.map((id) => id.slice(2)).join('')}${trades.slice(2)}`)
 }
 
-function word(...parts: bigint[]): string {
-  return parts
-    .reduce((a, b) => a | b, 0n)
-    .toString(16)
-    .padStart(64, '0')
+/** Big-endian fixed-width hex of `value` (checked to fit). */
+function hex(value: bigint, bytes: number, field = 'orders'): string {
+  if (value < 0n || value >= 1n << BigInt(bytes * 8)) {
+    throw encodingError(`value ${value} does not fit in ${bytes} bytes`, field)
+  }
+  return value.toString(16).padStart(bytes * 2, '0')
 }
 
 function encodingError(message: string, field: string) {

@@ -4,8 +4,8 @@
  */
 import { type Address, type Hex, hashTypedData } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { MarketDomain, Order, VerifiedOrder } from '../../src/core/order/types.js'
 import type { SettlementTrade } from '../../src/chain/encodeSettlement.js'
+import type { MarketDomain, Order, VerifiedOrder } from '../../src/core/order/types.js'
 
 export const ORDER_TYPES = {
   Order: [
