@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type Address, type Client, createTestClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { getTransactionCount, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { z } from 'zod'
 import { type Anvil, startAnvil } from './anvil.js'
 import { localChain, settlementAbi, testTokenAbi } from './contracts.js'
@@ -104,27 +104,34 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       writeContract(client, { address: token, abi: testTokenAbi, functionName: 'approve', args: [settlement, total] }),
     )
     const anvilClient = createTestClient({ mode: 'anvil', transport: http(rpcUrl) })
+    // Fire the setup transactions with explicit nonces and gas (anvil mines each on arrival), then check receipts.
+    let nonce = await getTransactionCount(client, { address: operator.address, blockTag: 'pending' })
+    const sent: Promise<Hex>[] = []
     for (const h of devHouseholds) {
       await setBalance(anvilClient, { address: h.address, value: 10n ** 21n })
-      await confirm(
-        client,
-        writeContract(client, {
-          address: settlement,
-          abi: settlementAbi,
-          functionName: 'register',
-          args: [h.address, h.meterId],
-        }),
+      const common = { address: settlement, abi: settlementAbi, gas: 300_000n } as const
+      sent.push(
+        Promise.resolve(
+          await writeContract(client, {
+            ...common,
+            functionName: 'register',
+            args: [h.address, h.meterId],
+            nonce: nonce++,
+          }),
+        ),
       )
-      await confirm(
-        client,
-        writeContract(client, {
-          address: settlement,
-          abi: settlementAbi,
-          functionName: 'depositFor',
-          args: [h.address, deposit],
-        }),
+      sent.push(
+        Promise.resolve(
+          await writeContract(client, {
+            ...common,
+            functionName: 'depositFor',
+            args: [h.address, deposit],
+            nonce: nonce++,
+          }),
+        ),
       )
     }
+    await Promise.all(sent.map((hash) => confirm(client, hash)))
     const config: DevChainConfig = {
       warning: DEV_KEY_WARNING,
       rpcUrl,
