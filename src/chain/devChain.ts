@@ -84,6 +84,7 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       account: privateKeyToAccount(operator.privateKey),
       chain: localChain(chainId, rpcUrl),
       transport: http(rpcUrl),
+      pollingInterval: 20,
     })
     const market = keccak256(toHex(opts.marketName ?? 'gridlet-dev'))
     const { token, settlement } = await deployMarket(client, { market, withdrawalDelay: opts.withdrawalDelay ?? 0n })
