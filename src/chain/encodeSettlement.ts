@@ -41,17 +41,8 @@ export function encodeSettlement(
   trades: readonly SettlementTrade[],
   households: ReadonlyMap<Address, number>,
 ): SettlementBatch {
-  if (trades.length === 0) throw encodingError('a batch needs at least one trade', 'trades')
+  const { orderIds: ids, trades: tradesData, totalAmount } = encodeTrades(trades)
   const byId = new Map(orders.map((o) => [o.id.toLowerCase(), o]))
-  const used = new Set<string>()
-  for (const t of trades) {
-    used.add(t.buyId.toLowerCase())
-    used.add(t.sellId.toLowerCase())
-  }
-  const ids = [...used].sort()
-  const index = new Map(ids.map((id, i) => [id, i]))
-  if (ids.length > 0xffff) throw encodingError('too many orders in one batch', 'orders')
-
   let orderHex = ''
   let signatureHex = ''
   for (const id of ids) {
@@ -68,16 +59,6 @@ export function encodeSettlement(
     signatureHex += o.signature.slice(2)
   }
 
-  let tradeHex = ''
-  let totalAmount = 0n
-  for (const t of trades) {
-    // 20 bytes: buy order (2) | sell order (2) | quantityWh (4) | price (12)
-    const buy = index.get(t.buyId.toLowerCase())!
-    const sell = index.get(t.sellId.toLowerCase())!
-    tradeHex += hex(BigInt(buy), 2) + hex(BigInt(sell), 2) + hex(t.quantityWh, 4, 'trades') + hex(t.price, 12, 'trades')
-    totalAmount += t.amount
-  }
-  const tradesData = `0x${tradeHex}` as Hex
   const orderIds = ids as Hex[]
   return {
     interval,
@@ -88,6 +69,42 @@ export function encodeSettlement(
     orderIds,
     root: settlementRoot(orderIds, tradesData),
   }
+}
+
+/**
+ * The trades part of a batch: order ids (sorted, each filled order once), the packed trades and their total.
+ * It depends on the trades alone, so the root of a cleared interval is known before any chain read.
+ */
+export function encodeTrades(trades: readonly SettlementTrade[]): {
+  orderIds: Hex[]
+  trades: Hex
+  totalAmount: bigint
+} {
+  if (trades.length === 0) throw encodingError('a batch needs at least one trade', 'trades')
+  const used = new Set<Hex>()
+  for (const t of trades) {
+    used.add(t.buyId.toLowerCase() as Hex)
+    used.add(t.sellId.toLowerCase() as Hex)
+  }
+  const orderIds = [...used].sort()
+  if (orderIds.length > 0xffff) throw encodingError('too many orders in one batch', 'orders')
+  const index = new Map(orderIds.map((id, i) => [id, i]))
+  let tradeHex = ''
+  let totalAmount = 0n
+  for (const t of trades) {
+    // 20 bytes: buy order (2) | sell order (2) | quantityWh (4) | price (12)
+    const buy = index.get(t.buyId.toLowerCase() as Hex)!
+    const sell = index.get(t.sellId.toLowerCase() as Hex)!
+    tradeHex += hex(BigInt(buy), 2) + hex(BigInt(sell), 2) + hex(t.quantityWh, 4, 'trades') + hex(t.price, 12, 'trades')
+    totalAmount += t.amount
+  }
+  return { orderIds, trades: `0x${tradeHex}`, totalAmount }
+}
+
+/** The root `settle` emits for these trades (see `settlementRoot`). */
+export function rootOfTrades(trades: readonly SettlementTrade[]): Hex {
+  const { orderIds, trades: packed } = encodeTrades(trades)
+  return settlementRoot(orderIds, packed)
 }
 
 /** keccak256(orderIds || trades): the root `settle` emits for an interval. */
