@@ -1,7 +1,8 @@
 /**
  * Gas per trade of `GridletSettlement.settle` on anvil, beside the baseline measured in the same run: one plain
  * ERC-20 `transfer` per trade (buyer to seller, on the same token, both already holding tokens: the cheapest
- * transfer there is, so the ratio is conservative).
+ * transfer there is, so `ratio` is conservative). `ratioEmptyRecipient` compares with the same transfers to sellers
+ * that hold no tokens yet (a transfer that creates a balance).
  *
  * Books are shaped as a double auction clears them ('staircase': walking sorted buyers and sellers, consecutive
  * trades share an order, n trades fill n + 1 orders, one order per household). `batch-100-pairs` is the worst case
@@ -10,8 +11,8 @@
  *   npm run bench:gas            readable table
  *   npm run bench:gas -- --json  one JSON object per line
  */
-import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
+import { privateKeyToAccount, privateKeyToAddress } from 'viem/accounts'
 import { localChain, testTokenAbi } from '../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../src/chain/devChain.js'
 import { encodeSettlement } from '../src/chain/encodeSettlement.js'
@@ -56,7 +57,8 @@ try {
   const rows = []
   for (const c of CASES) {
     const { book, gas } = await settle(c.trades, c.shape)
-    const baseline = await transferBaseline(book)
+    const baseline = await transferBaseline(book, false)
+    const baselineEmpty = await transferBaseline(book, true)
     const gasPerTrade = Math.round(Number(gas) / c.trades)
     const row = {
       bench: 'gas',
@@ -66,6 +68,8 @@ try {
       gasPerTrade,
       baselineGasPerTrade: baseline,
       ratio: Number((baseline / gasPerTrade).toFixed(2)),
+      baselineEmptyRecipientGasPerTrade: baselineEmpty,
+      ratioEmptyRecipient: Number((baselineEmpty / gasPerTrade).toFixed(2)),
     }
     rows.push(row)
     if (json) console.log(JSON.stringify(row))
@@ -75,10 +79,24 @@ try {
     console.table(rows.map(({ bench: _, ...r }) => r))
     const b100 = rows.find((r) => r.case === 'batch-100')!
     console.log(`batch-100: ${b100.gasPerTrade} gas/trade (target <= 14000), ${b100.ratio}x cheaper (target >= 3)`)
+    console.log(
+      'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
+    )
   }
 
-  /** Sends each trade's amount from buyer to seller as its own ERC-20 transfer; mean gas per transfer. */
-  async function transferBaseline(book: Book): Promise<number> {
+  /**
+   * Sends each trade's amount from buyer to seller as its own ERC-20 transfer; mean gas per transfer. With
+   * `emptyRecipients`, each seller is replaced by a fresh address (its first transfer creates the balance): the
+   * cost of the same trades among households that hold no tokens yet.
+   */
+  async function transferBaseline(book: Book, emptyRecipients: boolean): Promise<number> {
+    const fresh = new Map<string, Address>()
+    const recipient = (seller: Address) => {
+      if (!emptyRecipients) return seller
+      if (!fresh.has(seller))
+        fresh.set(seller, privateKeyToAddress(keccak256(toHex(`${seller}-${interval}-${fresh.size}`))))
+      return fresh.get(seller)!
+    }
     const byId = new Map(book.orders.map((o) => [o.id, o.order]))
     const keyOf = new Map(dev.accounts.map((a) => [a.address, a.privateKey]))
     let total = 0n
@@ -89,7 +107,7 @@ try {
         address: dev.token,
         abi: testTokenAbi,
         functionName: 'transfer',
-        args: [seller, t.amount],
+        args: [recipient(seller), t.amount],
       })
       total += (await pub.waitForTransactionReceipt({ hash })).gasUsed
     }
