@@ -230,33 +230,37 @@ contract GridletSettlement is AccessControl, EIP712 {
                 || trades.length == 0 || trades.length % TRADE_BYTES != 0
         ) revert MalformedBatch();
 
-        // Per order, four words of memory: filled quantity (Wh), amount paid or received, household slot, unused.
-        uint256[] memory tally = new uint256[](4 * n);
-        bytes32[] memory ids = _verifyOrders(interval, orders, signatures, n, tally);
+        // Per order, two words of memory: filled quantity (Wh) and amount paid or received; then the trades are
+        // checked against the order fields in calldata, and one pass over the orders verifies and pays them.
+        uint256[] memory tally = new uint256[](2 * n);
         uint256 computed = _applyTrades(trades, orders, n, tally);
         if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
-        _moveBalances(orders, n, tally);
+        bytes32[] memory ids = _verifyAndPay(interval, orders, signatures, n, tally);
 
         root = keccak256(abi.encodePacked(ids, trades));
         _settled[interval >> 8] = settledWord | bit;
         emit Settled(interval, root, trades.length / TRADE_BYTES, computed, msg.sender);
     }
 
-    /// @dev Checks side, expiry, registration, order (strictly ascending ids) and signature of each order; returns
-    ///      the ids and notes each order's household slot in `tally`. Assembly with one combined failure flag on the
-    ///      hot path; `_orderFailure` names a failure.
-    function _verifyOrders(
+    /// @dev One pass over the orders: checks side, expiry, registration, order (strictly ascending ids), fill
+    ///      (every order filled, by at most its quantity) and signature, then moves the order's amount on its
+    ///      household slot, which it reads once (cold) for the signer, the membership check and the balance. A debit
+    ///      the balance does not cover yet is deferred until every credit is in, so an account that sells and buys
+    ///      in one interval is checked on its net balance. Assembly with one combined failure flag on the hot path;
+    ///      `_orderFailure` names a failure.
+    function _verifyAndPay(
         uint64 interval,
         bytes calldata orders,
         bytes calldata signatures,
         uint256 n,
         uint256[] memory tally
-    ) internal view returns (bytes32[] memory ids) {
+    ) internal returns (bytes32[] memory ids) {
         ids = new bytes32[](n);
         bytes32 domain = _domainSeparatorV4();
         bytes32 typehash = ORDER_TYPEHASH;
         bytes32 market_ = market;
         bytes32 prev;
+        bool deferred;
         // Hashing buffer reused by every iteration: the struct words at m, the digest input at m + 0x120.
         // The first three struct words and the digest prefix are the same for every order.
         uint256 m;
@@ -276,18 +280,20 @@ contract GridletSettlement is AccessControl, EIP712 {
             bytes32 r;
             bytes32 s;
             bool bad;
+            uint256 key;
+            uint256 slot;
+            uint256 w1;
             assembly ("memory-safe") {
                 let p := add(orders.offset, mul(i, ORDER_BYTES))
                 let w0 := calldataload(p)
-                let w1 := calldataload(add(p, 0x20)) // expiry | household | side | (next record)
+                w1 := calldataload(add(p, 0x20)) // expiry | household | side | (next record)
                 let side := and(shr(152, w1), 0xff)
                 let expiry := shr(192, w1)
                 mstore(0, and(shr(160, w1), 0xffffffff))
                 mstore(0x20, _households.slot)
-                let key := keccak256(0, 0x40)
-                let slot := sload(key)
+                key := keccak256(0, 0x40)
+                slot := sload(key)
                 account := shr(96, slot)
-                mstore(add(add(tally, 0x60), shl(7, i)), key)
                 mstore(add(m, 0x60), side)
                 mstore(add(m, 0x80), shr(192, w0)) // quantityWh
                 mstore(add(m, 0xa0), and(shr(64, w0), MASK128)) // limitPrice
@@ -297,29 +303,72 @@ contract GridletSettlement is AccessControl, EIP712 {
                 // EIP-712 digest: keccak256("\x19\x01" || domainSeparator || structHash).
                 mstore(add(m, 0x142), keccak256(m, 0x120))
                 id := keccak256(add(m, 0x120), 0x42)
-                bad := or(or(gt(side, SIDE_SELL), lt(expiry, timestamp())), iszero(and(slot, REGISTERED)))
-                bad := or(bad, iszero(gt(id, prev)))
-                prev := id
                 mstore(add(add(ids, 0x20), shl(5, i)), id)
+                let filled := mload(add(add(tally, 0x20), shl(6, i)))
+                bad := or(or(gt(side, SIDE_SELL), lt(expiry, timestamp())), iszero(and(slot, REGISTERED)))
+                bad := or(bad, or(iszero(gt(id, prev)), or(iszero(filled), gt(filled, shr(192, w0)))))
+                prev := id
                 let q := add(signatures.offset, mul(i, SIGNATURE_BYTES))
                 r := calldataload(q)
                 s := calldataload(add(q, 0x20))
                 v := byte(0, calldataload(add(q, 0x40)))
             }
-            if (bad) _orderFailure(orders, ids, i, account);
+            if (bad) _orderFailure(orders, ids, tally, i);
             (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(id, v, r, s);
             if (err != ECDSA.RecoverError.NoError || signer != account) revert InvalidSignature(i);
+            assembly ("memory-safe") {
+                let t := add(add(tally, 0x20), shl(6, i))
+                let amount := mload(add(t, 0x20))
+                switch and(shr(152, w1), 0xff)
+                case 1 {
+                    // sell: credit (the slot value is current: read in this iteration, written by no one since)
+                    if gt(add(and(slot, BALANCE_MASK), amount), BALANCE_MASK) { bad := 1 }
+                    sstore(key, add(slot, amount))
+                }
+                default {
+                    // buy: debit now if covered, else after all credits (marked by setting bit 255 of `filled`)
+                    switch lt(and(slot, BALANCE_MASK), amount)
+                    case 0 { sstore(key, sub(slot, amount)) }
+                    default {
+                        mstore(t, or(mload(t), shl(255, 1)))
+                        deferred := 1
+                    }
+                }
+            }
+            if (bad) revert BalanceOverflow(account);
+        }
+        if (deferred) _payDeferred(orders, n, tally);
+    }
+
+    /// @dev Debits the buy orders whose balance did not cover them before all credits were in.
+    function _payDeferred(bytes calldata orders, uint256 n, uint256[] memory tally) private {
+        for (uint256 i; i < n; ++i) {
+            if (tally[2 * i] >> 255 == 0) continue;
+            (, uint256 w1) = _orderWords(orders, i);
+            uint256 index = (w1 >> 160) & 0xffffffff;
+            uint256 slot = _households[index];
+            uint256 amount = tally[2 * i + 1];
+            if (slot & BALANCE_MASK < amount) {
+                revert InsufficientBalance(i, address(uint160(slot >> 96)), slot & BALANCE_MASK, amount);
+            }
+            _households[index] = slot - amount;
         }
     }
 
-    /// @dev Slow path: names why order `i` failed the combined check of `_verifyOrders`.
-    function _orderFailure(bytes calldata orders, bytes32[] memory ids, uint256 i, address account) private view {
-        (, uint256 w1) = _orderWords(orders, i);
+    /// @dev Slow path: names why order `i` failed the combined check of `_verifyAndPay`.
+    function _orderFailure(bytes calldata orders, bytes32[] memory ids, uint256[] memory tally, uint256 i)
+        private
+        view
+    {
+        (uint256 w0, uint256 w1) = _orderWords(orders, i);
         if ((w1 >> 152) & 0xff > SIDE_SELL) revert InvalidSide(i);
         if (w1 >> 192 < block.timestamp) revert OrderExpired(i);
-        if (_households[(w1 >> 160) & 0xffffffff] & REGISTERED == 0) revert UnregisteredAccount(i, account);
-        if (ids[i] == ids[i - 1]) revert DuplicateOrder(i);
-        revert OrdersNotSorted(i);
+        uint256 slot = _households[(w1 >> 160) & 0xffffffff];
+        if (slot & REGISTERED == 0) revert UnregisteredAccount(i, address(uint160(slot >> 96)));
+        if (i > 0 && ids[i] == ids[i - 1]) revert DuplicateOrder(i);
+        if (i > 0 && ids[i] < ids[i - 1]) revert OrdersNotSorted(i);
+        if (tally[2 * i] == 0) revert UnfilledOrder(i);
+        revert Overfilled(i);
     }
 
     /// @dev Checks each trade against its two orders (index, side, limit price) and adds its quantity and amount
@@ -354,10 +403,10 @@ contract GridletSettlement is AccessControl, EIP712 {
                 }
                 // q < 2^32, price < 2^96, fewer than 2^16 trades: no sum here can overflow 256 bits.
                 let amount := div(mul(q, price), 1000)
-                let tb := add(base, shl(7, b))
+                let tb := add(base, shl(6, b))
                 mstore(tb, add(mload(tb), q))
                 mstore(add(tb, 0x20), add(mload(add(tb, 0x20)), amount))
-                let ts := add(base, shl(7, s))
+                let ts := add(base, shl(6, s))
                 mstore(ts, add(mload(ts), q))
                 mstore(add(ts, 0x20), add(mload(add(ts, 0x20)), amount))
                 total := add(total, amount)
@@ -383,76 +432,6 @@ contract GridletSettlement is AccessControl, EIP712 {
         (, uint256 sw1) = _orderWords(orders, s);
         if ((sw1 >> 152) & 0xff != SIDE_SELL) revert NotASellOrder(t);
         revert PriceBelowSellerLimit(t);
-    }
-
-    /// @dev Checks every order is filled, by no more than its quantity, and moves the balances in one pass over the
-    ///      orders. A debit that the balance does not cover yet is deferred until all credits are in, so an account
-    ///      that sells and buys in one interval is checked on its net balance. Each household slot was read cold in
-    ///      `_verifyOrders`; here it is read warm and written.
-    function _moveBalances(bytes calldata orders, uint256 n, uint256[] memory tally) internal {
-        uint256 failedAt = type(uint256).max;
-        assembly ("memory-safe") {
-            let base := add(tally, 0x20)
-            let deferred := 0
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let p := add(orders.offset, mul(i, ORDER_BYTES))
-                let t := add(base, shl(7, i))
-                let f := mload(t)
-                if or(iszero(f), gt(f, shr(192, calldataload(p)))) {
-                    failedAt := i
-                    break
-                }
-                let key := mload(add(t, 0x40))
-                let v := sload(key)
-                let amount := mload(add(t, 0x20))
-                switch and(shr(152, calldataload(add(p, 0x20))), 0xff)
-                case 1 {
-                    // sell: credit
-                    if gt(add(and(v, BALANCE_MASK), amount), BALANCE_MASK) {
-                        failedAt := i
-                        break
-                    }
-                    sstore(key, add(v, amount))
-                }
-                default {
-                    // buy: debit now if covered, else after all credits
-                    switch lt(and(v, BALANCE_MASK), amount)
-                    case 0 { sstore(key, sub(v, amount)) }
-                    default {
-                        mstore(add(t, 0x60), 1)
-                        deferred := 1
-                    }
-                }
-            }
-            if and(deferred, eq(failedAt, not(0))) {
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    let t := add(base, shl(7, i))
-                    if mload(add(t, 0x60)) {
-                        let key := mload(add(t, 0x40))
-                        let v := sload(key)
-                        let amount := mload(add(t, 0x20))
-                        if lt(and(v, BALANCE_MASK), amount) {
-                            failedAt := i
-                            break
-                        }
-                        sstore(key, sub(v, amount))
-                    }
-                }
-            }
-        }
-        if (failedAt != type(uint256).max) _balanceFailure(orders, tally, failedAt);
-    }
-
-    /// @dev Slow path: names why order `i` failed in `_moveBalances` (storage holds all credits applied so far).
-    function _balanceFailure(bytes calldata orders, uint256[] memory tally, uint256 i) private view {
-        (uint256 w0, uint256 w1) = _orderWords(orders, i);
-        uint256 f = tally[4 * i];
-        if (f == 0) revert UnfilledOrder(i);
-        if (f > w0 >> 192) revert Overfilled(i);
-        uint256 slot = _households[(w1 >> 160) & 0xffffffff];
-        address account = address(uint160(slot >> 96));
-        if ((w1 >> 152) & 0xff == SIDE_SELL) revert BalanceOverflow(account);
-        revert InsufficientBalance(i, account, slot & BALANCE_MASK, tally[4 * i + 1]);
     }
 
     function _orderWords(bytes calldata orders, uint256 i) private pure returns (uint256 w0, uint256 w1) {
