@@ -160,7 +160,9 @@ describe('attacks: each fails on chain with the right error', () => {
     const interval = nextInterval++
     const batch = await encode(interval, await book(interval, 1))
     // Order 0 again at index 1; the trade's reference to the old index 1 moves to 2.
-    const trades = batch.trades.replace(/^0x(0000)0001|^0x0001(0000)/, (_m, a) => (a ? '0x00000002' : '0x00020000'))
+    const trades = batch.trades.replace(/^0x(0000)0001|^0x0001(0000)/, (_m, a) =>
+      a ? '0x00000002' : '0x00020000',
+    ) as Hex
     const twice = { ...batch, trades, orders: dup(batch.orders, 45, 0), signatures: dup(batch.signatures, 65, 0) }
     expect(await attempt(twice)).toEqual({ name: 'DuplicateOrder', args: [1n] })
   })
