@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, Client, Hex, Transport } from 'viem'
+import { type Account, type Address, type Chain, type Client, getAddress, type Hex, type Transport } from 'viem'
 import { deployContract, waitForTransactionReceipt } from 'viem/actions'
 import { settlementArtifact, testTokenArtifact } from './contracts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
@@ -54,5 +54,5 @@ async function deployed(client: Client, hash: Hex): Promise<Address> {
   if (receipt.status !== 'success' || !receipt.contractAddress) {
     throw new ChainError('contract deployment failed', { code: ChainErrorCode.Reverted, details: hash })
   }
-  return receipt.contractAddress
+  return getAddress(receipt.contractAddress)
 }

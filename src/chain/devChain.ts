@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type Address, type Client, createTestClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
@@ -193,4 +193,20 @@ export function parseDevChainConfig(json: unknown): DevChainConfig {
     })
   }
   return parsed.data as DevChainConfig
+}
+
+/**
+ * Reads and validates the config file written by `gridlet chain dev` (default `.gridlet/chain-dev.json`).
+ *
+ * @example
+ * const { rpcUrl, settlement, households } = loadDevChainConfig('.gridlet/chain-dev.json')
+ */
+export function loadDevChainConfig(path: string): DevChainConfig {
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (cause) {
+    throw new ChainError(`cannot read dev chain config ${path}`, { code: ChainErrorCode.Invalid, field: 'path', cause })
+  }
+  return parseDevChainConfig(json)
 }
