@@ -1,10 +1,11 @@
 /**
- * Test and benchmark helpers: signs orders with viem's `signTypedData` under the fixed EIP-712 Order type
- * (the core's `signOrder` produces the same signatures) and builds cleared books of any size.
+ * Test and benchmark helpers: builds cleared books of any size, signed with the core's `signOrder` (what nodes
+ * use), and signs single orders with viem's `signTypedData` as an independent implementation of the same typed data.
  */
 import { type Address, type Hex, hashTypedData } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { SettlementTrade } from '../../src/chain/encodeSettlement.js'
+import { signOrder } from '../../src/core/order/signOrder.js'
 import type { MarketDomain, Order, VerifiedOrder } from '../../src/core/order/types.js'
 
 export const ORDER_TYPES = {
@@ -68,7 +69,7 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
   const filled = (side: 'buy' | 'sell', k: number) => BigInt(legs.filter((l) => l[side] === k).length) * q
   const sign = (side: 0 | 1, k: number) => {
     const key = opts.keys[side === 0 ? k : buyCount + k]!
-    return signTestOrder(key.privateKey, opts.domain, {
+    return signOrder(key.privateKey, opts.domain, {
       market: opts.market,
       interval: opts.interval,
       side,
@@ -79,8 +80,8 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
       expiry: opts.expiry ?? 4_000_000_000n,
     })
   }
-  const buys = await Promise.all(Array.from({ length: buyCount }, (_, k) => sign(0, k)))
-  const sells = await Promise.all(Array.from({ length: sellCount }, (_, k) => sign(1, k)))
+  const buys = Array.from({ length: buyCount }, (_, k) => sign(0, k))
+  const sells = Array.from({ length: sellCount }, (_, k) => sign(1, k))
   const trades = legs.map(({ buy, sell }) => ({
     buyId: buys[buy]!.id,
     sellId: sells[sell]!.id,

@@ -112,6 +112,17 @@ describe('settle', () => {
     ).toBe(true)
   })
 
+  it('accepts orders signed by viem signTypedData too: the contract hashes exactly the core EIP-712 type', async () => {
+    const interval = nextInterval++
+    const b = await book(interval, 1)
+    const keyOf = new Map(dev.accounts.map((a) => [a.address, a.privateKey]))
+    const viemSigned = await Promise.all(
+      b.orders.map((o) => signTestOrder(keyOf.get(o.order.account)!, domain(), o.order)),
+    )
+    expect(viemSigned.map((o) => o.id)).toEqual(b.orders.map((o) => o.id))
+    expect(await attempt(await encode(interval, { orders: viemSigned, trades: b.trades }))).toBe('ok')
+  })
+
   it('rejects a second settlement of the same interval', async () => {
     const interval = nextInterval++
     const batch = await encode(interval, await book(interval))
