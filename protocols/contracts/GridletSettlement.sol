@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title GridletSettlement
@@ -39,6 +38,8 @@ contract GridletSettlement is AccessControl, EIP712 {
     uint256 internal constant MASK128 = 0xffffffffffffffffffffffffffffffff;
     uint256 internal constant SIDE_BUY = 0;
     uint256 internal constant SIDE_SELL = 1;
+    /// secp256k1 order / 2: a larger s is the malleable twin of a valid signature (rejected, as OZ ECDSA does).
+    uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice The escrowed ERC-20.
     IERC20 public immutable token;
@@ -246,8 +247,10 @@ contract GridletSettlement is AccessControl, EIP712 {
     ///      (every order filled, by at most its quantity) and signature, then moves the order's amount on its
     ///      household slot, which it reads once (cold) for the signer, the membership check and the balance. A debit
     ///      the balance does not cover yet is deferred until every credit is in, so an account that sells and buys
-    ///      in one interval is checked on its net balance. Assembly with one combined failure flag on the hot path;
-    ///      `_orderFailure` names a failure.
+    ///      in one interval is checked on its net balance. One assembly loop with one combined failure flag (it runs
+    ///      once per order and dominates the gas of `settle`); `_orderFailure` names a failure.
+    ///      The signature check calls the ecrecover precompile under the rules of OpenZeppelin's
+    ///      `ECDSA.tryRecover`: s in the lower half order, v in {27, 28}, a non-zero signer (here: the account).
     function _verifyAndPay(
         uint64 interval,
         bytes calldata orders,
@@ -259,41 +262,32 @@ contract GridletSettlement is AccessControl, EIP712 {
         bytes32 domain = _domainSeparatorV4();
         bytes32 typehash = ORDER_TYPEHASH;
         bytes32 market_ = market;
-        bytes32 prev;
+        uint256 failedAt = type(uint256).max;
+        uint256 overflowAt = type(uint256).max;
         bool deferred;
-        // Hashing buffer reused by every iteration: the struct words at m, the digest input at m + 0x120.
-        // The first three struct words and the digest prefix are the same for every order.
-        uint256 m;
         assembly ("memory-safe") {
-            m := mload(0x40)
-            mstore(0x40, add(m, 0x180))
+            // Buffers reused by every order: struct words at m, digest input at m + 0x120, ecrecover input at
+            // m + 0x180. The first three struct words and the digest prefix are the same for every order.
+            let m := mload(0x40)
+            mstore(0x40, add(m, 0x200))
             mstore(m, typehash)
             mstore(add(m, 0x20), market_)
             mstore(add(m, 0x40), interval)
             mstore(add(m, 0x120), shl(240, 0x1901))
             mstore(add(m, 0x122), domain)
-        }
-        for (uint256 i; i < n; ++i) {
-            bytes32 id;
-            address account;
-            uint8 v;
-            bytes32 r;
-            bytes32 s;
-            bool bad;
-            uint256 key;
-            uint256 slot;
-            uint256 w1;
-            assembly ("memory-safe") {
+            let e := add(m, 0x180)
+            let prev := 0
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 let p := add(orders.offset, mul(i, ORDER_BYTES))
                 let w0 := calldataload(p)
-                w1 := calldataload(add(p, 0x20)) // expiry | household | side | (next record)
+                let w1 := calldataload(add(p, 0x20)) // expiry | household | side | (next record)
                 let side := and(shr(152, w1), 0xff)
                 let expiry := shr(192, w1)
                 mstore(0, and(shr(160, w1), 0xffffffff))
                 mstore(0x20, _households.slot)
-                key := keccak256(0, 0x40)
-                slot := sload(key)
-                account := shr(96, slot)
+                let key := keccak256(0, 0x40)
+                let slot := sload(key)
+                let account := shr(96, slot)
                 mstore(add(m, 0x60), side)
                 mstore(add(m, 0x80), shr(192, w0)) // quantityWh
                 mstore(add(m, 0xa0), and(shr(64, w0), MASK128)) // limitPrice
@@ -302,27 +296,36 @@ contract GridletSettlement is AccessControl, EIP712 {
                 mstore(add(m, 0x100), expiry)
                 // EIP-712 digest: keccak256("\x19\x01" || domainSeparator || structHash).
                 mstore(add(m, 0x142), keccak256(m, 0x120))
-                id := keccak256(add(m, 0x120), 0x42)
+                let id := keccak256(add(m, 0x120), 0x42)
                 mstore(add(add(ids, 0x20), shl(5, i)), id)
-                let filled := mload(add(add(tally, 0x20), shl(6, i)))
-                bad := or(or(gt(side, SIDE_SELL), lt(expiry, timestamp())), iszero(and(slot, REGISTERED)))
-                bad := or(bad, or(iszero(gt(id, prev)), or(iszero(filled), gt(filled, shr(192, w0)))))
-                prev := id
                 let q := add(signatures.offset, mul(i, SIGNATURE_BYTES))
-                r := calldataload(q)
-                s := calldataload(add(q, 0x20))
-                v := byte(0, calldataload(add(q, 0x40)))
-            }
-            if (bad) _orderFailure(orders, ids, tally, i);
-            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(id, v, r, s);
-            if (err != ECDSA.RecoverError.NoError || signer != account) revert InvalidSignature(i);
-            assembly ("memory-safe") {
+                let s := calldataload(add(q, 0x20))
+                mstore(e, id)
+                mstore(add(e, 0x20), byte(0, calldataload(add(q, 0x40)))) // v
+                mstore(add(e, 0x40), calldataload(q)) // r
+                mstore(add(e, 0x60), s)
+                // The precompile returns nothing for an invalid signature (e.g. v not 27 or 28): signer stays 0.
+                mstore(0, 0)
+                pop(staticcall(gas(), 0x01, e, 0x80, 0, 0x20))
                 let t := add(add(tally, 0x20), shl(6, i))
+                let filled := mload(t)
+                let bad := or(gt(side, SIDE_SELL), lt(expiry, timestamp()))
+                bad := or(bad, or(iszero(and(slot, REGISTERED)), iszero(gt(id, prev))))
+                bad := or(bad, or(iszero(filled), gt(filled, shr(192, w0))))
+                bad := or(bad, or(gt(s, HALF_ORDER), iszero(eq(mload(0), account))))
+                if bad {
+                    failedAt := i
+                    break
+                }
+                prev := id
                 let amount := mload(add(t, 0x20))
-                switch and(shr(152, w1), 0xff)
+                switch side
                 case 1 {
                     // sell: credit (the slot value is current: read in this iteration, written by no one since)
-                    if gt(add(and(slot, BALANCE_MASK), amount), BALANCE_MASK) { bad := 1 }
+                    if gt(add(and(slot, BALANCE_MASK), amount), BALANCE_MASK) {
+                        overflowAt := i
+                        break
+                    }
                     sstore(key, add(slot, amount))
                 }
                 default {
@@ -330,12 +333,16 @@ contract GridletSettlement is AccessControl, EIP712 {
                     switch lt(and(slot, BALANCE_MASK), amount)
                     case 0 { sstore(key, sub(slot, amount)) }
                     default {
-                        mstore(t, or(mload(t), shl(255, 1)))
+                        mstore(t, or(filled, shl(255, 1)))
                         deferred := 1
                     }
                 }
             }
-            if (bad) revert BalanceOverflow(account);
+        }
+        if (failedAt != type(uint256).max) _orderFailure(orders, ids, tally, failedAt);
+        if (overflowAt != type(uint256).max) {
+            (, uint256 w1) = _orderWords(orders, overflowAt);
+            revert BalanceOverflow(address(uint160(_households[(w1 >> 160) & 0xffffffff] >> 96)));
         }
         if (deferred) _payDeferred(orders, n, tally);
     }
@@ -368,7 +375,8 @@ contract GridletSettlement is AccessControl, EIP712 {
         if (i > 0 && ids[i] == ids[i - 1]) revert DuplicateOrder(i);
         if (i > 0 && ids[i] < ids[i - 1]) revert OrdersNotSorted(i);
         if (tally[2 * i] == 0) revert UnfilledOrder(i);
-        revert Overfilled(i);
+        if (tally[2 * i] > w0 >> 192) revert Overfilled(i);
+        revert InvalidSignature(i);
     }
 
     /// @dev Checks each trade against its two orders (index, side, limit price) and adds its quantity and amount

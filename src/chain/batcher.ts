@@ -13,6 +13,7 @@ import {
   type Transport,
 } from 'viem'
 import {
+  createAccessList,
   getBlockNumber,
   getContractEvents,
   getTransaction,
@@ -188,11 +189,10 @@ export class Batcher {
       return this.reverted(entry, err)
     }
     const nonce = await getTransactionCount(client, { address: client.account.address, blockTag: 'pending' })
-    const request = await prepareTransactionRequest(client, {
-      to: this.init.settlement,
-      data: encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args }),
-      nonce,
-    })
+    const data = encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args })
+    // An EIP-2930 access list makes each household slot 100 gas cheaper (see settleBatch).
+    const { accessList } = await createAccessList(client, { to: this.init.settlement, data })
+    const request = await prepareTransactionRequest(client, { to: this.init.settlement, data, nonce, accessList })
     const rawTx = await signTransaction(client, request as never)
     const sent = this.outbox.update(entry, {
       state: 'sent',

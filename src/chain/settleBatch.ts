@@ -5,10 +5,11 @@ import {
   type Chain,
   type Client,
   ContractFunctionRevertedError,
+  encodeFunctionData,
   type Hash,
   type Transport,
 } from 'viem'
-import { writeContract } from 'viem/actions'
+import { createAccessList, writeContract } from 'viem/actions'
 import { settlementAbi } from './contracts.js'
 import type { SettlementBatch } from './encodeSettlement.js'
 import { ChainError, ChainErrorCode } from './errors.js'
@@ -19,6 +20,11 @@ export interface SettleBatchArgs {
   /** Explicit nonce (the batcher passes one to replace a stuck transaction). */
   nonce?: number
   gas?: bigint
+  /**
+   * Send an EIP-2930 access list (from `eth_createAccessList`) with the transaction: each household slot then costs
+   * 1,900 + 100 instead of a 2,100 cold read (default true).
+   */
+  accessList?: boolean
 }
 
 /**
@@ -30,12 +36,24 @@ export interface SettleBatchArgs {
  */
 export async function settleBatch(client: Client<Transport, Chain, Account>, args: SettleBatchArgs): Promise<Hash> {
   const { batch } = args
+  const call = {
+    address: args.settlement,
+    abi: settlementAbi,
+    functionName: 'settle',
+    args: [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount],
+  } as const
   try {
+    const accessList =
+      args.accessList === false || args.gas !== undefined
+        ? undefined
+        : // A call that reverts gets no access list; the gas estimate below then throws the decoded error.
+          await createAccessList(client, { to: args.settlement, data: encodeFunctionData(call) }).then(
+            (r) => r.accessList,
+            () => undefined,
+          )
     return await writeContract(client, {
-      address: args.settlement,
-      abi: settlementAbi,
-      functionName: 'settle',
-      args: [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount],
+      ...call,
+      ...(accessList ? { accessList } : {}),
       ...(args.nonce === undefined ? {} : { nonce: args.nonce }),
       ...(args.gas === undefined ? {} : { gas: args.gas }),
     })

@@ -167,6 +167,23 @@ describe('attacks: each fails on chain with the right error', () => {
     expect(await attempt(batch)).toEqual({ name: 'InvalidSignature', args: [BigInt(index)] })
   })
 
+  it('a malleated signature (high s, the twin ecrecover accepts) and a bad v', async () => {
+    const interval = nextInterval++
+    const b = await book(interval, 1)
+    const o = b.orders[0]!
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+    const s = BigInt(`0x${o.signature.slice(66, 130)}`)
+    const v = Number.parseInt(o.signature.slice(130), 16)
+    const twin =
+      `${o.signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as Hex
+    for (const signature of [twin, `${o.signature.slice(0, 130)}1d` as Hex]) {
+      b.orders[0] = { ...o, signature }
+      const batch = await encode(interval, b)
+      const index = BigInt(batch.orderIds.indexOf(o.id.toLowerCase() as Hex))
+      expect(await attempt(batch)).toEqual({ name: 'InvalidSignature', args: [index] })
+    }
+  })
+
   it('a replayed signature: the same signed order twice in one batch', async () => {
     const interval = nextInterval++
     const batch = await encode(interval, await book(interval, 1))
