@@ -61,8 +61,12 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
     stderr = (stderr + d.toString()).slice(-2000)
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // If this process ends without calling stop() (crash, process.exit), take anvil down with it.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
   const rpcUrl = `http://127.0.0.1:${port}`
   const stop = async () => {
+    process.removeListener('exit', killOnExit)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
   }
