@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Batcher, type BatcherInit, submitterOrder } from '../../src/chain/batcher.js'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { clear } from '../../src/core/market/clear.js'
+import { signOrder } from '../../src/core/order/signOrder.js'
+import { Side } from '../../src/core/order/types.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { type Book, buildBook, marketDomain, signTestOrder } from './orders.js'
 
@@ -95,6 +98,42 @@ describe('batcher', () => {
     const delta = moved(before, await balances())
     expect(total(delta)).toBe(0n)
     expect(delta.filter((d) => d < 0n).reduce((a, b) => a - b, 0n)).toBe(total(book.trades.map((t) => t.amount)))
+  })
+
+  it('settles what the market core clears: signed orders, clear(), enqueue, settle, balances as cleared', async () => {
+    const i = interval++
+    const domain = marketDomain(dev.chainId, dev.settlement)
+    const prices = [300_000n, 280_000n, 150_000n, 200_000n] // two buyers, two sellers
+    const orders = dev.accounts.map((a, k) =>
+      signOrder(a.privateKey, domain, {
+        market: dev.market,
+        interval: i,
+        side: k < 2 ? Side.Buy : Side.Sell,
+        quantityWh: 700n + BigInt(k) * 100n,
+        limitPrice: prices[k]!,
+        account: a.address,
+        nonce: 0n,
+        expiry: 4_000_000_000n,
+      }),
+    )
+    const result = clear(orders, { rule: 'k-da', interval: i, retailPrice: 350_000n, feedInPrice: 80_000n })
+    expect(result.trades.length).toBeGreaterThan(0)
+    const [primary] = submitterOrder(
+      i,
+      result.trades.flatMap((t) => [t.buyer, t.seller]),
+    )
+    const { batcher } = batcherFor(primary!, new DatabaseSync(':memory:'))
+    const before = await balances()
+    batcher.enqueue(result, orders)
+    await batcher.tick()
+    expect((await batcher.tick())[0]).toMatchObject({ state: 'confirmed', byUs: true })
+    const expected = dev.accounts.map((a) =>
+      result.trades.reduce(
+        (sum, t) => sum + (t.seller === a.address ? t.amount : 0n) - (t.buyer === a.address ? t.amount : 0n),
+        0n,
+      ),
+    )
+    expect(moved(before, await balances())).toEqual(expected)
   })
 
   it('the fallback submitter steps in after the timeout when the primary stays silent', async () => {
