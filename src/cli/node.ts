@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { DEV_KEY_WARNING, loadDevChainConfig } from '../chain/devChain.js'
 import { configTemplate } from '../config/configTemplate.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
@@ -141,23 +142,17 @@ export function registerNodeCommands(program: Command): void {
 
 /** The fields `gridlet init` takes from the dev chain's JSON (`gridlet chain dev`): dev keys, never for real money. */
 function readDevChain(path: string, index: number) {
-  const j = JSON.parse(readFileSync(path, 'utf8')) as {
-    rpcUrl: string
-    chainId: number
-    market: Hex
-    settlement: Hex
-    households: { address: Hex; privateKey: Hex }[]
-  }
-  const h = j.households?.[index]
+  const j = loadDevChainConfig(path)
+  const h = j.households[index]
   if (!h) fail(`dev chain file has no household ${index}`, 'household')
-  process.stderr.write('warning: using a DEV key from a public test mnemonic; never on a real chain\n')
+  process.stderr.write(`warning: ${DEV_KEY_WARNING}\n`)
   return {
     privateKey: h.privateKey,
     rpcUrl: j.rpcUrl,
     chainId: j.chainId,
     market: j.market,
     settlement: j.settlement,
-    households: j.households.map((x) => x.address),
+    households: j.households.map((x) => x.address as string),
   }
 }
 

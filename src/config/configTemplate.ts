@@ -93,8 +93,10 @@ chain:
   # What this node submits: all (every agreed interval; the contract settles an interval once, the first
   # submission wins), own-sells (only intervals where it sells), none (leave settlement to the other nodes).
   submit: all
-  # Seconds between settlement retries (backs off up to 16x while the RPC stays down).
+  # Seconds before the first settlement retry after a failure (doubled per attempt while the RPC stays down).
   retryS: 15
+  # Seconds between two passes over the settlement queue.
+  pollS: 2
 
 strategy:
   # forecast-aware (default), truthful, or spread (a simple fixed-margin fallback).

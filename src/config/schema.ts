@@ -88,8 +88,10 @@ const chain = z
      * first submission wins, later ones are no-ops), `own-sells` (only intervals where it sells), or `none`.
      */
     submit: z.enum(['own-sells', 'all', 'none']).default('all'),
-    /** Seconds between settlement retries while the RPC is unreachable (doubles up to 16x). */
+    /** Seconds before the first settlement retry after a failure (the batcher doubles it per attempt). */
     retryS: z.number().positive().default(15),
+    /** Real seconds between two passes over the settlement queue. */
+    pollS: z.number().positive().max(600).default(2),
   })
   .strict()
 

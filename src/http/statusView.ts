@@ -35,7 +35,7 @@ export function statusView(node: GridletNode, store: NodeStore) {
           quantityWh: t.quantityWh,
           price: t.price,
           amount: sell ? t.amount : -t.amount,
-          status: r.status,
+          status: r.status === 'queued' ? (node.settlementState(r.interval) ?? r.status) : r.status,
         }
       }),
   )

@@ -497,6 +497,11 @@ export class GridletNode {
     if (removed > 0) this.#c.logger.info({ removed }, 'pruned old readings')
   }
 
+  /** Where an interval's settlement stands on chain, if the settlement adapter tracks it. */
+  settlementState(interval: number): string | undefined {
+    return this.#c.settlement.status?.(interval)
+  }
+
   /** A snapshot for the status API and the dashboard. */
   snapshot() {
     const { store, network, settlement, clock } = this.#c

@@ -128,4 +128,6 @@ export interface Settlement {
   stop(): Promise<void>
   /** Batches not yet confirmed on chain, and age of the oldest in ms. */
   backlog(nowMs: number): { pending: number; oldestAgeMs: number }
+  /** Optional: where an interval's settlement stands (e.g. pending, sent, confirmed, final), for the dashboard. */
+  status?(interval: number): string | undefined
 }

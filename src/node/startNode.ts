@@ -11,6 +11,7 @@ import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
 import { statusView } from '../http/statusView.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
+import { batcherSettlement } from './adapters/batcherSettlement.js'
 import { coreDecider } from './adapters/coreDecider.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
 import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
@@ -206,6 +207,22 @@ function defaultNetwork(ctx: AdapterContext): MarketNetwork {
 }
 
 function defaultSettlement(ctx: AdapterContext): Settlement {
-  if (ctx.config.chain.submit !== 'none') ctx.logger.warn('no settlement adapter in this build: trades are not settled')
-  return noSettlement()
+  const { config } = ctx
+  if (config.chain.submit === 'none') return noSettlement()
+  if (/^0x0{40}$/.test(config.market.contract)) {
+    ctx.logger.warn('market.contract is not set: trades are not settled')
+    return noSettlement()
+  }
+  return batcherSettlement({
+    db: ctx.store.db,
+    rpcUrl: config.chain.rpcUrl,
+    chainId: config.market.chainId,
+    settlement: config.market.contract as Hex,
+    privateKey: ctx.privateKey,
+    clock: ctx.clock,
+    tickMs: config.chain.pollS * 1000,
+    retryBaseMs: config.chain.retryS * 1000,
+    registry: ctx.registry,
+    logger: ctx.logger.child({ component: 'settlement' }),
+  })
 }

@@ -3,7 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { describe, expect, it } from 'vitest'
+import { createPublicClient, type Hex, http } from 'viem'
+import { getContractEvents, readContract } from 'viem/actions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localChain, settlementAbi } from '../../src/chain/contracts.js'
+import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 
 const CHILD = join(import.meta.dirname, 'crashChild.ts')
 const POINTS = [
@@ -14,8 +18,7 @@ const POINTS = [
   'after-result-store',
   'before-handoff',
   'after-handoff',
-  'before-submit',
-  'after-submit',
+  'batcher-signed',
 ]
 
 interface Run {
@@ -24,8 +27,8 @@ interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-function start(dir: string, crashAt?: string): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, SPEED: '60', NODE_NO_WARNINGS: '1' }
+function start(dir: string, chain: Record<string, string>, crashAt?: string): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...chain, DATA_DIR: dir, SPEED: '60', NODE_NO_WARNINGS: '1' }
   if (crashAt) env.GRIDLET_CRASH_AT = crashAt
   else delete env.GRIDLET_CRASH_AT
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -50,13 +53,33 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const acked = (out: string[]) =>
   out.filter((l) => l.includes('"reading stored"')).map((l) => JSON.parse(l).ts as number)
 
-describe('crash recovery: kill -9 at named points and at random times', () => {
+describe('crash recovery: kill -9 at named points and at random times (settling on anvil)', () => {
+  let dev: DevChain
+  beforeAll(async () => {
+    dev = await startDevChain({ households: 2 })
+  }, 60_000)
+  afterAll(() => dev?.stop())
+
   it('resumes, never equivocates, never pays twice, loses no acknowledged reading', { timeout: 110_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridlet-crash-'))
+    // Tomorrow noon: signed expiries lie ahead of anvil's (real) block time.
+    const chain = {
+      T0: String((Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000 + 12 * 3_600_000),
+      RPC_URL: dev.rpcUrl,
+      CHAIN_ID: String(dev.chainId),
+      SETTLEMENT: dev.settlement,
+      MARKET: dev.market,
+      KEY0: dev.households[0]!.privateKey,
+      KEY1: dev.households[1]!.privateKey,
+    }
+    const client = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) })
+    const balance = (account: Hex) =>
+      readContract(client, { address: dev.settlement, abi: settlementAbi, functionName: 'balanceOf', args: [account] })
+    const before = await balance(dev.households[0]!.address)
     const ackedTs: number[] = []
     const killedAt: string[] = []
     for (const point of POINTS) {
-      const run = start(dir, point)
+      const run = start(dir, chain, point)
       const deadline = sleep(8000).then(() => 'timeout' as const)
       const r = await Promise.race([run.exit, deadline])
       if (r === 'timeout') run.child.kill('SIGKILL')
@@ -68,14 +91,14 @@ describe('crash recovery: kill -9 at named points and at random times', () => {
     let seed = 7
     for (let i = 0; i < 5; i++) {
       seed = (seed * 48271) % 2147483647
-      const run = start(dir)
+      const run = start(dir, chain)
       await sleep(900 + (seed % 1500))
       run.child.kill('SIGKILL')
       await run.exit
       ackedTs.push(...acked(run.out))
     }
-    const last = start(dir)
-    await sleep(5000)
+    const last = start(dir, chain)
+    await sleep(8000)
     last.child.kill('SIGTERM')
     const ended = await last.exit
     ackedTs.push(...acked(last.out))
@@ -84,7 +107,6 @@ describe('crash recovery: kill -9 at named points and at random times', () => {
     expect(existsSync(join(dir, 'node.sqlite-wal'))).toBe(false) // clean shutdown checkpointed the WAL
     expect(killedAt).toEqual(POINTS)
     const node = new DatabaseSync(join(dir, 'node.sqlite'), { readOnly: true })
-    const chain = new DatabaseSync(join(dir, 'chain.sqlite'), { readOnly: true })
     // 1. No acknowledged reading lost.
     const stored = new Set(
       node
@@ -105,15 +127,26 @@ describe('crash recovery: kill -9 at named points and at random times', () => {
       bySlot.set(slot, (bySlot.get(slot) ?? new Set()).add(w.id))
     }
     expect([...bySlot.values()].filter((ids) => ids.size > 1)).toEqual([])
-    // 3. Never paid twice: every trade appears in one payment; every handed-off interval is paid.
-    const payments = chain.prepare('SELECT key, trades FROM payments').all()
-    const tradeKeys = payments.flatMap((p) =>
-      (JSON.parse(p.trades as string) as { buyId: string; sellId: string }[]).map((t) => `${t.buyId}:${t.sellId}`),
-    )
-    expect(new Set(tradeKeys).size).toBe(tradeKeys.length)
-    const queued = node.prepare("SELECT count(*) n FROM results WHERE status = 'queued'").get()!.n
-    expect(Number(queued)).toBeGreaterThanOrEqual(3)
-    expect(payments.length).toBe(Number(queued))
+    // 3. Never paid twice: one Settled event per interval, and the seller's escrow grew by exactly what its settled
+    //    intervals owe it (each once), nothing more.
+    const events = await getContractEvents(client, {
+      address: dev.settlement,
+      abi: settlementAbi,
+      eventName: 'Settled',
+      fromBlock: 0n,
+    })
+    const settledIntervals = events.map((e) => Number((e.args as { interval: bigint }).interval))
+    expect(new Set(settledIntervals).size).toBe(settledIntervals.length)
+    expect(settledIntervals.length).toBeGreaterThanOrEqual(3)
+    const owed = settledIntervals.reduce((sum, k) => {
+      const row = node.prepare('SELECT result FROM results WHERE interval = ?').get(k)
+      const trades = JSON.parse(row!.result as string).trades as { amount: string }[]
+      return sum + trades.reduce((s2, t) => s2 + BigInt(t.amount), 0n)
+    }, 0n)
+    expect(owed).toBeGreaterThan(0n)
+    expect((await balance(dev.households[0]!.address)) - before).toBe(owed)
+    const handedOff = node.prepare("SELECT count(*) n FROM results WHERE status = 'queued'").get()!.n
+    expect(Number(handedOff)).toBeGreaterThanOrEqual(settledIntervals.length) // settled only what was handed off
     // 4. Resumed: the node kept deciding and settling across all restarts.
     const decisions = Number(node.prepare('SELECT count(*) n FROM decisions').get()!.n)
     expect(decisions).toBeGreaterThanOrEqual(8)
