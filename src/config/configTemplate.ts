@@ -120,7 +120,7 @@ http:
 store:
   # SQLite database (WAL). Holds readings, orders, results and the settlement outbox. Back it up.
   path: ${JSON.stringify(v.storePath ?? 'gridlet.sqlite')}
-  # Raw meter readings older than this many days are pruned.
+  # Raw meter readings and peers' orders older than this many days are pruned.
   retainDays: 90
 `
 }

@@ -493,8 +493,10 @@ export class GridletNode {
   #housekeeping(now: number): void {
     if (now - this.#lastPrune < 3_600_000) return
     this.#lastPrune = now
-    const removed = this.#c.store.pruneReadings(now - this.#init.retainMs)
-    if (removed > 0) this.#c.logger.info({ removed }, 'pruned old readings')
+    const cutoff = now - this.#init.retainMs
+    const readings = this.#c.store.pruneReadings(cutoff)
+    const orders = this.#c.store.pruneReceived(intervalAt(this.#init.time, cutoff))
+    if (readings + orders > 0) this.#c.logger.info({ readings, orders }, 'pruned old readings and peer orders')
   }
 
   /** Where an interval's settlement stands on chain, if the settlement adapter tracks it. */

@@ -62,6 +62,7 @@ export class NodeStore {
       readingsSince: p('SELECT * FROM readings WHERE ts >= ? ORDER BY ts ASC, id ASC LIMIT ?'),
       countReadings: p('SELECT count(*) AS n FROM readings'),
       pruneReadings: p('DELETE FROM readings WHERE ts < ?'),
+      pruneReceived: p('DELETE FROM received_orders WHERE interval < ?'),
       decision: p('SELECT * FROM decisions WHERE interval = ?'),
       insertDecision: p('INSERT INTO decisions (interval, decided_ms, forecast_net_wh, note) VALUES (?, ?, ?, ?)'),
       insertOwn: p(
@@ -135,6 +136,11 @@ export class NodeStore {
 
   pruneReadings(beforeMs: number): number {
     return Number(this.#st.pruneReadings!.run(beforeMs).changes)
+  }
+
+  /** Peers' orders of intervals before `interval` (results and own orders are kept). */
+  pruneReceived(beforeInterval: number): number {
+    return Number(this.#st.pruneReceived!.run(beforeInterval).changes)
   }
 
   hasDecision(interval: number): boolean {
