@@ -6,7 +6,7 @@ import { GridletError } from '../core/errors.js'
 import { accountOf, signOrder } from '../core/order/signOrder.js'
 import type { MarketDomain } from '../core/order/types.js'
 import { type Clock, systemClock } from '../core/time/clock.js'
-import { marketTime } from '../core/time/interval.js'
+import { type MarketTime, marketTime } from '../core/time/interval.js'
 import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
 import { statusView } from '../http/statusView.js'
 import { openStore, transaction } from '../store/index.js'
@@ -40,6 +40,7 @@ export interface AdapterContext {
   readonly logger: Logger
   readonly registry: Registry
   readonly store: NodeStore
+  readonly time: MarketTime
 }
 
 export interface StartNodeOptions {
@@ -108,6 +109,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     logger,
     registry,
     store,
+    time,
   }
   const a = opts.adapters ?? {}
   const adapters: NodeAdapters = {
