@@ -92,7 +92,8 @@ export function batcherSettlement(init: BatcherSettlementInit): Settlement & { r
       await pass
     },
     backlog(nowMs) {
-      const open = batcher.outbox.open(init.settlement)
+      // Confirmed entries are on chain already (watched until final): not a backlog.
+      const open = batcher.outbox.open(init.settlement).filter((e) => e.state !== 'confirmed')
       const oldest = open.reduce((m, e) => Math.min(m, e.createdMs), Number.POSITIVE_INFINITY)
       return { pending: open.length, oldestAgeMs: open.length ? nowMs - oldest : 0 }
     },
