@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +10,7 @@ import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 
 const CHILD = join(import.meta.dirname, 'crashChild.ts')
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
 const POINTS = [
   'after-reading-store',
   'before-decision-store',
@@ -99,6 +100,14 @@ describe('crash recovery: kill -9 at named points and at random times (settling 
     }
     const last = start(dir, chain)
     await sleep(8000)
+    // `gridlet status` asks the running node over its local API.
+    const url = last.out.map((l) => /"msg":"ready","url":"([^"]+)"/.exec(l)?.[1]).find(Boolean)!
+    const status = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'status', '--url', url], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    })
+    expect(status.stdout).toMatch(/status\s+(ok|degraded)/)
+    expect(status.stdout).toContain(dev.households[0]!.address)
     last.child.kill('SIGTERM')
     const ended = await last.exit
     ackedTs.push(...acked(last.out))
