@@ -115,7 +115,14 @@ export class GridletNode {
   async run(signal: AbortSignal): Promise<void> {
     if (!this.#started) await this.start()
     while (!signal.aborted) {
-      await this.tick(signal)
+      try {
+        await this.tick(signal)
+      } catch (err) {
+        // A step that fails (a full disk, an adapter bug) is retried on the next wake; nothing is half-done
+        // because every step commits before it acts.
+        this.#c.metrics?.tickErrors.inc()
+        this.#c.logger.error({ err }, 'node step failed; retrying at the next wake')
+      }
       const now = this.#c.clock.now()
       const wake = Math.floor(now / this.#init.pollMs + 1) * this.#init.pollMs
       try {

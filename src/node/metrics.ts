@@ -18,6 +18,7 @@ export interface NodeMetrics {
   settlementLagS: Gauge
   clockJumps: Counter<'direction'>
   tickSeconds: Histogram
+  tickErrors: Counter
 }
 
 export function createNodeMetrics(registry: Registry): NodeMetrics {
@@ -84,6 +85,7 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
       labelNames: ['direction'],
       registers,
     }),
+    tickErrors: new Counter({ name: 'gridlet_tick_errors_total', help: 'Loop steps that failed', registers }),
     tickSeconds: new Histogram({
       name: 'gridlet_tick_duration_seconds',
       help: 'Duration of one node loop step',

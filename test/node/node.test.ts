@@ -201,3 +201,39 @@ describe('node with an agreement network (outcomes decided by the p2p quorum)', 
     expect(store.result(k + 2)?.status ?? 'unconfirmed').toBe('unconfirmed')
   })
 })
+
+describe('node loop resilience', () => {
+  it('a failing step is logged and retried at the next wake; the loop keeps running', async () => {
+    const clock = manualClock(T0)
+    const hub = memoryHub()
+    hub.member()
+    let failures = 2
+    const meter = fakeMeter(clock, 500)
+    const forecaster = fixedForecast(-300)
+    const flaky = {
+      ...forecaster,
+      forecast: (k: number) => {
+        if (failures-- > 0) throw new Error('model blew up')
+        return forecaster.forecast(k)
+      },
+    }
+    const { node, store } = testNode(clock, {
+      key: KEYS[0]!,
+      network: hub.member().network,
+      settlement: fakeSettlement(clock),
+      meter: meter.meter,
+      forecaster: flaky,
+    })
+    const controller = new AbortController()
+    const running = node.run(controller.signal)
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 5))
+      clock.advance(10_000)
+    }
+    await new Promise((r) => setTimeout(r, 5))
+    controller.abort()
+    await running
+    expect(store.readingCount()).toBeGreaterThanOrEqual(4) // kept reading through the failures
+    expect(store.hasDecision(intervalAt(TIME, T0) + 1)).toBe(true) // and decided once the model recovered
+  })
+})
