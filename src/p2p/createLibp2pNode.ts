@@ -1,0 +1,141 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { type GossipSub, type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
+import { createPeerScoreParams, createTopicScoreParams, type PeerScoreParams } from '@libp2p/gossipsub/score'
+import { type Identify, identify } from '@libp2p/identify'
+import type { ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
+import { mdns } from '@libp2p/mdns'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
+
+/** The services every gridlet libp2p node runs. */
+export type GridletServices = {
+  identify: Identify
+  pubsub: GossipSub
+}
+
+/**
+ * Public methods of the gossipsub implementation that its exported interface does not list (mesh, score and the
+ * RPC entry point the fault injector wraps).
+ */
+export interface GossipSubInternals extends GossipSub {
+  getMeshPeers(topic: string): string[]
+  getScore(peerId: string): number
+  handleReceivedRpc(from: PeerId, rpc: unknown): Promise<void>
+}
+
+/** The gossipsub service of `node`, with its implementation's extra methods typed. */
+export function pubsubOf(node: GridletLibp2p): GossipSubInternals {
+  return node.services.pubsub as GossipSubInternals
+}
+
+export type GridletLibp2p = Libp2p<GridletServices>
+
+export interface CreateLibp2pNodeInit {
+  /** The node's libp2p identity (Ed25519 recommended); distinct from the household's account key. */
+  privateKey: PrivateKey
+  /** Listen multiaddrs, e.g. `['/ip4/0.0.0.0/tcp/4001']`; tests use `/ip4/127.0.0.1/tcp/0`. */
+  listen: readonly string[]
+  /** Bootstrap multiaddrs with `/p2p/<id>`. */
+  bootstrap?: readonly string[]
+  /** LAN discovery. Off unless asked: tests on one host do not want every node to find every other. */
+  mdns?: boolean
+  /** Topics this node scores; invalid deliveries on them cost a peer its mesh place. */
+  scoredTopics: readonly string[]
+  /** Extra score for a peer (e.g. positive for peers bound to a registered household). */
+  appSpecificScore?: (peerId: string) => number
+  /**
+   * Weight of gossipsub's IP colocation penalty. Households of one street may share few public IPs and a test
+   * runs everything on 127.0.0.1, so the default is 0 (off); the real defence is the account binding.
+   */
+  ipColocationWeight?: number
+  /** Override or extend gossipsub options (tests, fault injection). */
+  gossip?: Partial<GossipsubOpts>
+  /** Cap on simultaneous connections; a neighbourhood of a few hundred needs far fewer than the default. */
+  maxConnections?: number
+  /**
+   * Inbound connection attempts per second accepted from one host (libp2p default 5). Tests and LANs behind one
+   * NAT need more.
+   */
+  inboundConnectionThreshold?: number
+  logger?: ComponentLogger
+}
+
+/**
+ * Scoring of the market topics: a rejected message (bad signature, wrong domain, flooding at the source) costs its
+ * propagation source `invalidMessageDeliveriesWeight * count^2 * topicWeight`. Two rejects put a peer below the
+ * gossip threshold (-10), three below graylist (-80), and any negative score prunes it from the mesh at the next
+ * heartbeat. Mesh-delivery penalties are off: an honest market sends only a few messages per interval, so "too
+ * few deliveries" would punish silence rather than misbehaviour.
+ */
+export function marketScoreParams(
+  topics: readonly string[],
+  opts: { appSpecificScore?: (peerId: string) => number; ipColocationWeight?: number } = {},
+): PeerScoreParams {
+  const topicParams = createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -10,
+    invalidMessageDeliveriesDecay: 0.99,
+  })
+  return createPeerScoreParams({
+    topics: Object.fromEntries(topics.map((t) => [t, topicParams])),
+    appSpecificScore: opts.appSpecificScore ?? (() => 0),
+    appSpecificWeight: 1,
+    IPColocationFactorWeight: opts.ipColocationWeight ?? 0,
+    decayInterval: 1000,
+  })
+}
+
+/**
+ * Creates (does not start) a libp2p v3 node with the gridlet stack: TCP, Noise, Yamux, identify, gossipsub with
+ * strict signing and content-derived message ids, bootstrap list and optional mDNS.
+ *
+ * @example
+ * const node = await createLibp2pNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], scoredTopics: [topic] })
+ * await node.start()
+ */
+export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<GridletLibp2p> {
+  const peerDiscovery = [
+    ...(init.bootstrap?.length ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : []),
+    ...(init.mdns ? [mdns()] : []),
+  ]
+  return createLibp2p<GridletServices>({
+    privateKey: init.privateKey,
+    start: false,
+    addresses: { listen: [...init.listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 64,
+      inboundConnectionThreshold: init.inboundConnectionThreshold ?? 5,
+    },
+    ...(init.logger ? { logger: init.logger } : {}),
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        // Our own orders are sent to every topic peer, not only the mesh: lower latency for a tiny extra cost.
+        floodPublish: true,
+        scoreParams: marketScoreParams(init.scoredTopics, {
+          ...(init.appSpecificScore ? { appSpecificScore: init.appSpecificScore } : {}),
+          ...(init.ipColocationWeight !== undefined ? { ipColocationWeight: init.ipColocationWeight } : {}),
+        }),
+        ...init.gossip,
+      }),
+    },
+  })
+}
