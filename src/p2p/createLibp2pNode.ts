@@ -4,7 +4,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
 import { createPeerScoreParams, createTopicScoreParams, type PeerScoreParams } from '@libp2p/gossipsub/score'
 import { type Identify, identify } from '@libp2p/identify'
-import type { ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Metrics, PeerId, PrivateKey } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -60,6 +60,10 @@ export interface CreateLibp2pNodeInit {
    */
   inboundConnectionThreshold?: number
   logger?: ComponentLogger
+  /** Refuse connections to and from these peers (fault injection: partitions). */
+  denyPeer?: (peer: PeerId) => boolean
+  /** Receives every raw connection (byte accounting). */
+  metrics?: Metrics
 }
 
 /**
@@ -121,6 +125,8 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 5,
     },
     ...(init.logger ? { logger: init.logger } : {}),
+    ...(init.metrics ? { metrics: () => init.metrics! } : {}),
+    ...(init.denyPeer ? { connectionGater: peerGater(init.denyPeer) } : {}),
     services: {
       identify: identify(),
       pubsub: gossipsub({
@@ -138,4 +144,12 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
       }),
     },
   })
+}
+
+function peerGater(deny: (peer: PeerId) => boolean): ConnectionGater {
+  return {
+    denyDialPeer: async (peer) => deny(peer),
+    denyInboundEncryptedConnection: async (peer) => deny(peer),
+    denyOutboundEncryptedConnection: async (peer) => deny(peer),
+  }
 }

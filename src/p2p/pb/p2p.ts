@@ -1044,3 +1044,293 @@ export namespace ReconcileResponse {
     return streamMessage(buf, ReconcileResponse.codec(), opts)
   }
 }
+
+export interface WireOrder {
+  market: Uint8Array<ArrayBuffer>
+  interval: bigint
+  side: number
+  quantityWh: bigint
+  limitPrice: Uint8Array<ArrayBuffer>
+  account: Uint8Array<ArrayBuffer>
+  nonce: bigint
+  expiry: bigint
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace WireOrder {
+  let _codec: Codec<WireOrder>
+
+  export const codec = (): Codec<WireOrder> => {
+    if (_codec == null) {
+      _codec = message<WireOrder>(
+        (obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if (obj.market != null && obj.market.byteLength > 0) {
+            w.uint32(10)
+            w.bytes(obj.market)
+          }
+
+          if (obj.interval != null && obj.interval !== 0n) {
+            w.uint32(16)
+            w.uint64(obj.interval)
+          }
+
+          if (obj.side != null && obj.side !== 0) {
+            w.uint32(24)
+            w.uint32(obj.side)
+          }
+
+          if (obj.quantityWh != null && obj.quantityWh !== 0n) {
+            w.uint32(32)
+            w.uint64(obj.quantityWh)
+          }
+
+          if (obj.limitPrice != null && obj.limitPrice.byteLength > 0) {
+            w.uint32(42)
+            w.bytes(obj.limitPrice)
+          }
+
+          if (obj.account != null && obj.account.byteLength > 0) {
+            w.uint32(50)
+            w.bytes(obj.account)
+          }
+
+          if (obj.nonce != null && obj.nonce !== 0n) {
+            w.uint32(56)
+            w.uint64(obj.nonce)
+          }
+
+          if (obj.expiry != null && obj.expiry !== 0n) {
+            w.uint32(64)
+            w.uint64(obj.expiry)
+          }
+
+          if (obj.signature != null && obj.signature.byteLength > 0) {
+            w.uint32(74)
+            w.bytes(obj.signature)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        },
+        (reader, length, opts = {}) => {
+          const obj: any = {
+            market: uint8ArrayAlloc(0),
+            interval: 0n,
+            side: 0,
+            quantityWh: 0n,
+            limitPrice: uint8ArrayAlloc(0),
+            account: uint8ArrayAlloc(0),
+            nonce: 0n,
+            expiry: 0n,
+            signature: uint8ArrayAlloc(0),
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.market = reader.bytes()
+                break
+              }
+              case 2: {
+                obj.interval = reader.uint64()
+                break
+              }
+              case 3: {
+                obj.side = reader.uint32()
+                break
+              }
+              case 4: {
+                obj.quantityWh = reader.uint64()
+                break
+              }
+              case 5: {
+                obj.limitPrice = reader.bytes()
+                break
+              }
+              case 6: {
+                obj.account = reader.bytes()
+                break
+              }
+              case 7: {
+                obj.nonce = reader.uint64()
+                break
+              }
+              case 8: {
+                obj.expiry = reader.uint64()
+                break
+              }
+              case 9: {
+                obj.signature = reader.bytes()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        },
+        function* (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.market`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.interval`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 3: {
+                yield {
+                  field: `${prefix}.side`,
+                  value: reader.uint32(),
+                }
+                break
+              }
+              case 4: {
+                yield {
+                  field: `${prefix}.quantityWh`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 5: {
+                yield {
+                  field: `${prefix}.limitPrice`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 6: {
+                yield {
+                  field: `${prefix}.account`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 7: {
+                yield {
+                  field: `${prefix}.nonce`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 8: {
+                yield {
+                  field: `${prefix}.expiry`,
+                  value: reader.uint64(),
+                }
+                break
+              }
+              case 9: {
+                yield {
+                  field: `${prefix}.signature`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        },
+      )
+    }
+
+    return _codec
+  }
+
+  export interface WireOrderMarketFieldEvent {
+    field: '$.market'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireOrderIntervalFieldEvent {
+    field: '$.interval'
+    value: bigint
+  }
+
+  export interface WireOrderSideFieldEvent {
+    field: '$.side'
+    value: number
+  }
+
+  export interface WireOrderQuantityWhFieldEvent {
+    field: '$.quantityWh'
+    value: bigint
+  }
+
+  export interface WireOrderLimitPriceFieldEvent {
+    field: '$.limitPrice'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireOrderAccountFieldEvent {
+    field: '$.account'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireOrderNonceFieldEvent {
+    field: '$.nonce'
+    value: bigint
+  }
+
+  export interface WireOrderExpiryFieldEvent {
+    field: '$.expiry'
+    value: bigint
+  }
+
+  export interface WireOrderSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode(obj: Partial<WireOrder>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WireOrder.codec())
+  }
+
+  export function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireOrder>): WireOrder {
+    return decodeMessage(buf, WireOrder.codec(), opts)
+  }
+
+  export function stream(
+    buf: Uint8Array | Uint8ArrayList,
+    opts?: DecodeOptions<WireOrder>,
+  ): Generator<
+    | WireOrderMarketFieldEvent
+    | WireOrderIntervalFieldEvent
+    | WireOrderSideFieldEvent
+    | WireOrderQuantityWhFieldEvent
+    | WireOrderLimitPriceFieldEvent
+    | WireOrderAccountFieldEvent
+    | WireOrderNonceFieldEvent
+    | WireOrderExpiryFieldEvent
+    | WireOrderSignatureFieldEvent
+  > {
+    return streamMessage(buf, WireOrder.codec(), opts)
+  }
+}
