@@ -13,9 +13,10 @@ export interface ByteCounts {
  */
 export function byteCounter(): { metrics: Metrics; counts: ByteCounts } {
   const counts: ByteCounts = { sent: 0, received: 0 }
+  // Any registration returns a callable, chainable no-op; never a thenable, or `await metrics.start()` would hang.
   const noop = (): unknown =>
     new Proxy(() => {}, {
-      get: () => noop,
+      get: (_t, prop) => (prop === 'then' ? undefined : noop),
       apply: () => noop(),
     })
   const track = (maConn: MultiaddrConnection) => {

@@ -2,7 +2,7 @@ import { type Address, bytesToHex, concat, getAddress, type Hex, keccak256, numb
 import { GridletError } from '../core/errors.js'
 import { accountOf, recoverAccount, signAccountMessage } from './accountSig.js'
 import { bytes } from './binding.js'
-import { IntervalDigest, IntervalResult } from './pb/p2p.js'
+import type { IntervalDigest, IntervalResult } from './pb/p2p.js'
 
 /** keccak256 of the concatenated ids in ascending order: equal hashes = equal sets. Empty set: keccak256(0x). */
 export function setHash(sortedIds: readonly Hex[]): Hex {

@@ -35,7 +35,8 @@ export function faultInjector(
     blocked: new Set(),
     random: init.random ?? Math.random,
     drop: () => f.dropRate > 0 && f.random() < f.dropRate,
-    delay: () => (f.delayRate > 0 && f.random() < f.delayRate ? f.delayMs[0] + f.random() * (f.delayMs[1] - f.delayMs[0]) : 0),
+    delay: () =>
+      f.delayRate > 0 && f.random() < f.delayRate ? f.delayMs[0] + f.random() * (f.delayMs[1] - f.delayMs[0]) : 0,
     isBlocked: (peer) => f.blocked.has(peer.toString()),
   }
   return f

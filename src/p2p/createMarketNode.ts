@@ -1,0 +1,726 @@
+import { createHash } from 'node:crypto'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import type { Message } from '@libp2p/gossipsub'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from 'viem'
+import { clear } from '../core/market/clear.js'
+import type { ClearingParams, ClearingResult } from '../core/market/types.js'
+import { hashOrderBytes, prepareDomain } from '../core/order/eip712.js'
+import type { MarketDomain, SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import { verifyOrder } from '../core/order/verifyOrder.js'
+import type { Clock } from '../core/time/clock.js'
+import { gateClosureMs, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
+import { accountOf } from './accountSig.js'
+import { type AgreementRules, agreementRules, finalSet, type Tally, tally } from './agreement.js'
+import { type HouseholdRegistry, PeerBindings, signPeerBinding } from './binding.js'
+import { byteCounter } from './byteCounter.js'
+import { createLibp2pNode, type GridletLibp2p, pubsubOf } from './createLibp2pNode.js'
+import { setHash, signDigest, signResult, sortIds, verifyDigest, verifyResult } from './digest.js'
+import { type FaultInjector, injectGossipFaults } from './faults.js'
+import { P2pMetrics } from './metrics.js'
+import { IntervalDigest, IntervalResult } from './pb/p2p.js'
+import { rateLimiter } from './rateLimit.js'
+import { type ReconcileLimits, requestReconcile, serveReconcile } from './reconcile.js'
+import { marketTopics } from './topics.js'
+import { GossipCode, GossipValidationError, Verdict, validateOrderMessage, verdictOf } from './validation.js'
+import { decodeSignedOrder, encodeSignedOrder } from './wire.js'
+
+/** Timing of agreement after gate closure, in clock milliseconds (so an accelerated clock scales them too). */
+export interface AgreementTiming {
+  /** After the last accepted instant (closure + skew): freeze the set and publish the digest. */
+  digestDelayMs: number
+  /** Digests are collected this long, then missing orders are fetched and the interval is cleared. */
+  digestWindowMs: number
+  /** Results are collected at most this long after clearing before the node decides. */
+  resultWindowMs: number
+}
+
+export const DEFAULT_TIMING: AgreementTiming = { digestDelayMs: 1000, digestWindowMs: 10_000, resultWindowMs: 15_000 }
+
+export interface MarketNodeInit {
+  /** The household's account key (secp256k1, 0x-hex): signs orders, the peer binding, digests and results. */
+  privateKey: Hex
+  /** libp2p identity; by default derived from the account key, so a restarted node keeps its peer id. */
+  peerKey?: PrivateKey
+  domain: MarketDomain
+  /** bytes32 market id. */
+  market: Hex
+  marketTime: MarketTime
+  clock: Clock
+  /** Registered households (from the chain or config). */
+  registry: HouseholdRegistry
+  /** Clearing rule and grid prices; the interval is filled in per interval. */
+  clearing: Omit<ClearingParams, 'interval'>
+  listen?: readonly string[]
+  bootstrap?: readonly string[]
+  mdns?: boolean
+  timing?: Partial<AgreementTiming>
+  agreement?: Partial<AgreementRules>
+  /** Orders (nonces) per household per interval. Default 4. */
+  maxOrdersPerInterval?: number
+  maxIntervalsAhead?: number
+  /** Real-time budget of one reconciliation request. Default 2000 ms. */
+  reconcileTimeoutMs?: number
+  faults?: FaultInjector
+  logger?: Logger
+  /** prom-client registry to register gridlet_p2p_* metrics in. */
+  metrics?: Registry
+  /** Options passed to the libp2p factory (tests on one host raise these). */
+  libp2p?: { inboundConnectionThreshold?: number; maxConnections?: number; ipColocationWeight?: number }
+}
+
+/** What a node concluded for one interval. */
+export interface IntervalOutcome {
+  readonly interval: bigint
+  readonly root: Hex
+  readonly result: ClearingResult
+  /** The verified orders the result was cleared from (sorted by id): the settlement batcher needs them. */
+  readonly orders: readonly VerifiedOrder[]
+  readonly setHash: Hex
+  /** A quorum of registered households published this same root. */
+  readonly agreed: boolean
+  /** The node first computed another root and re-reconciled to the quorum's set. */
+  readonly adopted: boolean
+  readonly quorum: {
+    readonly needed: number
+    readonly votesForRoot: number
+    readonly voters: number
+    readonly registered: number
+    readonly quorumRoot: Hex | undefined
+  }
+  /** Why the interval is not agreed. */
+  readonly reason?: 'NO_QUORUM' | 'DISAGREE'
+}
+
+export type OrderSource = 'local' | 'gossip' | 'reconcile'
+
+export interface MarketNodeStats {
+  readonly peers: number
+  readonly boundPeers: number
+  readonly meshPeers: number
+  readonly bytesSent: number
+  readonly bytesReceived: number
+  readonly validation: Readonly<Record<string, number>>
+  readonly intervals: Readonly<Record<string, number>>
+  readonly reconcile: Readonly<Record<string, number>>
+}
+
+export interface MarketNode {
+  readonly peerId: PeerId
+  readonly account: Address
+  readonly libp2p: GridletLibp2p
+  multiaddrs(): Multiaddr[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Checks (fields, window, signature, own account) and publishes one of this household's orders. */
+  submitOrder(signed: SignedOrder): Promise<VerifiedOrder>
+  /** Called once per interval with the node's conclusion. Returns an unsubscribe function. */
+  onResult(cb: (outcome: IntervalOutcome) => void): () => void
+  /** Called when an order is added to the node's set. */
+  onOrder(cb: (order: VerifiedOrder, source: OrderSource) => void): () => void
+  /** Called when the node's root differs from a quorum's, or no root reaches a quorum. */
+  onDisagreement(cb: (outcome: IntervalOutcome) => void): () => void
+  results(signal?: AbortSignal): AsyncIterable<IntervalOutcome>
+  stats(): MarketNodeStats
+}
+
+interface IntervalState {
+  readonly k: bigint
+  readonly orders: Map<Hex, VerifiedOrder>
+  readonly onTime: Set<Hex>
+  readonly slots: Map<string, Set<Hex>>
+  readonly digests: Map<Address, readonly Hex[]>
+  readonly digestPeers: Map<Address, string>
+  readonly results: Map<Address, Hex>
+  readonly resultPeers: Map<Address, string>
+  cleared: Hex[] | undefined
+  decided: boolean
+  wake: () => void
+  changed: Promise<void>
+}
+
+/**
+ * A household's market node: gossip of signed orders with a validation pipeline, peer/account binding, digest
+ * reconciliation at gate closure, deterministic clearing and agreement on result roots. See docs/p2p.md.
+ *
+ * @example
+ * const node = await createMarketNode({ privateKey, domain, market, marketTime, clock, registry,
+ *   clearing: { rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n }, bootstrap })
+ * node.onResult((r) => console.log(r.interval, r.root, r.agreed))
+ * await node.start()
+ * await node.submitOrder(signOrder(privateKey, domain, order))
+ */
+export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode> {
+  const account = accountOf(init.privateKey)
+  const peerKey = init.peerKey ?? (await derivePeerKey(init.privateKey))
+  const timing = { ...DEFAULT_TIMING, ...init.timing }
+  const rules = agreementRules(init.registry.size, init.agreement)
+  const maxOrders = init.maxOrdersPerInterval ?? 4
+  const maxIntervalsAhead = init.maxIntervalsAhead ?? 96
+  const topics = marketTopics(init.market)
+  const domain = prepareDomain(init.domain)
+  const limits: ReconcileLimits = { maxIds: Math.max(64, init.registry.size * maxOrders) }
+  const metrics = new P2pMetrics(init.metrics)
+  const bytesCount = byteCounter()
+  const log = init.logger
+  const scope = { chainId: init.domain.chainId, market: init.market }
+  let bindings: PeerBindings | undefined
+
+  const libp2p = await createLibp2pNode({
+    privateKey: peerKey,
+    listen: init.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    ...(init.bootstrap ? { bootstrap: init.bootstrap } : {}),
+    mdns: init.mdns ?? false,
+    scoredTopics: [topics.orders, topics.digests, topics.results],
+    // Bound households rank above anonymous relays when the mesh is chosen.
+    appSpecificScore: (peer) => (bindings?.accountOf(peer) ? 5 : 0),
+    metrics: bytesCount.metrics,
+    ...(init.faults ? { denyPeer: (p: PeerId) => init.faults!.isBlocked(p) } : {}),
+    ...init.libp2p,
+    gossip: { msgIdFn: (msg) => messageId(domain, topics.orders, msg) },
+  })
+  const pubsub = pubsubOf(libp2p)
+  bindings = new PeerBindings(libp2p, {
+    binding: signPeerBinding(init.privateKey, scope, libp2p.peerId),
+    scope,
+    registry: init.registry,
+    onBound: (peer, acct) => log?.debug({ peer: peer.toString(), account: acct }, 'peer bound'),
+    onInvalid: (peer, err) => {
+      metrics.binding('invalid')
+      log?.debug({ peer: peer.toString(), err }, 'peer binding refused')
+    },
+  })
+  const states = new Map<bigint, IntervalState>()
+  const resultCbs = new Set<(o: IntervalOutcome) => void>()
+  const orderCbs = new Set<(o: VerifiedOrder, s: OrderSource) => void>()
+  const disagreeCbs = new Set<(o: IntervalOutcome) => void>()
+  const tasks = new Set<Promise<void>>()
+  let abort = new AbortController()
+  let restoreFaults: (() => void) | undefined
+
+  const acceptUntil = (k: bigint) => gateClosureMs(init.marketTime, Number(k)) + init.marketTime.maxSkewS * 1000
+  const freezeAt = (k: bigint) => acceptUntil(k) + timing.digestDelayMs
+  const clearAt = (k: bigint) => freezeAt(k) + timing.digestWindowMs
+  const decideAt = (k: bigint) => clearAt(k) + timing.resultWindowMs
+
+  function state(k: bigint): IntervalState {
+    let st = states.get(k)
+    if (!st) {
+      let wake = () => {}
+      const changed = new Promise<void>((r) => {
+        wake = r
+      })
+      st = {
+        k,
+        orders: new Map(),
+        onTime: new Set(),
+        slots: new Map(),
+        digests: new Map(),
+        digestPeers: new Map(),
+        results: new Map(),
+        resultPeers: new Map(),
+        cleared: undefined,
+        decided: false,
+        wake,
+        changed,
+      }
+      states.set(k, st)
+    }
+    return st
+  }
+
+  function notify(st: IntervalState): void {
+    const wake = st.wake
+    st.changed = new Promise<void>((r) => {
+      st.wake = r
+    })
+    wake()
+  }
+
+  function addOrder(st: IntervalState, o: VerifiedOrder, source: OrderSource): void {
+    const id = o.id.toLowerCase() as Hex
+    if (st.orders.has(id)) return
+    st.orders.set(id, o)
+    if (source !== 'reconcile') st.onTime.add(id)
+    const slot = `${o.order.account}:${o.order.nonce}`
+    const ids = st.slots.get(slot) ?? new Set<Hex>()
+    ids.add(id)
+    st.slots.set(slot, ids)
+    for (const cb of orderCbs) cb(o, source)
+  }
+
+  const limiter = rateLimiter({
+    burst: maxOrders * 2,
+    perMs: (maxOrders * 2) / (init.marketTime.lengthS * 1000),
+  })
+
+  // --- gossip validators: each returns gossipsub's verdict and counts the outcome ---------------------------
+
+  function validateOrder(source: PeerId, msg: Message): Verdict {
+    if (msg.type !== 'signed') return count('orders', Verdict.Reject, GossipCode.Shape)
+    try {
+      const order = validateOrderMessage(
+        {
+          domain,
+          market: init.market,
+          time: init.marketTime,
+          nowMs: init.clock.now(),
+          registry: init.registry,
+          maxOrdersPerInterval: maxOrders,
+          maxIntervalsAhead,
+          limiter,
+          accountOfPeer: (p) => bindings?.accountOf(p),
+          known: (o) => {
+            const st = states.get(o.order.interval)
+            const slot = st?.slots.get(`${o.order.account}:${o.order.nonce}`)
+            const have = st?.orders.has(o.id.toLowerCase() as Hex) ?? false
+            return { have, othersInSlot: slot ? slot.size : 0 }
+          },
+        },
+        { data: msg.data, from: msg.from.toString(), propagationSource: source.toString() },
+      )
+      const st = state(order.order.interval)
+      const equivocation = (st.slots.get(`${order.order.account}:${order.order.nonce}`)?.size ?? 0) > 0
+      addOrder(st, order, 'gossip')
+      return count('orders', Verdict.Accept, equivocation ? GossipCode.Equivocation : GossipCode.Accepted)
+    } catch (err) {
+      const { verdict, code } = verdictOf(err)
+      if (!(err instanceof GossipValidationError)) log?.error({ err }, 'order validator failed')
+      return count('orders', verdict, code)
+    }
+  }
+
+  function announcementWindow(k: bigint): GossipValidationError | undefined {
+    const now = init.clock.now()
+    // IGNORE: announcements before gate closure (a peer's clock is off) or long after the decision.
+    if (now < gateClosureMs(init.marketTime, Number(k)))
+      return new GossipValidationError(Verdict.Ignore, GossipCode.Late)
+    if (now > decideAt(k) + init.marketTime.lengthS * 1000 || states.get(k)?.decided) {
+      return new GossipValidationError(Verdict.Ignore, GossipCode.Stale)
+    }
+    return undefined
+  }
+
+  function checkAnnouncer(from: string, announcer: Address): void {
+    // REJECT: only registered households' digests and results count.
+    if (!init.registry.has(announcer)) throw new GossipValidationError(Verdict.Reject, GossipCode.Unregistered)
+    // REJECT: a peer bound to one household publishing another's announcement.
+    const bound = bindings?.accountOf(from)
+    if (bound !== undefined && bound !== announcer) {
+      throw new GossipValidationError(Verdict.Reject, GossipCode.WrongPublisher)
+    }
+  }
+
+  function validateDigest(_source: PeerId, msg: Message): Verdict {
+    if (msg.type !== 'signed') return count('digests', Verdict.Reject, GossipCode.Shape)
+    try {
+      let info: ReturnType<typeof verifyDigest>
+      try {
+        // REJECT: undecodable, inconsistent (count/hash/order of ids) or badly signed digests.
+        info = verifyDigest(
+          IntervalDigest.decode(msg.data, { limits: { ids: limits.maxIds } }),
+          init.market,
+          limits.maxIds,
+        )
+      } catch (err) {
+        throw new GossipValidationError(Verdict.Reject, GossipCode.Decode, undefined, err)
+      }
+      const late = announcementWindow(info.interval)
+      if (late) throw late
+      checkAnnouncer(msg.from.toString(), info.account)
+      const st = state(info.interval)
+      // IGNORE: a second, different digest from one household: the first one counts (and the conflict is counted).
+      if (st.digests.has(info.account)) throw new GossipValidationError(Verdict.Ignore, GossipCode.Conflict)
+      st.digests.set(info.account, info.ids)
+      st.digestPeers.set(info.account, msg.from.toString())
+      notify(st)
+      return count('digests', Verdict.Accept, GossipCode.Accepted)
+    } catch (err) {
+      const { verdict, code } = verdictOf(err)
+      return count('digests', verdict, code)
+    }
+  }
+
+  function validateResult(_source: PeerId, msg: Message): Verdict {
+    if (msg.type !== 'signed') return count('results', Verdict.Reject, GossipCode.Shape)
+    try {
+      let info: ReturnType<typeof verifyResult>
+      try {
+        // REJECT: undecodable or badly signed results.
+        info = verifyResult(IntervalResult.decode(msg.data), init.market)
+      } catch (err) {
+        throw new GossipValidationError(Verdict.Reject, GossipCode.Decode, undefined, err)
+      }
+      const late = announcementWindow(info.interval)
+      if (late) throw late
+      checkAnnouncer(msg.from.toString(), info.account)
+      const st = state(info.interval)
+      const prev = st.results.get(info.account)
+      // A household that re-reconciled publishes its new root: the latest one counts.
+      if (prev === info.root) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
+      st.results.set(info.account, info.root)
+      st.resultPeers.set(info.account, msg.from.toString())
+      notify(st)
+      return count('results', Verdict.Accept, GossipCode.Accepted)
+    } catch (err) {
+      const { verdict, code } = verdictOf(err)
+      return count('results', verdict, code)
+    }
+  }
+
+  function count(topic: string, verdict: Verdict, code: string): Verdict {
+    metrics.validation(topic, verdict, code)
+    return verdict
+  }
+
+  // --- reconciliation ---------------------------------------------------------------------------------------
+
+  /** Orders fetched from a peer pass the same checks as gossip, minus timing: they carry their own signatures. */
+  function acceptFetched(k: bigint, wanted: Set<Hex>, signed: SignedOrder): VerifiedOrder | undefined {
+    try {
+      const o = verifyOrder(signed, { domain, market: init.market })
+      const id = o.id.toLowerCase() as Hex
+      if (o.order.interval !== k || !wanted.has(id) || !init.registry.has(o.order.account)) throw new Error('unwanted')
+      if (o.order.nonce >= BigInt(maxOrders)) throw new Error('nonce range')
+      return o
+    } catch {
+      metrics.reconcile('bad_order')
+      return undefined
+    }
+  }
+
+  function peersByPreference(peers: Iterable<string>): string[] {
+    const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))
+    return [...new Set(peers)].sort((a, b) => Number(connected.has(b)) - Number(connected.has(a)))
+  }
+
+  async function ask(peer: string, req: { k: bigint; ids: Hex[]; wantClearedIds?: boolean }, signal: AbortSignal) {
+    if (init.faults?.drop()) {
+      metrics.reconcile('dropped')
+      throw new Error('request lost (fault injection)')
+    }
+    const target = libp2p.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer
+    if (!target) throw new Error('not connected')
+    metrics.reconcile('request')
+    return requestReconcile(
+      libp2p,
+      target,
+      { market: init.market, interval: req.k, ids: req.ids, wantClearedIds: req.wantClearedIds ?? false },
+      limits,
+      { signal: AbortSignal.any([signal, AbortSignal.timeout(init.reconcileTimeoutMs ?? 2000)]) },
+    )
+  }
+
+  /** Fetches `ids` from peers that advertised them; returns those still missing. */
+  async function fetchMissing(st: IntervalState, ids: readonly Hex[], signal: AbortSignal): Promise<Set<Hex>> {
+    const missing = new Set(ids.filter((id) => !st.orders.has(id)))
+    if (missing.size === 0) return missing
+    const holders = new Map<string, Hex[]>()
+    for (const [acct, listed] of st.digests) {
+      const peer = st.digestPeers.get(acct)
+      if (!peer || peer === libp2p.peerId.toString()) continue
+      holders.set(
+        peer,
+        listed.filter((id) => missing.has(id)),
+      )
+    }
+    // Then any connected household: it may have fetched the order itself.
+    for (const c of libp2p.getConnections()) {
+      const p = c.remotePeer.toString()
+      if (!holders.has(p) && bindings?.accountOf(p)) holders.set(p, [...missing])
+    }
+    for (const peer of peersByPreference(holders.keys())) {
+      if (missing.size === 0 || signal.aborted) break
+      const want = holders.get(peer)!.filter((id) => missing.has(id))
+      if (want.length === 0) continue
+      try {
+        const reply = await ask(peer, { k: st.k, ids: want }, signal)
+        const wanted = new Set(want)
+        for (const signed of reply.orders) {
+          const o = acceptFetched(st.k, wanted, signed)
+          if (!o) continue
+          addOrder(st, o, 'reconcile')
+          missing.delete(o.id.toLowerCase() as Hex)
+        }
+        metrics.reconcile('ok')
+      } catch (err) {
+        metrics.reconcile('failed')
+        log?.debug({ peer, err }, 'reconcile request failed')
+      }
+    }
+    return missing
+  }
+
+  function clearSet(st: IntervalState, ids: readonly Hex[]) {
+    const orders = ids.map((id) => st.orders.get(id)!).filter(Boolean)
+    const result = clear(orders, { ...init.clearing, interval: st.k, lengthS: init.marketTime.lengthS })
+    return { result, orders, setHash: setHash(ids) }
+  }
+
+  async function publish(topic: string, data: Uint8Array): Promise<void> {
+    try {
+      await pubsub.publish(topic, data)
+    } catch (err) {
+      log?.warn({ err, topic }, 'publish failed')
+    }
+  }
+
+  // --- one interval, from gate closure to decision ----------------------------------------------------------
+
+  async function runInterval(k: bigint, signal: AbortSignal): Promise<void> {
+    await init.clock.sleepUntil(freezeAt(k), signal)
+    const st = state(k)
+    const frozen = sortIds(st.onTime)
+    st.digests.set(account, frozen)
+    await publish(topics.digests, IntervalDigest.encode(signDigest(init.privateKey, init.market, k, frozen)))
+
+    await init.clock.sleepUntil(clearAt(k), signal)
+    const wanted = finalSet(st.digests, rules.maxFaulty)
+    const unreachable = await fetchMissing(st, wanted, signal)
+    const ids = wanted.filter((id) => !unreachable.has(id))
+    let cleared = clearSet(st, ids)
+    st.cleared = ids
+    await announce(st, cleared)
+
+    await waitUntil(
+      st,
+      () => (st.results.size > 0 && tally(st.results, rules.quorum).quorumRoot) !== undefined,
+      decideAt(k),
+      signal,
+    )
+    let t = tally(st.results, rules.quorum)
+    let adopted = false
+    if (t.quorumRoot !== undefined && t.quorumRoot !== cleared.result.root) {
+      const again = await adopt(st, t.quorumRoot, signal)
+      if (again) {
+        cleared = again
+        adopted = true
+        await announce(st, cleared)
+        t = tally(st.results, rules.quorum)
+      }
+    }
+    decide(st, cleared, t, adopted)
+  }
+
+  async function announce(st: IntervalState, c: ReturnType<typeof clearSet>): Promise<void> {
+    st.results.set(account, c.result.root)
+    notify(st)
+    const msg = signResult(init.privateKey, {
+      market: init.market,
+      interval: st.k,
+      root: c.result.root,
+      setHash: c.setHash,
+      count: c.orders.length,
+    })
+    await publish(topics.results, IntervalResult.encode(msg))
+  }
+
+  /** Re-reconciles to the set a quorum cleared: asks its voters for their ids, fetches, recomputes, checks. */
+  async function adopt(st: IntervalState, root: Hex, signal: AbortSignal) {
+    metrics.reconcile('adopt_attempt')
+    const voters = [...st.results].filter(([a, r]) => r === root && a !== account).map(([a]) => st.resultPeers.get(a))
+    for (const peer of peersByPreference(voters.filter((p): p is string => p !== undefined)).slice(0, 4)) {
+      try {
+        const reply = await ask(peer, { k: st.k, ids: [], wantClearedIds: true }, signal)
+        const ids = sortIds(reply.clearedIds ?? [])
+        const missing = ids.filter((id) => !st.orders.has(id))
+        if (missing.length > 0) {
+          const more = await ask(peer, { k: st.k, ids: missing }, signal)
+          const wanted = new Set(missing)
+          for (const signed of more.orders) {
+            const o = acceptFetched(st.k, wanted, signed)
+            if (o) addOrder(st, o, 'reconcile')
+          }
+        }
+        if (ids.some((id) => !st.orders.has(id))) continue
+        const c = clearSet(st, ids)
+        // Never trust the peer: its set must reproduce the root a quorum of households signed.
+        if (c.result.root === root) {
+          st.cleared = ids
+          metrics.reconcile('adopted')
+          return c
+        }
+      } catch (err) {
+        log?.debug({ peer, err }, 'adoption request failed')
+      }
+    }
+    return undefined
+  }
+
+  function decide(st: IntervalState, c: ReturnType<typeof clearSet>, t: Tally, adopted: boolean): void {
+    st.decided = true
+    const agreed = t.quorumRoot === c.result.root
+    const outcome: IntervalOutcome = {
+      interval: st.k,
+      root: c.result.root,
+      result: c.result,
+      orders: c.orders,
+      setHash: c.setHash,
+      agreed,
+      adopted,
+      quorum: {
+        needed: rules.quorum,
+        votesForRoot: t.votes.get(c.result.root) ?? 0,
+        voters: t.voters,
+        registered: init.registry.size,
+        quorumRoot: t.quorumRoot,
+      },
+      ...(agreed ? {} : { reason: t.quorumRoot === undefined ? 'NO_QUORUM' : 'DISAGREE' }),
+    }
+    metrics.interval(
+      agreed ? (adopted ? 'adopted' : 'agreed') : outcome.reason === 'NO_QUORUM' ? 'no_quorum' : 'disagree',
+    )
+    if (!agreed) {
+      log?.warn({ interval: st.k, root: c.result.root, quorum: outcome.quorum }, 'interval not agreed')
+      for (const cb of disagreeCbs) cb(outcome)
+    }
+    for (const cb of resultCbs) cb(outcome)
+    for (const old of states.keys()) if (old < st.k - 8n) states.delete(old)
+  }
+
+  async function waitUntil(st: IntervalState, done: () => boolean, untilMs: number, signal: AbortSignal) {
+    while (!done() && init.clock.now() < untilMs) {
+      const stop = new AbortController()
+      const sleep = init.clock.sleepUntil(untilMs, AbortSignal.any([signal, stop.signal])).catch(() => {})
+      await Promise.race([st.changed, sleep])
+      stop.abort()
+      signal.throwIfAborted()
+    }
+  }
+
+  async function schedule(signal: AbortSignal): Promise<void> {
+    let k = BigInt(nextOpenInterval(init.marketTime, init.clock.now()))
+    while (!signal.aborted) {
+      track(runInterval(k, signal))
+      await init.clock.sleepUntil(acceptUntil(k), signal)
+      k++
+    }
+  }
+
+  function track(p: Promise<void>): void {
+    const t = p.catch((err) => {
+      if (!abort.signal.aborted) log?.error({ err }, 'interval task failed')
+    })
+    tasks.add(t)
+    t.finally(() => tasks.delete(t))
+  }
+
+  const node: MarketNode = {
+    peerId: libp2p.peerId,
+    account,
+    libp2p,
+    multiaddrs: () => libp2p.getMultiaddrs(),
+    async start() {
+      abort = new AbortController()
+      if (init.faults) restoreFaults = injectGossipFaults(pubsub, init.faults)
+      pubsub.topicValidators.set(topics.orders, (s, m) => validateOrder(s, m) as never)
+      pubsub.topicValidators.set(topics.digests, (s, m) => validateDigest(s, m) as never)
+      pubsub.topicValidators.set(topics.results, (s, m) => validateResult(s, m) as never)
+      libp2p.addEventListener('peer:connect', (evt) => {
+        void bindings?.exchange(evt.detail)
+      })
+      await libp2p.start()
+      await bindings!.start()
+      await serveReconcile(libp2p, {
+        market: init.market,
+        limits,
+        allowed: (p) => bindings?.accountOf(p) !== undefined,
+        store: {
+          order: (k, id) => states.get(k)?.orders.get(id.toLowerCase() as Hex),
+          clearedIds: (k) => states.get(k)?.cleared,
+        },
+      })
+      for (const t of Object.values(topics)) pubsub.subscribe(t)
+      track(schedule(abort.signal))
+    },
+    async stop() {
+      abort.abort(new Error('stopped'))
+      await Promise.all([...tasks])
+      restoreFaults?.()
+      await bindings?.stop()
+      await libp2p.stop()
+      states.clear()
+    },
+    async submitOrder(signed) {
+      const o = verifyOrder(signed, {
+        domain,
+        market: init.market,
+        time: init.marketTime,
+        nowMs: init.clock.now(),
+        maxIntervalsAhead,
+      })
+      if (o.order.account !== account) throw new Error(`order account ${o.order.account} is not this node's ${account}`)
+      if (o.order.nonce >= BigInt(maxOrders)) throw new Error(`nonce must be < ${maxOrders}`)
+      addOrder(state(o.order.interval), o, 'local')
+      await publish(topics.orders, encodeSignedOrder(o))
+      return o
+    },
+    onResult: (cb) => subscribe(resultCbs, cb),
+    onOrder: (cb) => subscribe(orderCbs, cb),
+    onDisagreement: (cb) => subscribe(disagreeCbs, cb),
+    results: (signal) => outcomes(node, signal),
+    stats: () => ({
+      peers: libp2p.getPeers().length,
+      boundPeers: bindings?.size ?? 0,
+      meshPeers: pubsub.getMeshPeers(topics.orders).length,
+      bytesSent: bytesCount.counts.sent,
+      bytesReceived: bytesCount.counts.received,
+      ...metrics.snapshot(),
+    }),
+  }
+  return node
+}
+
+function subscribe<T>(set: Set<T>, cb: T): () => void {
+  set.add(cb)
+  return () => set.delete(cb)
+}
+
+async function* outcomes(node: MarketNode, signal?: AbortSignal): AsyncIterable<IntervalOutcome> {
+  const queue: IntervalOutcome[] = []
+  let wake: (() => void) | undefined
+  const off = node.onResult((o) => {
+    queue.push(o)
+    wake?.()
+  })
+  try {
+    while (!signal?.aborted) {
+      const next = queue.shift()
+      if (next) {
+        yield next
+        continue
+      }
+      await new Promise<void>((r) => {
+        wake = r
+        signal?.addEventListener('abort', () => r(), { once: true })
+      })
+    }
+  } finally {
+    off()
+  }
+}
+
+/**
+ * Gossip message id = content id: an order's EIP-712 hash (so the same order published twice, or re-signed, is
+ * one message), sha256 of the bytes for digests, results and undecodable junk.
+ */
+function messageId(domain: MarketDomain, ordersTopic: string, msg: Message): Uint8Array {
+  if (msg.topic === ordersTopic) {
+    try {
+      const { order } = decodeSignedOrder(msg.data)
+      return hashOrderBytes(domain, order)
+    } catch {
+      // fall through: junk still needs an id so gossip can drop and score it
+    }
+  }
+  return createHash('sha256').update(msg.data).digest()
+}
+
+/** The default libp2p identity of a household: an Ed25519 key derived from its account key. */
+export async function derivePeerKey(privateKey: Hex): Promise<PrivateKey> {
+  const seed = hexToBytes(keccak256(concat([stringToHex('gridlet libp2p identity v1'), privateKey])))
+  return generateKeyPairFromSeed('Ed25519', seed)
+}
