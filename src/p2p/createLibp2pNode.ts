@@ -95,6 +95,10 @@ export function marketScoreParams(
     appSpecificScore: opts.appSpecificScore ?? (() => 0),
     appSpecificWeight: 1,
     IPColocationFactorWeight: opts.ipColocationWeight ?? 0,
+    // Broken IWANT promises are mostly load, not malice, on a home node: mild penalty, after a generous threshold.
+    behaviourPenaltyWeight: -1,
+    behaviourPenaltyThreshold: 10,
+    behaviourPenaltyDecay: 0.9,
     decayInterval: 1000,
   })
 }
@@ -120,6 +124,9 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    // The ping monitor aborts a connection whose ping misses an adaptive deadline: a busy home node (or 50 nodes
+    // sharing two cores in a test) would lose its mesh for being slow. Gossip and the reconnect queue keep liveness.
+    connectionMonitor: { abortConnectionOnPingFailure: false },
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 5,

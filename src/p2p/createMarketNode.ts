@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { KEEP_ALIVE, type PeerId, type PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -117,6 +117,8 @@ export interface MarketNode {
   stop(): Promise<void>
   /** Checks (fields, window, signature, own account) and publishes one of this household's orders. */
   submitOrder(signed: SignedOrder): Promise<VerifiedOrder>
+  /** Whether the node holds the order `id` (for any interval it still keeps). */
+  hasOrder(id: Hex): boolean
   /** Called once per interval with the node's conclusion. Returns an unsubscribe function. */
   onResult(cb: (outcome: IntervalOutcome) => void): () => void
   /** Called when an order is added to the node's set. */
@@ -138,6 +140,8 @@ interface IntervalState {
   readonly resultPeers: Map<Address, string>
   cleared: Hex[] | undefined
   decided: boolean
+  /** Decided without a quorum for our root: results arriving later may still confirm it. */
+  late: IntervalOutcome | undefined
   wake: () => void
   changed: Promise<void>
 }
@@ -187,7 +191,11 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     binding: signPeerBinding(init.privateKey, scope, libp2p.peerId),
     scope,
     registry: init.registry,
-    onBound: (peer, acct) => log?.debug({ peer: peer.toString(), account: acct }, 'peer bound'),
+    onBound: (peer, acct) => {
+      log?.debug({ peer: peer.toString(), account: acct }, 'peer bound')
+      // Households we have met are kept: libp2p's reconnect queue redials keep-alive tagged peers when they drop.
+      libp2p.peerStore.merge(peer, { tags: { [`${KEEP_ALIVE}-gridlet`]: { value: 50 } } }).catch(() => {})
+    },
     onInvalid: (peer, err) => {
       metrics.binding('invalid')
       log?.debug({ peer: peer.toString(), err }, 'peer binding refused')
@@ -224,6 +232,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
         resultPeers: new Map(),
         cleared: undefined,
         decided: false,
+        late: undefined,
         wake,
         changed,
       }
@@ -298,7 +307,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     // IGNORE: announcements before gate closure (a peer's clock is off) or long after the decision.
     if (now < gateClosureMs(init.marketTime, Number(k)))
       return new GossipValidationError(Verdict.Ignore, GossipCode.Late)
-    if (now > decideAt(k) + init.marketTime.lengthS * 1000 || states.get(k)?.decided) {
+    if (now > decideAt(k) + init.marketTime.lengthS * 1000) {
       return new GossipValidationError(Verdict.Ignore, GossipCode.Stale)
     }
     return undefined
@@ -364,6 +373,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       st.results.set(info.account, info.root)
       st.resultPeers.set(info.account, msg.from.toString())
       notify(st)
+      if (st.late) confirmLate(st, st.late)
       return count('results', Verdict.Accept, GossipCode.Accepted)
     } catch (err) {
       const { verdict, code } = verdictOf(err)
@@ -574,11 +584,32 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       agreed ? (adopted ? 'adopted' : 'agreed') : outcome.reason === 'NO_QUORUM' ? 'no_quorum' : 'disagree',
     )
     if (!agreed) {
+      st.late = outcome
       log?.warn({ interval: st.k, root: c.result.root, quorum: outcome.quorum }, 'interval not agreed')
       for (const cb of disagreeCbs) cb(outcome)
     }
     for (const cb of resultCbs) cb(outcome)
     for (const old of states.keys()) if (old < st.k - 8n) states.delete(old)
+  }
+
+  /**
+   * An interval decided without a quorum is emitted again, once, if results that arrive later give our own root
+   * a quorum (slow network): the settlement batcher may then settle it.
+   */
+  function confirmLate(st: IntervalState, prev: IntervalOutcome): void {
+    const t = tally(st.results, rules.quorum)
+    if (t.quorumRoot !== prev.root) return
+    st.late = undefined
+    metrics.interval('agreed_late')
+    const { reason: _reason, ...rest } = prev
+    const quorum = {
+      ...prev.quorum,
+      votesForRoot: t.votes.get(prev.root) ?? 0,
+      voters: t.voters,
+      quorumRoot: t.quorumRoot,
+    }
+    const outcome: IntervalOutcome = { ...rest, agreed: true, quorum }
+    for (const cb of resultCbs) cb(outcome)
   }
 
   async function waitUntil(st: IntervalState, done: () => boolean, untilMs: number, signal: AbortSignal) {
@@ -658,6 +689,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       await publish(topics.orders, encodeSignedOrder(o))
       return o
     },
+    hasOrder: (id) => [...states.values()].some((st) => st.orders.has(id.toLowerCase() as Hex)),
     onResult: (cb) => subscribe(resultCbs, cb),
     onOrder: (cb) => subscribe(orderCbs, cb),
     onDisagreement: (cb) => subscribe(disagreeCbs, cb),

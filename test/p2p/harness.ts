@@ -1,13 +1,26 @@
 import { type Address, type Hex, keccak256, stringToHex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
+import { signOrder } from '../../src/core/order/signOrder.js'
 import type { Order, SignedOrder, VerifiedOrder } from '../../src/core/order/types.js'
 import { Side } from '../../src/core/order/types.js'
-import { signOrder } from '../../src/core/order/signOrder.js'
 import { acceleratedClock, type Clock } from '../../src/core/time/clock.js'
-import { gateClosureMs, intervalStartMs, type MarketTime, marketTime, nextOpenInterval } from '../../src/core/time/interval.js'
+import {
+  gateClosureMs,
+  intervalStartMs,
+  type MarketTime,
+  marketTime,
+  nextOpenInterval,
+} from '../../src/core/time/interval.js'
 import { accountOf } from '../../src/p2p/accountSig.js'
 import type { HouseholdRegistry } from '../../src/p2p/binding.js'
-import { type AgreementTiming, createMarketNode, type IntervalOutcome, type MarketNode, type MarketNodeInit } from '../../src/p2p/createMarketNode.js'
+import { pubsubOf } from '../../src/p2p/createLibp2pNode.js'
+import {
+  type AgreementTiming,
+  createMarketNode,
+  type IntervalOutcome,
+  type MarketNode,
+  type MarketNodeInit,
+} from '../../src/p2p/createMarketNode.js'
 import type { FaultInjector } from '../../src/p2p/faults.js'
 
 export const DOMAIN = {
@@ -102,8 +115,11 @@ export async function startNet(opts: NetOptions): Promise<Net> {
     await node.start()
     nodes.push(node)
   }
+  const t0 = Date.now()
   await connect(nodes, opts.degree ?? 4)
+  const t1 = Date.now()
   await waitForMesh(nodes)
+  if (process.env.P2P_DEBUG) console.log(`connect ${t1 - t0} ms, mesh ${Date.now() - t1} ms`)
   return {
     nodes,
     hs,
@@ -117,18 +133,35 @@ export async function connect(nodes: readonly MarketNode[], degree: number): Pro
   for (let i = 1; i < nodes.length; i++) {
     const targets = new Set<number>([i - 1])
     while (targets.size < Math.min(i, degree)) targets.add(Math.floor(Math.random() * i))
-    await Promise.all([...targets].map((t) => nodes[i]!.libp2p.dial(nodes[t]!.multiaddrs()[0]!)))
+    await Promise.all([...targets].map((t) => dialWithRetry(nodes[i]!, nodes[t]!)))
+  }
+}
+
+/** Dials with retries: on a loaded 2-core machine a Noise handshake can time out. */
+export async function dialWithRetry(from: MarketNode, to: MarketNode, attempts = 3): Promise<void> {
+  for (let a = 1; ; a++) {
+    try {
+      await from.libp2p.dial(to.multiaddrs()[0]!)
+      return
+    } catch (err) {
+      if (a >= attempts) throw err
+      await sleep(200 * a)
+    }
   }
 }
 
 /** Waits until every node has a mesh peer and every connection is bound to a household. */
-export async function waitForMesh(nodes: readonly MarketNode[], timeoutMs = 15_000): Promise<void> {
+export async function waitForMesh(nodes: readonly MarketNode[], timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
     if (nodes.every((n) => n.stats().meshPeers >= Math.min(2, nodes.length - 1) && n.stats().boundPeers >= 1)) return
     await sleep(100)
   }
-  throw new Error(`mesh not formed: ${nodes.map((n) => n.stats().meshPeers).join(',')}`)
+  const s = nodes[0]!.stats()
+  throw new Error(
+    `mesh not formed: mesh ${nodes.map((n) => n.stats().meshPeers)} peers ${nodes.map((n) => n.stats().peers)} ` +
+      `node0 ${JSON.stringify(s.validation)} scores ${nodes[0]!.libp2p.getPeers().map((p) => pubsubOf(nodes[0]!.libp2p).getScore(p.toString()).toFixed(1))}`,
+  )
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -141,7 +174,14 @@ export function upcomingInterval(clock: Clock, minLeadMs = 20_000): bigint {
 }
 
 let nonceSeq = 0
-export function makeOrder(h: Household, k: bigint, side: Side, quantityWh: bigint, limitPrice: bigint, nonce = 0n): VerifiedOrder {
+export function makeOrder(
+  h: Household,
+  k: bigint,
+  side: Side,
+  quantityWh: bigint,
+  limitPrice: bigint,
+  nonce = 0n,
+): VerifiedOrder {
   const order: Order = {
     market: MARKET,
     interval: k,
@@ -165,22 +205,49 @@ export function bookFor(hs: readonly Household[], k: bigint): VerifiedOrder[] {
   )
 }
 
-/** Resolves with every node's outcome for interval `k`. */
-export function outcomesFor(nodes: readonly MarketNode[], k: bigint, timeoutMs = 20_000): Promise<IntervalOutcome[]> {
-  return Promise.all(
-    nodes.map(
-      (n) =>
-        new Promise<IntervalOutcome>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no outcome for ${k} from ${n.account}`)), timeoutMs)
-          const off = n.onResult((o) => {
-            if (o.interval !== k) return
-            clearTimeout(timer)
-            off()
-            resolve(o)
-          })
-        }),
-    ),
-  )
+/**
+ * Resolves with every node's outcome for interval `k`: its first agreed one, or, if it only reports a
+ * non-agreed one, that one after `graceMs` without a late confirmation.
+ */
+export function outcomesFor(nodes: readonly MarketNode[], k: bigint, timeoutMs = 20_000, graceMs = 3000) {
+  return Promise.all(nodes.map((n) => outcomeOf(n, k, timeoutMs, graceMs)))
+}
+
+export function outcomeOf(n: MarketNode, k: bigint, timeoutMs = 20_000, graceMs = 3000): Promise<IntervalOutcome> {
+  return new Promise<IntervalOutcome>((resolve, reject) => {
+    let grace: NodeJS.Timeout | undefined
+    const finish = (o: IntervalOutcome) => {
+      clearTimeout(timer)
+      clearTimeout(grace)
+      off()
+      resolve(o)
+    }
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`no outcome for ${k} from ${n.account}`))
+    }, timeoutMs)
+    const off = n.onResult((o) => {
+      if (o.interval !== k) return
+      if (o.agreed) return finish(o)
+      grace ??= setTimeout(() => finish(o), graceMs)
+    })
+  })
+}
+
+/** Resolves when every node in `nodes` holds every id (polling their order events). */
+export async function waitForOrders(nodes: readonly MarketNode[], ids: readonly Hex[], timeoutMs = 10_000) {
+  const want = ids.map((i) => i.toLowerCase())
+  const seen = nodes.map(() => new Set<string>())
+  const offs = nodes.map((n, i) => n.onOrder((o) => seen[i]!.add(o.id.toLowerCase())))
+  try {
+    const until = Date.now() + timeoutMs
+    while (!nodes.every((n, i) => want.every((id) => seen[i]!.has(id) || n.hasOrder(id as Hex)))) {
+      if (Date.now() > until) throw new Error('orders did not propagate')
+      await sleep(20)
+    }
+  } finally {
+    for (const off of offs) off()
+  }
 }
 
 export async function submitAll(nodes: readonly MarketNode[], orders: readonly SignedOrder[]): Promise<void> {

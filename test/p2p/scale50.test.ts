@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bookFor, type Net, outcomesFor, startNet, submitAll, testClock, upcomingInterval } from './harness.js'
+
+describe('50 honest nodes on loopback', () => {
+  let net: Net
+  beforeAll(async () => {
+    // A slower clock (one interval = 6 s real): 50 nodes share this process's two cores for all their crypto.
+    net = await startNet({ n: 50, degree: 5, clock: testClock(10) })
+  }, 120_000)
+  afterAll(() => net?.stop())
+
+  it('all 50 agree on one root over the 50-order book, within the memory budget', async () => {
+    const k = upcomingInterval(net.clock, 30_000)
+    const done = outcomesFor(net.nodes, k, 40_000)
+    await submitAll(net.nodes, bookFor(net.hs, k))
+    const outcomes = await done
+    expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
+    const summary = outcomes.map(
+      (o, i) =>
+        `${o.agreed ? 'A' : o.reason}/${o.orders.length}/${o.quorum.votesForRoot}` +
+        (o.agreed ? '' : JSON.stringify(net.nodes[i]!.stats())),
+    )
+    expect(summary.filter((x) => x !== `A/50/${x.split('/')[2]}`)).toEqual([])
+    // All nodes share this process: its RSS divided by 50 bounds the per-node footprint.
+    expect(process.memoryUsage().rss / 50 / 2 ** 20).toBeLessThan(120)
+  }, 60_000)
+})
