@@ -184,7 +184,15 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     metrics: bytesCount.metrics,
     ...(init.faults ? { denyPeer: (p: PeerId) => init.faults!.isBlocked(p) } : {}),
     ...init.libp2p,
-    gossip: { msgIdFn: (msg) => messageId(domain, topics.orders, msg) },
+    gossip: {
+      msgIdFn: (msg) => messageId(domain, topics.orders, msg),
+      // Duplicates are recognised by a hash of their bytes before their libp2p signature is verified: without
+      // it every copy of a message (one per mesh peer) costs an Ed25519 verification.
+      fastMsgIdFn: (rpc) =>
+        createHash('sha256')
+          .update(rpc.data ?? new Uint8Array(0))
+          .digest('base64'),
+    },
   })
   const pubsub = pubsubOf(libp2p)
   bindings = new PeerBindings(libp2p, {
@@ -489,7 +497,9 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
 
     await init.clock.sleepUntil(clearAt(k), signal)
     const wanted = finalSet(st.digests, rules.maxFaulty)
-    const unreachable = await fetchMissing(st, wanted, signal)
+    const fetchBy = clockDeadline(clearAt(k) + timing.resultWindowMs / 2, signal)
+    const unreachable = await fetchMissing(st, wanted, fetchBy.signal).finally(() => fetchBy.abort())
+    signal.throwIfAborted()
     const ids = wanted.filter((id) => !unreachable.has(id))
     let cleared = clearSet(st, ids)
     st.cleared = ids
@@ -504,7 +514,9 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     let t = tally(st.results, rules.quorum)
     let adopted = false
     if (t.quorumRoot !== undefined && t.quorumRoot !== cleared.result.root) {
-      const again = await adopt(st, t.quorumRoot, signal)
+      const adoptBy = clockDeadline(decideAt(k) + timing.resultWindowMs, signal)
+      const again = await adopt(st, t.quorumRoot, adoptBy.signal).finally(() => adoptBy.abort())
+      signal.throwIfAborted()
       if (again) {
         cleared = again
         adopted = true
@@ -610,6 +622,17 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     }
     const outcome: IntervalOutcome = { ...rest, agreed: true, quorum }
     for (const cb of resultCbs) cb(outcome)
+  }
+
+  /** An abort controller that fires when the clock reaches `untilMs` (or `signal` aborts); abort it when done. */
+  function clockDeadline(untilMs: number, signal: AbortSignal): AbortController {
+    const c = new AbortController()
+    const stop = AbortSignal.any([signal, c.signal])
+    init.clock.sleepUntil(untilMs, stop).then(
+      () => c.abort(new Error('deadline')),
+      () => c.abort(signal.reason),
+    )
+    return c
   }
 
   async function waitUntil(st: IntervalState, done: () => boolean, untilMs: number, signal: AbortSignal) {
