@@ -19,5 +19,16 @@ export function clear(
 ): ClearingResult {
   const book = selectBook(orders, cancels, params)
   const result = match(book, params)
-  return { ...result, root: resultRoot(result) }
+  const { interval, rule, clearingPrice, volumeWh } = result
+  // `trades` stays a getter: the matcher builds trade objects only when someone reads them.
+  return {
+    interval,
+    rule,
+    clearingPrice,
+    volumeWh,
+    root: resultRoot(result),
+    get trades() {
+      return result.trades
+    },
+  }
 }

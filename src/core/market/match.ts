@@ -1,16 +1,26 @@
 import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { sortSide } from './sortBook.js'
-import type { ClearingParams, MatchResult, Trade } from './types.js'
+import type { ClearingParams, ClearingRule, MatchResult, Trade } from './types.js'
 
 const DEFAULT_K = { num: 1n, den: 2n }
 
-/** One side of the book in canonical order, as parallel arrays (the hot loop touches no objects). */
-interface Side_ {
-  readonly orders: VerifiedOrder[]
-  readonly prices: number[] | bigint[]
-  readonly qty: number[]
+/**
+ * One side of the book: the orders as given, their prices as exact numbers below 2^48 (bigints above, so every
+ * comparison stays exact), and `order`, their positions in canonical order. The greedy walk reads only the
+ * matched prefix, so nothing else is copied or converted.
+ */
+interface BookSide {
+  readonly orders: readonly VerifiedOrder[]
+  readonly prices: Float64Array | bigint[]
+  readonly order: Uint32Array
 }
+
+/** The order at sorted position p, its price and its quantity. */
+const at = (s: BookSide, p: number) => s.orders[s.order[p]!]!
+const priceAt = (s: BookSide, p: number) => s.prices[s.order[p]!]!
+const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? Number(at(s, p).order.quantityWh) : 0)
+const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => Number(s.orders[i]!.order.quantityWh))
 
 /**
  * Matches a book (see `selectBook`) under `params.rule`. Pure and deterministic: integer arithmetic only, ties by
@@ -20,12 +30,16 @@ interface Side_ {
  * - `k-da`: uniform-price k-double auction. Bids by price descending, asks ascending, matched greedily; the price
  *   is lo + floor(k (hi - lo)) in the interval [lo, hi] of prices that clear the matched volume exactly.
  * - `pay-as-bid`: the same matching; each trade is priced at the buyer's limit.
- * - `sdr`: supply-demand-ratio price (Liu et al. 2017) between feed-in and retail price; pro-rata allocation.
- * - `mmr`: mid-market rate (retail + feed-in) / 2; pro-rata allocation.
+ * - `sdr`: supply-demand-ratio price (Liu et al. 2017) between feed-in and retail price, from the book's total
+ *   supply and demand; orders whose limits accept it trade, the long side pro rata.
+ * - `mmr`: mid-market rate (retail + feed-in) / 2 (Long et al. 2017); the same allocation.
  */
 export function match(book: readonly VerifiedOrder[], params: ClearingParams): MatchResult {
-  const bids = side(book, Side.Buy, true)
-  const asks = side(book, Side.Sell, false)
+  const buy: VerifiedOrder[] = []
+  const sell: VerifiedOrder[] = []
+  for (const o of book) (o.order.side === Side.Buy ? buy : sell).push(o)
+  const bids = bookSide(buy, true)
+  const asks = bookSide(sell, false)
   switch (params.rule) {
     case 'k-da':
     case 'pay-as-bid':
@@ -37,48 +51,101 @@ export function match(book: readonly VerifiedOrder[], params: ClearingParams): M
   }
 }
 
-function side(book: readonly VerifiedOrder[], s: Side, descending: boolean): Side_ {
-  const orders = book.filter((o) => o.order.side === s)
-  const big = orders.some((o) => o.order.limitPrice >= 2n ** 48n)
-  const prices = orders.map((o) => (big ? o.order.limitPrice : Number(o.order.limitPrice))) as number[] | bigint[]
-  const order = sortSide({ prices, ids: orders.map((o) => o.id) }, descending)
-  const sorted = Array.from(order, (i) => orders[i]!)
+const FAST_PRICE = 2n ** 48n
+
+function bookSide(orders: VerifiedOrder[], descending: boolean): BookSide {
+  const n = orders.length
+  const big = orders.some((o) => o.order.limitPrice >= FAST_PRICE)
+  const prices = big ? orders.map((o) => o.order.limitPrice) : new Float64Array(n)
+  if (!big) for (let i = 0; i < n; i++) prices[i] = Number(orders[i]!.order.limitPrice)
   return {
-    orders: sorted,
-    prices: Array.from(order, (i) => prices[i]!) as number[] | bigint[],
-    qty: sorted.map((o) => Number(o.order.quantityWh)),
+    orders,
+    prices: prices as Float64Array | bigint[],
+    order: sortSide(prices, (i) => orders[i]!.id, descending),
   }
 }
 
-interface Fill {
-  readonly b: number
-  readonly a: number
-  readonly q: number
+/**
+ * Fills as parallel arrays (positions in the sorted sides, quantity) with one price rule. Trade objects, with
+ * their bigint amounts, are built only when read: a 1M-order book matches without allocating 500k of them.
+ */
+class Fills implements MatchResult {
+  readonly volumeWh: bigint
+  #trades: Trade[] | undefined
+
+  constructor(
+    readonly interval: bigint,
+    readonly rule: ClearingRule,
+    readonly clearingPrice: bigint | undefined,
+    private readonly bids: BookSide,
+    private readonly asks: BookSide,
+    private readonly b: Uint32Array,
+    private readonly a: Uint32Array,
+    private readonly q: Float64Array,
+    volume: number,
+  ) {
+    this.volumeWh = BigInt(volume)
+  }
+
+  get trades(): readonly Trade[] {
+    this.#trades ??= Array.from(this.b, (bi, f) => {
+      const buy = at(this.bids, bi)
+      const sell = at(this.asks, this.a[f]!)
+      const price = this.clearingPrice ?? buy.order.limitPrice
+      const quantityWh = BigInt(this.q[f]!)
+      return {
+        buyId: buy.id,
+        sellId: sell.id,
+        buyer: buy.order.account,
+        seller: sell.order.account,
+        quantityWh,
+        price,
+        amount: (quantityWh * price) / 1000n,
+      }
+    })
+    return this.#trades
+  }
 }
 
-function doubleAuction(bids: Side_, asks: Side_, params: ClearingParams): MatchResult {
-  const fills: Fill[] = []
-  const bp = bids.prices as (number | bigint)[]
-  const ap = asks.prices as (number | bigint)[]
+function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
+  const nb = bids.order.length
+  const na = asks.order.length
+  const max = nb + na
+  const fb = new Uint32Array(max)
+  const fa = new Uint32Array(max)
+  const fq = new Float64Array(max)
+  let n = 0
   let i = 0
   let j = 0
-  let remB = bids.qty[0] ?? 0
-  let remA = asks.qty[0] ?? 0
+  let remB = qtyAt(bids, 0)
+  let remA = qtyAt(asks, 0)
   let volume = 0
-  while (i < bp.length && j < ap.length && bp[i]! >= ap[j]!) {
+  while (i < nb && j < na && priceAt(bids, i) >= priceAt(asks, j)) {
     const q = Math.min(remB, remA)
-    fills.push({ b: i, a: j, q })
+    fb[n] = i
+    fa[n] = j
+    fq[n++] = q
     volume += q
     remB -= q
     remA -= q
-    if (remB === 0) remB = bids.qty[++i] ?? 0
-    if (remA === 0) remA = asks.qty[++j] ?? 0
+    if (remB === 0) remB = qtyAt(bids, ++i)
+    if (remA === 0) remA = qtyAt(asks, ++j)
   }
-  if (fills.length === 0) return empty(params)
-  const last = fills[fills.length - 1]!
-  const price = params.rule === 'k-da' ? kPrice(bp, ap, last, i, j, params.k ?? DEFAULT_K) : undefined
-  const trades = fills.map((f) => trade(bids.orders[f.b]!, asks.orders[f.a]!, f.q, price ?? BigInt(bp[f.b]!)))
-  return { interval: params.interval, rule: params.rule, clearingPrice: price, volumeWh: BigInt(volume), trades }
+  const price =
+    params.rule === 'k-da' && n > 0
+      ? kPrice(bids, asks, fb[n - 1]!, fa[n - 1]!, i, j, params.k ?? DEFAULT_K)
+      : undefined
+  return new Fills(
+    params.interval,
+    params.rule,
+    price,
+    bids,
+    asks,
+    fb.subarray(0, n),
+    fa.subarray(0, n),
+    fq.subarray(0, n),
+    volume,
+  )
 }
 
 /**
@@ -87,70 +154,73 @@ function doubleAuction(bids: Side_, asks: Side_, params: ClearingParams): MatchR
  * unmatched pair that could trade at a profit; k picks a point in it (k = 1/2: the midpoint, rounded down).
  */
 function kPrice(
-  bp: (number | bigint)[],
-  ap: (number | bigint)[],
-  last: Fill,
+  bids: BookSide,
+  asks: BookSide,
+  lastB: number,
+  lastA: number,
   i: number,
   j: number,
   k: { num: bigint; den: bigint },
 ): bigint {
-  let lo = BigInt(ap[last.a]!)
-  let hi = BigInt(bp[last.b]!)
-  if (i < bp.length && BigInt(bp[i]!) > lo) lo = BigInt(bp[i]!)
-  if (j < ap.length && BigInt(ap[j]!) < hi) hi = BigInt(ap[j]!)
+  let lo = BigInt(priceAt(asks, lastA))
+  let hi = BigInt(priceAt(bids, lastB))
+  if (i < bids.order.length && BigInt(priceAt(bids, i)) > lo) lo = BigInt(priceAt(bids, i))
+  if (j < asks.order.length && BigInt(priceAt(asks, j)) < hi) hi = BigInt(priceAt(asks, j))
   return lo + ((hi - lo) * k.num) / k.den
 }
 
-function uniformProRata(bids: Side_, asks: Side_, params: ClearingParams): MatchResult {
-  // Only orders whose limits accept the price take part; the price depends on who takes part, so iterate to a
-  // fixed point (bounded), and always filter by the price finally used so no order trades beyond its limit.
-  let price = ruleprice(params, total(bids.qty), total(asks.qty))
-  for (let round = 0; round < 8; round++) {
-    const d = total(eligible(bids, price, true))
-    const s = total(eligible(asks, price, false))
-    const next = ruleprice(params, d, s)
-    if (next === price) break
-    price = next
-  }
+function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
+  // As in the literature, the price follows the community's whole supply and demand (every order counts towards
+  // the ratio); orders whose limits refuse that price then stay out, so no one trades beyond its limit.
+  const price = rulePrice(params, total(quantities(bids)), total(quantities(asks)))
   const bq = eligible(bids, price, true)
   const aq = eligible(asks, price, false)
   const volume = Math.min(total(bq), total(aq))
-  if (volume === 0) return empty(params)
-  const buyAlloc = allocate(bids.orders, bq, volume)
-  const sellAlloc = allocate(asks.orders, aq, volume)
-  const trades: Trade[] = []
+  const buys = allocate(bids, bq, volume)
+  const sells = allocate(asks, aq, volume)
+  const fb: number[] = []
+  const fa: number[] = []
+  const fq: number[] = []
   let j = 0
-  for (let i = 0; i < buyAlloc.length; i++) {
-    let need = buyAlloc[i]!.q
+  for (const buy of buys) {
+    let need = buy.q
     while (need > 0) {
-      const take = Math.min(need, sellAlloc[j]!.q)
-      trades.push(trade(buyAlloc[i]!.o, sellAlloc[j]!.o, take, price))
+      const sell = sells[j]!
+      const take = Math.min(need, sell.q)
+      fb.push(buy.pos)
+      fa.push(sell.pos)
+      fq.push(take)
       need -= take
-      sellAlloc[j]!.q -= take
-      if (sellAlloc[j]!.q === 0) j++
+      sell.q -= take
+      if (sell.q === 0) j++
     }
   }
-  return { interval: params.interval, rule: params.rule, clearingPrice: price, volumeWh: BigInt(volume), trades }
+  const traded = volume > 0 ? price : undefined
+  const arrays = [Uint32Array.from(fb), Uint32Array.from(fa), Float64Array.from(fq)] as const
+  return new Fills(params.interval, params.rule, traded, bids, asks, ...arrays, volume)
 }
 
 /** Quantities of the orders that accept `price` (0 for the others). */
-function eligible(s: Side_, price: bigint, buy: boolean): number[] {
-  return s.qty.map((q, i) => {
-    const limit = BigInt(s.prices[i]!)
+function eligible(s: BookSide, price: bigint, buy: boolean): Float64Array {
+  return quantities(s).map((q, p) => {
+    const limit = BigInt(priceAt(s, p))
     return (buy ? limit >= price : limit <= price) ? q : 0
   })
 }
 
 /**
  * Splits `volume` over the orders in proportion to their quantities, flooring each share; the Wh left over go one
- * each to the orders in id order, so the split is exact and deterministic. Returns orders sorted by id.
+ * each to the orders in id order, so the split is exact and deterministic. Returns positions sorted by id.
  */
-function allocate(orders: VerifiedOrder[], qty: number[], volume: number): { o: VerifiedOrder; q: number }[] {
-  const sum = total(qty)
-  const parts = orders
-    .map((o, i) => ({ o, q: Number((BigInt(qty[i]!) * BigInt(volume)) / BigInt(sum)), want: qty[i]! }))
+function allocate(s: BookSide, qty: Float64Array, volume: number): { pos: number; q: number }[] {
+  const sum = BigInt(total(qty))
+  const parts = Array.from(qty, (want, pos) => ({
+    pos,
+    want,
+    q: sum ? Number((BigInt(want) * BigInt(volume)) / sum) : 0,
+  }))
     .filter((p) => p.want > 0)
-    .sort((x, y) => (x.o.id < y.o.id ? -1 : 1))
+    .sort((x, y) => (at(s, x.pos).id < at(s, y.pos).id ? -1 : 1))
   let left = volume - total(parts.map((p) => p.q))
   for (const p of parts) {
     if (left === 0) break
@@ -162,7 +232,7 @@ function allocate(orders: VerifiedOrder[], qty: number[], volume: number): { o: 
   return parts.filter((p) => p.q > 0)
 }
 
-function ruleprice(params: ClearingParams, demandWh: number, supplyWh: number): bigint {
+function rulePrice(params: ClearingParams, demandWh: number, supplyWh: number): bigint {
   const retail = params.retailPrice
   const feedIn = params.feedInPrice
   if (params.rule === 'mmr') return (retail + feedIn) / 2n
@@ -183,25 +253,8 @@ function checkTariffs(params: ClearingParams): void {
   }
 }
 
-function trade(buy: VerifiedOrder, sell: VerifiedOrder, q: number, price: bigint): Trade {
-  const quantityWh = BigInt(q)
-  return {
-    buyId: buy.id,
-    sellId: sell.id,
-    buyer: buy.order.account,
-    seller: sell.order.account,
-    quantityWh,
-    price,
-    amount: (quantityWh * price) / 1000n,
-  }
-}
-
-function total(xs: readonly number[]): number {
+function total(xs: ArrayLike<number>): number {
   let s = 0
-  for (const x of xs) s += x
+  for (let i = 0; i < xs.length; i++) s += xs[i]!
   return s
-}
-
-function empty(params: ClearingParams): MatchResult {
-  return { interval: params.interval, rule: params.rule, clearingPrice: undefined, volumeWh: 0n, trades: [] }
 }

@@ -1,5 +1,5 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { bytesToHex, type Hex, hexToBytes } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import { type MatchResult, RULE_CODE } from './types.js'
 
 const TAG = new TextEncoder().encode('gridlet/result/v1')
@@ -19,31 +19,32 @@ const TRADE = 32 + 32 + 8 + 16 + 32
  * const root = resultRoot(match(book, params))
  */
 export function resultRoot(result: MatchResult): Hex {
-  const buf = new Uint8Array(HEADER + TRADE * result.trades.length)
-  let o = 0
-  buf.set(TAG, o)
-  o += TAG.length
-  o = put(buf, o, result.interval, 8)
-  buf[o++] = RULE_CODE[result.rule]
-  o = put(buf, o, result.clearingPrice ?? 0n, 16)
-  o = put(buf, o, result.volumeWh, 16)
-  o = put(buf, o, BigInt(result.trades.length), 4)
+  const buf = Buffer.alloc(HEADER + TRADE * result.trades.length)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  buf.set(TAG, 0)
+  let o = TAG.length
+  view.setBigUint64(o, result.interval)
+  buf[o + 8] = RULE_CODE[result.rule]
+  putWide(view, o + 9, result.clearingPrice ?? 0n, 16)
+  putWide(view, o + 25, result.volumeWh, 16)
+  view.setUint32(o + 41, result.trades.length)
+  o = HEADER
   for (const t of result.trades) {
-    buf.set(hexToBytes(t.buyId), o)
-    buf.set(hexToBytes(t.sellId), o + 32)
-    o = put(buf, o + 64, t.quantityWh, 8)
-    o = put(buf, o, t.price, 16)
-    o = put(buf, o, t.amount, 32)
+    buf.write(t.buyId.slice(2), o, 'hex')
+    buf.write(t.sellId.slice(2), o + 32, 'hex')
+    view.setBigUint64(o + 64, t.quantityWh)
+    putWide(view, o + 72, t.price, 16)
+    putWide(view, o + 88, t.amount, 32)
+    o += TRADE
   }
   return bytesToHex(keccak_256(buf))
 }
 
-/** Writes `value` big-endian into `width` bytes at `offset`; returns the offset after it. */
-function put(buf: Uint8Array, offset: number, value: bigint, width: number): number {
+/** Big-endian unsigned `value` in `width` (16 or 32) bytes; most values fit the last 8, which is the fast case. */
+function putWide(view: DataView, offset: number, value: bigint, width: number): void {
   let v = value
-  for (let i = offset + width - 1; i >= offset && v > 0n; i--) {
-    buf[i] = Number(v & 0xffn)
-    v >>= 8n
+  for (let at = offset + width - 8; v > 0n; at -= 8) {
+    view.setBigUint64(at, BigInt.asUintN(64, v))
+    v >>= 64n
   }
-  return offset + width
 }

@@ -32,26 +32,23 @@ export function selectBook(
 ): VerifiedOrder[] {
   const endS = (filter.interval + 1n) * BigInt(filter.lengthS ?? 900)
   const cancelled = new Set(cancels.map((c) => `${c.cancel.account.toLowerCase()}:${c.cancel.orderId.toLowerCase()}`))
-  const byId = new Map<string, VerifiedOrder>()
-  const slotIds = new Map<string, Set<string>>()
+  // One entry per (account, nonce) slot: a second copy of the same order is a duplicate, a different order in the
+  // slot voids it. The order id covers account and nonce, so equal ids always share a slot.
+  const slots = new Map<string, { o: VerifiedOrder; void: boolean }>()
   for (const o of orders) {
     const { order } = o
     if (order.interval !== filter.interval || order.expiry < endS) continue
     if (order.quantityWh <= 0n || order.quantityWh > MAX_CLEARING_QUANTITY_WH) continue
     if (order.limitPrice <= 0n || order.limitPrice > MAX_CLEARING_PRICE) continue
-    const id = o.id.toLowerCase()
-    const account = order.account.toLowerCase()
-    byId.set(id, o)
-    const slot = `${account}:${order.nonce}`
-    const ids = slotIds.get(slot) ?? new Set<string>()
-    ids.add(id)
-    slotIds.set(slot, ids)
+    const slot = `${order.account.toLowerCase()}:${order.nonce}`
+    const seen = slots.get(slot)
+    if (!seen) slots.set(slot, { o, void: false })
+    else if (seen.o.id.toLowerCase() !== o.id.toLowerCase()) seen.void = true
   }
   const book: VerifiedOrder[] = []
-  for (const [id, o] of byId) {
-    const account = o.order.account.toLowerCase()
-    if (cancelled.has(`${account}:${id}`)) continue
-    if (slotIds.get(`${account}:${o.order.nonce}`)!.size > 1) continue
+  for (const [slot, { o, void: isVoid }] of slots) {
+    if (isVoid) continue
+    if (cancelled.size > 0 && cancelled.has(`${slot.slice(0, 42)}:${o.id.toLowerCase()}`)) continue
     book.push(o)
   }
   return book

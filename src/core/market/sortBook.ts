@@ -3,68 +3,60 @@
  * order id ascending (as 32-byte big-endian numbers), never by arrival. This is the one ordering every node must
  * reproduce, so it is exact: prices compare as integers, ids compare in full.
  *
- * Sorting is most of the cost of clearing, so prices below 2^48 (every realistic market) take an LSD radix sort
- * on 16-bit digits of (price, first 32 bits of id), O(n), followed by a full-id fix-up of the rare runs whose
- * price and id prefix are equal. Larger prices fall back to a comparison sort on bigints.
+ * Sorting is most of the cost of clearing. Prices below 2^48 (every realistic market) come as a Float64Array of
+ * exact integers and take an LSD radix sort on 16-bit digits of the price offset, O(n), skipping digits that do
+ * not vary; runs of equal price are then put in id order. Larger prices (bigints) and small books take a
+ * comparison sort.
  */
-export interface SideKeys {
-  /** Limit price per order: exact integer numbers (fast path) or bigints. */
-  readonly prices: readonly number[] | readonly bigint[]
-  /** Order ids as lower-case 0x-prefixed hex, same length. */
-  readonly ids: readonly string[]
-}
-
-const FAST_MAX = 2 ** 48
-
-/** Returns the positions of the orders in canonical order. */
-export function sortSide(keys: SideKeys, descending: boolean): Uint32Array {
-  const n = keys.ids.length
+export function sortSide(
+  prices: Float64Array | readonly bigint[],
+  idOf: (i: number) => string,
+  descending: boolean,
+): Uint32Array {
+  const n = prices.length
   const idx = new Uint32Array(n)
   for (let i = 0; i < n; i++) idx[i] = i
   if (n < 2) return idx
-  const prices = keys.prices
-  if (typeof prices[0] === 'bigint' || !prices.every((p) => (p as number) < FAST_MAX)) {
-    return comparisonSort(idx, toBigints(prices), keys.ids, descending)
-  }
-  return radixSort(idx, prices as readonly number[], keys.ids, descending)
+  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending)
+  return comparisonSort(idx, prices, idOf, descending)
 }
 
 function radixSort(
   idx: Uint32Array,
-  prices: readonly number[],
-  ids: readonly string[],
+  prices: Float64Array,
+  idOf: (i: number) => string,
   descending: boolean,
 ): Uint32Array {
   const n = idx.length
-  let max = 0
-  for (let i = 0; i < n; i++) if (prices[i]! > max) max = prices[i]!
+  let min = prices[0]!
+  let max = min
+  for (let i = 1; i < n; i++) {
+    const p = prices[i]!
+    if (p < min) min = p
+    else if (p > max) max = p
+  }
   const lo = new Uint32Array(n)
   const hi = new Uint32Array(n)
-  const idKey = new Uint32Array(n)
   for (let i = 0; i < n; i++) {
-    const key = descending ? max - prices[i]! : prices[i]!
+    const key = descending ? max - prices[i]! : prices[i]! - min
     lo[i] = key >>> 0
     hi[i] = Math.floor(key / 2 ** 32)
-    idKey[i] = Number.parseInt(ids[i]!.slice(2, 10), 16)
   }
   let src: Uint32Array = idx
   let dst: Uint32Array = new Uint32Array(n)
   const count = new Uint32Array(65_537)
-  // Least significant digit first: id prefix, then price. Each pass is a stable counting sort.
-  for (const [key, shift] of [
-    [idKey, 0],
-    [idKey, 16],
-    [lo, 0],
-    [lo, 16],
-    [hi, 0],
-  ] as const) {
+  const range = max - min
+  const passes: [Uint32Array, number][] = [[lo, 0]]
+  if (range >= 2 ** 16) passes.push([lo, 16])
+  if (range >= 2 ** 32) passes.push([hi, 0])
+  for (const [key, shift] of passes) {
     if (countingPass(src, dst, key, shift, count)) [src, dst] = [dst, src]
   }
-  fixTies(src, lo, hi, idKey, ids)
+  orderTies(src, prices, idOf)
   return src
 }
 
-/** One stable pass on a 16-bit digit; returns false (and leaves dst unused) when every digit is equal. */
+/** One stable counting-sort pass on a 16-bit digit; false (dst unused) when every digit is the same. */
 function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint32Array, shift: number, count: Uint32Array) {
   count.fill(0)
   const n = src.length
@@ -78,34 +70,41 @@ function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint32Array, shif
   return true
 }
 
-/** Orders equal in price and id prefix (rare: 2^-32 per pair) are put in full-id order. */
-function fixTies(order: Uint32Array, lo: Uint32Array, hi: Uint32Array, idKey: Uint32Array, ids: readonly string[]) {
-  const same = (a: number, b: number) => lo[a] === lo[b] && hi[a] === hi[b] && idKey[a] === idKey[b]
+/** Puts each run of equal price in id order: insertion sort for the usual short runs, a full sort for long ones. */
+function orderTies(order: Uint32Array, prices: Float64Array, idOf: (i: number) => string): void {
   for (let start = 0; start < order.length; ) {
+    const p = prices[order[start]!]
     let end = start + 1
-    while (end < order.length && same(order[start]!, order[end]!)) end++
-    if (end - start > 1) {
-      const run = Array.from(order.subarray(start, end)).sort((a, b) => compareIds(ids[a]!, ids[b]!))
-      order.set(run, start)
+    while (end < order.length && prices[order[end]!] === p) end++
+    if (end - start > 32) order.subarray(start, end).sort((a, b) => compareIds(idOf(a), idOf(b)))
+    else {
+      for (let x = start + 1; x < end; x++) {
+        const item = order[x]!
+        const id = idOf(item)
+        let y = x - 1
+        for (; y >= start && idOf(order[y]!) > id; y--) order[y + 1] = order[y]!
+        order[y + 1] = item
+      }
     }
     start = end
   }
 }
 
-function comparisonSort(idx: Uint32Array, prices: bigint[], ids: readonly string[], descending: boolean) {
+function comparisonSort(
+  idx: Uint32Array,
+  prices: Float64Array | readonly bigint[],
+  idOf: (i: number) => string,
+  descending: boolean,
+): Uint32Array {
   return idx.sort((a, b) => {
     const pa = prices[a]!
     const pb = prices[b]!
     if (pa !== pb) return pa < pb !== descending ? -1 : 1
-    return compareIds(ids[a]!, ids[b]!)
+    return compareIds(idOf(a), idOf(b))
   })
 }
 
 /** Ids are fixed-length lower-case hex, so string order is numeric order. */
 function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-function toBigints(prices: readonly number[] | readonly bigint[]): bigint[] {
-  return (prices as readonly (number | bigint)[]).map((p) => BigInt(p))
 }
