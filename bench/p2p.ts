@@ -53,23 +53,23 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
   }, 200)
 
   const published = new Map<string, { t0: number; holders: Set<number>; last: number }>()
-  nodes.forEach((node, i) =>
+  for (const [i, node] of nodes.entries()) {
     node.onOrder((o) => {
       const p = published.get(o.id.toLowerCase())
       if (!p || p.holders.has(i)) return
       p.holders.add(i)
       p.last = performance.now()
-    }),
-  )
+    })
+  }
   // Each node's final word per interval: its outcome, replaced by a late confirmation if one follows.
   const outcomes = new Map<bigint, Map<number, IntervalOutcome>>()
-  nodes.forEach((node, j) =>
+  for (const [j, node] of nodes.entries()) {
     node.onResult((o) => {
       const byNode = outcomes.get(o.interval) ?? new Map<number, IntervalOutcome>()
       if (!byNode.get(j)?.agreed) byNode.set(j, o)
       outcomes.set(o.interval, byNode)
-    }),
-  )
+    })
+  }
 
   const k0 = upcomingInterval(clock, 20_000)
   const bytes0 = nodes.reduce((s, x) => s + x.stats().bytesSent, 0)

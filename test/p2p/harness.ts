@@ -173,7 +173,6 @@ export function upcomingInterval(clock: Clock, minLeadMs = 20_000): bigint {
   return BigInt(k)
 }
 
-let nonceSeq = 0
 export function makeOrder(
   h: Household,
   k: bigint,
@@ -192,7 +191,6 @@ export function makeOrder(
     nonce,
     expiry: (k + 10n) * BigInt(TIME.lengthS),
   }
-  nonceSeq++
   return signOrder(h.key, DOMAIN, order)
 }
 
