@@ -8,25 +8,41 @@ import type { Registry } from 'prom-client'
 import { type Address, concat, type Hex, hexToBytes, keccak256, stringToHex } from 'viem'
 import { clear } from '../core/market/clear.js'
 import type { ClearingParams, ClearingResult } from '../core/market/types.js'
-import { hashOrderBytes, prepareDomain } from '../core/order/eip712.js'
-import type { MarketDomain, SignedOrder, VerifiedOrder } from '../core/order/types.js'
-import { verifyOrder } from '../core/order/verifyOrder.js'
+import { hashCancelBytes, hashOrderBytes, prepareDomain } from '../core/order/eip712.js'
+import type { MarketDomain, SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import { verifyCancel, verifyOrder } from '../core/order/verifyOrder.js'
+import {
+  decodeGossip,
+  encodeGossip,
+  type GossipMessage,
+  type IntervalDigest,
+  marketTopic,
+  type ResultAnnouncement,
+  type Signed,
+  setHash,
+} from '../core/protocol/index.js'
 import type { Clock } from '../core/time/clock.js'
-import { gateClosureMs, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
+import { acceptsOrdersAt, gateClosureMs, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
 import { type AgreementRules, agreementRules, finalSet, type Tally, tally } from './agreement.js'
 import { type HouseholdRegistry, PeerBindings, signPeerBinding } from './binding.js'
 import { byteCounter } from './byteCounter.js'
 import { createLibp2pNode, type GridletLibp2p, pubsubOf } from './createLibp2pNode.js'
-import { setHash, signDigest, signResult, sortIds, verifyDigest, verifyResult } from './digest.js'
+import { checkDigest, checkResult, makeDigest, makeResult, sortIds } from './digest.js'
 import { type FaultInjector, injectGossipFaults } from './faults.js'
 import { P2pMetrics } from './metrics.js'
-import { IntervalDigest, IntervalResult } from './pb/p2p.js'
 import { rateLimiter } from './rateLimit.js'
 import { type ReconcileLimits, requestReconcile, serveReconcile } from './reconcile.js'
-import { marketTopics } from './topics.js'
-import { GossipCode, GossipValidationError, Verdict, validateOrderMessage, verdictOf } from './validation.js'
-import { decodeSignedOrder, encodeSignedOrder } from './wire.js'
+import {
+  decodeGossipMessage,
+  GossipCode,
+  GossipValidationError,
+  type OrderValidationContext,
+  Verdict,
+  validateCancel,
+  validateOrder,
+  verdictOf,
+} from './validation.js'
 
 /** Timing of agreement after gate closure, in clock milliseconds (so an accelerated clock scales them too). */
 export interface AgreementTiming {
@@ -79,6 +95,8 @@ export interface IntervalOutcome {
   readonly result: ClearingResult
   /** The verified orders the result was cleared from (sorted by id): the settlement batcher needs them. */
   readonly orders: readonly VerifiedOrder[]
+  /** The cancels that were part of the set. */
+  readonly cancels: readonly SignedCancel[]
   readonly setHash: Hex
   /** A quorum of registered households published this same root. */
   readonly agreed: boolean
@@ -117,6 +135,8 @@ export interface MarketNode {
   stop(): Promise<void>
   /** Checks (fields, window, signature, own account) and publishes one of this household's orders. */
   submitOrder(signed: SignedOrder): Promise<VerifiedOrder>
+  /** Checks and publishes a signed cancel of one of this household's orders (before gate closure). */
+  submitCancel(signed: SignedCancel): Promise<Hex>
   /** Whether the node holds the order `id` (for any interval it still keeps). */
   hasOrder(id: Hex): boolean
   /** Called once per interval with the node's conclusion. Returns an unsubscribe function. */
@@ -132,6 +152,10 @@ export interface MarketNode {
 interface IntervalState {
   readonly k: bigint
   readonly orders: Map<Hex, VerifiedOrder>
+  readonly cancels: Map<Hex, SignedCancel>
+  /** Encoded gossip message of every held order and cancel, served to peers that reconcile. */
+  readonly encoded: Map<Hex, Uint8Array>
+  /** Ids (orders and cancels) received before gate closure: what our digest lists. */
   readonly onTime: Set<Hex>
   readonly slots: Map<string, Set<Hex>>
   readonly digests: Map<Address, readonly Hex[]>
@@ -164,7 +188,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   const rules = agreementRules(init.registry.size, init.agreement)
   const maxOrders = init.maxOrdersPerInterval ?? 4
   const maxIntervalsAhead = init.maxIntervalsAhead ?? 96
-  const topics = marketTopics(init.market)
+  const topic = marketTopic(init.market)
   const domain = prepareDomain(init.domain)
   const limits: ReconcileLimits = { maxIds: Math.max(64, init.registry.size * maxOrders) }
   const metrics = new P2pMetrics(init.metrics)
@@ -178,14 +202,20 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     listen: init.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     ...(init.bootstrap ? { bootstrap: init.bootstrap } : {}),
     mdns: init.mdns ?? false,
-    scoredTopics: [topics.orders, topics.digests, topics.results],
-    // Bound households rank above anonymous relays when the mesh is chosen.
-    appSpecificScore: (peer) => (bindings?.accountOf(peer) ? 5 : 0),
+    scoredTopics: [topic],
+    // Bound households rank above anonymous relays when the mesh is chosen. A household caught equivocating
+    // falls below zero (and below the gossip threshold, -10): it loses its mesh place wherever the evidence
+    // reached, but stays above the publish and graylist thresholds, so it still hears and is heard.
+    appSpecificScore: (peer) => {
+      const acct = bindings?.accountOf(peer)
+      if (acct === undefined) return 0
+      return equivocators.has(acct) ? -20 : 5
+    },
     metrics: bytesCount.metrics,
     ...(init.faults ? { denyPeer: (p: PeerId) => init.faults!.isBlocked(p) } : {}),
     ...init.libp2p,
     gossip: {
-      msgIdFn: (msg) => messageId(domain, topics.orders, msg),
+      msgIdFn: (msg) => messageId(domain, msg),
       // Duplicates are recognised by a hash of their bytes before their libp2p signature is verified: without
       // it every copy of a message (one per mesh peer) costs an Ed25519 verification.
       fastMsgIdFn: (rpc) =>
@@ -210,6 +240,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     },
   })
   const states = new Map<bigint, IntervalState>()
+  const equivocators = new Set<Address>()
   const resultCbs = new Set<(o: IntervalOutcome) => void>()
   const orderCbs = new Set<(o: VerifiedOrder, s: OrderSource) => void>()
   const disagreeCbs = new Set<(o: IntervalOutcome) => void>()
@@ -232,6 +263,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       st = {
         k,
         orders: new Map(),
+        cancels: new Map(),
+        encoded: new Map(),
         onTime: new Set(),
         slots: new Map(),
         digests: new Map(),
@@ -257,16 +290,30 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     wake()
   }
 
-  function addOrder(st: IntervalState, o: VerifiedOrder, source: OrderSource): void {
+  function addOrder(st: IntervalState, o: VerifiedOrder, source: OrderSource, encoded?: Uint8Array): void {
     const id = o.id.toLowerCase() as Hex
     if (st.orders.has(id)) return
     st.orders.set(id, o)
+    st.encoded.set(id, encoded ?? encodeGossip({ type: 'order', order: o }))
     if (source !== 'reconcile') st.onTime.add(id)
     const slot = `${o.order.account}:${o.order.nonce}`
     const ids = st.slots.get(slot) ?? new Set<Hex>()
     ids.add(id)
     st.slots.set(slot, ids)
+    if (ids.size > 1 && !equivocators.has(o.order.account)) {
+      equivocators.add(o.order.account)
+      metrics.reconcile('equivocation')
+      log?.warn({ account: o.order.account, interval: st.k, nonce: o.order.nonce }, 'household equivocated')
+    }
     for (const cb of orderCbs) cb(o, source)
+  }
+
+  function addCancel(st: IntervalState, id: Hex, c: SignedCancel, source: OrderSource, encoded?: Uint8Array): void {
+    const key = id.toLowerCase() as Hex
+    if (st.cancels.has(key)) return
+    st.cancels.set(key, c)
+    st.encoded.set(key, encoded ?? encodeGossip({ type: 'cancel', cancel: c }))
+    if (source !== 'reconcile') st.onTime.add(key)
   }
 
   const limiter = rateLimiter({
@@ -276,38 +323,71 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
 
   // --- gossip validators: each returns gossipsub's verdict and counts the outcome ---------------------------
 
-  function validateOrder(source: PeerId, msg: Message): Verdict {
-    if (msg.type !== 'signed') return count('orders', Verdict.Reject, GossipCode.Shape)
+  function validationContext(): OrderValidationContext {
+    return {
+      domain,
+      market: init.market,
+      time: init.marketTime,
+      nowMs: init.clock.now(),
+      registry: init.registry,
+      maxOrdersPerInterval: maxOrders,
+      maxIntervalsAhead,
+      limiter,
+      accountOfPeer: (p) => bindings?.accountOf(p),
+      known: (o) => {
+        const st = states.get(o.order.interval)
+        const slot = st?.slots.get(`${o.order.account}:${o.order.nonce}`)
+        const have = st?.orders.has(o.id.toLowerCase() as Hex) ?? false
+        return { have, othersInSlot: slot ? slot.size : 0 }
+      },
+      knownCancel: (id) => [...states.values()].some((st) => st.cancels.has(id.toLowerCase() as Hex)),
+    }
+  }
+
+  /** The market topic's validator: decode once, then the pipeline of the message's type. */
+  function validateMessage(source: PeerId, msg: Message): Verdict {
+    if (msg.type !== 'signed') return count('message', Verdict.Reject, GossipCode.Shape)
+    let decoded: GossipMessage
     try {
-      const order = validateOrderMessage(
-        {
-          domain,
-          market: init.market,
-          time: init.marketTime,
-          nowMs: init.clock.now(),
-          registry: init.registry,
-          maxOrdersPerInterval: maxOrders,
-          maxIntervalsAhead,
-          limiter,
-          accountOfPeer: (p) => bindings?.accountOf(p),
-          known: (o) => {
-            const st = states.get(o.order.interval)
-            const slot = st?.slots.get(`${o.order.account}:${o.order.nonce}`)
-            const have = st?.orders.has(o.id.toLowerCase() as Hex) ?? false
-            return { have, othersInSlot: slot ? slot.size : 0 }
-          },
-        },
-        { data: msg.data, from: msg.from.toString(), propagationSource: source.toString() },
-      )
-      const st = state(order.order.interval)
-      const equivocation = (st.slots.get(`${order.order.account}:${order.order.nonce}`)?.size ?? 0) > 0
-      addOrder(st, order, 'gossip')
-      return count('orders', Verdict.Accept, equivocation ? GossipCode.Equivocation : GossipCode.Accepted)
+      decoded = decodedCache.get(msg.data) ?? decodeGossipMessage(msg.data)
     } catch (err) {
       const { verdict, code } = verdictOf(err)
-      if (!(err instanceof GossipValidationError)) log?.error({ err }, 'order validator failed')
-      return count('orders', verdict, code)
+      return count('message', verdict, code)
     }
+    const origin = { from: msg.from.toString(), propagationSource: source.toString() }
+    const label = `${decoded.type}s`
+    try {
+      switch (decoded.type) {
+        case 'order':
+          return count(
+            label,
+            Verdict.Accept,
+            acceptOrder(validateOrder(validationContext(), decoded.order, origin), msg.data),
+          )
+        case 'cancel': {
+          const id = validateCancel(validationContext(), decoded.cancel, origin)
+          addCancel(state(decoded.cancel.cancel.interval), id, decoded.cancel, 'gossip', msg.data)
+          return count(label, Verdict.Accept, GossipCode.Accepted)
+        }
+        case 'digest':
+          acceptDigest(decoded.digest, origin.from)
+          return count(label, Verdict.Accept, GossipCode.Accepted)
+        case 'result':
+          acceptResult(decoded.result, origin.from)
+          return count(label, Verdict.Accept, GossipCode.Accepted)
+      }
+    } catch (err) {
+      const { verdict, code } = verdictOf(err)
+      if (!(err instanceof GossipValidationError)) log?.error({ err }, 'validator failed')
+      return count(label, verdict, code)
+    }
+  }
+
+  function acceptOrder(order: VerifiedOrder, data: Uint8Array): GossipCode {
+    const st = state(order.order.interval)
+    const equivocation = (st.slots.get(`${order.order.account}:${order.order.nonce}`)?.size ?? 0) > 0
+    addOrder(st, order, 'gossip', data)
+    return equivocation ? GossipCode.Equivocation : GossipCode.Accepted
   }
 
   function announcementWindow(k: bigint): GossipValidationError | undefined {
@@ -331,62 +411,44 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     }
   }
 
-  function validateDigest(_source: PeerId, msg: Message): Verdict {
-    if (msg.type !== 'signed') return count('digests', Verdict.Reject, GossipCode.Shape)
+  function acceptDigest(signed: Signed<IntervalDigest>, from: string): void {
+    const d = signed.body
+    let ids: readonly Hex[]
     try {
-      let info: ReturnType<typeof verifyDigest>
-      try {
-        // REJECT: undecodable, inconsistent (count/hash/order of ids) or badly signed digests.
-        info = verifyDigest(
-          IntervalDigest.decode(msg.data, { limits: { ids: limits.maxIds } }),
-          init.market,
-          limits.maxIds,
-        )
-      } catch (err) {
-        throw new GossipValidationError(Verdict.Reject, GossipCode.Decode, undefined, err)
-      }
-      const late = announcementWindow(info.interval)
-      if (late) throw late
-      checkAnnouncer(msg.from.toString(), info.account)
-      const st = state(info.interval)
-      // IGNORE: a second, different digest from one household: the first one counts (and the conflict is counted).
-      if (st.digests.has(info.account)) throw new GossipValidationError(Verdict.Ignore, GossipCode.Conflict)
-      st.digests.set(info.account, info.ids)
-      st.digestPeers.set(info.account, msg.from.toString())
-      notify(st)
-      return count('digests', Verdict.Accept, GossipCode.Accepted)
+      // REJECT: inconsistent (order of ids, set hash) or badly signed digests.
+      ids = checkDigest(domain, init.market, signed)
     } catch (err) {
-      const { verdict, code } = verdictOf(err)
-      return count('digests', verdict, code)
+      throw new GossipValidationError(Verdict.Reject, GossipCode.Shape, undefined, err)
     }
+    const late = announcementWindow(d.interval)
+    if (late) throw late
+    checkAnnouncer(from, d.account)
+    const st = state(d.interval)
+    // IGNORE: a second, different digest from one household: the first one counts (and the conflict is counted).
+    if (st.digests.has(d.account)) throw new GossipValidationError(Verdict.Ignore, GossipCode.Conflict)
+    st.digests.set(d.account, ids)
+    st.digestPeers.set(d.account, from)
+    notify(st)
   }
 
-  function validateResult(_source: PeerId, msg: Message): Verdict {
-    if (msg.type !== 'signed') return count('results', Verdict.Reject, GossipCode.Shape)
+  function acceptResult(signed: Signed<ResultAnnouncement>, from: string): void {
+    const r = signed.body
     try {
-      let info: ReturnType<typeof verifyResult>
-      try {
-        // REJECT: undecodable or badly signed results.
-        info = verifyResult(IntervalResult.decode(msg.data), init.market)
-      } catch (err) {
-        throw new GossipValidationError(Verdict.Reject, GossipCode.Decode, undefined, err)
-      }
-      const late = announcementWindow(info.interval)
-      if (late) throw late
-      checkAnnouncer(msg.from.toString(), info.account)
-      const st = state(info.interval)
-      const prev = st.results.get(info.account)
-      // A household that re-reconciled publishes its new root: the latest one counts.
-      if (prev === info.root) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
-      st.results.set(info.account, info.root)
-      st.resultPeers.set(info.account, msg.from.toString())
-      notify(st)
-      if (st.late) confirmLate(st, st.late)
-      return count('results', Verdict.Accept, GossipCode.Accepted)
+      // REJECT: badly signed results.
+      checkResult(domain, init.market, signed)
     } catch (err) {
-      const { verdict, code } = verdictOf(err)
-      return count('results', verdict, code)
+      throw new GossipValidationError(Verdict.Reject, GossipCode.Shape, undefined, err)
     }
+    const late = announcementWindow(r.interval)
+    if (late) throw late
+    checkAnnouncer(from, r.account)
+    const st = state(r.interval)
+    // IGNORE: the same root again. A household that re-reconciled publishes its new root: the latest counts.
+    if (st.results.get(r.account) === r.root) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
+    st.results.set(r.account, r.root)
+    st.resultPeers.set(r.account, from)
+    notify(st)
+    if (st.late) confirmLate(st, st.late)
   }
 
   function count(topic: string, verdict: Verdict, code: string): Verdict {
@@ -396,19 +458,36 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
 
   // --- reconciliation ---------------------------------------------------------------------------------------
 
-  /** Orders fetched from a peer pass the same checks as gossip, minus timing: they carry their own signatures. */
-  function acceptFetched(k: bigint, wanted: Set<Hex>, signed: SignedOrder): VerifiedOrder | undefined {
+  /**
+   * Messages fetched from a peer pass the same checks as on gossip, minus timing (they were on time for at least
+   * f + 1 households) and minus the rate limit: they carry their own signatures, the sender is not trusted.
+   */
+  function acceptFetched(st: IntervalState, wanted: Set<Hex>, m: GossipMessage): Hex | undefined {
     try {
-      const o = verifyOrder(signed, { domain, market: init.market })
-      const id = o.id.toLowerCase() as Hex
-      if (o.order.interval !== k || !wanted.has(id) || !init.registry.has(o.order.account)) throw new Error('unwanted')
-      if (o.order.nonce >= BigInt(maxOrders)) throw new Error('nonce range')
-      return o
+      if (m.type === 'order') {
+        const o = verifyOrder(m.order, { domain, market: init.market })
+        const id = o.id.toLowerCase() as Hex
+        if (o.order.interval !== st.k || !wanted.has(id) || !init.registry.has(o.order.account)) throw new Error()
+        if (o.order.nonce >= BigInt(maxOrders)) throw new Error('nonce range')
+        addOrder(st, o, 'reconcile')
+        return id
+      }
+      if (m.type === 'cancel') {
+        const id = verifyCancel(m.cancel, { domain, market: init.market }).toLowerCase() as Hex
+        if (m.cancel.cancel.interval !== st.k || !wanted.has(id) || !init.registry.has(m.cancel.cancel.account)) {
+          throw new Error('unwanted')
+        }
+        addCancel(st, id, m.cancel, 'reconcile')
+        return id
+      }
+      throw new Error('not an order or cancel')
     } catch {
-      metrics.reconcile('bad_order')
+      metrics.reconcile('bad_message')
       return undefined
     }
   }
+
+  const holds = (st: IntervalState, id: Hex) => st.orders.has(id) || st.cancels.has(id)
 
   function peersByPreference(peers: Iterable<string>): string[] {
     const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))
@@ -434,7 +513,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
 
   /** Fetches `ids` from peers that advertised them; returns those still missing. */
   async function fetchMissing(st: IntervalState, ids: readonly Hex[], signal: AbortSignal): Promise<Set<Hex>> {
-    const missing = new Set(ids.filter((id) => !st.orders.has(id)))
+    const missing = new Set(ids.filter((id) => !holds(st, id)))
     if (missing.size === 0) return missing
     const holders = new Map<string, Hex[]>()
     for (const [acct, listed] of st.digests) {
@@ -457,11 +536,9 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       try {
         const reply = await ask(peer, { k: st.k, ids: want }, signal)
         const wanted = new Set(want)
-        for (const signed of reply.orders) {
-          const o = acceptFetched(st.k, wanted, signed)
-          if (!o) continue
-          addOrder(st, o, 'reconcile')
-          missing.delete(o.id.toLowerCase() as Hex)
+        for (const m of reply.messages) {
+          const id = acceptFetched(st, wanted, m)
+          if (id) missing.delete(id)
         }
         metrics.reconcile('ok')
       } catch (err) {
@@ -473,12 +550,13 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   }
 
   function clearSet(st: IntervalState, ids: readonly Hex[]) {
-    const orders = ids.map((id) => st.orders.get(id)!).filter(Boolean)
-    const result = clear(orders, { ...init.clearing, interval: st.k, lengthS: init.marketTime.lengthS })
-    return { result, orders, setHash: setHash(ids) }
+    const orders = ids.flatMap((id) => st.orders.get(id) ?? [])
+    const cancels = ids.flatMap((id) => st.cancels.get(id) ?? [])
+    const result = clear(orders, { ...init.clearing, interval: st.k, lengthS: init.marketTime.lengthS }, cancels)
+    return { result, orders, cancels, setHash: setHash(ids) }
   }
 
-  async function publish(topic: string, data: Uint8Array): Promise<void> {
+  async function publish(data: Uint8Array): Promise<void> {
     try {
       await pubsub.publish(topic, data)
     } catch (err) {
@@ -493,7 +571,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const st = state(k)
     const frozen = sortIds(st.onTime)
     st.digests.set(account, frozen)
-    await publish(topics.digests, IntervalDigest.encode(signDigest(init.privateKey, init.market, k, frozen)))
+    const digest = makeDigest(init.privateKey, domain, account, init.market, k, frozen)
+    await publish(encodeGossip({ type: 'digest', digest }))
 
     await init.clock.sleepUntil(clearAt(k), signal)
     const wanted = finalSet(st.digests, rules.maxFaulty)
@@ -530,14 +609,15 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   async function announce(st: IntervalState, c: ReturnType<typeof clearSet>): Promise<void> {
     st.results.set(account, c.result.root)
     notify(st)
-    const msg = signResult(init.privateKey, {
+    const result = makeResult(init.privateKey, domain, {
       market: init.market,
       interval: st.k,
-      root: c.result.root,
       setHash: c.setHash,
-      count: c.orders.length,
+      root: c.result.root,
+      tradeCount: c.result.trades.length,
+      account,
     })
-    await publish(topics.results, IntervalResult.encode(msg))
+    await publish(encodeGossip({ type: 'result', result }))
   }
 
   /** Re-reconciles to the set a quorum cleared: asks its voters for their ids, fetches, recomputes, checks. */
@@ -548,16 +628,13 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       try {
         const reply = await ask(peer, { k: st.k, ids: [], wantClearedIds: true }, signal)
         const ids = sortIds(reply.clearedIds ?? [])
-        const missing = ids.filter((id) => !st.orders.has(id))
+        const missing = ids.filter((id) => !holds(st, id))
         if (missing.length > 0) {
           const more = await ask(peer, { k: st.k, ids: missing }, signal)
           const wanted = new Set(missing)
-          for (const signed of more.orders) {
-            const o = acceptFetched(st.k, wanted, signed)
-            if (o) addOrder(st, o, 'reconcile')
-          }
+          for (const m of more.messages) acceptFetched(st, wanted, m)
         }
-        if (ids.some((id) => !st.orders.has(id))) continue
+        if (ids.some((id) => !holds(st, id))) continue
         const c = clearSet(st, ids)
         // Never trust the peer: its set must reproduce the root a quorum of households signed.
         if (c.result.root === root) {
@@ -580,6 +657,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       root: c.result.root,
       result: c.result,
       orders: c.orders,
+      cancels: c.cancels,
       setHash: c.setHash,
       agreed,
       adopted,
@@ -670,9 +748,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     async start() {
       abort = new AbortController()
       if (init.faults) restoreFaults = injectGossipFaults(pubsub, init.faults)
-      pubsub.topicValidators.set(topics.orders, (s, m) => validateOrder(s, m) as never)
-      pubsub.topicValidators.set(topics.digests, (s, m) => validateDigest(s, m) as never)
-      pubsub.topicValidators.set(topics.results, (s, m) => validateResult(s, m) as never)
+      pubsub.topicValidators.set(topic, (s, m) => validateMessage(s, m) as never)
       libp2p.addEventListener('peer:connect', (evt) => {
         void bindings?.exchange(evt.detail)
       })
@@ -683,11 +759,11 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
         limits,
         allowed: (p) => bindings?.accountOf(p) !== undefined,
         store: {
-          order: (k, id) => states.get(k)?.orders.get(id.toLowerCase() as Hex),
+          message: (k, id) => states.get(k)?.encoded.get(id.toLowerCase() as Hex),
           clearedIds: (k) => states.get(k)?.cleared,
         },
       })
-      for (const t of Object.values(topics)) pubsub.subscribe(t)
+      pubsub.subscribe(topic)
       track(schedule(abort.signal))
     },
     async stop() {
@@ -708,11 +784,24 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       })
       if (o.order.account !== account) throw new Error(`order account ${o.order.account} is not this node's ${account}`)
       if (o.order.nonce >= BigInt(maxOrders)) throw new Error(`nonce must be < ${maxOrders}`)
-      addOrder(state(o.order.interval), o, 'local')
-      await publish(topics.orders, encodeSignedOrder(o))
+      const data = encodeGossip({ type: 'order', order: o })
+      addOrder(state(o.order.interval), o, 'local', data)
+      await publish(data)
       return o
     },
-    hasOrder: (id) => [...states.values()].some((st) => st.orders.has(id.toLowerCase() as Hex)),
+    async submitCancel(signed) {
+      const { cancel } = signed
+      if (cancel.account !== account) throw new Error(`cancel account ${cancel.account} is not this node's ${account}`)
+      if (!acceptsOrdersAt(init.marketTime, Number(cancel.interval), init.clock.now())) {
+        throw new Error(`gate closure of interval ${cancel.interval} has passed`)
+      }
+      const id = verifyCancel(signed, { domain, market: init.market })
+      const data = encodeGossip({ type: 'cancel', cancel: signed })
+      addCancel(state(cancel.interval), id, signed, 'local', data)
+      await publish(data)
+      return id
+    },
+    hasOrder: (id) => [...states.values()].some((st) => holds(st, id.toLowerCase() as Hex)),
     onResult: (cb) => subscribe(resultCbs, cb),
     onOrder: (cb) => subscribe(orderCbs, cb),
     onDisagreement: (cb) => subscribe(disagreeCbs, cb),
@@ -720,7 +809,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     stats: () => ({
       peers: libp2p.getPeers().length,
       boundPeers: bindings?.size ?? 0,
-      meshPeers: pubsub.getMeshPeers(topics.orders).length,
+      meshPeers: pubsub.getMeshPeers(topic).length,
       bytesSent: bytesCount.counts.sent,
       bytesReceived: bytesCount.counts.received,
       ...metrics.snapshot(),
@@ -759,17 +848,23 @@ async function* outcomes(node: MarketNode, signal?: AbortSignal): AsyncIterable<
 }
 
 /**
- * Gossip message id = content id: an order's EIP-712 hash (so the same order published twice, or re-signed, is
- * one message), sha256 of the bytes for digests, results and undecodable junk.
+ * Decoded gossip messages by their bytes: gossipsub hands the same `data` array to the message-id function and
+ * then to the validator, so each message is decoded once.
  */
-function messageId(domain: MarketDomain, ordersTopic: string, msg: Message): Uint8Array {
-  if (msg.topic === ordersTopic) {
-    try {
-      const { order } = decodeSignedOrder(msg.data)
-      return hashOrderBytes(domain, order)
-    } catch {
-      // fall through: junk still needs an id so gossip can drop and score it
-    }
+const decodedCache = new WeakMap<Uint8Array, GossipMessage>()
+
+/**
+ * Gossip message id = content id: an order's EIP-712 hash (so the same order published twice, or re-signed, is
+ * one message), a cancel's EIP-712 hash, sha256 of the bytes for digests, results and undecodable junk.
+ */
+function messageId(domain: MarketDomain, msg: Message): Uint8Array {
+  try {
+    const m = decodeGossip(msg.data)
+    decodedCache.set(msg.data, m)
+    if (m.type === 'order') return hashOrderBytes(domain, m.order.order)
+    if (m.type === 'cancel') return hashCancelBytes(domain, m.cancel.cancel)
+  } catch {
+    // junk still needs an id so gossip can drop and score it
   }
   return createHash('sha256').update(msg.data).digest()
 }

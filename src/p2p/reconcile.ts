@@ -1,17 +1,19 @@
 import type { PeerId, Stream } from '@libp2p/interface'
 import { bytesToHex, type Hex } from 'viem'
-import type { SignedOrder } from '../core/order/types.js'
+import { decodeGossip, type GossipMessage, RECONCILE_PROTOCOL } from '../core/protocol/index.js'
 import { type BindingHost, bytes } from './binding.js'
 import { readFrame, writeFrame } from './frames.js'
 import { ReconcileRequest, ReconcileResponse } from './pb/p2p.js'
-import { decodeSignedOrder, encodeSignedOrder, MAX_ORDER_BYTES } from './wire.js'
 
-/** Request/response protocol that fetches signed orders by id, or the ids a peer cleared, for one interval. */
-export const RECONCILE_PROTOCOL = '/gridlet/reconcile/1'
+export { RECONCILE_PROTOCOL }
 
-/** What a node can serve: its orders of an interval and the ids of the set it cleared. */
+// An encoded order or cancel is at most 256 bytes (core codec limits).
+const MAX_ITEM_BYTES = 256
+
+/** What a node can serve: the messages (orders, cancels) of an interval by id, and the ids of the set it cleared. */
 export interface ReconcileStore {
-  order(interval: bigint, id: Hex): SignedOrder | undefined
+  /** The encoded gossip message (protocols/gridlet.proto `GossipMessage`) with this id. */
+  message(interval: bigint, id: Hex): Uint8Array | undefined
   clearedIds(interval: bigint): readonly Hex[] | undefined
 }
 
@@ -21,10 +23,10 @@ export interface ReconcileLimits {
 }
 
 const requestBytes = (l: ReconcileLimits) => 64 + l.maxIds * 34
-const responseBytes = (l: ReconcileLimits) => 64 + l.maxIds * (34 + MAX_ORDER_BYTES + 4)
+const responseBytes = (l: ReconcileLimits) => 64 + l.maxIds * (34 + MAX_ITEM_BYTES + 4)
 
 /**
- * Serves `/gridlet/reconcile/1` to peers for which `allowed` says yes (bound households). One request frame,
+ * Serves `/gridlet/reconcile/1.0.0` to peers for which `allowed` says yes (bound households). One request frame,
  * one response frame. The response holds only what the store has; the requester verifies every order.
  */
 export async function serveReconcile(
@@ -39,13 +41,13 @@ export async function serveReconcile(
         limits: { ids: init.limits.maxIds },
       })
       if (bytesToHex(req.market) !== init.market.toLowerCase()) return stream.abort(new Error('another market'))
-      const orders: Uint8Array<ArrayBuffer>[] = []
+      const messages: Uint8Array<ArrayBuffer>[] = []
       for (const id of req.ids) {
-        const o = init.store.order(req.interval, bytesToHex(id))
-        if (o) orders.push(Uint8Array.from(encodeSignedOrder(o)))
+        const m = init.store.message(req.interval, bytesToHex(id))
+        if (m) messages.push(Uint8Array.from(m))
       }
       const cleared = req.wantClearedIds ? (init.store.clearedIds(req.interval) ?? []) : []
-      await writeFrame(stream, ReconcileResponse.encode({ orders, clearedIds: cleared.map(bytes) }), { signal })
+      await writeFrame(stream, ReconcileResponse.encode({ messages, clearedIds: cleared.map(bytes) }), { signal })
       await stream.close({ signal })
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -55,14 +57,14 @@ export async function serveReconcile(
 
 export interface ReconcileReply {
   /** Decoded but NOT verified: the caller checks each one's signature, market and interval. */
-  orders: SignedOrder[]
+  messages: GossipMessage[]
   /** Undecodable entries (a lying or broken peer). */
   garbage: number
   clearedIds: Hex[] | undefined
 }
 
 /**
- * Asks `peer` for the orders `ids` of `interval` (and, with `wantClearedIds`, for the ids of the set it cleared).
+ * Asks `peer` for the messages (orders, cancels) `ids` of `interval` (and, with `wantClearedIds`, for the ids of the set it cleared).
  *
  * @example
  * const reply = await requestReconcile(node, peer, { market, interval: 7n, ids: missing }, limits, { signal })
@@ -84,19 +86,19 @@ export async function requestReconcile(
     })
     await writeFrame(stream, request, options)
     const res = ReconcileResponse.decode(await readFrame(stream, responseBytes(limits), options), {
-      limits: { orders: limits.maxIds, clearedIds: limits.maxIds },
+      limits: { messages: limits.maxIds, clearedIds: limits.maxIds },
     })
-    const orders: SignedOrder[] = []
+    const messages: GossipMessage[] = []
     let garbage = 0
-    for (const o of res.orders) {
+    for (const m of res.messages) {
       try {
-        orders.push(decodeSignedOrder(o))
+        messages.push(decodeGossip(m))
       } catch {
         garbage++
       }
     }
     const clearedIds = req.wantClearedIds ? res.clearedIds.map((i) => bytesToHex(i)) : undefined
-    return { orders, garbage, clearedIds }
+    return { messages, garbage, clearedIds }
   } finally {
     await stream.close(options).catch(() => stream.abort(new Error('close failed')))
   }

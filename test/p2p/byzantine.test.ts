@@ -1,14 +1,13 @@
 import { type Hex, keccak256, numberToHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Side, type VerifiedOrder } from '../../src/core/order/types.js'
+import { Side, type SignedOrder, type VerifiedOrder } from '../../src/core/order/types.js'
+import { encodeGossip, marketTopic } from '../../src/core/protocol/index.js'
 import { gateClosureMs } from '../../src/core/time/interval.js'
 import { pubsubOf } from '../../src/p2p/createLibp2pNode.js'
-import { signDigest } from '../../src/p2p/digest.js'
-import { IntervalDigest } from '../../src/p2p/pb/p2p.js'
-import { marketTopics } from '../../src/p2p/topics.js'
-import { encodeSignedOrder } from '../../src/p2p/wire.js'
+import { makeDigest } from '../../src/p2p/digest.js'
 import {
   bookFor,
+  DOMAIN,
   MARKET,
   makeOrder,
   type Net,
@@ -26,7 +25,7 @@ import {
  */
 describe('Byzantine peers', () => {
   let net: Net
-  const topics = marketTopics(MARKET)
+  const topic = marketTopic(MARKET)
   const BYZ = 6
   const EQUIVOCATOR = 5
   beforeAll(async () => {
@@ -40,7 +39,8 @@ describe('Byzantine peers', () => {
 
   it('honest nodes agree on a result that none of the attacks changed', async () => {
     const byz = net.nodes[BYZ]!
-    const publish = (topic: string, data: Uint8Array) => pubsubOf(byz.libp2p).publish(topic, data)
+    const publish = (data: Uint8Array) => pubsubOf(byz.libp2p).publish(topic, data)
+    const order = (o: SignedOrder) => encodeGossip({ type: 'order', order: o })
     const k = upcomingInterval(net.clock, 30_000)
     const honest = net.nodes.slice(0, BYZ)
     const done = outcomesFor(honest, k)
@@ -55,21 +55,19 @@ describe('Byzantine peers', () => {
 
     // Invalid signature: the Byzantine household's own order with a flipped signature byte.
     const own = makeOrder(net.hs[BYZ]!, k, Side.Buy, 1000n, 290_000n)
-    await publish(topics.orders, encodeSignedOrder({ ...own, signature: flip(own.signature) }))
+    await publish(order({ ...own, signature: flip(own.signature) }))
     // Replay: honest household 0's order, re-published under the Byzantine peer's identity.
-    await publish(topics.orders, encodeSignedOrder(book[0]!))
+    await publish(order(book[0]!))
     // Spam: 20 valid own orders for coming intervals, beyond the per-account rate limit (burst 8).
     for (let j = 0; j < 20; j++) {
-      await publish(
-        topics.orders,
-        encodeSignedOrder(makeOrder(net.hs[BYZ]!, k + 1n + BigInt(j >> 2), Side.Buy, 100n, 1000n, BigInt(j % 4))),
-      )
+      await publish(order(makeOrder(net.hs[BYZ]!, k + 1n + BigInt(j >> 2), Side.Buy, 100n, 1000n, BigInt(j % 4))))
     }
 
     // Lying digest, right after gate closure: five ids nobody has, none of the real ones.
     await net.clock.sleepUntil(gateClosureMs(TIME, Number(k)) + TIME.maxSkewS * 1000 + 200)
     const fake = Array.from({ length: 5 }, (_, i) => keccak256(numberToHex(i)) as Hex)
-    await publish(topics.digests, IntervalDigest.encode(signDigest(net.hs[BYZ]!.key, MARKET, k, fake)))
+    const lie = makeDigest(net.hs[BYZ]!.key, DOMAIN, net.hs[BYZ]!.account, MARKET, k, fake)
+    await publish(encodeGossip({ type: 'digest', digest: lie }))
 
     const outcomes = await done
     expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
@@ -91,15 +89,21 @@ describe('Byzantine peers', () => {
     expect(honest.reduce((n, h) => n + (h.stats().validation['orders:accept:EQUIVOCATION'] ?? 0), 0)).toBeGreaterThan(0)
   })
 
-  it('the Byzantine peer has a negative score and no mesh place at its honest neighbours', async () => {
+  it('the Byzantine peer and the equivocator have a negative score and no mesh place at their neighbours', async () => {
     await sleep(1500) // a gossipsub heartbeat prunes negative-score peers
+    const eqId = net.nodes[EQUIVOCATOR]!.peerId.toString()
+    for (const n of net.nodes.slice(0, EQUIVOCATOR)) {
+      if (n.libp2p.getConnections(net.nodes[EQUIVOCATOR]!.peerId).length === 0) continue
+      expect(pubsubOf(n.libp2p).getScore(eqId)).toBeLessThan(0)
+      expect(pubsubOf(n.libp2p).getMeshPeers(topic)).not.toContain(eqId)
+    }
     const byzId = net.nodes[BYZ]!.peerId.toString()
     const neighbours = net.nodes.slice(0, BYZ).filter((n) => n.libp2p.getConnections(net.nodes[BYZ]!.peerId).length > 0)
     expect(neighbours.length).toBeGreaterThan(0)
     for (const n of neighbours) {
       const ps = pubsubOf(n.libp2p)
       expect(ps.getScore(byzId)).toBeLessThan(0)
-      expect(ps.getMeshPeers(topics.orders)).not.toContain(byzId)
+      expect(ps.getMeshPeers(topic)).not.toContain(byzId)
     }
   })
 })

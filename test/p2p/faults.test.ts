@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Side } from '../../src/core/order/types.js'
+import { encodeGossip, marketTopic } from '../../src/core/protocol/index.js'
 import { gateClosureMs } from '../../src/core/time/interval.js'
 import { pubsubOf } from '../../src/p2p/createLibp2pNode.js'
 import { faultInjector, seededRandom } from '../../src/p2p/faults.js'
-import { marketTopics } from '../../src/p2p/topics.js'
-import { encodeSignedOrder } from '../../src/p2p/wire.js'
 import {
   bookFor,
   dialWithRetry,
@@ -105,7 +104,7 @@ describe('late orders', () => {
     const closedAt = gateClosureMs(TIME, Number(k)) + TIME.maxSkewS * 1000
     await net.clock.sleepUntil(closedAt + 500)
     const late = makeOrder(net.hs[2]!, k, Side.Buy, 900n, 250_000n)
-    await pubsubOf(net.nodes[2]!.libp2p).publish(marketTopics(MARKET).orders, encodeSignedOrder(late))
+    await pubsubOf(net.nodes[2]!.libp2p).publish(marketTopic(MARKET), encodeGossip({ type: 'order', order: late }))
     const outcomes = await done
     expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
     for (const o of outcomes) {

@@ -199,509 +199,6 @@ export namespace PeerBinding {
   }
 }
 
-export interface IntervalDigest {
-  market: Uint8Array<ArrayBuffer>
-  interval: bigint
-  account: Uint8Array<ArrayBuffer>
-  count: number
-  setHash: Uint8Array<ArrayBuffer>
-  ids: Uint8Array<ArrayBuffer>[]
-  signature: Uint8Array<ArrayBuffer>
-}
-
-export namespace IntervalDigest {
-  let _codec: Codec<IntervalDigest>
-
-  export const codec = (): Codec<IntervalDigest> => {
-    if (_codec == null) {
-      _codec = message<IntervalDigest>(
-        (obj, w, opts = {}) => {
-          if (opts.lengthDelimited !== false) {
-            w.fork()
-          }
-
-          if (obj.market != null && obj.market.byteLength > 0) {
-            w.uint32(10)
-            w.bytes(obj.market)
-          }
-
-          if (obj.interval != null && obj.interval !== 0n) {
-            w.uint32(16)
-            w.uint64(obj.interval)
-          }
-
-          if (obj.account != null && obj.account.byteLength > 0) {
-            w.uint32(26)
-            w.bytes(obj.account)
-          }
-
-          if (obj.count != null && obj.count !== 0) {
-            w.uint32(32)
-            w.uint32(obj.count)
-          }
-
-          if (obj.setHash != null && obj.setHash.byteLength > 0) {
-            w.uint32(42)
-            w.bytes(obj.setHash)
-          }
-
-          if (obj.ids != null && obj.ids.length > 0) {
-            for (const value of obj.ids) {
-              w.uint32(50)
-              w.bytes(value)
-            }
-          }
-
-          if (obj.signature != null && obj.signature.byteLength > 0) {
-            w.uint32(58)
-            w.bytes(obj.signature)
-          }
-
-          if (opts.lengthDelimited !== false) {
-            w.ldelim()
-          }
-        },
-        (reader, length, opts = {}) => {
-          const obj: any = {
-            market: uint8ArrayAlloc(0),
-            interval: 0n,
-            account: uint8ArrayAlloc(0),
-            count: 0,
-            setHash: uint8ArrayAlloc(0),
-            ids: [],
-            signature: uint8ArrayAlloc(0),
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                obj.market = reader.bytes()
-                break
-              }
-              case 2: {
-                obj.interval = reader.uint64()
-                break
-              }
-              case 3: {
-                obj.account = reader.bytes()
-                break
-              }
-              case 4: {
-                obj.count = reader.uint32()
-                break
-              }
-              case 5: {
-                obj.setHash = reader.bytes()
-                break
-              }
-              case 6: {
-                if (opts.limits?.ids != null && obj.ids.length === opts.limits.ids) {
-                  throw new MaxLengthError('Decode error - repeated field "ids" had too many elements')
-                }
-
-                obj.ids.push(reader.bytes())
-                break
-              }
-              case 7: {
-                obj.signature = reader.bytes()
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-
-          return obj
-        },
-        function* (reader, length, prefix, opts = {}) {
-          const obj = {
-            ids: 0,
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.market`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.interval`,
-                  value: reader.uint64(),
-                }
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.account`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 4: {
-                yield {
-                  field: `${prefix}.count`,
-                  value: reader.uint32(),
-                }
-                break
-              }
-              case 5: {
-                yield {
-                  field: `${prefix}.setHash`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 6: {
-                if (opts.limits?.ids != null && obj.ids === opts.limits.ids) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.ids[]`,
-                  index: obj.ids,
-                  value: reader.bytes(),
-                }
-
-                obj.ids++
-
-                break
-              }
-              case 7: {
-                yield {
-                  field: `${prefix}.signature`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        },
-      )
-    }
-
-    return _codec
-  }
-
-  export interface IntervalDigestMarketFieldEvent {
-    field: '$.market'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalDigestIntervalFieldEvent {
-    field: '$.interval'
-    value: bigint
-  }
-
-  export interface IntervalDigestAccountFieldEvent {
-    field: '$.account'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalDigestCountFieldEvent {
-    field: '$.count'
-    value: number
-  }
-
-  export interface IntervalDigestSetHashFieldEvent {
-    field: '$.setHash'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalDigestIdsFieldEvent {
-    field: '$.ids[]'
-    index: number
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalDigestSignatureFieldEvent {
-    field: '$.signature'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export function encode(obj: Partial<IntervalDigest>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, IntervalDigest.codec())
-  }
-
-  export function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntervalDigest>): IntervalDigest {
-    return decodeMessage(buf, IntervalDigest.codec(), opts)
-  }
-
-  export function stream(
-    buf: Uint8Array | Uint8ArrayList,
-    opts?: DecodeOptions<IntervalDigest>,
-  ): Generator<
-    | IntervalDigestMarketFieldEvent
-    | IntervalDigestIntervalFieldEvent
-    | IntervalDigestAccountFieldEvent
-    | IntervalDigestCountFieldEvent
-    | IntervalDigestSetHashFieldEvent
-    | IntervalDigestIdsFieldEvent
-    | IntervalDigestSignatureFieldEvent
-  > {
-    return streamMessage(buf, IntervalDigest.codec(), opts)
-  }
-}
-
-export interface IntervalResult {
-  market: Uint8Array<ArrayBuffer>
-  interval: bigint
-  account: Uint8Array<ArrayBuffer>
-  root: Uint8Array<ArrayBuffer>
-  setHash: Uint8Array<ArrayBuffer>
-  count: number
-  signature: Uint8Array<ArrayBuffer>
-}
-
-export namespace IntervalResult {
-  let _codec: Codec<IntervalResult>
-
-  export const codec = (): Codec<IntervalResult> => {
-    if (_codec == null) {
-      _codec = message<IntervalResult>(
-        (obj, w, opts = {}) => {
-          if (opts.lengthDelimited !== false) {
-            w.fork()
-          }
-
-          if (obj.market != null && obj.market.byteLength > 0) {
-            w.uint32(10)
-            w.bytes(obj.market)
-          }
-
-          if (obj.interval != null && obj.interval !== 0n) {
-            w.uint32(16)
-            w.uint64(obj.interval)
-          }
-
-          if (obj.account != null && obj.account.byteLength > 0) {
-            w.uint32(26)
-            w.bytes(obj.account)
-          }
-
-          if (obj.root != null && obj.root.byteLength > 0) {
-            w.uint32(34)
-            w.bytes(obj.root)
-          }
-
-          if (obj.setHash != null && obj.setHash.byteLength > 0) {
-            w.uint32(42)
-            w.bytes(obj.setHash)
-          }
-
-          if (obj.count != null && obj.count !== 0) {
-            w.uint32(48)
-            w.uint32(obj.count)
-          }
-
-          if (obj.signature != null && obj.signature.byteLength > 0) {
-            w.uint32(58)
-            w.bytes(obj.signature)
-          }
-
-          if (opts.lengthDelimited !== false) {
-            w.ldelim()
-          }
-        },
-        (reader, length, opts = {}) => {
-          const obj: any = {
-            market: uint8ArrayAlloc(0),
-            interval: 0n,
-            account: uint8ArrayAlloc(0),
-            root: uint8ArrayAlloc(0),
-            setHash: uint8ArrayAlloc(0),
-            count: 0,
-            signature: uint8ArrayAlloc(0),
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                obj.market = reader.bytes()
-                break
-              }
-              case 2: {
-                obj.interval = reader.uint64()
-                break
-              }
-              case 3: {
-                obj.account = reader.bytes()
-                break
-              }
-              case 4: {
-                obj.root = reader.bytes()
-                break
-              }
-              case 5: {
-                obj.setHash = reader.bytes()
-                break
-              }
-              case 6: {
-                obj.count = reader.uint32()
-                break
-              }
-              case 7: {
-                obj.signature = reader.bytes()
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-
-          return obj
-        },
-        function* (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.market`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.interval`,
-                  value: reader.uint64(),
-                }
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.account`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 4: {
-                yield {
-                  field: `${prefix}.root`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 5: {
-                yield {
-                  field: `${prefix}.setHash`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              case 6: {
-                yield {
-                  field: `${prefix}.count`,
-                  value: reader.uint32(),
-                }
-                break
-              }
-              case 7: {
-                yield {
-                  field: `${prefix}.signature`,
-                  value: reader.bytes(),
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        },
-      )
-    }
-
-    return _codec
-  }
-
-  export interface IntervalResultMarketFieldEvent {
-    field: '$.market'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalResultIntervalFieldEvent {
-    field: '$.interval'
-    value: bigint
-  }
-
-  export interface IntervalResultAccountFieldEvent {
-    field: '$.account'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalResultRootFieldEvent {
-    field: '$.root'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalResultSetHashFieldEvent {
-    field: '$.setHash'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface IntervalResultCountFieldEvent {
-    field: '$.count'
-    value: number
-  }
-
-  export interface IntervalResultSignatureFieldEvent {
-    field: '$.signature'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export function encode(obj: Partial<IntervalResult>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, IntervalResult.codec())
-  }
-
-  export function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntervalResult>): IntervalResult {
-    return decodeMessage(buf, IntervalResult.codec(), opts)
-  }
-
-  export function stream(
-    buf: Uint8Array | Uint8ArrayList,
-    opts?: DecodeOptions<IntervalResult>,
-  ): Generator<
-    | IntervalResultMarketFieldEvent
-    | IntervalResultIntervalFieldEvent
-    | IntervalResultAccountFieldEvent
-    | IntervalResultRootFieldEvent
-    | IntervalResultSetHashFieldEvent
-    | IntervalResultCountFieldEvent
-    | IntervalResultSignatureFieldEvent
-  > {
-    return streamMessage(buf, IntervalResult.codec(), opts)
-  }
-}
-
 export interface ReconcileRequest {
   market: Uint8Array<ArrayBuffer>
   interval: bigint
@@ -892,7 +389,7 @@ export namespace ReconcileRequest {
 }
 
 export interface ReconcileResponse {
-  orders: Uint8Array<ArrayBuffer>[]
+  messages: Uint8Array<ArrayBuffer>[]
   clearedIds: Uint8Array<ArrayBuffer>[]
 }
 
@@ -907,8 +404,8 @@ export namespace ReconcileResponse {
             w.fork()
           }
 
-          if (obj.orders != null && obj.orders.length > 0) {
-            for (const value of obj.orders) {
+          if (obj.messages != null && obj.messages.length > 0) {
+            for (const value of obj.messages) {
               w.uint32(10)
               w.bytes(value)
             }
@@ -927,7 +424,7 @@ export namespace ReconcileResponse {
         },
         (reader, length, opts = {}) => {
           const obj: any = {
-            orders: [],
+            messages: [],
             clearedIds: [],
           }
 
@@ -938,11 +435,11 @@ export namespace ReconcileResponse {
 
             switch (tag >>> 3) {
               case 1: {
-                if (opts.limits?.orders != null && obj.orders.length === opts.limits.orders) {
-                  throw new MaxLengthError('Decode error - repeated field "orders" had too many elements')
+                if (opts.limits?.messages != null && obj.messages.length === opts.limits.messages) {
+                  throw new MaxLengthError('Decode error - repeated field "messages" had too many elements')
                 }
 
-                obj.orders.push(reader.bytes())
+                obj.messages.push(reader.bytes())
                 break
               }
               case 2: {
@@ -964,7 +461,7 @@ export namespace ReconcileResponse {
         },
         function* (reader, length, prefix, opts = {}) {
           const obj = {
-            orders: 0,
+            messages: 0,
             clearedIds: 0,
           }
 
@@ -975,17 +472,17 @@ export namespace ReconcileResponse {
 
             switch (tag >>> 3) {
               case 1: {
-                if (opts.limits?.orders != null && obj.orders === opts.limits.orders) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "orders" had too many elements')
+                if (opts.limits?.messages != null && obj.messages === opts.limits.messages) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "messages" had too many elements')
                 }
 
                 yield {
-                  field: `${prefix}.orders[]`,
-                  index: obj.orders,
+                  field: `${prefix}.messages[]`,
+                  index: obj.messages,
                   value: reader.bytes(),
                 }
 
-                obj.orders++
+                obj.messages++
 
                 break
               }
@@ -1017,8 +514,8 @@ export namespace ReconcileResponse {
     return _codec
   }
 
-  export interface ReconcileResponseOrdersFieldEvent {
-    field: '$.orders[]'
+  export interface ReconcileResponseMessagesFieldEvent {
+    field: '$.messages[]'
     index: number
     value: Uint8Array<ArrayBuffer>
   }
@@ -1040,7 +537,7 @@ export namespace ReconcileResponse {
   export function stream(
     buf: Uint8Array | Uint8ArrayList,
     opts?: DecodeOptions<ReconcileResponse>,
-  ): Generator<ReconcileResponseOrdersFieldEvent | ReconcileResponseClearedIdsFieldEvent> {
+  ): Generator<ReconcileResponseMessagesFieldEvent | ReconcileResponseClearedIdsFieldEvent> {
     return streamMessage(buf, ReconcileResponse.codec(), opts)
   }
 }
