@@ -141,8 +141,9 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         emitSelf: false,
-        // Our own orders are sent to every topic peer, not only the mesh: lower latency for a tiny extra cost.
-        floodPublish: true,
+        // Own messages go to the mesh only: flooding them to every topic peer saves a hop but multiplies the
+        // copies every node encrypts and checks (measured: the CPU, not the network, limits a busy node).
+        floodPublish: false,
         // A neighbourhood market is tens to hundreds of nodes: a mesh degree of 4 (instead of 6) still reaches
         // everyone in a few hops and cuts the copies every node sends and decrypts by a third.
         D: 4,

@@ -248,6 +248,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   let abort = new AbortController()
   let restoreFaults: (() => void) | undefined
 
+  // This household's fixed place in the announcement spread, in [0, 1).
+  const jitter = Number.parseInt(keccak256(account).slice(2, 10), 16) / 2 ** 32
   const acceptUntil = (k: bigint) => gateClosureMs(init.marketTime, Number(k)) + init.marketTime.maxSkewS * 1000
   const freezeAt = (k: bigint) => acceptUntil(k) + timing.digestDelayMs
   const clearAt = (k: bigint) => freezeAt(k) + timing.digestWindowMs
@@ -570,6 +572,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     await init.clock.sleepUntil(freezeAt(k), signal)
     const st = state(k)
     const frozen = sortIds(st.onTime)
+    // Households announce spread over the first third of the window, not all in the same instant.
+    await init.clock.sleepUntil(freezeAt(k) + Math.floor((jitter * timing.digestWindowMs) / 3), signal)
     st.digests.set(account, frozen)
     const digest = makeDigest(init.privateKey, domain, account, init.market, k, frozen)
     await publish(encodeGossip({ type: 'digest', digest }))
@@ -582,6 +586,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const ids = wanted.filter((id) => !unreachable.has(id))
     let cleared = clearSet(st, ids)
     st.cleared = ids
+    st.results.set(account, cleared.result.root)
+    await init.clock.sleepUntil(clearAt(k) + Math.floor((jitter * timing.resultWindowMs) / 4), signal)
     await announce(st, cleared)
 
     await waitUntil(

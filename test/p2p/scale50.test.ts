@@ -4,8 +4,8 @@ import { bookFor, type Net, outcomesFor, startNet, submitAll, testClock, upcomin
 describe('50 honest nodes on loopback', () => {
   let net: Net
   beforeAll(async () => {
-    // A slower clock (one interval = 12 s real): 50 nodes share this process's two cores for all their crypto.
-    net = await startNet({ n: 50, degree: 5, clock: testClock(5) })
+    // A slower clock (one interval = 20 s real): 50 nodes share this process's two cores for all their crypto.
+    net = await startNet({ n: 50, degree: 5, clock: testClock(3) })
   }, 120_000)
   afterAll(() => net?.stop())
 
