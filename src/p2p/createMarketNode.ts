@@ -164,7 +164,7 @@ interface IntervalState {
   readonly resultPeers: Map<Address, string>
   cleared: Hex[] | undefined
   decided: boolean
-  /** Decided without a quorum for our root: results arriving later may still confirm it. */
+  /** Decided without a quorum for our root: results arriving later may confirm it or lead to a repair. */
   late: IntervalOutcome | undefined
   wake: () => void
   changed: Promise<void>
@@ -689,22 +689,46 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   }
 
   /**
-   * An interval decided without a quorum is emitted again, once, if results that arrive later give our own root
-   * a quorum (slow network): the settlement batcher may then settle it.
+   * An interval decided without a quorum is emitted again, once, when results arriving later form a quorum: on
+   * our own root (confirmed), or on another root that we then reproduce by reconciliation (repaired). The
+   * settlement batcher may settle it then.
    */
   function confirmLate(st: IntervalState, prev: IntervalOutcome): void {
     const t = tally(st.results, rules.quorum)
-    if (t.quorumRoot !== prev.root) return
+    if (t.quorumRoot === undefined) return
     st.late = undefined
-    metrics.interval('agreed_late')
-    const { reason: _reason, ...rest } = prev
+    if (t.quorumRoot === prev.root) {
+      emitLate(st, prev, prev, false)
+      return
+    }
+    // A quorum formed on another root after we decided: repair to it (the same checks as before deciding).
+    const signal = abort.signal
+    track(
+      (async () => {
+        const by = clockDeadline(init.clock.now() + timing.resultWindowMs, signal)
+        const c = await adopt(st, t.quorumRoot!, by.signal).finally(() => by.abort())
+        if (!c) {
+          st.late = prev
+          return
+        }
+        await announce(st, c)
+        const repaired = { ...prev, root: c.result.root, result: c.result, orders: c.orders, cancels: c.cancels }
+        emitLate(st, { ...repaired, setHash: c.setHash }, prev, true)
+      })(),
+    )
+  }
+
+  function emitLate(st: IntervalState, base: IntervalOutcome, prev: IntervalOutcome, adopted: boolean): void {
+    const t = tally(st.results, rules.quorum)
+    metrics.interval(adopted ? 'adopted_late' : 'agreed_late')
+    const { reason: _reason, ...rest } = base
     const quorum = {
       ...prev.quorum,
-      votesForRoot: t.votes.get(prev.root) ?? 0,
+      votesForRoot: t.votes.get(base.root) ?? 0,
       voters: t.voters,
       quorumRoot: t.quorumRoot,
     }
-    const outcome: IntervalOutcome = { ...rest, agreed: true, quorum }
+    const outcome: IntervalOutcome = { ...rest, agreed: true, adopted: adopted || base.adopted, quorum }
     for (const cb of resultCbs) cb(outcome)
   }
 

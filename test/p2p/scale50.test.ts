@@ -11,7 +11,8 @@ describe('50 honest nodes on loopback', () => {
 
   it('all 50 agree on one root over the 50-order book, within the memory budget', async () => {
     const k = upcomingInterval(net.clock, 30_000)
-    const done = outcomesFor(net.nodes, k, 40_000)
+    // A node that decided before the quorum formed (CPU-starved run) repairs afterwards: allow it time.
+    const done = outcomesFor(net.nodes, k, 60_000, 15_000)
     await submitAll(net.nodes, bookFor(net.hs, k))
     const outcomes = await done
     expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
@@ -23,5 +24,5 @@ describe('50 honest nodes on loopback', () => {
     expect(summary.filter((x) => x !== `A/50/${x.split('/')[2]}`)).toEqual([])
     // All nodes share this process: its RSS divided by 50 bounds the per-node footprint.
     expect(process.memoryUsage().rss / 50 / 2 ** 20).toBeLessThan(120)
-  }, 60_000)
+  }, 100_000)
 })
