@@ -39,9 +39,9 @@ const nodeCounts = (arg('--nodes') ?? '10,50').split(',').map(Number)
 const intervals = Number(arg('--intervals') ?? 20)
 
 async function runCase(n: number, loss: number): Promise<CaseResult> {
-  // One interval is 60 s of market time; the clock runs so that one interval takes 4 s (10 nodes) or 30 s
+  // One interval is 60 s of market time; the clock runs so that one interval takes 4 s (10 nodes) or 20 s
   // (50 nodes) of real time: all nodes share this process (one core) for every signature and every copy.
-  const speed = n > 20 ? 2 : 15
+  const speed = n > 20 ? 3 : 15
   const net: Net = await startNet({
     n,
     degree: n > 20 ? 5 : 4,
