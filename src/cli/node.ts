@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
@@ -11,6 +12,7 @@ import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
+import { derivePeerKey } from '../p2p/createMarketNode.js'
 
 const configOption = () =>
   new Option('-c, --config <path>', 'config file').env('GRIDLET_CONFIG').default('gridlet.yaml')
@@ -27,6 +29,10 @@ export function registerNodeCommands(program: Command): void {
     .option('--import-key-file <path>', 'encrypt this existing private key (hex) instead of generating one')
     .option('--dev-chain <file>', 'take key, chain, contract and households from `gridlet chain dev` output (DEV ONLY)')
     .option('--household <n>', 'which household of --dev-chain (0-based)', Number, 0)
+    .option(
+      '--dev-ports',
+      'with --dev-chain: household i uses meter port 5021+i, p2p 4101+i, dashboard 8081+i, and dials the others',
+    )
     .option('--market-name <name>', 'market name (all households of a market use the same)')
     .option('--chain-id <id>', 'settlement chain id', Number)
     .option('--interval-s <s>', 'market interval length in seconds (same on every node)', Number)
@@ -50,6 +56,7 @@ export function registerNodeCommands(program: Command): void {
         mkdirSync(dir, { recursive: true })
         const keystorePath = join(dir, 'keystore.json')
         const dev = o.devChain ? readDevChain(o.devChain, o.household) : undefined
+        const local = dev && o.devPorts ? await devPorts(dev.keys, o.household) : undefined
         const privateKey =
           dev?.privateKey ??
           (o.importKeyFile ? (readFileSync(o.importKeyFile, 'utf8').trim() as Hex) : generatePrivateKey())
@@ -69,20 +76,21 @@ export function registerNodeCommands(program: Command): void {
             chainId: o.chainId ?? dev?.chainId,
             contract: o.contract ?? dev?.settlement,
             rpcUrl: o.rpcUrl ?? dev?.rpcUrl,
-            meterKind: o.meterKind,
+            meterKind: o.meterKind ?? (local ? 'modbus-tcp' : undefined),
             meterHost: o.meterHost,
-            meterPort: o.meterPort,
+            meterPort: o.meterPort ?? local?.meterPort,
             meterUnitId: o.meterUnitId,
-            p2pListen: o.p2pListen,
-            bootstrap: o.bootstrap,
+            p2pListen: o.p2pListen ?? local?.listen,
+            bootstrap: o.bootstrap ?? local?.bootstrap,
             households: o.households ?? dev?.households,
-            mdns: o.mdns,
-            httpPort: o.httpPort,
+            mdns: local ? false : o.mdns,
+            httpPort: o.httpPort ?? local?.httpPort,
           }),
           0o600,
         )
         loadConfig(configPath) // the written file must validate
         console.log(`account  ${privateKeyToAddress(privateKey)}`)
+        console.log(`peer id  ${peerIdFromPrivateKey(await derivePeerKey(privateKey)).toString()}`)
         console.log(`keystore ${keystorePath} (mode 0600)`)
         console.log(`config   ${configPath}`)
         console.log('Register the account on the market contract, then run: gridlet node -c ' + o.config)
@@ -153,6 +161,18 @@ function readDevChain(path: string, index: number) {
     market: j.market,
     settlement: j.settlement,
     households: j.households.map((x) => x.address as string),
+    keys: j.households.map((x) => x.privateKey),
+  }
+}
+
+/** The one-machine demo layout: household i on meter port 5021+i, p2p 4101+i, HTTP 8081+i, dialing the others. */
+async function devPorts(keys: readonly Hex[], i: number) {
+  const peers = await Promise.all(keys.map(async (k) => peerIdFromPrivateKey(await derivePeerKey(k)).toString()))
+  return {
+    meterPort: 5021 + i,
+    httpPort: 8081 + i,
+    listen: `/ip4/127.0.0.1/tcp/${4101 + i}`,
+    bootstrap: peers.flatMap((id, j) => (j === i ? [] : [`/ip4/127.0.0.1/tcp/${4101 + j}/p2p/${id}`])),
   }
 }
 

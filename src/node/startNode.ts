@@ -14,11 +14,13 @@ import type { NodeStore } from '../store/nodeStore.js'
 import { batcherSettlement } from './adapters/batcherSettlement.js'
 import { coreDecider } from './adapters/coreDecider.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
+import { p2pNetwork } from './adapters/p2pNetwork.js'
+import { registeredHouseholds } from './adapters/registeredHouseholds.js'
 import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
 import { GridletNode } from './gridletNode.js'
 import { createNodeMetrics } from './metrics.js'
 import type { Forecaster, MarketNetwork, MeterSource, Settlement, Strategy } from './ports.js'
-import { noSettlement, soloNetwork } from './soloAdapters.js'
+import { noSettlement } from './soloAdapters.js'
 
 /** Adapters built from the config; each can be replaced (tests, the simulator, the benchmark). */
 export interface NodeAdapters {
@@ -203,9 +205,31 @@ function defaultMeter(ctx: AdapterContext): MeterSource {
   return modbusMeter(config.meter, { clock, registry: ctx.registry, logger: ctx.logger.child({ component: 'meter' }) })
 }
 
-function defaultNetwork(ctx: AdapterContext): MarketNetwork {
-  ctx.logger.warn('no p2p adapter in this build: running without market peers')
-  return soloNetwork()
+async function defaultNetwork(ctx: AdapterContext): Promise<MarketNetwork> {
+  const { config } = ctx
+  const households = config.market.households.length
+    ? (config.market.households as Hex[])
+    : await registeredHouseholds(config.chain.rpcUrl, config.market.chainId, config.market.contract as Hex).catch(
+        (cause) => {
+          throw new GridletError('market.households is empty and the contract registry could not be read', {
+            code: 'CONFIG_HOUSEHOLDS',
+            field: 'market.households',
+            details: 'list the registered accounts in the config to start without the chain',
+            cause,
+          })
+        },
+      )
+  return p2pNetwork({
+    privateKey: ctx.privateKey,
+    domain: ctx.domain,
+    market: ctx.market,
+    time: ctx.time,
+    clock: ctx.clock,
+    config,
+    households,
+    registry: ctx.registry,
+    logger: ctx.logger.child({ component: 'p2p' }),
+  })
 }
 
 function defaultSettlement(ctx: AdapterContext): Settlement {

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import { type Address, getAddress, type Hex } from 'viem'
+import type { LoadedConfig } from '../../config/loadConfig.js'
+import type { MarketDomain, VerifiedOrder } from '../../core/order/types.js'
+import type { Clock } from '../../core/time/clock.js'
+import type { MarketTime } from '../../core/time/interval.js'
+import type { HouseholdRegistry } from '../../p2p/binding.js'
+import { type AgreementTiming, createMarketNode, type MarketNode } from '../../p2p/createMarketNode.js'
+import type { MarketNetwork, NetworkOutcome } from '../ports.js'
+
+export interface P2pNetworkInit {
+  privateKey: Hex
+  domain: MarketDomain
+  market: Hex
+  time: MarketTime
+  clock: Clock
+  config: LoadedConfig
+  /** Registered household accounts: the base of every quorum. */
+  households: readonly Address[]
+  timing?: Partial<AgreementTiming>
+  registry?: Registry
+  logger?: Logger
+  libp2p?: { inboundConnectionThreshold?: number; maxConnections?: number; ipColocationWeight?: number }
+}
+
+/**
+ * The libp2p market as the node's network: gossip of signed orders, digest reconciliation at gate closure and a
+ * result quorum (src/p2p). Outcomes, not local roots, decide what is settled.
+ *
+ * @example
+ * const network = p2pNetwork({ privateKey, domain, market, time, clock, config, households })
+ */
+export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): MarketNode | undefined } {
+  const set = new Set(init.households.map((a) => getAddress(a)))
+  const registry: HouseholdRegistry = { size: set.size, has: (a) => set.has(getAddress(a)) }
+  let node: MarketNode | undefined
+  const orderHandlers: ((o: VerifiedOrder) => void)[] = []
+  const outcomeHandlers: ((o: NetworkOutcome) => void)[] = []
+  const { config } = init
+  return {
+    node: () => node,
+    async start() {
+      node = await createMarketNode({
+        privateKey: init.privateKey,
+        domain: init.domain,
+        market: init.market,
+        marketTime: init.time,
+        clock: init.clock,
+        registry,
+        clearing: {
+          rule: config.market.rule,
+          retailPrice: config.market.retailPrice,
+          feedInPrice: config.market.feedInPrice,
+        },
+        listen: config.p2p.listen,
+        bootstrap: config.p2p.bootstrap,
+        mdns: config.p2p.mdns,
+        ...(init.timing ? { timing: init.timing } : {}),
+        ...(init.registry ? { metrics: init.registry } : {}),
+        ...(init.logger ? { logger: init.logger } : {}),
+        ...(init.libp2p ? { libp2p: init.libp2p } : {}),
+      })
+      node.onOrder((o, source) => {
+        if (source !== 'local') for (const h of orderHandlers) h(o)
+      })
+      node.onResult((o) => {
+        const outcome: NetworkOutcome = {
+          interval: Number(o.interval),
+          result: o.result,
+          orders: o.orders,
+          agreed: o.agreed,
+          votesForRoot: o.quorum.votesForRoot,
+          voters: o.quorum.voters,
+        }
+        for (const h of outcomeHandlers) h(outcome)
+      })
+      await node.start()
+    },
+    async stop() {
+      await node?.stop()
+    },
+    async publishOrder(order) {
+      if (!node) throw new Error('p2p not started')
+      await node.submitOrder(order)
+    },
+    onOrder: (h) => orderHandlers.push(h),
+    onOutcome: (h) => outcomeHandlers.push(h),
+    async publishResult() {}, // the p2p node announces its own signed result
+    peerRoots: () => [],
+    peerCount: () => node?.stats().peers ?? 0,
+  }
+}
