@@ -96,7 +96,7 @@ chain:
   # Seconds before the first settlement retry after a failure (doubled per attempt while the RPC stays down).
   retryS: 15
   # Seconds between two passes over the settlement queue.
-  pollS: 2
+  pollS: 5
 
 strategy:
   # forecast-aware (default), truthful, or spread (a simple fixed-margin fallback).

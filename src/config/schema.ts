@@ -91,7 +91,7 @@ const chain = z
     /** Seconds before the first settlement retry after a failure (the batcher doubles it per attempt). */
     retryS: z.number().positive().default(15),
     /** Real seconds between two passes over the settlement queue. */
-    pollS: z.number().positive().max(600).default(2),
+    pollS: z.number().positive().max(600).default(5),
   })
   .strict()
 
