@@ -28,7 +28,7 @@ export interface TemplateValues {
  */
 export function configTemplate(v: TemplateValues = {}): string {
   const list = (xs: string[]) =>
-    xs.length === 0 ? '[]' : `\n${xs.map((x) => `    - ${JSON.stringify(x)}`).join('\n')}`
+    xs.length === 0 ? ' []' : `\n${xs.map((x) => `    - ${JSON.stringify(x)}`).join('\n')}`
   return `# gridlet node configuration. Every setting is optional; the value shown is the default unless noted.
 # Relative paths are resolved against the directory of this file. Reference: docs/operator.md
 
@@ -60,7 +60,7 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   retailPrice: 300000
   feedInPrice: 80000
   # Accounts of the registered households (the base of the result quorum). Empty: read from the contract at start.
-  households: ${list(v.households ?? [])}
+  households:${list(v.households ?? [])}
 
 meter:
   # modbus-tcp (a meter or the simulator over TCP), modbus-rtu (serial RS-485), simulated (built-in, demo only).
@@ -83,7 +83,7 @@ p2p:
   # libp2p listen addresses.
   listen:${list([v.p2pListen ?? '/ip4/0.0.0.0/tcp/4101'])}
   # Peers to dial at start: multiaddrs ending in /p2p/<peer id>.
-  bootstrap: ${list(v.bootstrap ?? [])}
+  bootstrap:${list(v.bootstrap ?? [])}
   # Find peers on the local network by mDNS.
   mdns: ${v.mdns ?? true}
 
