@@ -14,7 +14,6 @@ import {
   type BatteryState,
   createStrategy,
   deliverBattery,
-  PriceMemory,
   type Strategy,
   settleImbalance,
   type Tariff,
@@ -66,6 +65,9 @@ export interface StrategyOutcome {
   readonly tradedWh: bigint
   readonly fromGridWh: bigint
   readonly toGridWh: bigint
+  /** What the grid bills would be if each interval's community net import met the grid as one meter (perfect
+   * netting, the same battery flows): a floor for any trading strategy given those flows. */
+  readonly nettedCost: bigint
 }
 
 export interface CommunityReport {
@@ -132,12 +134,12 @@ interface Runner {
   readonly strategy: Strategy | null
   readonly foresight: boolean
   batteries: (BatteryState | undefined)[]
-  readonly prices: PriceMemory
   idCounter: bigint
   cost: bigint
   tradedWh: bigint
   fromGridWh: bigint
   toGridWh: bigint
+  nettedCost: bigint
 }
 
 /**
@@ -160,12 +162,12 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
     strategy,
     foresight,
     batteries: homes.map((h) => h.battery),
-    prices: new PriceMemory(INTERVAL_S),
     idCounter: 0n,
     cost: 0n,
     tradedWh: 0n,
     fromGridWh: 0n,
     toGridWh: 0n,
+    nettedCost: 0n,
   })
   const runners = [
     runner('grid-only', null, false),
@@ -197,10 +199,6 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
       // Orders for the next `step` intervals (day-ahead: the whole day; intraday: the next interval only).
       const orders: VerifiedOrder[][] = Array.from({ length: step }, () => [])
       if (r.strategy) {
-        const expectedPrice = Array.from(
-          { length: horizon },
-          (_, j) => r.prices.expected(firstInterval + BigInt(j)) ?? 190_000n,
-        )
         homes.forEach((h, k) => {
           const ctx = {
             firstInterval,
@@ -209,8 +207,8 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
             pv: h.pvScale > 0 ? (r.foresight ? exact(h.pv, slot, horizon) : scaled(pvQ, h.pvScale)) : undefined,
             tariffs: tariffs.slice(0, horizon),
             battery: r.batteries[k],
-            expectedPrice,
           }
+          let nonce = 0n // one per order of a home, as a node gives them: equal nonces would be equivocation
           for (const intent of r.strategy!.plan(ctx)) {
             const j = Number(intent.interval - firstInterval)
             if (j >= step) continue
@@ -222,7 +220,7 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
                 quantityWh: intent.quantityWh,
                 limitPrice: intent.limitPrice,
                 account: h.account,
-                nonce: 0n,
+                nonce: nonce++,
                 expiry: (intent.interval + 2n) * BigInt(INTERVAL_S),
               },
               signature: `0x${'00'.repeat(65)}`,
@@ -243,11 +241,8 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
             contracted.set(t.seller, (contracted.get(t.seller) ?? 0n) - t.quantityWh)
             r.tradedWh += t.quantityWh
           }
-          const bids = book.some((o) => o.order.side === Side.Buy)
-          const asks = book.some((o) => o.order.side === Side.Sell)
-          const price = result.clearingPrice ?? (asks && !bids ? TARIFF.feedInPrice : TARIFF.retailPrice)
-          r.prices.record(interval, price)
         }
+        let communityWh = 0n
         homes.forEach((h, k) => {
           const c = contracted.get(h.account) ?? 0n
           const d = deliverBattery(r.batteries[k], Number(c), h.load[slot + j]!, h.pv[slot + j]!, INTERVAL_S)
@@ -256,7 +251,9 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
           r.cost += imb.cost
           r.fromGridWh += imb.fromGridWh
           r.toGridWh += imb.toGridWh
+          communityWh += BigInt(d.meteredWh)
         })
+        r.nettedCost += settleImbalance({ contractedWh: 0n, meteredWh: communityWh, tariff: TARIFF }).cost
       }
     }
   }
@@ -266,6 +263,7 @@ export function runCommunity(opts: CommunityOptions): CommunityReport {
     tradedWh: r.tradedWh,
     fromGridWh: r.fromGridWh,
     toGridWh: r.toGridWh,
+    nettedCost: r.nettedCost,
   })
   return {
     homes,
@@ -310,6 +308,7 @@ function main(): void {
           savings: Number(report.gridOnly.cost - o.cost) / 1e6,
           savingsShare: round(savingsShare(report, o), 4),
           tradedKwh: Number(o.tradedWh) / 1000,
+          nettedCost: Number(o.nettedCost) / 1e6,
         }),
       )
     return
@@ -332,7 +331,12 @@ function main(): void {
       'traded kWh': (Number(o.tradedWh) / 1000).toFixed(0),
       'grid import kWh': (Number(o.fromGridWh) / 1000).toFixed(0),
       'grid export kWh': (Number(o.toGridWh) / 1000).toFixed(0),
+      'netted cost': (Number(o.nettedCost) / 1e6).toFixed(2),
     })),
+  )
+  console.log(
+    'netted cost = the bills if each interval the whole community met the grid through one meter (perfect netting)\n' +
+      "with that run's battery flows: a floor no trading strategy beats without moving the batteries differently",
   )
 }
 
