@@ -9,7 +9,7 @@ import { type Hex, keccak256, numberToHex } from 'viem'
 import { createForecaster } from '../src/core/forecast/createForecaster.js'
 import type { ModelName, Quantiles } from '../src/core/forecast/types.js'
 import { clear } from '../src/core/market/index.js'
-import { Side, type VerifiedOrder } from '../src/core/order/types.js'
+import type { VerifiedOrder } from '../src/core/order/types.js'
 import {
   type BatteryState,
   createStrategy,
