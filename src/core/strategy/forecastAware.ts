@@ -4,6 +4,9 @@ import type { BatteryState, OrderIntent, Strategy, StrategyContext, Tariff } fro
 /** z of the 90% quantile of a standard normal: the p10/p90 forecasts sit at -/+ this many sigmas. */
 const Z90 = 1.2815515655446004
 
+/** Where in the tariff band a battery offers its spare capacity: charge at f + 10%, discharge at r - 10%. */
+const FLEX_LEVEL = 0.1
+
 /** Levels of the net-load distribution that cut the position into slices (each slice one order). */
 const LEVELS = [0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98]
 
@@ -19,7 +22,9 @@ const LEVELS = [0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98]
  *    ones limits in between. The market matches the most valuable Wh first; a trade of one buyer's and one
  *    seller's Wh happens only when its expected community saving, (r - f) (P(buyer needs it) + P(seller has it)
  *    - 1), is positive. With exact forecasts the curve collapses to the true position at r or f.
- * Deterministic: no randomness. Returns up to 11 intents per interval: the node gives each its own nonce.
+ * 3. Offers what the battery has to spare after its own plan to the neighbourhood (`flexibility`): a charge bid
+ *    near f, a discharge ask near r.
+ * Deterministic: no randomness. Returns up to 13 intents per interval: the node gives each its own nonce.
  *
  * @example
  * forecastAware().plan(ctx) // [{ interval, side: Side.Buy, quantityWh: 96n, limitPrice: 295_600n }, ...]
@@ -29,9 +34,12 @@ export function forecastAware(): Strategy {
     name: 'forecast-aware',
     plan(ctx: StrategyContext): OrderIntent[] {
       const n = ctx.load.p50.length
-      const flows = planBattery(ctx, n)
+      const { flows, charge, discharge } = planBattery(ctx, n)
       const out: OrderIntent[] = []
-      for (let j = 0; j < n; j++) bidCurve(ctx, j, flows[j]!, out)
+      for (let j = 0; j < n; j++) {
+        bidCurve(ctx, j, flows[j]!, out)
+        flexibility(ctx, j, charge[j]!, discharge[j]!, out)
+      }
       return out
     },
   }
@@ -75,11 +83,19 @@ export function netQuantile(ctx: StrategyContext, j: number, tau: number): numbe
   return z > 0 ? m + z * Math.hypot(lu, pd) : m + z * Math.hypot(ld, pu)
 }
 
-/** Planned battery flow per interval (Wh at the terminals, + charge) from greedy self-consumption on the medians. */
-function planBattery(ctx: StrategyContext, n: number): Float64Array {
+/**
+ * Planned battery flow per interval (Wh at the terminals, + charge) from greedy self-consumption on the medians, and
+ * what is left of the battery's power and room (`charge`) or power and charge (`discharge`) after it.
+ */
+function planBattery(
+  ctx: StrategyContext,
+  n: number,
+): { flows: Float64Array; charge: Float64Array; discharge: Float64Array } {
   const flows = new Float64Array(n)
+  const charge = new Float64Array(n)
+  const discharge = new Float64Array(n)
   let b: BatteryState | undefined = ctx.battery
-  if (!b) return flows
+  if (!b) return { flows, charge, discharge }
   const maxFlow = Math.floor((b.powerW * ctx.intervalS) / 3600)
   for (let j = 0; j < n; j++) {
     const net = Math.round(ctx.load.p50[j]! - (ctx.pv?.p50[j] ?? 0))
@@ -88,8 +104,29 @@ function planBattery(ctx: StrategyContext, n: number): Float64Array {
     else flow = -Math.min(net, maxFlow, Math.floor(b.socWh))
     flows[j] = flow
     b = { ...b, socWh: flow >= 0 ? b.socWh + flow * b.efficiency : b.socWh + flow }
+    charge[j] = Math.max(0, Math.min(maxFlow - Math.max(flow, 0), Math.floor((b.capacityWh - b.socWh) / b.efficiency)))
+    discharge[j] = Math.max(0, Math.min(maxFlow - Math.max(-flow, 0), Math.floor(b.socWh)))
   }
-  return flows
+  return { flows, charge, discharge }
+}
+
+/**
+ * Appends the battery's spare room and charge (beyond its own plan) as offers to the neighbourhood: a bid to charge
+ * at f + 10% of the band, which only the surplus nobody else wants reaches, and an ask to discharge at r - 10%,
+ * which only the sure need left after everyone else's surplus takes. A Wh stored from a neighbour's surplus saves
+ * r when it later meets a deficit, so batteries work for the whole community (the greedy schedule of one pooled
+ * battery, the community optimum under a flat tariff); the 10% measured best (3% and 25% lost 5-8 points).
+ */
+function flexibility(ctx: StrategyContext, j: number, charge: number, discharge: number, out: OrderIntent[]): void {
+  const t: Tariff = ctx.tariffs[j] ?? ctx.tariffs[ctx.tariffs.length - 1]!
+  const r = Number(t.retailPrice)
+  const f = Number(t.feedInPrice)
+  if (r <= f) return
+  const interval = ctx.firstInterval + BigInt(j)
+  const at = (level: number) => BigInt(Math.max(1, Math.round(f + (r - f) * level)))
+  if (charge > 0) out.push({ interval, side: Side.Buy, quantityWh: BigInt(charge), limitPrice: at(FLEX_LEVEL) })
+  if (discharge > 0)
+    out.push({ interval, side: Side.Sell, quantityWh: BigInt(discharge), limitPrice: at(1 - FLEX_LEVEL) })
 }
 
 /** Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9), for p in (0, 1). */

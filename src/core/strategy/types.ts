@@ -4,7 +4,7 @@ import type { Side } from '../order/types.js'
 /**
  * An order the strategy wants for one interval; the node fills in market, account, nonce, expiry and signs it.
  * A strategy may return several intents for the same interval (a bid curve: `forecast-aware` cuts its position
- * into up to 11 slices at different limit prices), so the node must give each intent its own nonce - two orders
+ * into up to 11 slices at different limit prices, plus a battery's offers), so the node must give each intent its own nonce - two orders
  * with the same (account, interval, nonce) are equivocation and drop every order of that slot.
  */
 export interface OrderIntent {
