@@ -1,0 +1,80 @@
+import { type Hex, hexToBytes, keccak256 } from 'viem'
+import type { Community } from './households/assemble.js'
+
+/** One trade as written to trades.csv. */
+export interface TradeRow {
+  /** Period interval index (0 = first interval of the period). */
+  readonly k: number
+  readonly buyer: number
+  readonly seller: number
+  readonly quantityWh: number
+  readonly price: number
+  readonly amount: number
+  readonly buyId: Hex
+  readonly sellId: Hex
+}
+
+/** Network-mode measurements (absent in fast mode). */
+export interface NetworkStats {
+  readonly nodes: number
+  /** Gossip messages published and received over all nodes. */
+  readonly messagesPublished: number
+  readonly messagesReceived: number
+  /** Share of (node, interval) results whose root equals the reference root of that interval. */
+  readonly agreementRate: number
+  /** Intervals whose trades were settled on chain (intervals with no trade count as settled when their root is). */
+  readonly settledIntervals: number
+  readonly gasUsed: string
+  readonly wallSeconds: number
+}
+
+/**
+ * What a market run produced, whichever mode ran it: per interval the clearing result, per household and interval
+ * the energy bought and sold on the market, per household the money paid and received.
+ */
+export interface MarketOutcome {
+  readonly mode: 'fast' | 'network'
+  readonly rule: string
+  /** Clearing price per interval (token units per kWh), NaN when the interval had no trade. */
+  readonly price: Float64Array
+  readonly volumeWh: Float64Array
+  readonly tradeCount: Int32Array
+  /** Result root per interval. */
+  readonly roots: readonly Hex[]
+  /** Energy bought / sold on the market, Wh, `[h * T + k]`. */
+  readonly boughtWh: Int32Array
+  readonly soldWh: Int32Array
+  /** Money paid / received on the market per household, token units (exact integers below 2^53). */
+  readonly paid: Float64Array
+  readonly received: Float64Array
+  /** Every trade, when the scenario's output asks for them. */
+  readonly trades: readonly TradeRow[] | undefined
+  readonly network?: NetworkStats
+}
+
+/** An empty outcome to be filled by a runner. */
+export function emptyOutcome(c: Community, mode: 'fast' | 'network', rule: string, keepTrades: boolean) {
+  return {
+    mode,
+    rule,
+    price: new Float64Array(c.T).fill(Number.NaN),
+    volumeWh: new Float64Array(c.T),
+    tradeCount: new Int32Array(c.T),
+    roots: new Array<Hex>(c.T),
+    boughtWh: new Int32Array(c.n * c.T),
+    soldWh: new Int32Array(c.n * c.T),
+    paid: new Float64Array(c.n),
+    received: new Float64Array(c.n),
+    trades: keepTrades ? ([] as TradeRow[]) : undefined,
+  }
+}
+
+/**
+ * One root for the whole run: keccak256 over the interval roots in order. Two runs that agree on it produced the
+ * same trades in every interval.
+ */
+export function runRoot(roots: readonly Hex[]): Hex {
+  const buf = new Uint8Array(roots.length * 32)
+  for (let k = 0; k < roots.length; k++) buf.set(hexToBytes(roots[k] as Hex), k * 32)
+  return keccak256(buf)
+}
