@@ -6,7 +6,7 @@ import { EIP712_TYPES, hashOrder } from './eip712.js'
 import { OrderErrorCode } from './errors.js'
 import { nativeBackend, nobleBackend, recoverAddress, signDigest } from './secp256k1.js'
 import { accountOf, signOrder } from './signOrder.js'
-import { Side, type Order } from './types.js'
+import { type Order, Side } from './types.js'
 import { verifyOrder } from './verifyOrder.js'
 
 const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const // anvil account 0

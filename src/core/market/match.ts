@@ -1,0 +1,266 @@
+import { GridletError } from '../errors.js'
+import { Side, type VerifiedOrder } from '../order/types.js'
+import { sortSide } from './sortBook.js'
+import type { ClearingParams, ClearingRule, MatchResult, Trade } from './types.js'
+
+const DEFAULT_K = { num: 1n, den: 2n }
+
+/**
+ * One side of the book in canonical order as parallel arrays: the hot loops touch no objects and no bigints.
+ * Prices are exact numbers below 2^48, bigints above (then every comparison stays exact).
+ */
+interface BookSide {
+  readonly orders: VerifiedOrder[]
+  readonly prices: Float64Array | bigint[]
+  readonly qty: Float64Array
+}
+
+/**
+ * Matches a book (see `selectBook`) under `params.rule`. Pure and deterministic: integer arithmetic only, ties by
+ * order id, trades in canonical order. Use `clear` for the result with its root.
+ *
+ * Rules:
+ * - `k-da`: uniform-price k-double auction. Bids by price descending, asks ascending, matched greedily; the price
+ *   is lo + floor(k (hi - lo)) in the interval [lo, hi] of prices that clear the matched volume exactly.
+ * - `pay-as-bid`: the same matching; each trade is priced at the buyer's limit.
+ * - `sdr`: supply-demand-ratio price (Liu et al. 2017) between feed-in and retail price; pro-rata allocation.
+ * - `mmr`: mid-market rate (retail + feed-in) / 2; pro-rata allocation.
+ */
+export function match(book: readonly VerifiedOrder[], params: ClearingParams): MatchResult {
+  const buy: VerifiedOrder[] = []
+  const sell: VerifiedOrder[] = []
+  for (const o of book) (o.order.side === Side.Buy ? buy : sell).push(o)
+  const bids = bookSide(buy, true)
+  const asks = bookSide(sell, false)
+  switch (params.rule) {
+    case 'k-da':
+    case 'pay-as-bid':
+      return doubleAuction(bids, asks, params)
+    case 'sdr':
+    case 'mmr':
+      checkTariffs(params)
+      return uniformProRata(bids, asks, params)
+  }
+}
+
+const FAST_PRICE = 2n ** 48n
+
+function bookSide(orders: VerifiedOrder[], descending: boolean): BookSide {
+  const n = orders.length
+  const ids: string[] = new Array(n)
+  const big = orders.some((o) => o.order.limitPrice >= FAST_PRICE)
+  const prices = big ? orders.map((o) => o.order.limitPrice) : new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const { id, order } = orders[i]!
+    ids[i] = id
+    if (!big) prices[i] = Number(order.limitPrice)
+  }
+  const order = sortSide(prices as Float64Array | bigint[], ids, descending)
+  const sorted: VerifiedOrder[] = new Array(n)
+  const sortedPrices = big ? new Array<bigint>(n) : new Float64Array(n)
+  const qty = new Float64Array(n)
+  for (let p = 0; p < n; p++) {
+    const o = orders[order[p]!]!
+    sorted[p] = o
+    sortedPrices[p] = prices[order[p]!]!
+    qty[p] = Number(o.order.quantityWh)
+  }
+  return { orders: sorted, prices: sortedPrices as Float64Array | bigint[], qty }
+}
+
+/**
+ * Fills as parallel arrays (positions in the sorted sides, quantity) with one price rule. Trade objects, with
+ * their bigint amounts, are built only when read: a 1M-order book matches without allocating 500k of them.
+ */
+class Fills implements MatchResult {
+  readonly volumeWh: bigint
+  #trades: Trade[] | undefined
+
+  constructor(
+    readonly interval: bigint,
+    readonly rule: ClearingRule,
+    readonly clearingPrice: bigint | undefined,
+    private readonly bids: BookSide,
+    private readonly asks: BookSide,
+    private readonly b: Uint32Array,
+    private readonly a: Uint32Array,
+    private readonly q: Float64Array,
+    volume: number,
+  ) {
+    this.volumeWh = BigInt(volume)
+  }
+
+  get trades(): readonly Trade[] {
+    this.#trades ??= Array.from(this.b, (bi, f) => {
+      const buy = this.bids.orders[bi]!
+      const sell = this.asks.orders[this.a[f]!]!
+      const price = this.clearingPrice ?? buy.order.limitPrice
+      const quantityWh = BigInt(this.q[f]!)
+      return {
+        buyId: buy.id,
+        sellId: sell.id,
+        buyer: buy.order.account,
+        seller: sell.order.account,
+        quantityWh,
+        price,
+        amount: (quantityWh * price) / 1000n,
+      }
+    })
+    return this.#trades
+  }
+}
+
+function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
+  const bp = bids.prices
+  const ap = asks.prices
+  const max = bp.length + ap.length
+  const fb = new Uint32Array(max)
+  const fa = new Uint32Array(max)
+  const fq = new Float64Array(max)
+  let n = 0
+  let i = 0
+  let j = 0
+  let remB = bids.qty[0] ?? 0
+  let remA = asks.qty[0] ?? 0
+  let volume = 0
+  while (i < bp.length && j < ap.length && bp[i]! >= ap[j]!) {
+    const q = Math.min(remB, remA)
+    fb[n] = i
+    fa[n] = j
+    fq[n++] = q
+    volume += q
+    remB -= q
+    remA -= q
+    if (remB === 0) remB = bids.qty[++i] ?? 0
+    if (remA === 0) remA = asks.qty[++j] ?? 0
+  }
+  const price =
+    params.rule === 'k-da' && n > 0 ? kPrice(bp, ap, fb[n - 1]!, fa[n - 1]!, i, j, params.k ?? DEFAULT_K) : undefined
+  return new Fills(
+    params.interval,
+    params.rule,
+    price,
+    bids,
+    asks,
+    fb.subarray(0, n),
+    fa.subarray(0, n),
+    fq.subarray(0, n),
+    volume,
+  )
+}
+
+/**
+ * The k-DA price. With b* / a* the prices of the last matched bid / ask and b' / a' those of the first bid / ask
+ * left with quantity (if any), every price in [max(a*, b'), min(b*, a')] clears the matched volume and leaves no
+ * unmatched pair that could trade at a profit; k picks a point in it (k = 1/2: the midpoint, rounded down).
+ */
+function kPrice(
+  bp: ArrayLike<number | bigint>,
+  ap: ArrayLike<number | bigint>,
+  lastB: number,
+  lastA: number,
+  i: number,
+  j: number,
+  k: { num: bigint; den: bigint },
+): bigint {
+  let lo = BigInt(ap[lastA]!)
+  let hi = BigInt(bp[lastB]!)
+  if (i < bp.length && BigInt(bp[i]!) > lo) lo = BigInt(bp[i]!)
+  if (j < ap.length && BigInt(ap[j]!) < hi) hi = BigInt(ap[j]!)
+  return lo + ((hi - lo) * k.num) / k.den
+}
+
+function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
+  // Only orders whose limits accept the price take part; the price depends on who takes part, so iterate to a
+  // fixed point (bounded), and always filter by the price finally used so no order trades beyond its limit.
+  let price = rulePrice(params, total(bids.qty), total(asks.qty))
+  for (let round = 0; round < 8; round++) {
+    const next = rulePrice(params, total(eligible(bids, price, true)), total(eligible(asks, price, false)))
+    if (next === price) break
+    price = next
+  }
+  const bq = eligible(bids, price, true)
+  const aq = eligible(asks, price, false)
+  const volume = Math.min(total(bq), total(aq))
+  const buys = allocate(bids, bq, volume)
+  const sells = allocate(asks, aq, volume)
+  const fb: number[] = []
+  const fa: number[] = []
+  const fq: number[] = []
+  let j = 0
+  for (const buy of buys) {
+    let need = buy.q
+    while (need > 0) {
+      const sell = sells[j]!
+      const take = Math.min(need, sell.q)
+      fb.push(buy.pos)
+      fa.push(sell.pos)
+      fq.push(take)
+      need -= take
+      sell.q -= take
+      if (sell.q === 0) j++
+    }
+  }
+  const traded = volume > 0 ? price : undefined
+  const arrays = [Uint32Array.from(fb), Uint32Array.from(fa), Float64Array.from(fq)] as const
+  return new Fills(params.interval, params.rule, traded, bids, asks, ...arrays, volume)
+}
+
+/** Quantities of the orders that accept `price` (0 for the others). */
+function eligible(s: BookSide, price: bigint, buy: boolean): Float64Array {
+  return s.qty.map((q, i) => {
+    const limit = BigInt(s.prices[i]!)
+    return (buy ? limit >= price : limit <= price) ? q : 0
+  })
+}
+
+/**
+ * Splits `volume` over the orders in proportion to their quantities, flooring each share; the Wh left over go one
+ * each to the orders in id order, so the split is exact and deterministic. Returns positions sorted by id.
+ */
+function allocate(s: BookSide, qty: Float64Array, volume: number): { pos: number; q: number }[] {
+  const sum = BigInt(total(qty))
+  const parts = Array.from(qty, (want, pos) => ({
+    pos,
+    want,
+    q: sum ? Number((BigInt(want) * BigInt(volume)) / sum) : 0,
+  }))
+    .filter((p) => p.want > 0)
+    .sort((x, y) => (s.orders[x.pos]!.id < s.orders[y.pos]!.id ? -1 : 1))
+  let left = volume - total(parts.map((p) => p.q))
+  for (const p of parts) {
+    if (left === 0) break
+    if (p.q < p.want) {
+      p.q++
+      left--
+    }
+  }
+  return parts.filter((p) => p.q > 0)
+}
+
+function rulePrice(params: ClearingParams, demandWh: number, supplyWh: number): bigint {
+  const retail = params.retailPrice
+  const feedIn = params.feedInPrice
+  if (params.rule === 'mmr') return (retail + feedIn) / 2n
+  // SDR = supply / demand; price = retail * feedIn / ((retail - feedIn) * SDR + feedIn), feed-in when SDR >= 1.
+  const d = BigInt(demandWh)
+  const s = BigInt(supplyWh)
+  if (d === 0n || s >= d) return feedIn
+  return (retail * feedIn * d) / ((retail - feedIn) * s + feedIn * d)
+}
+
+function checkTariffs(params: ClearingParams): void {
+  if (params.feedInPrice <= 0n || params.retailPrice <= params.feedInPrice) {
+    throw new GridletError('SDR and MMR need 0 < feed-in price < retail price', {
+      code: 'CLEARING_TARIFFS',
+      field: 'feedInPrice',
+      details: `retail ${params.retailPrice}, feed-in ${params.feedInPrice}`,
+    })
+  }
+}
+
+function total(xs: ArrayLike<number>): number {
+  let s = 0
+  for (let i = 0; i < xs.length; i++) s += xs[i]!
+  return s
+}
