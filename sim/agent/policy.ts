@@ -25,9 +25,22 @@ export function forecastAt(model: ForecastModel, history: Int32Array, j: number,
 
 /**
  * Limit price (token units per kWh) for household `h` in period interval `k`, side buy when `buy`.
- * Always within [feedIn, retail]: nobody buys locally above the retail price or sells below the feed-in price.
+ * Always within [feedIn, retail] (and at least 1, the core's lowest valid price): nobody buys locally above the
+ * retail price or sells below the feed-in price.
  */
 export function limitPriceFor(
+  strategy: StrategyConfig,
+  seed: number,
+  h: number,
+  k: number,
+  buy: boolean,
+  retail: number,
+  feedIn: number,
+): number {
+  return Math.max(1, limitIn(strategy, seed, h, k, buy, retail, feedIn))
+}
+
+function limitIn(
   strategy: StrategyConfig,
   seed: number,
   h: number,

@@ -1,8 +1,8 @@
 import { type Address, hexToBytes } from 'viem'
+import { clear } from '../../src/core/market/index.js'
 import type { VerifiedOrder } from '../../src/core/order/types.js'
 import type { OrderPlan } from '../agent/policy.js'
 import { type MarketContext, orderFor } from '../market/context.js'
-import { clear } from '../market/core.js'
 import type { OrderIdHasher } from '../market/orderIds.js'
 import type { TradeRow } from '../outcome.js'
 import type { Rule } from '../scenario/schema.js'
@@ -87,6 +87,7 @@ export function clearRange(
       retailPrice: BigInt(input.retail[k] as number),
       feedInPrice: BigInt(input.feedIn[k] as number),
       k: kFrac,
+      lengthS: ctx.intervalS,
     })
     out.roots.set(hexToBytes(result.root), k * 32)
     let volume = 0

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { GridletError } from '../../src/core/errors.js'
+import { CLEARING_RULES, type ClearingRule } from '../../src/core/market/index.js'
 
 /**
  * A scenario: everything a simulation run depends on. Together with its `seed` it fixes every order, trade and
@@ -41,8 +42,8 @@ const fault = z.discriminatedUnion('kind', [
   }),
 ])
 
-export const rules = ['k-da', 'pay-as-bid', 'sdr', 'mmr'] as const
-export type Rule = (typeof rules)[number]
+export const rules = CLEARING_RULES
+export type Rule = ClearingRule
 
 export const scenarioSchema = z
   .object({
