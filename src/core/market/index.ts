@@ -1,4 +1,5 @@
 export { clear } from './clear.js'
+export { IntervalBook } from './intervalBook.js'
 export { match } from './match.js'
 export { resultRoot } from './resultRoot.js'
 export { MAX_CLEARING_PRICE, MAX_CLEARING_QUANTITY_WH, selectBook } from './selectBook.js'

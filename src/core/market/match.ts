@@ -23,8 +23,9 @@ interface BookSide {
  * - `k-da`: uniform-price k-double auction. Bids by price descending, asks ascending, matched greedily; the price
  *   is lo + floor(k (hi - lo)) in the interval [lo, hi] of prices that clear the matched volume exactly.
  * - `pay-as-bid`: the same matching; each trade is priced at the buyer's limit.
- * - `sdr`: supply-demand-ratio price (Liu et al. 2017) between feed-in and retail price; pro-rata allocation.
- * - `mmr`: mid-market rate (retail + feed-in) / 2; pro-rata allocation.
+ * - `sdr`: supply-demand-ratio price (Liu et al. 2017) between feed-in and retail price, from the book's total
+ *   supply and demand; orders whose limits accept it trade, the long side pro rata.
+ * - `mmr`: mid-market rate (retail + feed-in) / 2 (Long et al. 2017); the same allocation.
  */
 export function match(book: readonly VerifiedOrder[], params: ClearingParams): MatchResult {
   const buy: VerifiedOrder[] = []
@@ -171,14 +172,9 @@ function kPrice(
 }
 
 function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
-  // Only orders whose limits accept the price take part; the price depends on who takes part, so iterate to a
-  // fixed point (bounded), and always filter by the price finally used so no order trades beyond its limit.
-  let price = rulePrice(params, total(bids.qty), total(asks.qty))
-  for (let round = 0; round < 8; round++) {
-    const next = rulePrice(params, total(eligible(bids, price, true)), total(eligible(asks, price, false)))
-    if (next === price) break
-    price = next
-  }
+  // As in the literature, the price follows the community's whole supply and demand (every order counts towards
+  // the ratio); orders whose limits refuse that price then stay out, so no one trades beyond its limit.
+  const price = rulePrice(params, total(bids.qty), total(asks.qty))
   const bq = eligible(bids, price, true)
   const aq = eligible(asks, price, false)
   const volume = Math.min(total(bq), total(aq))

@@ -7,7 +7,7 @@ const reference = (prices: number[], ids: string[], descending: boolean) =>
   prices
     .map((_, i) => i)
     .sort((a, b) => {
-      if (prices[a] !== prices[b]) return (prices[a]! < prices[b]!) !== descending ? -1 : 1
+      if (prices[a] !== prices[b]) return prices[a]! < prices[b]! !== descending ? -1 : 1
       return ids[a]! < ids[b]! ? -1 : 1
     })
 

@@ -1,0 +1,241 @@
+/**
+ * `npm run bench:meter [-- --json] [-- --duration 3000]`
+ *
+ * Reader throughput and latency against the meter simulator over Modbus TCP on loopback. The simulators run in a
+ * child process so reader and server do not share an event loop. Cases:
+ * - sdm630-tcp-10dev: 10 SDM630s on 10 links, each read back-to-back (target >= 500 readings/s, 1 request/reading);
+ * - sdm630-tcp-1dev: one device, for latency without contention;
+ * - baseline-modbus-serial-10dev: the same reads with the modbus-serial client (readInputRegisters 0..75 and the same
+ *   decoding) as a baseline; `vsBaseline` of the 10-device case is ours / baseline;
+ * - sunspec-tcp-1dev: steady-state requests per SunSpec reading (meter model + inverter model, after discovery);
+ * - recovery-server-restart: the server is closed for 500 ms and restarted; time from restart to the next good
+ *   reading, worst of 3 (target <= 2000 ms).
+ */
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import modbusSerial from 'modbus-serial'
+import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js'
+import { createLink, type MeterSimulator, openMeter, startMeterSimulator } from '../src/meter/index.js'
+
+const DEVICES = 10
+// modbus-serial is CommonJS: its module object is the client class at run time.
+const ModbusRTU = modbusSerial as unknown as new () => ModbusClient
+
+if (process.argv.includes('--serve')) await serve()
+else await main()
+
+/** Child process: N simulators; restarts one on request. */
+async function serve(): Promise<void> {
+  const sims: MeterSimulator[] = []
+  for (let i = 0; i < DEVICES; i++) sims.push(await startMeterSimulator({ profile: 'sdm630', port: 0 }))
+  const sunspec = await startMeterSimulator({
+    profile: 'sunspec',
+    port: 0,
+    source: undefined,
+    sunspec: { pvModel: 103 },
+  })
+  process.send!({ ports: sims.map((s) => s.port), sunspecPort: sunspec.port })
+  process.on('message', async (msg: { restart?: number; downMs?: number; exit?: boolean }) => {
+    if (msg.exit) {
+      await Promise.all([...sims, sunspec].map((s) => s.close()))
+      process.exit(0)
+    }
+    if (msg.restart !== undefined) {
+      const i = msg.restart
+      const port = sims[i]!.port
+      await sims[i]!.close()
+      await new Promise((r) => setTimeout(r, msg.downMs))
+      sims[i] = await startMeterSimulator({ profile: 'sdm630', port })
+      process.send!({ restarted: i })
+    }
+  })
+}
+
+interface Result {
+  case: string
+  devices: number
+  readings: number
+  durationMs: number
+  readingsPerSecond: number
+  requestsPerReading: number
+  p50Ms: number
+  p99Ms: number
+  recoveryMs?: number
+  vsBaseline?: number
+  errors: number
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json')
+  const durationArg = process.argv.indexOf('--duration')
+  const durationMs = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 3000
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv, stdio: 'inherit' })
+  const ready = await nextMessage<{ ports: number[]; sunspecPort: number }>(child)
+  const results: Result[] = []
+  try {
+    results.push(await throughput('sdm630-tcp-10dev', ready.ports, durationMs))
+    results.push(await throughput('sdm630-tcp-1dev', ready.ports.slice(0, 1), durationMs))
+    const baseline = await modbusSerialBaseline(ready.ports, durationMs)
+    results.push(baseline)
+    results[0]!.vsBaseline = round(results[0]!.readingsPerSecond / baseline.readingsPerSecond, 2)
+    results.push(await throughput('sunspec-tcp-1dev', [ready.sunspecPort], durationMs, 'sunspec'))
+    results.push(await recovery(child, ready.ports[0]!))
+  } finally {
+    child.send({ exit: true })
+  }
+  if (json) for (const r of results) console.log(JSON.stringify({ bench: 'meter', ...r }))
+  else printTable(results)
+}
+
+async function throughput(name: string, ports: number[], durationMs: number, profile = 'sdm630'): Promise<Result> {
+  const links = ports.map((port) => createLink({ transport: 'tcp', host: '127.0.0.1', port }))
+  const meters = links.map((link) =>
+    openMeter(link, { profile, unitId: 1, pv: profile === 'sunspec' ? {} : undefined }),
+  )
+  await Promise.all(meters.map((m) => m.read())) // connect (and discover) before timing
+  const requestsBefore = meters.reduce((s, m) => s + m.stats.requests, 0)
+  const latencies: number[] = []
+  let errors = 0
+  const started = performance.now()
+  const end = started + durationMs
+  await Promise.all(
+    meters.map(async (m) => {
+      while (performance.now() < end) {
+        const t = performance.now()
+        try {
+          await m.read()
+          latencies.push(performance.now() - t)
+        } catch {
+          errors++
+        }
+      }
+    }),
+  )
+  const elapsed = performance.now() - started
+  const requests = meters.reduce((s, m) => s + m.stats.requests, 0) - requestsBefore
+  await Promise.all(links.map((l) => l.close()))
+  return summary(name, ports.length, latencies, elapsed, requests, errors)
+}
+
+/** The same SDM630 reads through modbus-serial: one client per device, one 76-register read, same decoding. */
+async function modbusSerialBaseline(ports: number[], durationMs: number): Promise<Result> {
+  const clients = await Promise.all(
+    ports.map(async (port) => {
+      const client = new ModbusRTU()
+      client.setTimeout(1000)
+      await client.connectTCP('127.0.0.1', { port })
+      client.setID(1)
+      return client
+    }),
+  )
+  const latencies: number[] = []
+  let errors = 0
+  const started = performance.now()
+  const end = started + durationMs
+  await Promise.all(
+    clients.map(async (client) => {
+      while (performance.now() < end) {
+        const t = performance.now()
+        try {
+          const { buffer } = await client.readInputRegisters(0, 76)
+          const reading = {
+            activePowerW: buffer.readFloatBE(104),
+            importWh: Math.round(buffer.readFloatBE(144) * 1000),
+          }
+          if (!Number.isFinite(reading.activePowerW)) throw new Error('bad value')
+          latencies.push(performance.now() - t)
+        } catch {
+          errors++
+        }
+      }
+    }),
+  )
+  const elapsed = performance.now() - started
+  await Promise.all(clients.map((c) => new Promise((resolve) => c.close(resolve))))
+  return summary('baseline-modbus-serial-10dev', ports.length, latencies, elapsed, latencies.length + errors, errors)
+}
+
+async function recovery(child: ReturnType<typeof fork>, port: number): Promise<Result> {
+  const link = createLink({ transport: 'tcp', host: '127.0.0.1', port, timeoutMs: 500 })
+  const meter = openMeter(link, { profile: 'sdm630', unitId: 1 })
+  await meter.read()
+  const samples: number[] = []
+  for (let i = 0; i < 3; i++) {
+    let restartedAt = Number.POSITIVE_INFINITY
+    let recoveredAt: number | undefined
+    child.send({ restart: 0, downMs: 500 })
+    const restarted = nextMessage(child).then(() => {
+      restartedAt = performance.now()
+    })
+    const deadline = performance.now() + 10_000
+    while (performance.now() < deadline) {
+      const ok = await meter.read().then(
+        () => true,
+        () => false,
+      )
+      if (ok && performance.now() > restartedAt) {
+        recoveredAt = performance.now()
+        break
+      }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await restarted
+    samples.push(recoveredAt === undefined ? Number.POSITIVE_INFINITY : recoveredAt - restartedAt)
+  }
+  await link.close()
+  const result = summary('recovery-server-restart', 1, [], 1, 0, 0)
+  return { ...result, recoveryMs: round(Math.max(...samples), 1) }
+}
+
+function summary(
+  name: string,
+  devices: number,
+  latencies: number[],
+  elapsedMs: number,
+  requests: number,
+  errors: number,
+): Result {
+  const sorted = latencies.sort((a, b) => a - b)
+  const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0)
+  return {
+    case: name,
+    devices,
+    readings: sorted.length,
+    durationMs: round(elapsedMs, 0),
+    readingsPerSecond: round((sorted.length / elapsedMs) * 1000, 0),
+    requestsPerReading: sorted.length ? round(requests / sorted.length, 3) : 0,
+    p50Ms: round(q(0.5), 3),
+    p99Ms: round(q(0.99), 3),
+    errors,
+  }
+}
+
+function printTable(results: Result[]): void {
+  const cols = [
+    'case',
+    'devices',
+    'readings',
+    'readingsPerSecond',
+    'requestsPerReading',
+    'p50Ms',
+    'p99Ms',
+    'recoveryMs',
+    'vsBaseline',
+    'errors',
+  ] as const
+  const rows = results.map((r) => cols.map((c) => (r[c] === undefined ? '' : String(r[c]))))
+  const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+  console.log(line(cols))
+  for (const r of rows) console.log(line(r))
+  console.log('targets: sdm630-tcp-10dev >= 500 readings/s and 1 request/reading; recovery <= 2000 ms')
+}
+
+function nextMessage<T>(child: ReturnType<typeof fork>): Promise<T> {
+  return new Promise((resolve) => child.once('message', (m) => resolve(m as T)))
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(v * f) / f
+}

@@ -1,0 +1,3 @@
+export * from './announcements.js'
+export * from './codec.js'
+export * from './topics.js'

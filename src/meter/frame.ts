@@ -1,0 +1,146 @@
+import { MeterError } from './errors.js'
+
+/**
+ * Modbus framing shared by the reader and the simulator: read-register PDUs, the TCP MBAP header and RTU frames
+ * with their CRC. Only function codes 3 (holding) and 4 (input) are spoken: that is all a meter needs.
+ */
+
+export type ReadFunctionCode = 3 | 4
+
+/** Largest register count a single read may ask for (Modbus spec, 125 x 2 bytes fits a 253-byte PDU). */
+export const MAX_READ_COUNT = 125
+
+const CRC_TABLE = (() => {
+  const table = new Uint16Array(256)
+  for (let i = 0; i < 256; i++) {
+    let crc = i
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1
+    table[i] = crc
+  }
+  return table
+})()
+
+/** Modbus RTU CRC-16 (poly 0xA001, init 0xFFFF) of `buf[start, end)`; sent low byte first. */
+export function crc16(buf: Uint8Array, start = 0, end = buf.length): number {
+  let crc = 0xffff
+  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ CRC_TABLE[(crc ^ buf[i]!) & 0xff]!
+  return crc
+}
+
+/** PDU of a read request: function code, start address, register count. */
+export function encodeReadRequestPdu(functionCode: ReadFunctionCode, address: number, count: number): Buffer {
+  const pdu = Buffer.allocUnsafe(5)
+  pdu[0] = functionCode
+  pdu.writeUInt16BE(address, 1)
+  pdu.writeUInt16BE(count, 3)
+  return pdu
+}
+
+/** TCP application data unit: MBAP header (transaction id, protocol 0, length, unit id) + PDU. */
+export function encodeTcpAdu(transactionId: number, unitId: number, pdu: Uint8Array): Buffer {
+  const adu = Buffer.allocUnsafe(7 + pdu.length)
+  adu.writeUInt16BE(transactionId, 0)
+  adu.writeUInt16BE(0, 2)
+  adu.writeUInt16BE(pdu.length + 1, 4)
+  adu[6] = unitId
+  adu.set(pdu, 7)
+  return adu
+}
+
+/** RTU frame: unit id + PDU + CRC (low byte first). */
+export function encodeRtuAdu(unitId: number, pdu: Uint8Array): Buffer {
+  const adu = Buffer.allocUnsafe(pdu.length + 3)
+  adu[0] = unitId
+  adu.set(pdu, 1)
+  adu.writeUInt16LE(crc16(adu, 0, pdu.length + 1), pdu.length + 1)
+  return adu
+}
+
+export interface TcpAdu {
+  transactionId: number
+  unitId: number
+  pdu: Buffer
+}
+
+/**
+ * Splits a TCP byte stream into ADUs. Returns the complete ADUs and the unconsumed rest; throws BAD_REPLY when the
+ * header cannot be Modbus (wrong protocol id or length), after which the stream cannot be resynchronised.
+ */
+export function splitTcpAdus(buf: Buffer): { adus: TcpAdu[]; rest: Buffer } {
+  const adus: TcpAdu[] = []
+  let offset = 0
+  while (buf.length - offset >= 7) {
+    const length = buf.readUInt16BE(offset + 4)
+    if (buf.readUInt16BE(offset + 2) !== 0 || length < 2 || length > 254) {
+      throw new MeterError('not a Modbus TCP frame', {
+        code: 'BAD_REPLY',
+        details: `protocol ${buf.readUInt16BE(offset + 2)}, length ${length}`,
+      })
+    }
+    if (buf.length - offset < 6 + length) break
+    adus.push({
+      transactionId: buf.readUInt16BE(offset),
+      unitId: buf[offset + 6]!,
+      pdu: buf.subarray(offset + 7, offset + 6 + length),
+    })
+    offset += 6 + length
+  }
+  return { adus, rest: offset === 0 ? buf : buf.subarray(offset) }
+}
+
+/**
+ * Expected total length of an RTU *reply* frame given its first bytes, or undefined while too few bytes are in.
+ * Exception replies are 5 bytes, read replies 5 + byte count.
+ */
+export function rtuReplyLength(buf: Uint8Array): number | undefined {
+  if (buf.length < 3) return undefined
+  return buf[1]! & 0x80 ? 5 : 5 + buf[2]!
+}
+
+/** Expected total length of an RTU *request* frame, or undefined when too short, -1 for an unsupported function. */
+export function rtuRequestLength(buf: Uint8Array): number | undefined {
+  if (buf.length < 2) return undefined
+  const fc = buf[1]!
+  if (fc >= 1 && fc <= 6) return 8
+  if (fc === 15 || fc === 16) return buf.length < 7 ? undefined : 9 + buf[6]!
+  return -1
+}
+
+/** True when the last two bytes of `frame` are the CRC of the rest. */
+export function rtuCrcOk(frame: Uint8Array): boolean {
+  if (frame.length < 4) return false
+  const n = frame.length
+  return crc16(frame, 0, n - 2) === (frame[n - 2]! | (frame[n - 1]! << 8))
+}
+
+/**
+ * Checks a read reply PDU against its request and returns the register bytes (big-endian, 2 per register).
+ * Exceptions become typed errors: 2 = ILLEGAL_ADDRESS, others MODBUS_EXCEPTION.
+ */
+export function parseReadReplyPdu(pdu: Buffer, functionCode: ReadFunctionCode, count: number): Buffer {
+  if (pdu.length >= 2 && pdu[0] === (functionCode | 0x80)) {
+    const exceptionCode = pdu[1]!
+    throw new MeterError(`Modbus exception ${exceptionCode}`, {
+      code: exceptionCode === 2 ? 'ILLEGAL_ADDRESS' : 'MODBUS_EXCEPTION',
+      exceptionCode,
+      details: EXCEPTION_NAMES[exceptionCode],
+    })
+  }
+  if (pdu[0] !== functionCode || pdu[1] !== count * 2 || pdu.length !== 2 + count * 2) {
+    throw new MeterError('reply does not match the read request', {
+      code: 'BAD_REPLY',
+      details: `expected fc ${functionCode} with ${count * 2} bytes, got fc ${pdu[0]} with ${pdu[1]} bytes in a ${pdu.length}-byte PDU`,
+    })
+  }
+  return pdu.subarray(2)
+}
+
+const EXCEPTION_NAMES: Record<number, string> = {
+  1: 'illegal function',
+  2: 'illegal data address',
+  3: 'illegal data value',
+  4: 'server device failure',
+  6: 'server device busy',
+  10: 'gateway path unavailable',
+  11: 'gateway target device failed to respond',
+}

@@ -1,0 +1,303 @@
+import type { Logger } from 'pino'
+import { MeterError } from './errors.js'
+import { encodeReadRequestPdu, MAX_READ_COUNT, parseReadReplyPdu, type ReadFunctionCode } from './frame.js'
+import { RtuTransport, type SerialSettings, TcpTransport, type Transport } from './transport.js'
+
+/** Settings of the request queue of one link; all times in milliseconds. */
+export interface LinkOptions {
+  /** Per-request deadline. Default 1000. */
+  timeoutMs?: number
+  /** Silence between the end of one exchange and the next request. Default 0 (TCP), 30 (RTU). */
+  interFrameGapMs?: number
+  /** Extra silence when the next request is for another unit id (mbmd: SDMs need it). Default 0 (TCP), 200 (RTU). */
+  unitSwitchDelayMs?: number
+  /** Deadline for connecting / opening the port. Default 2000. */
+  connectTimeoutMs?: number
+  /** Reconnect back-off: first delay after a failed connect, doubled up to `maxMs`. Default 100 .. 5000. */
+  backoff?: { initialMs?: number; maxMs?: number }
+  logger?: Logger
+}
+
+export type LinkInit =
+  | ({ transport: 'tcp'; host: string; port: number } & LinkOptions)
+  | ({
+      transport: 'rtu'
+      path: string
+      baudRate?: number
+      parity?: 'none' | 'even' | 'odd'
+      dataBits?: 7 | 8
+      stopBits?: 1 | 2
+    } & LinkOptions)
+
+export interface ReadRegistersArgs {
+  unitId: number
+  functionCode: ReadFunctionCode
+  address: number
+  count: number
+  /** Overrides the link's `timeoutMs` for this request. */
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export type LinkState = 'idle' | 'connected' | 'backoff' | 'closed'
+
+/** Counters of one link, for tests, benchmarks and metrics. */
+export interface LinkStats {
+  /** Requests put on the wire. */
+  requests: number
+  /** Successful connects after the first one. */
+  reconnects: number
+  /** Replies that matched no request in flight (late after a timeout). */
+  strayReplies: number
+}
+
+/**
+ * One physical Modbus link (a TCP endpoint or a serial bus) shared by every unit id on it. All requests go
+ * through one FIFO, one at a time, so RTU replies can never be paired with the wrong request and a TCP->RTU gateway
+ * is never flooded. The link connects lazily, reconnects with back-off, fails the request in flight as soon as the
+ * connection drops, and fails fast (REFUSED) while backing off instead of letting callers pile up.
+ */
+export interface Link {
+  /** `tcp://host:port` or `rtu:<path>`: meters sharing a key must share the Link. */
+  readonly key: string
+  readonly state: LinkState
+  readonly stats: Readonly<LinkStats>
+  /** Reads `count` registers; resolves with their bytes (2 per register, as on the wire). */
+  readRegisters(args: ReadRegistersArgs): Promise<Buffer>
+  /** Fails everything queued or in flight with CLOSED and releases the socket / port. */
+  close(): Promise<void>
+}
+
+interface Job {
+  args: ReadRegistersArgs
+  resolve: (regs: Buffer) => void
+  reject: (err: MeterError) => void
+  settled: boolean
+}
+
+/**
+ * @example
+ * const link = createLink({ transport: 'tcp', host: '192.168.1.50', port: 502, timeoutMs: 1000 })
+ * const regs = await link.readRegisters({ unitId: 1, functionCode: 4, address: 0, count: 76 })
+ */
+export function createLink(init: LinkInit): Link {
+  return new ModbusLink(init)
+}
+
+/** The key identifying the physical link of `init`. */
+export function linkKey(init: LinkInit): string {
+  return init.transport === 'tcp' ? `tcp://${init.host}:${init.port}` : `rtu:${init.path}`
+}
+
+class ModbusLink implements Link {
+  readonly key: string
+  state: LinkState = 'idle'
+  private readonly transport: Transport
+  private readonly queue: Job[] = []
+  private busy = false
+  private inFlight: Job | undefined
+  private everConnected = false
+  private nextConnectAt = 0
+  private backoffMs: number
+  private lastDoneAt = Number.NEGATIVE_INFINITY
+  private lastUnitId: number | undefined
+  private readonly counters = { requests: 0, reconnects: 0 }
+  private readonly timeoutMs: number
+  private readonly gapMs: number
+  private readonly unitSwitchMs: number
+  private readonly connectTimeoutMs: number
+  private readonly backoffInitialMs: number
+  private readonly backoffMaxMs: number
+  private readonly logger: Logger | undefined
+
+  constructor(init: LinkInit) {
+    this.key = linkKey(init)
+    const rtu = init.transport === 'rtu'
+    this.timeoutMs = positive(init.timeoutMs ?? 1000, 'timeoutMs')
+    this.gapMs = nonNegative(init.interFrameGapMs ?? (rtu ? 30 : 0), 'interFrameGapMs')
+    this.unitSwitchMs = nonNegative(init.unitSwitchDelayMs ?? (rtu ? 200 : 0), 'unitSwitchDelayMs')
+    this.connectTimeoutMs = positive(init.connectTimeoutMs ?? 2000, 'connectTimeoutMs')
+    this.backoffInitialMs = positive(init.backoff?.initialMs ?? 100, 'backoff.initialMs')
+    this.backoffMaxMs = Math.max(this.backoffInitialMs, init.backoff?.maxMs ?? 5000)
+    this.backoffMs = this.backoffInitialMs
+    this.logger = init.logger
+    this.transport =
+      init.transport === 'tcp'
+        ? new TcpTransport(init.host, init.port)
+        : new RtuTransport({
+            path: init.path,
+            baudRate: init.baudRate ?? 9600,
+            parity: init.parity ?? 'none',
+            dataBits: init.dataBits ?? 8,
+            stopBits: init.stopBits ?? 1,
+          } satisfies SerialSettings)
+    this.transport.onDown = (err) => {
+      this.logger?.warn({ link: this.key, err: err.shortMessage }, 'modbus link down')
+      if (this.state !== 'closed') this.state = 'idle'
+    }
+  }
+
+  get stats(): LinkStats {
+    return { ...this.counters, strayReplies: this.transport.strayReplies }
+  }
+
+  readRegisters(args: ReadRegistersArgs): Promise<Buffer> {
+    checkArgs(args)
+    if (this.state === 'closed') return Promise.reject(new MeterError('link is closed', { code: 'CLOSED' }))
+    if (args.signal?.aborted) return Promise.reject(aborted(args.signal))
+    return new Promise((resolve, reject) => {
+      const job: Job = { args, resolve, reject, settled: false }
+      const onAbort = () => this.settle(job, aborted(args.signal))
+      args.signal?.addEventListener('abort', onAbort, { once: true })
+      job.resolve = (regs) => {
+        args.signal?.removeEventListener('abort', onAbort)
+        resolve(regs)
+      }
+      job.reject = (err) => {
+        args.signal?.removeEventListener('abort', onAbort)
+        reject(err)
+      }
+      this.queue.push(job)
+      void this.pump()
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    const err = new MeterError('link is closed', { code: 'CLOSED' })
+    if (this.inFlight) this.settle(this.inFlight, err)
+    this.failQueued(err)
+    this.transport.destroy()
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        if (!job.settled) await this.run(job)
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    if (this.state === 'closed') return this.settle(job, new MeterError('link is closed', { code: 'CLOSED' }))
+    if (!this.transport.connected && !(await this.connect(job))) return
+    const { unitId, functionCode, address, count } = job.args
+    const gap = this.gapMs + (this.lastUnitId !== undefined && this.lastUnitId !== unitId ? this.unitSwitchMs : 0)
+    const wait = this.lastDoneAt + gap - performance.now()
+    if (wait > 0) await sleep(wait)
+    if (job.settled) return
+    this.inFlight = job
+    this.counters.requests++
+    const timeoutMs = job.args.timeoutMs ?? this.timeoutMs
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const reply = await Promise.race([
+        this.transport.exchange(unitId, encodeReadRequestPdu(functionCode, address, count)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            this.transport.abandon()
+            reject(
+              new MeterError(`no reply from unit ${unitId} within ${timeoutMs} ms`, {
+                code: 'TIMEOUT',
+                details: `${this.key} fc ${functionCode} @${address} x${count}`,
+              }),
+            )
+          }, timeoutMs)
+        }),
+      ])
+      this.settle(job, undefined, parseReadReplyPdu(reply, functionCode, count))
+    } catch (err) {
+      this.settle(job, err as MeterError)
+    } finally {
+      clearTimeout(timer)
+      this.inFlight = undefined
+      this.lastDoneAt = performance.now()
+      this.lastUnitId = unitId
+    }
+  }
+
+  /** Connects, or fails the job (and everything queued behind it) fast while backing off. */
+  private async connect(job: Job): Promise<boolean> {
+    const now = performance.now()
+    if (now < this.nextConnectAt) {
+      this.settle(
+        job,
+        new MeterError(`${this.key} is down`, {
+          code: 'REFUSED',
+          details: `next connect attempt in ${Math.ceil(this.nextConnectAt - now)} ms`,
+        }),
+      )
+      return false
+    }
+    try {
+      await this.transport.connect(this.connectTimeoutMs)
+    } catch (err) {
+      this.nextConnectAt = performance.now() + this.backoffMs
+      this.logger?.warn({ link: this.key, retryInMs: this.backoffMs }, 'modbus connect failed')
+      this.backoffMs = Math.min(this.backoffMs * 2, this.backoffMaxMs)
+      this.state = 'backoff'
+      this.settle(job, err as MeterError)
+      this.failQueued(err as MeterError)
+      return false
+    }
+    if (this.state === 'closed') {
+      this.transport.destroy()
+      this.settle(job, new MeterError('link is closed', { code: 'CLOSED' }))
+      return false
+    }
+    if (this.everConnected) this.counters.reconnects++
+    this.everConnected = true
+    this.backoffMs = this.backoffInitialMs
+    this.state = 'connected'
+    return true
+  }
+
+  private settle(job: Job, err: MeterError | undefined, regs?: Buffer): void {
+    if (job.settled) return
+    job.settled = true
+    if (err) job.reject(err)
+    else job.resolve(regs!)
+  }
+
+  private failQueued(err: MeterError): void {
+    for (const job of this.queue.splice(0)) this.settle(job, err)
+  }
+}
+
+function checkArgs({ unitId, functionCode, address, count }: ReadRegistersArgs): void {
+  const bad = (field: string, details: string) =>
+    new MeterError('invalid Modbus read', { code: 'INVALID_ARGUMENT', field, details })
+  if (!Number.isInteger(unitId) || unitId < 0 || unitId > 255) throw bad('unitId', `${unitId} not in 0..255`)
+  if (functionCode !== 3 && functionCode !== 4) throw bad('functionCode', `${functionCode} is not 3 or 4`)
+  if (!Number.isInteger(count) || count < 1 || count > MAX_READ_COUNT) throw bad('count', `${count} not in 1..125`)
+  if (!Number.isInteger(address) || address < 0 || address + count > 0x10000) {
+    throw bad('address', `${address} + ${count} registers not in 0..65535`)
+  }
+}
+
+function aborted(signal: AbortSignal | undefined): MeterError {
+  return new MeterError('read aborted', { code: 'ABORTED', cause: signal?.reason })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function positive(v: number, field: string): number {
+  if (!(v > 0) || !Number.isFinite(v)) {
+    throw new MeterError('link option must be > 0', { code: 'INVALID_ARGUMENT', field, details: String(v) })
+  }
+  return v
+}
+
+function nonNegative(v: number, field: string): number {
+  if (!(v >= 0) || !Number.isFinite(v)) {
+    throw new MeterError('link option must be >= 0', { code: 'INVALID_ARGUMENT', field, details: String(v) })
+  }
+  return v
+}

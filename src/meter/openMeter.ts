@@ -1,0 +1,352 @@
+import type { Logger } from 'pino'
+import { Counter, type Registry } from 'prom-client'
+import { type Clock, systemClock } from '../core/time/clock.js'
+import { CounterGuard } from './counterGuard.js'
+import { registerCount } from './decode.js'
+import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
+import type { Link } from './link.js'
+import { decodePlan, type PlannedValue, planReads, type ReadPlan } from './plan.js'
+import { loadProfile, type MeterProfile } from './profile.js'
+import { discoverSunSpec, type SunSpecLayout, sunspecModelValues } from './sunspec.js'
+import type { Counter as CounterQuantity, PhaseValues, Quantity, Reading } from './types.js'
+
+export interface OpenMeterOptions {
+  /** A profile object or a built-in id / alias / JSON path (see `loadProfile`). Must have the `grid` role. */
+  profile: MeterProfile | string
+  /** Default: the profile's `transport.unitId`. */
+  unitId?: number
+  /** A PV inverter read along with the meter (same link): SunSpec inverter models or a `pv` registers profile. */
+  pv?: { profile?: MeterProfile | string; unitId?: number }
+  /** Timestamps and staleness. Default: the system clock. */
+  clock?: Clock
+  /** Label for errors, logs and metrics. Default `<link key>#<unit id>`. */
+  name?: string
+  /** Overrides the profile's `maxPowerW` (set it to the connection's fuse rating). */
+  maxPowerW?: number
+  /** A reading older than this is stale for `latest()`. Default 10 000 ms. */
+  staleAfterMs?: number
+  /** Passed to each counter guard. */
+  counterConfirmReads?: number
+  /** Per-request timeout, overriding the link's. */
+  timeoutMs?: number
+  metrics?: { registry: Registry }
+  logger?: Logger
+}
+
+export interface MeterStats {
+  readings: number
+  /** Modbus requests this meter put on the link (discovery included). */
+  requests: number
+}
+
+/**
+ * A meter on a link. `read()` returns a normalised, checked reading or throws a {@link MeterError}; it never
+ * returns a value it could not verify. Every error is counted per code in `errors` (and in Prometheus when a
+ * registry is given).
+ */
+export interface Meter {
+  readonly name: string
+  read(opts?: { signal?: AbortSignal }): Promise<Reading>
+  /** The last good reading if younger than `staleAfterMs`; otherwise throws STALE. */
+  latest(): Reading
+  readonly errors: Readonly<Partial<Record<MeterErrorCode, number>>>
+  readonly stats: Readonly<MeterStats>
+}
+
+/**
+ * @example
+ * const link = createLink({ transport: 'tcp', host: '127.0.0.1', port: 5020 })
+ * const meter = openMeter(link, { profile: 'sdm630', unitId: 1 })
+ * const { activePowerW, importEnergyWh } = await meter.read()
+ */
+export function openMeter(link: Link, opts: OpenMeterOptions): Meter {
+  return new ModbusMeter(link, opts)
+}
+
+/** A device on the link that yields decoded quantities: a fixed register map or a discovered SunSpec model. */
+interface Source {
+  readonly profile: MeterProfile
+  readonly unitId: number
+  plan(signal?: AbortSignal): Promise<ReadPlan>
+  invalidate(): void
+}
+
+class ModbusMeter implements Meter {
+  readonly name: string
+  readonly errors: Partial<Record<MeterErrorCode, number>> = {}
+  readonly stats: MeterStats = { readings: 0, requests: 0 }
+  private readonly grid: Source
+  private readonly pv: Source | undefined
+  private readonly clock: Clock
+  private readonly maxPowerW: number
+  private readonly staleAfterMs: number
+  private readonly timeoutMs: number | undefined
+  private readonly guards: Record<CounterQuantity, CounterGuard>
+  private readonly metrics: { errors: Counter<'device' | 'code'>; readings: Counter<'device'> } | undefined
+  private readonly logger: Logger | undefined
+  private last: Reading | undefined
+
+  constructor(
+    private readonly link: Link,
+    opts: OpenMeterOptions,
+  ) {
+    const profile = typeof opts.profile === 'string' ? loadProfile(opts.profile) : opts.profile
+    if (profile.kind === 'registers' && profile.role !== 'grid') {
+      throw new MeterError('openMeter needs a grid meter profile', {
+        code: 'PROFILE',
+        field: 'profile',
+        details: `${profile.id} is a ${profile.role} profile: pass it as opts.pv`,
+      })
+    }
+    const unitId = opts.unitId ?? profile.transport.unitId
+    this.name = opts.name ?? `${link.key}#${unitId}`
+    this.grid = createSource(link, profile, unitId, 'grid', this)
+    if (opts.pv) {
+      const pvProfile = opts.pv.profile
+        ? typeof opts.pv.profile === 'string'
+          ? loadProfile(opts.pv.profile)
+          : opts.pv.profile
+        : profile
+      this.pv = createSource(link, pvProfile, opts.pv.unitId ?? unitId, 'pv', this)
+    }
+    this.clock = opts.clock ?? systemClock()
+    this.maxPowerW = opts.maxPowerW ?? profile.maxPowerW
+    this.staleAfterMs = opts.staleAfterMs ?? 10_000
+    this.timeoutMs = opts.timeoutMs
+    const guard = () => new CounterGuard({ maxPowerW: this.maxPowerW, confirmReads: opts.counterConfirmReads })
+    this.guards = { importEnergyWh: guard(), exportEnergyWh: guard(), pvEnergyWh: guard() }
+    this.metrics = opts.metrics && meterMetrics(opts.metrics.registry)
+    this.logger = opts.logger
+  }
+
+  /** Used by sources: every request goes through here so it is counted. */
+  request(unitId: number, block: ReadPlan['blocks'][number], signal?: AbortSignal): Promise<Buffer> {
+    this.stats.requests++
+    const { functionCode, address, count } = block
+    return this.link.readRegisters({ unitId, functionCode, address, count, signal, timeoutMs: this.timeoutMs })
+  }
+
+  async read(opts: { signal?: AbortSignal } = {}): Promise<Reading> {
+    try {
+      const grid = await this.readSource(this.grid, opts.signal)
+      const pv = this.pv && (await this.readSource(this.pv, opts.signal))
+      const reading = this.normalise(grid, pv, this.clock.now())
+      this.last = reading
+      this.stats.readings++
+      this.metrics?.readings.inc({ device: this.name })
+      return reading
+    } catch (err) {
+      throw this.count(toMeterError(err))
+    }
+  }
+
+  latest(): Reading {
+    const last = this.last
+    const age = last ? this.clock.now() - last.timestampMs : Number.POSITIVE_INFINITY
+    if (last && age <= this.staleAfterMs) return last
+    throw this.count(
+      new MeterError(`no fresh reading from ${this.name}`, {
+        code: 'STALE',
+        details: last ? `last good reading is ${age} ms old (limit ${this.staleAfterMs} ms)` : 'no good reading yet',
+      }),
+    )
+  }
+
+  private count(err: MeterError): MeterError {
+    this.errors[err.code] = (this.errors[err.code] ?? 0) + 1
+    this.metrics?.errors.inc({ device: this.name, code: err.code })
+    this.logger?.debug({ device: this.name, code: err.code, err: err.shortMessage }, 'meter read failed')
+    return err
+  }
+
+  private async readSource(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
+    try {
+      const plan = await source.plan(signal)
+      const replies: Buffer[] = []
+      for (const block of plan.blocks) replies.push(await this.request(source.unitId, block, signal))
+      return decodePlan(plan, replies)
+    } catch (err) {
+      // The layout may have changed (SunSpec device reconfigured, firmware update): discover again next time.
+      if (err instanceof MeterError && (err.code === 'BAD_REPLY' || err.code === 'ILLEGAL_ADDRESS')) source.invalidate()
+      throw err
+    }
+  }
+
+  private normalise(
+    grid: Map<Quantity, number | undefined>,
+    pv: Map<Quantity, number | undefined> | undefined,
+    timestampMs: number,
+  ): Reading {
+    const sign = this.grid.profile.powerSign === 'exportPositive' ? -1 : 1
+    const unavailable = [...grid, ...(pv ?? [])].filter(([, v]) => v === undefined).map(([q]) => q)
+    const need = (values: Map<Quantity, number | undefined>, q: Quantity): number => {
+      const v = values.get(q)
+      if (v === undefined) {
+        throw new MeterError(`${this.name} reports ${q} as not available`, { code: 'NOT_AVAILABLE', field: q })
+      }
+      return v
+    }
+    const activePowerW = sign * need(grid, 'activePowerW')
+    this.checkPower('activePowerW', activePowerW)
+    const reading: Reading = {
+      timestampMs,
+      activePowerW,
+      importEnergyWh: this.counter('importEnergyWh', need(grid, 'importEnergyWh'), timestampMs),
+      exportEnergyWh: this.counter('exportEnergyWh', need(grid, 'exportEnergyWh'), timestampMs),
+      unavailable,
+    }
+    const phases = readPhases(grid, sign)
+    if (phases) reading.phases = phases
+    const hz = grid.get('frequencyHz')
+    if (hz !== undefined) reading.frequencyHz = hz
+    if (pv) {
+      reading.pvPowerW = Math.max(0, need(pv, 'pvPowerW'))
+      this.checkPower('pvPowerW', reading.pvPowerW)
+      const pvWh = pv.get('pvEnergyWh')
+      if (pvWh !== undefined) reading.pvEnergyWh = this.counter('pvEnergyWh', pvWh, timestampMs)
+    }
+    return reading
+  }
+
+  private checkPower(field: string, w: number): void {
+    // 1.5 x: a fuse tolerates short overloads; beyond that the value is garbage (wrong word order, bit flip).
+    if (Math.abs(w) > this.maxPowerW * 1.5) {
+      throw new MeterError(`${this.name}: implausible ${field}`, {
+        code: 'GLITCH',
+        field,
+        details: `${w} W, limit ${this.maxPowerW} W`,
+      })
+    }
+  }
+
+  private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
+    const verdict = this.guards[q].check(rawWh, atMs)
+    if (verdict.ok) {
+      if (verdict.rebased) this.logger?.warn({ device: this.name, counter: q, rawWh }, 'meter counter re-based')
+      return verdict.valueWh
+    }
+    throw new MeterError(`${this.name}: ${q} glitch rejected`, {
+      code: 'GLITCH',
+      field: q,
+      details: `${verdict.reason}: raw ${rawWh} Wh after ${verdict.lastWh} Wh`,
+    })
+  }
+}
+
+function readPhases(values: Map<Quantity, number | undefined>, sign: number): Reading['phases'] {
+  const phases: NonNullable<Reading['phases']> = {}
+  for (const n of [1, 2, 3] as const) {
+    const p: PhaseValues = {}
+    const w = values.get(`activePowerL${n}W`)
+    const v = values.get(`voltageL${n}V`)
+    const a = values.get(`currentL${n}A`)
+    if (w !== undefined) p.powerW = sign * w
+    if (v !== undefined) p.voltageV = v
+    if (a !== undefined) p.currentA = a
+    if (Object.keys(p).length > 0) phases[`l${n}`] = p
+  }
+  return Object.keys(phases).length > 0 ? phases : undefined
+}
+
+function createSource(
+  link: Link,
+  profile: MeterProfile,
+  unitId: number,
+  role: 'grid' | 'pv',
+  meter: ModbusMeter,
+): Source {
+  if (profile.kind === 'registers') {
+    if (profile.role !== role) {
+      throw new MeterError(`profile ${profile.id} is not a ${role} profile`, { code: 'PROFILE', field: 'role' })
+    }
+    const plan = registersPlan(profile)
+    return { profile, unitId, plan: async () => plan, invalidate: () => {} }
+  }
+  let cached: Promise<ReadPlan> | undefined
+  const discover = async (signal?: AbortSignal): Promise<ReadPlan> => {
+    const counted: Link = Object.create(link, {
+      readRegisters: {
+        value: (args: Parameters<Link['readRegisters']>[0]) => meter.request(args.unitId, args, signal),
+      },
+    })
+    const layout = await discoverSunSpec(counted, { unitId, baseAddresses: profile.baseAddresses, signal })
+    return sunspecPlan(profile, layout, role, unitId)
+  }
+  return {
+    profile,
+    unitId,
+    plan(signal) {
+      cached ??= discover(signal).catch((err) => {
+        cached = undefined
+        throw err
+      })
+      return cached
+    },
+    invalidate: () => {
+      cached = undefined
+    },
+  }
+}
+
+/** The read plan of a fixed register map: counters and power always, plus every other mapped quantity. */
+export function registersPlan(profile: Extract<MeterProfile, { kind: 'registers' }>): ReadPlan {
+  const values: PlannedValue[] = Object.entries(profile.values).map(([quantity, spec]) => ({
+    quantity: quantity as Quantity,
+    functionCode: spec!.functionCode ?? profile.functionCode,
+    address: spec!.address,
+    type: spec!.type,
+    wordOrder: spec!.wordOrder ?? 'ABCD',
+    scale: spec!.scale ?? 1,
+    scaleFactorAddress: spec!.scaleFactorAddress,
+    notAvailable: spec!.notAvailable,
+    sunspec: false,
+  }))
+  return planReads(values, profile.maxRegistersPerRead ?? 125)
+}
+
+function sunspecPlan(
+  profile: Extract<MeterProfile, { kind: 'sunspec' }>,
+  layout: SunSpecLayout,
+  role: 'grid' | 'pv',
+  unitId: number,
+): ReadPlan {
+  for (const id of profile.preference[role]) {
+    const model = profile.models[String(id)]
+    const ref = layout.models.find((m) => m.id === id)
+    if (!model || model.role !== role || !ref) continue
+    const values = sunspecModelValues(ref, model)
+    const fits = values.every((v) => v.address + registerCount(v.type) <= ref.address + 2 + ref.length)
+    if (!fits) continue
+    return planReads(values, 125, [{ functionCode: 3, address: ref.address, value: id }])
+  }
+  throw new MeterError(`no SunSpec ${role} model at unit ${unitId}`, {
+    code: 'NO_SUNSPEC',
+    details: `models found: ${layout.models.map((m) => m.id).join(', ') || 'none'}; usable: ${profile.preference[role].join(', ')}`,
+  })
+}
+
+function meterMetrics(registry: Registry) {
+  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make()
+  return {
+    errors: get(
+      'gridlet_meter_errors_total',
+      () =>
+        new Counter({
+          name: 'gridlet_meter_errors_total',
+          help: 'Failed meter reads by device and error code',
+          labelNames: ['device', 'code'] as const,
+          registers: [registry],
+        }),
+    ),
+    readings: get(
+      'gridlet_meter_readings_total',
+      () =>
+        new Counter({
+          name: 'gridlet_meter_readings_total',
+          help: 'Good meter readings by device',
+          labelNames: ['device'] as const,
+          registers: [registry],
+        }),
+    ),
+  }
+}

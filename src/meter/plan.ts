@@ -1,0 +1,98 @@
+import { decodeValue, registerCount, type ValueType, type WordOrder } from './decode.js'
+import { MeterError } from './errors.js'
+import type { ReadFunctionCode } from './frame.js'
+import type { Quantity } from './types.js'
+
+/** One value to read, with absolute addresses. */
+export interface PlannedValue {
+  quantity: Quantity
+  functionCode: ReadFunctionCode
+  address: number
+  type: Exclude<ValueType, 'sunssf'>
+  wordOrder: WordOrder
+  scale: number
+  scaleFactorAddress?: number
+  notAvailable?: readonly number[]
+  /** Apply SunSpec "not implemented" sentinels. */
+  sunspec: boolean
+}
+
+/** A register that must hold a known value (SunSpec model id): a mismatch means the layout changed. */
+export interface Expectation {
+  functionCode: ReadFunctionCode
+  address: number
+  value: number
+}
+
+export interface Block {
+  functionCode: ReadFunctionCode
+  address: number
+  count: number
+}
+
+export interface ReadPlan {
+  blocks: Block[]
+  values: PlannedValue[]
+  expectations: Expectation[]
+}
+
+/**
+ * Groups values into as few reads as `maxCount` allows (registers between values are read along: meters answer
+ * them, and one 76-register read is much cheaper than several small ones on a 9600-baud bus).
+ */
+export function planReads(values: PlannedValue[], maxCount: number, expectations: Expectation[] = []): ReadPlan {
+  const spans = [
+    ...values.map((v) => ({ fc: v.functionCode, start: v.address, end: v.address + registerCount(v.type) })),
+    ...values
+      .filter((v) => v.scaleFactorAddress !== undefined)
+      .map((v) => ({ fc: v.functionCode, start: v.scaleFactorAddress!, end: v.scaleFactorAddress! + 1 })),
+    ...expectations.map((e) => ({ fc: e.functionCode, start: e.address, end: e.address + 1 })),
+  ].sort((a, b) => a.fc - b.fc || a.start - b.start)
+  const blocks: Block[] = []
+  for (const s of spans) {
+    const cur = blocks.at(-1)
+    if (cur && cur.functionCode === s.fc && s.end - cur.address <= maxCount) {
+      cur.count = Math.max(cur.count, s.end - cur.address)
+    } else {
+      blocks.push({ functionCode: s.fc, address: s.start, count: s.end - s.start })
+    }
+  }
+  return { blocks, values, expectations }
+}
+
+/**
+ * Decodes every planned value from the block replies. `undefined` = the device says "not available".
+ * Throws BAD_REPLY when an expectation fails.
+ */
+export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, number | undefined> {
+  const at = (fc: ReadFunctionCode, address: number): { buf: Buffer; offset: number } => {
+    const i = plan.blocks.findIndex(
+      (b) => b.functionCode === fc && address >= b.address && address < b.address + b.count,
+    )
+    return { buf: replies[i]!, offset: (address - plan.blocks[i]!.address) * 2 }
+  }
+  for (const e of plan.expectations) {
+    const { buf, offset } = at(e.functionCode, e.address)
+    const got = buf.readUInt16BE(offset)
+    if (got !== e.value) {
+      throw new MeterError('device layout changed', {
+        code: 'BAD_REPLY',
+        details: `expected ${e.value} at ${e.address}, got ${got}`,
+      })
+    }
+  }
+  const out = new Map<Quantity, number | undefined>()
+  for (const v of plan.values) {
+    const { buf, offset } = at(v.functionCode, v.address)
+    const raw = decodeValue(buf, offset, v)
+    let sf = 0
+    if (v.scaleFactorAddress !== undefined) {
+      const p = at(v.functionCode, v.scaleFactorAddress)
+      const decoded = decodeValue(p.buf, p.offset, { type: 'sunssf', sunspec: true })
+      // SunSpec allows exponents -10..10; anything else is garbage, treat as not available.
+      sf = decoded !== undefined && Math.abs(decoded) <= 10 ? decoded : Number.NaN
+    }
+    out.set(v.quantity, raw === undefined || Number.isNaN(sf) ? undefined : raw * v.scale * 10 ** sf)
+  }
+  return out
+}

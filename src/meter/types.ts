@@ -1,0 +1,52 @@
+/** Canonical quantities a profile can map. Power is signed (+ = import from grid), energies are cumulative. */
+export const QUANTITIES = [
+  'activePowerW',
+  'activePowerL1W',
+  'activePowerL2W',
+  'activePowerL3W',
+  'voltageL1V',
+  'voltageL2V',
+  'voltageL3V',
+  'currentL1A',
+  'currentL2A',
+  'currentL3A',
+  'frequencyHz',
+  'importEnergyWh',
+  'exportEnergyWh',
+  'pvPowerW',
+  'pvEnergyWh',
+] as const
+export type Quantity = (typeof QUANTITIES)[number]
+
+/** Energy counters: checked by the counter guard, reported as integer Wh. */
+export const COUNTERS = ['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const satisfies readonly Quantity[]
+export type Counter = (typeof COUNTERS)[number]
+
+export interface PhaseValues {
+  powerW?: number
+  voltageV?: number
+  currentA?: number
+}
+
+/**
+ * One normalised meter reading. Only good readings exist: a failed read throws a {@link MeterError}.
+ * Values the device marks "not available" are absent from the object and listed in `unavailable`.
+ */
+export interface Reading {
+  /** When the reply arrived, from the injected clock (unix ms). */
+  timestampMs: number
+  /** Total active power at the grid connection, W; + = import from grid, - = export. */
+  activePowerW: number
+  phases?: { l1?: PhaseValues; l2?: PhaseValues; l3?: PhaseValues }
+  /** Cumulative energy imported from the grid, integer Wh, never decreasing. */
+  importEnergyWh: number
+  /** Cumulative energy exported to the grid, integer Wh, never decreasing. */
+  exportEnergyWh: number
+  /** PV generation power, W (>= 0), when a PV source is configured. */
+  pvPowerW?: number
+  /** Cumulative PV generation, integer Wh, never decreasing. */
+  pvEnergyWh?: number
+  frequencyHz?: number
+  /** Quantities the profile maps but the device reported as not available (sentinel, NaN, unimplemented). */
+  unavailable: Quantity[]
+}

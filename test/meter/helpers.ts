@@ -1,0 +1,128 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+export const PYTHON = '/usr/bin/python3'
+export const PEER = new URL('./peer/pymodbus_server.py', import.meta.url).pathname
+
+const checks: Record<string, () => boolean> = {
+  pymodbus: () => {
+    try {
+      execFileSync(PYTHON, ['-c', 'import pymodbus, serial_asyncio'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  },
+  mbpoll: () => existsSync('/usr/bin/mbpoll'),
+  socat: () => existsSync('/usr/bin/socat'),
+}
+
+/**
+ * True when every tool is installed. Outside CI a missing tool skips the suite with a message saying what to
+ * install; in CI (`process.env.CI` set) it throws, so the interoperability tests can never silently not run.
+ */
+export function haveTools(...tools: (keyof typeof checks)[]): boolean {
+  const missing = tools.filter((t) => !checks[t]!())
+  if (missing.length === 0) return true
+  const message = `meter interoperability tests need ${missing.join(', ')}: apt-get install -y python3-pymodbus mbpoll socat`
+  if (process.env.CI) throw new Error(`${message} (CI is set: not skipping)`)
+  console.warn(`SKIPPED: ${message}`)
+  return false
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A linked pty pair from socat: bytes written to `a` come out of `b` and back. */
+export async function startPtyPair(): Promise<{ a: string; b: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gridlet-pty-'))
+  const a = join(dir, 'a')
+  const b = join(dir, 'b')
+  const child = spawn('/usr/bin/socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' })
+  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await delay(20)
+  if (!existsSync(a) || !existsSync(b)) throw new Error('socat did not create the pty pair')
+  return {
+    a,
+    b,
+    stop: async () => {
+      await kill(child)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Starts the pymodbus peer; resolves with the readings it expects us to decode. */
+export async function startPyPeer(
+  args: ['tcp', number] | ['rtu', string],
+): Promise<{ expected: Record<string, PeerExpected>; stop: () => Promise<void> }> {
+  const child = spawn(PYTHON, [PEER, args[0], String(args[1])], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (d) => {
+    stderr += d
+  })
+  const lines = createInterface({ input: child.stdout! })
+  const ready = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pymodbus peer did not start: ${stderr}`)), 15_000)
+    child.once('exit', (code) => reject(new Error(`pymodbus peer exited (${code}): ${stderr}`)))
+    lines.on('line', (line) => {
+      if (!line.startsWith('READY ')) return
+      clearTimeout(timer)
+      resolve(line.slice(6))
+    })
+  })
+  return { expected: JSON.parse(ready), stop: () => kill(child) }
+}
+
+export interface PeerExpected {
+  activePowerW: number
+  importEnergyWh: number
+  exportEnergyWh: number
+  frequencyHz: number
+  pvPowerW?: number
+  pvEnergyWh?: number
+  phases: Record<string, { powerW?: number; voltageV?: number; currentA?: number }>
+  models?: number[]
+  base?: number
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/** Runs a command, resolving with its stdout (rejects on a non-zero exit). */
+export function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout!.on('data', (d) => {
+      out += d
+    })
+    child.stderr!.on('data', (d) => {
+      err += d
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      if (code === 0) resolve(out)
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`))
+    })
+  })
+}
