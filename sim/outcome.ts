@@ -17,14 +17,21 @@ export interface TradeRow {
 /** Network-mode measurements (absent in fast mode). */
 export interface NetworkStats {
   readonly nodes: number
-  /** Gossip messages published and received over all nodes. */
+  /** Orders the households published on gossip. */
   readonly messagesPublished: number
+  /** Gossip messages (orders, digests, results) the nodes received and validated, summed over nodes. */
   readonly messagesReceived: number
-  /** Share of (node, interval) results whose root equals the reference root of that interval. */
+  readonly bytesSent: number
+  /** Share of (node, interval) results that agreed on the interval's majority root. */
   readonly agreementRate: number
-  /** Intervals whose trades were settled on chain (intervals with no trade count as settled when their root is). */
+  /** Intervals with trades whose settlement batch is on chain (`isSettled`). */
   readonly settledIntervals: number
+  readonly intervalsWithTrades: number
+  readonly settlementFailures: readonly string[]
   readonly gasUsed: string
+  /** Meter reads that failed, and intervals whose energy read over Modbus differed from the replayed data. */
+  readonly meterReadErrors: number
+  readonly meterMismatches: number
   readonly wallSeconds: number
 }
 

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import { bytesToHex, type Hex } from 'viem'
 import { planOrders } from '../agent/policy.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
@@ -8,6 +7,7 @@ import { marketContext } from '../market/context.js'
 import { orderIdHasher } from '../market/orderIds.js'
 import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
+import { startTsWorker } from '../worker.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
 import type { WorkerJob } from './worker.js'
 
@@ -119,12 +119,8 @@ interface WorkerResult {
 }
 
 function runWorker(job: WorkerJob, onProgress: (d: number) => void): Promise<WorkerResult> {
-  const url = new URL('./worker.ts', import.meta.url).href
-  const tsx = import.meta.resolve('tsx/esm/api')
-  // Worker threads do not inherit tsx's loader: register it in the worker before importing the TypeScript entry.
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}) })`
   return new Promise((resolve, reject) => {
-    const w = new Worker(boot, { eval: true, workerData: job })
+    const w = startTsWorker(new URL('./worker.ts', import.meta.url), job)
     w.on('message', (m: { progress?: number; done?: boolean } & WorkerResult) => {
       if (m.progress) onProgress(m.progress)
       if (m.done) {

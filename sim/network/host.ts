@@ -1,0 +1,245 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Address } from 'viem'
+import { signOrder } from '../../src/core/order/signOrder.js'
+import { gateClosureMs, intervalAt, intervalStartMs } from '../../src/core/time/interval.js'
+import { createLink, openMeter } from '../../src/meter/index.js'
+import { traceSource } from '../../src/meter/simulator/source.js'
+import { startMeterSimulator } from '../../src/meter/simulator/startMeterSimulator.js'
+import { createMarketNode, type MarketNode } from '../../src/p2p/createMarketNode.js'
+import { faultAt, forecastAt, limitPriceFor, orderQuantity } from '../agent/policy.js'
+import { marketContext, orderFor } from '../market/context.js'
+import { startableClock, steppedClock } from './clocks.js'
+import type { FromHost, HostedHousehold, HostInit, HostStats, ToHost } from './protocol.js'
+
+/**
+ * Worker thread of network mode: runs some of the households, each as a real stack — a Modbus TCP meter simulator
+ * replaying the household's grid-side energy, a Modbus reader, and a libp2p market node — plus the household's
+ * decision loop: before each gate closure it reads its meter over Modbus, forecasts, signs and publishes its order.
+ */
+const init = workerData as HostInit & { startMs: number }
+const post = (m: FromHost) => parentPort?.postMessage(m)
+const clock = startableClock(init.startMs)
+const intervalMs = init.scenario.intervalMinutes * 60_000
+const perDay = 86_400_000 / intervalMs
+const ctx = marketContext(init.scenario, init.firstInterval, init.domain.verifyingContract, init.accounts)
+const registrySet = new Set<Address>(init.accounts)
+const registry = { size: registrySet.size, has: (a: Address) => registrySet.has(a) }
+const abort = new AbortController()
+
+interface Running {
+  readonly hh: HostedHousehold
+  readonly node: MarketNode
+  readonly read: () => Promise<{ importEnergyWh: number; exportEnergyWh: number }>
+  readonly close: () => Promise<void>
+  readonly history: Int32Array
+  published: number
+}
+
+async function startHousehold(hh: HostedHousehold): Promise<Running> {
+  const sim = await startMeterSimulator({
+    profile: init.meterProfile,
+    transport: 'tcp',
+    port: 0,
+    clock: steppedClock(clock, intervalMs),
+    source: traceSource({
+      startMs: intervalStartMs(init.marketTime, init.firstInterval),
+      intervalMs,
+      importWh: hh.importWh,
+      exportWh: hh.exportWh,
+      loop: false,
+    }),
+  })
+  const link = createLink({ transport: 'tcp', host: '127.0.0.1', port: sim.port as number })
+  const meter = openMeter(link, { profile: init.meterProfile, clock })
+  const node = await createMarketNode({
+    privateKey: hh.privateKey,
+    domain: init.domain,
+    market: init.market,
+    marketTime: init.marketTime,
+    clock,
+    registry,
+    clearing: {
+      rule: init.scenario.market.rule,
+      k: { num: BigInt(init.scenario.market.k.num), den: BigInt(init.scenario.market.k.den) },
+      retailPrice: BigInt(init.retail[0] as number),
+      feedInPrice: BigInt(init.feedIn[0] as number),
+    },
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    timing: init.timing,
+    libp2p: { inboundConnectionThreshold: 10_000 },
+  })
+  await node.start()
+  const history = new Int32Array(hh.warmup.length + init.T)
+  history.set(hh.warmup)
+  return {
+    hh,
+    node,
+    read: () => meter.read({ signal: abort.signal }),
+    close: async () => {
+      await node.stop()
+      await link.close()
+      await sim.close()
+    },
+    history,
+    published: 0,
+  }
+}
+
+const households = await Promise.all(init.households.map(startHousehold))
+post({ type: 'ready', addrs: households.map((r) => ({ h: r.hh.h, addr: r.node.multiaddrs()[0]?.toString() ?? '' })) })
+
+// Results: every node's root; the first agreed result per interval in this host also carries trades and orders.
+const fullSent = new Set<number>()
+for (const r of households) {
+  r.node.onResult((o) => {
+    const k = Number(o.interval) - init.firstInterval
+    if (k < 0 || k >= init.T) return
+    const withTrades = o.agreed && !fullSent.has(k)
+    if (withTrades) fullSent.add(k)
+    const trades = withTrades ? [...o.result.trades] : []
+    const used = new Set(trades.flatMap((t) => [t.buyId.toLowerCase(), t.sellId.toLowerCase()]))
+    post({
+      type: 'result',
+      result: {
+        h: r.hh.h,
+        k,
+        root: o.root,
+        agreed: o.agreed,
+        ...(withTrades
+          ? {
+              full: {
+                trades,
+                orders: o.orders.filter((x) => used.has(x.id.toLowerCase())),
+                ...(o.result.clearingPrice === undefined ? {} : { clearingPrice: o.result.clearingPrice }),
+              },
+            }
+          : {}),
+      },
+    })
+  })
+}
+
+let meterErrors = 0
+
+/** Reads the meter and books the energy of the interval(s) completed since the last read. */
+function meterTracker(r: Running) {
+  let last: { k: number; imp: number; exp: number } | undefined
+  return async () => {
+    try {
+      const reading = await r.read()
+      const k = intervalAt(init.marketTime, clock.now()) - init.firstInterval // counters as of this interval's start
+      if (last && k === last.k + 1 && last.k >= 0 && last.k < init.T) {
+        const net = reading.importEnergyWh - last.imp - (reading.exportEnergyWh - last.exp)
+        r.history[r.hh.warmup.length + last.k] = net
+      }
+      last = { k, imp: reading.importEnergyWh, exp: reading.exportEnergyWh }
+    } catch {
+      meterErrors++
+    }
+  }
+}
+
+async function runHousehold(r: Running): Promise<void> {
+  const s = init.scenario
+  const track = meterTracker(r)
+  const warm = r.hh.warmup.length
+  for (let k = 0; k < init.T && !abort.signal.aborted; k++) {
+    await clock.sleepUntil(gateClosureMs(init.marketTime, init.firstInterval + k) - init.decideLeadMs, abort.signal)
+    await track()
+    const view = s.households.forecast === 'perfect' && r.hh.oracle ? withOracle(r, warm) : r.history
+    const q = orderQuantity(forecastAt(s.households.forecast, view, warm + k, perDay), s.households.strategy)
+    if (q === 0 || faultAt(s, 'offline', r.hh.h, k)) continue
+    const limit = limitPriceFor(
+      s.households.strategy,
+      s.seed,
+      r.hh.h,
+      k,
+      q > 0,
+      init.retail[k] as number,
+      init.feedIn[k] as number,
+    )
+    const order = orderFor(ctx, r.hh.h, k, q, limit)
+    try {
+      await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
+      r.published++
+    } catch {
+      // A refused or late order is the network's outcome too: the interval clears without it, as on every node.
+    }
+  }
+  // Two more reads complete the measurement of the last interval.
+  for (const k of [init.T, init.T + 1]) {
+    await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k) + 1, abort.signal)
+    await track()
+  }
+}
+
+function withOracle(r: Running, warm: number): Int32Array {
+  const v = new Int32Array(r.history.length)
+  v.set(r.hh.warmup)
+  v.set(r.hh.oracle as Int32Array, warm)
+  return v
+}
+
+async function dial(from: MarketNode, addr: string): Promise<void> {
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await from.libp2p.dial(multiaddr(addr))
+      return
+    } catch (err) {
+      if (attempt >= 4) throw err
+      await new Promise((res) => setTimeout(res, 200 * attempt))
+    }
+  }
+}
+
+async function waitForMesh(timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs
+  const want = Math.min(2, init.scenario.households.count - 1)
+  while (Date.now() < until) {
+    if (households.every((r) => r.node.stats().meshPeers >= want && r.node.stats().boundPeers >= 1)) return
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  throw new Error(`gossip mesh not formed: ${households.map((r) => r.node.stats().meshPeers).join(',')}`)
+}
+
+let loops: Promise<void>[] = []
+parentPort?.on('message', async (m: ToHost) => {
+  try {
+    if (m.type === 'connect') {
+      const byH = new Map(m.peers.map((p) => [p.h, p.addr]))
+      const n = m.peers.length
+      await Promise.all(
+        households.map(async (r) => {
+          // Ring plus chords: h-1, h-2, h-4, ... (mod n), so the graph is connected with a small diameter.
+          const targets = new Set<number>()
+          for (let d = 1; targets.size < Math.min(m.degree, n - 1) && d < n; d *= 2) targets.add((r.hh.h - d + n) % n)
+          for (const t of targets) await dial(r.node, byH.get(t) as string)
+        }),
+      )
+      await waitForMesh(60_000)
+      post({ type: 'meshed' })
+    } else if (m.type === 'go') {
+      clock.go(m.realStartMs, m.speed)
+      loops = households.map((r) => runHousehold(r).catch(() => {}))
+    } else if (m.type === 'stop') {
+      abort.abort()
+      await Promise.all(loops)
+      const stats: HostStats = {
+        ordersPublished: households.reduce((a, r) => a + r.published, 0),
+        messagesValidated: households.reduce(
+          (a, r) => a + Object.values(r.node.stats().validation).reduce((x, y) => x + y, 0),
+          0,
+        ),
+        bytesSent: households.reduce((a, r) => a + r.node.stats().bytesSent, 0),
+        bytesReceived: households.reduce((a, r) => a + r.node.stats().bytesReceived, 0),
+        measured: households.map((r) => ({ h: r.hh.h, netWh: r.history.slice(r.hh.warmup.length) })),
+        meterErrors,
+      }
+      await Promise.all(households.map((r) => r.close()))
+      post({ type: 'stopped', stats })
+    }
+  } catch (err) {
+    post({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+  }
+})
