@@ -24,14 +24,23 @@ export interface NetworkStats {
   readonly bytesSent: number
   /** Share of (node, interval) results that agreed on the interval's majority root. */
   readonly agreementRate: number
+  /** (node, interval) results that did not agree, by reason (NO_QUORUM, DISAGREE, NO_RESULT). */
+  readonly disagreements: Readonly<Record<string, number>>
   /** Intervals with trades whose settlement batch is on chain (`isSettled`). */
   readonly settledIntervals: number
   readonly intervalsWithTrades: number
   readonly settlementFailures: readonly string[]
   readonly gasUsed: string
-  /** Meter reads that failed, and intervals whose energy read over Modbus differed from the replayed data. */
+  /**
+   * Meter reads that failed; intervals whose energy read over Modbus differed from the replayed data (mismatches)
+   * or could not be measured (missing: a failed or ambiguous read).
+   */
   readonly meterReadErrors: number
+  /** Orders a node refused to publish (late, invalid), by error code. */
+  readonly orderRefusals: Readonly<Record<string, number>>
   readonly meterMismatches: number
+  readonly meterMissing: number
+  readonly ambiguousReads: number
   readonly wallSeconds: number
 }
 

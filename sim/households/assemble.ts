@@ -76,7 +76,7 @@ export function assembleCommunity(scenario: Scenario, data: HouseholdDataSource)
   const load = new Int32Array(n * stride)
   const pv = new Int32Array(n * stride)
   const net = new Int32Array(n * stride)
-  const slots = (stride * intervalS * 1000) / SLOT_MS
+  const slots = Math.ceil((stride * intervalS * 1000) / SLOT_MS)
   const slotLoad = new Int32Array(slots)
   const slotPv = new Int32Array(slots)
   const pvUnit = pvSeries(pvShape, startMs, slots)

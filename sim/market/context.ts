@@ -5,11 +5,12 @@ import type { Order } from '../../src/core/order/types.js'
 import type { Scenario } from '../scenario/schema.js'
 
 /**
- * Address the settlement contract gets on a fresh local chain (first deployment by anvil's first dev account).
+ * Address the settlement contract gets on a fresh local chain: `startDevChain` deploys the test token (nonce 0)
+ * and then the settlement contract (nonce 1) from anvil's first dev account.
  * Fast mode signs nothing but hashes orders under this domain; network mode checks its contract landed here, so
  * both modes compute the same order ids.
  */
-export const SIM_SETTLEMENT_ADDRESS: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+export const SIM_SETTLEMENT_ADDRESS: Address = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'
 
 /** Everything both modes need to turn a household's decision into the same signed-order fields. */
 export interface MarketContext {

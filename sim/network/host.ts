@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Address } from 'viem'
 import { signOrder } from '../../src/core/order/signOrder.js'
-import { gateClosureMs, intervalAt, intervalStartMs } from '../../src/core/time/interval.js'
+import { intervalAt, intervalStartMs } from '../../src/core/time/interval.js'
 import { createLink, openMeter } from '../../src/meter/index.js'
 import { traceSource } from '../../src/meter/simulator/source.js'
 import { startMeterSimulator } from '../../src/meter/simulator/startMeterSimulator.js'
@@ -9,7 +9,7 @@ import { createMarketNode, type MarketNode } from '../../src/p2p/createMarketNod
 import { faultAt, forecastAt, limitPriceFor, orderQuantity } from '../agent/policy.js'
 import { marketContext, orderFor } from '../market/context.js'
 import { startableClock, steppedClock } from './clocks.js'
-import type { FromHost, HostedHousehold, HostInit, HostStats, ToHost } from './protocol.js'
+import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
 
 /**
  * Worker thread of network mode: runs some of the households, each as a real stack — a Modbus TCP meter simulator
@@ -32,6 +32,7 @@ interface Running {
   readonly read: () => Promise<{ importEnergyWh: number; exportEnergyWh: number }>
   readonly close: () => Promise<void>
   readonly history: Int32Array
+  readonly measured: Int32Array
   published: number
 }
 
@@ -50,7 +51,7 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
     }),
   })
   const link = createLink({ transport: 'tcp', host: '127.0.0.1', port: sim.port as number })
-  const meter = openMeter(link, { profile: init.meterProfile, clock })
+  const meter = openMeter(link, { profile: init.meterProfile, clock, timeoutMs: 5000 })
   const node = await createMarketNode({
     privateKey: hh.privateKey,
     domain: init.domain,
@@ -69,8 +70,10 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
     libp2p: { inboundConnectionThreshold: 10_000 },
   })
   await node.start()
+  // What the node forecasts from (a missed reading counts as 0), and what it measured (for the run's checks).
   const history = new Int32Array(hh.warmup.length + init.T)
   history.set(hh.warmup)
+  const measured = new Int32Array(init.T).fill(MISSING)
   return {
     hh,
     node,
@@ -81,6 +84,7 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       await sim.close()
     },
     history,
+    measured,
     published: 0,
   }
 }
@@ -105,6 +109,7 @@ for (const r of households) {
         k,
         root: o.root,
         agreed: o.agreed,
+        ...(o.reason ? { reason: o.reason } : {}),
         ...(withTrades
           ? {
               full: {
@@ -120,17 +125,27 @@ for (const r of households) {
 }
 
 let meterErrors = 0
+let ambiguousReads = 0
+const submitFailures: Record<string, number> = {}
 
 /** Reads the meter and books the energy of the interval(s) completed since the last read. */
 function meterTracker(r: Running) {
   let last: { k: number; imp: number; exp: number } | undefined
   return async () => {
     try {
+      // The meter's registers step at interval boundaries: a read that straddles one is ambiguous and not used.
+      const before = intervalAt(init.marketTime, clock.now())
       const reading = await r.read()
-      const k = intervalAt(init.marketTime, clock.now()) - init.firstInterval // counters as of this interval's start
+      if (intervalAt(init.marketTime, clock.now()) !== before) {
+        ambiguousReads++
+        last = undefined
+        return
+      }
+      const k = before - init.firstInterval // the counters as of this interval's start
       if (last && k === last.k + 1 && last.k >= 0 && last.k < init.T) {
         const net = reading.importEnergyWh - last.imp - (reading.exportEnergyWh - last.exp)
         r.history[r.hh.warmup.length + last.k] = net
+        r.measured[last.k] = net
       }
       last = { k, imp: reading.importEnergyWh, exp: reading.exportEnergyWh }
     } catch {
@@ -143,9 +158,14 @@ async function runHousehold(r: Running): Promise<void> {
   const s = init.scenario
   const track = meterTracker(r)
   const warm = r.hh.warmup.length
+  // Households decide for interval k early in interval k-1 (staggered, so 50 nodes do not publish in one burst):
+  // the meter then shows the counters at the start of k-1, and the order has most of an interval to spread.
+  const stagger = ((r.hh.h % 16) / 16) * init.decideSpreadMs
+  const reads: Promise<void>[] = []
   for (let k = 0; k < init.T && !abort.signal.aborted; k++) {
-    await clock.sleepUntil(gateClosureMs(init.marketTime, init.firstInterval + k) - init.decideLeadMs, abort.signal)
-    await track()
+    await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k - 1) + 1 + stagger, abort.signal)
+    // Day-ahead decisions use readings a day old: a slow Modbus reply must not make this interval's order late.
+    reads.push(track())
     const view = s.households.forecast === 'perfect' && r.hh.oracle ? withOracle(r, warm) : r.history
     const q = orderQuantity(forecastAt(s.households.forecast, view, warm + k, perDay), s.households.strategy)
     if (q === 0 || faultAt(s, 'offline', r.hh.h, k)) continue
@@ -162,13 +182,16 @@ async function runHousehold(r: Running): Promise<void> {
     try {
       await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
       r.published++
-    } catch {
-      // A refused or late order is the network's outcome too: the interval clears without it, as on every node.
+    } catch (err) {
+      // A refused or late order is the network's outcome too: the interval clears without it, on every node.
+      const code = (err as { code?: string }).code ?? 'OTHER'
+      submitFailures[code] = (submitFailures[code] ?? 0) + 1
     }
   }
-  // Two more reads complete the measurement of the last interval.
-  for (const k of [init.T, init.T + 1]) {
+  // The last decision read falls in interval T-2: reads in T-1 and T complete the measurement of the period.
+  for (const k of [init.T - 1, init.T]) {
     await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k) + 1, abort.signal)
+    await Promise.all(reads)
     await track()
   }
 }
@@ -222,6 +245,7 @@ parentPort?.on('message', async (m: ToHost) => {
     } else if (m.type === 'go') {
       clock.go(m.realStartMs, m.speed)
       loops = households.map((r) => runHousehold(r).catch(() => {}))
+      void Promise.all(loops).then(() => post({ type: 'finished' }))
     } else if (m.type === 'stop') {
       abort.abort()
       await Promise.all(loops)
@@ -233,8 +257,10 @@ parentPort?.on('message', async (m: ToHost) => {
         ),
         bytesSent: households.reduce((a, r) => a + r.node.stats().bytesSent, 0),
         bytesReceived: households.reduce((a, r) => a + r.node.stats().bytesReceived, 0),
-        measured: households.map((r) => ({ h: r.hh.h, netWh: r.history.slice(r.hh.warmup.length) })),
+        measured: households.map((r) => ({ h: r.hh.h, netWh: r.measured })),
         meterErrors,
+        ambiguousReads,
+        submitFailures,
       }
       await Promise.all(households.map((r) => r.close()))
       post({ type: 'stopped', stats })

@@ -6,6 +6,9 @@ import type { Scenario } from '../scenario/schema.js'
 
 /** Messages between the network-mode runner (main thread) and its node hosts (worker threads). */
 
+/** Marks an interval whose energy a node could not measure over Modbus. */
+export const MISSING = -(2 ** 31)
+
 /** One household as a host runs it. */
 export interface HostedHousehold {
   readonly h: number
@@ -32,8 +35,8 @@ export interface HostInit {
   readonly feedIn: Int32Array
   /** Clock ms of the agreement windows (see the p2p node's AgreementTiming). */
   readonly timing: { digestDelayMs: number; digestWindowMs: number; resultWindowMs: number }
-  /** Clock ms before gate closure at which a household decides and publishes its order. */
-  readonly decideLeadMs: number
+  /** Households decide for interval k at the start of k-1 plus up to this many clock ms (staggered). */
+  readonly decideSpreadMs: number
   readonly meterProfile: string
 }
 
@@ -49,6 +52,7 @@ export interface NodeResult {
   readonly k: number
   readonly root: Hex
   readonly agreed: boolean
+  readonly reason?: string
   readonly full?: {
     readonly trades: readonly Trade[]
     readonly orders: readonly VerifiedOrder[]
@@ -64,12 +68,17 @@ export interface HostStats {
   /** Per hosted household: grid position per interval as measured over Modbus (import - export). */
   readonly measured: readonly { h: number; netWh: Int32Array }[]
   readonly meterErrors: number
+  /** Reads that straddled an interval boundary (not used: the interval they measured is unknown). */
+  readonly ambiguousReads: number
+  /** Orders the node refused to publish, by error code. */
+  readonly submitFailures: Readonly<Record<string, number>>
 }
 
 /** Host → main. */
 export type FromHost =
   | { readonly type: 'ready'; readonly addrs: readonly { h: number; addr: string }[] }
   | { readonly type: 'meshed' }
+  | { readonly type: 'finished' }
   | { readonly type: 'result'; readonly result: NodeResult }
   | { readonly type: 'stopped'; readonly stats: HostStats }
   | { readonly type: 'error'; readonly message: string }

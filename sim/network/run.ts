@@ -13,7 +13,15 @@ import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context
 import { emptyOutcome, type MarketOutcome } from '../outcome.js'
 import type { Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
-import type { FromHost, HostedHousehold, HostInit, HostStats, NodeResult, ToHost } from './protocol.js'
+import {
+  type FromHost,
+  type HostedHousehold,
+  type HostInit,
+  type HostStats,
+  MISSING,
+  type NodeResult,
+  type ToHost,
+} from './protocol.js'
 
 export interface NetworkRunOptions {
   /** Worker threads hosting the nodes (default 2). */
@@ -36,7 +44,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
   checkSupported(s, c)
   const wallStart = performance.now()
   const intervalMs = c.intervalS * 1000
-  const realIntervalMs = opts.realIntervalMs ?? Math.max(1500, 800 + 30 * c.n)
+  const realIntervalMs = opts.realIntervalMs ?? Math.max(2000, 1000 + 50 * c.n)
   const speed = intervalMs / realIntervalMs
   const ctx = marketContext(s, c.firstInterval)
   const keys = Array.from({ length: c.n }, (_, h) => devKey(s.seed, h))
@@ -74,8 +82,8 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       marketTime: time,
       retail: c.retail,
       feedIn: c.feedIn,
-      timing: { digestDelayMs: real(150), digestWindowMs: real(500), resultWindowMs: real(700) },
-      decideLeadMs: real(400),
+      timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
+      decideSpreadMs: Math.round(intervalMs / 4),
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
     }
     const inbox: ((m: FromHost, w: number) => void)[] = []
@@ -117,12 +125,13 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     send({ type: 'connect', peers, degree: 4 })
     await meshed
     const realStartMs = performance.timeOrigin + performance.now() + 300
+    const finished = all('finished')
     send({ type: 'go', startMs, realStartMs, speed })
 
     // Settle each interval once a host reports an agreed result with its trades; report progress as nodes decide.
     const settlement = settler(dev, keys[0] as Hex, householdIndex)
     const settledK = new Set<number>()
-    const doneBy = realStartMs + (c.T + 2) * realIntervalMs + 4000
+    const doneBy = realStartMs + (c.T + 2) * realIntervalMs + 8000
     let done = 0
     while (performance.timeOrigin + performance.now() < doneBy) {
       for (let k = 0; k < c.T; k++) {
@@ -142,6 +151,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     }
     if (errors.length > 0)
       throw new GridletError('a node host failed', { code: 'SIM_NETWORK_HOST', details: errors[0] })
+    await Promise.race([finished, new Promise((r) => setTimeout(r, 3 * realIntervalMs))])
     const stopped = all('stopped')
     send({ type: 'stop' })
     await stopped
@@ -297,6 +307,7 @@ function buildOutcome(
   const o = emptyOutcome(c, 'network', s.market.rule, s.output.trades === 'all')
   const index = new Map(accounts.map((a, h) => [a.toLowerCase(), h]))
   let agreeing = 0
+  const disagreements: Record<string, number> = {}
   let intervalsWithTrades = 0
   for (let k = 0; k < c.T; k++) {
     const rs = results[k] ?? []
@@ -305,6 +316,11 @@ function buildOutcome(
     const [root] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? [rs[0]?.root ?? '0x']
     o.roots[k] = root as Hex
     agreeing += rs.filter((r) => r.agreed && r.root === root).length
+    for (const r of rs) {
+      if (!r.agreed) disagreements[r.reason ?? 'UNKNOWN'] = (disagreements[r.reason ?? 'UNKNOWN'] ?? 0) + 1
+    }
+    const missing = c.n - rs.length
+    if (missing > 0) disagreements.NO_RESULT = (disagreements.NO_RESULT ?? 0) + missing
     const full = rs.find((r) => r.full && r.root === root)?.full
     if (!full) continue
     let volume = 0
@@ -338,9 +354,14 @@ function buildOutcome(
       full.clearingPrice !== undefined ? Number(full.clearingPrice) : volume > 0 ? value / volume : Number.NaN
   }
   let meterMismatches = 0
+  let meterMissing = 0
   for (const st of stats) {
     for (const m of st.measured) {
-      for (let k = 0; k < c.T; k++) if (m.netWh[k] !== c.net[m.h * c.stride + c.warmup + k]) meterMismatches++
+      for (let k = 0; k < c.T; k++) {
+        const v = m.netWh[k] as number
+        if (v === MISSING) meterMissing++
+        else if (v !== c.net[m.h * c.stride + c.warmup + k]) meterMismatches++
+      }
     }
   }
   return {
@@ -351,13 +372,23 @@ function buildOutcome(
       messagesReceived: stats.reduce((a, x) => a + x.messagesValidated, 0),
       bytesSent: stats.reduce((a, x) => a + x.bytesSent, 0),
       agreementRate: agreeing / (c.n * c.T),
+      disagreements,
       settledIntervals: chain.settled,
       intervalsWithTrades,
       settlementFailures: chain.failures,
       gasUsed: chain.gasUsed.toString(),
       meterReadErrors: stats.reduce((a, x) => a + x.meterErrors, 0),
+      orderRefusals: sumCounts(stats.map((x) => x.submitFailures)),
       meterMismatches,
+      meterMissing,
+      ambiguousReads: stats.reduce((a, x) => a + x.ambiguousReads, 0),
       wallSeconds,
     },
   }
+}
+
+function sumCounts(xs: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v
+  return out
 }

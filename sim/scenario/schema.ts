@@ -58,6 +58,8 @@ export const scenarioSchema = z
       /** First interval's start, ISO 8601 UTC; must be aligned to the interval length. */
       start: z.iso.datetime(),
       days: z.number().int().min(1).max(366),
+      /** Run only the first N intervals of the period (short demos and tests); default: all. */
+      intervals: z.number().int().min(1).optional(),
     }),
     intervalMinutes: z.union([z.literal(15), z.literal(30), z.literal(60)]).default(30),
     market: z
@@ -189,7 +191,8 @@ export function loadScenario(path: string): Scenario {
 
 /** Number of market intervals in the scenario's period. */
 export function intervalCount(s: Scenario): number {
-  return (s.period.days * 24 * 60) / s.intervalMinutes
+  const all = (s.period.days * 24 * 60) / s.intervalMinutes
+  return Math.min(all, s.period.intervals ?? all)
 }
 
 /** Market interval id of the period's first interval (unix seconds / interval length). */
