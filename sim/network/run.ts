@@ -26,7 +26,7 @@ import {
 export interface NetworkRunOptions {
   /** Worker threads hosting the nodes (default 2). */
   readonly hosts?: number
-  /** Real milliseconds one market interval lasts (default 1500 ms, more for large networks). */
+  /** Real milliseconds one market interval lasts (default max(2500, 1000 + 60 n) for n households). */
   readonly realIntervalMs?: number
   readonly onProgress?: (done: number, total: number) => void
   /** Meter profile the simulators serve and the nodes read (default eastron-sdm630). */
@@ -44,7 +44,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
   checkSupported(s, c)
   const wallStart = performance.now()
   const intervalMs = c.intervalS * 1000
-  const realIntervalMs = opts.realIntervalMs ?? Math.max(2000, 1000 + 50 * c.n)
+  const realIntervalMs = opts.realIntervalMs ?? Math.max(2500, 1000 + 60 * c.n)
   const speed = intervalMs / realIntervalMs
   const ctx = marketContext(s, c.firstInterval)
   const keys = Array.from({ length: c.n }, (_, h) => devKey(s.seed, h))
@@ -83,7 +83,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       retail: c.retail,
       feedIn: c.feedIn,
       timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
-      decideSpreadMs: Math.round(intervalMs / 4),
+      decideSpreadMs: Math.round(intervalMs / 8),
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
     }
     const inbox: ((m: FromHost, w: number) => void)[] = []

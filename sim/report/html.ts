@@ -159,7 +159,9 @@ export function kpiRows(k: Kpis): [string, string][] {
       ['nodes', String(n.nodes)],
       ['gossip messages published / received', `${int(n.messagesPublished)} / ${int(n.messagesReceived)}`],
       ['agreement rate', pct(n.agreementRate)],
-      ['settled intervals', String(n.settledIntervals)],
+      ['not agreed (node × interval)', JSON.stringify(n.disagreements)],
+      ['meter reads over Modbus: missing / mismatched', `${n.meterMissing} / ${n.meterMismatches}`],
+      ['settled intervals', `${n.settledIntervals} of ${n.intervalsWithTrades} with trades`],
       ['gas used', n.gasUsed],
       ['wall time', `${n.wallSeconds.toFixed(1)} s`],
     )
