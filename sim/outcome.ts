@@ -42,6 +42,8 @@ export interface NetworkStats {
   readonly meterMissing: number
   readonly ambiguousReads: number
   readonly wallSeconds: number
+  /** Real seconds simulated time stood still because a node host was not responsive (a busy machine). */
+  readonly clockHeldSeconds: number
 }
 
 /**

@@ -1,28 +1,89 @@
-import { acceleratedClock, type Clock } from '../../src/core/time/clock.js'
+import type { Clock } from '../../src/core/time/clock.js'
 
 /**
- * A clock that stands still at `startMs` until `go` is called, then runs `speed` times real time from `startMs` at
- * the wall-clock instant `realStartMs`. Every thread that calls `go` with the same arguments reads the same time,
- * so nodes in different worker threads share one simulated clock.
+ * Simulated time shared by the threads of a network run. Only the runner advances it: every few milliseconds it adds
+ * the elapsed real time times the speed — but only while every node host shows a fresh heartbeat. A host whose
+ * event loop is starved (a busy machine) therefore stops simulated time instead of missing its gate closures and
+ * agreement windows: a loaded machine makes the run slower, not different.
+ *
+ * Layout of the shared buffer: BigInt64 [0] = simulated unix ms; Float64 [1 + w] = wall-clock ms of host w's last
+ * heartbeat.
  */
-export function startableClock(startMs: number): Clock & { go(realStartMs: number, speed: number): void } {
-  let base: Clock | undefined
-  let started: () => void = () => {}
-  const ready = new Promise<void>((r) => {
-    started = r
-  })
-  const wall = () => performance.timeOrigin + performance.now()
+export function sharedTimeBuffer(hosts: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(8 * (1 + hosts))
+}
+
+const wall = () => performance.timeOrigin + performance.now()
+/** A host that has not beaten for this long (real ms) holds simulated time. */
+const STALE_MS = 60
+const TICK_MS = 5
+
+/** The runner's side: starts at `startMs`, paused until `run(speed)`. */
+export function timeController(buf: SharedArrayBuffer, hosts: number, startMs: number) {
+  const now = new BigInt64Array(buf, 0, 1)
+  const beats = new Float64Array(buf, 8, hosts)
+  Atomics.store(now, 0, BigInt(startMs))
+  let timer: NodeJS.Timeout | undefined
+  let held = 0
   return {
-    now: () => (base ? base.now() : startMs),
-    async sleepUntil(atMs, signal) {
-      if (!base && atMs <= startMs) return
-      await ready
-      return base?.sleepUntil(atMs, signal)
+    run(speed: number) {
+      let last = wall()
+      timer = setInterval(() => {
+        const t = wall()
+        const fresh = beats.every((b) => t - b < STALE_MS)
+        // Advance by at most a few ticks at once, so a stalled runner does not make time jump.
+        if (fresh) Atomics.add(now, 0, BigInt(Math.round(Math.min(t - last, 4 * TICK_MS) * speed)))
+        else held += t - last
+        last = t
+      }, TICK_MS)
     },
-    go(realStartMs, speed) {
-      base = acceleratedClock({ startMs: startMs + (wall() - realStartMs) * speed, speed, realNow: wall })
-      started()
+    now: () => Number(Atomics.load(now, 0)),
+    /** Real milliseconds time was held because some host was not responsive. */
+    heldMs: () => held,
+    stop: () => clearInterval(timer),
+  }
+}
+
+/** A host's side: its clock, and its heartbeat (call `stop` when done). */
+export function sharedClock(buf: SharedArrayBuffer, host: number): Clock & { stop(): void } {
+  const nowArr = new BigInt64Array(buf, 0, 1)
+  const beats = new Float64Array(buf, 8)
+  const now = () => Number(Atomics.load(nowArr, 0))
+  const sleepers = new Set<{ at: number; resolve: () => void }>()
+  beats[host] = wall()
+  // One timer per thread wakes every sleeper that is due, and beats the heartbeat.
+  const timer = setInterval(() => {
+    beats[host] = wall()
+    const t = now()
+    for (const s of sleepers) {
+      if (s.at <= t) {
+        sleepers.delete(s)
+        s.resolve()
+      }
+    }
+  }, TICK_MS)
+  return {
+    now,
+    sleepUntil(atMs, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (atMs <= now()) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const sleeper = {
+          at: atMs,
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort)
+            resolve()
+          },
+        }
+        const onAbort = () => {
+          sleepers.delete(sleeper)
+          reject(signal?.reason)
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        sleepers.add(sleeper)
+      })
     },
+    stop: () => clearInterval(timer),
   }
 }
 

@@ -8,7 +8,7 @@ import { startMeterSimulator } from '../../src/meter/simulator/startMeterSimulat
 import { createMarketNode, type MarketNode } from '../../src/p2p/createMarketNode.js'
 import { faultAt, forecastAt, limitPriceFor, orderQuantity } from '../agent/policy.js'
 import { marketContext, orderFor } from '../market/context.js'
-import { startableClock, steppedClock } from './clocks.js'
+import { sharedClock, steppedClock } from './clocks.js'
 import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
 
 /**
@@ -16,9 +16,9 @@ import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MIS
  * replaying the household's grid-side energy, a Modbus reader, and a libp2p market node — plus the household's
  * decision loop: before each gate closure it reads its meter over Modbus, forecasts, signs and publishes its order.
  */
-const init = workerData as HostInit & { startMs: number }
+const init = workerData as HostInit & { host: number; time: SharedArrayBuffer }
 const post = (m: FromHost) => parentPort?.postMessage(m)
-const clock = startableClock(init.startMs)
+const clock = sharedClock(init.time, init.host)
 const intervalMs = init.scenario.intervalMinutes * 60_000
 const perDay = 86_400_000 / intervalMs
 const ctx = marketContext(init.scenario, init.firstInterval, init.domain.verifyingContract, init.accounts)
@@ -243,7 +243,6 @@ parentPort?.on('message', async (m: ToHost) => {
       await waitForMesh(60_000)
       post({ type: 'meshed' })
     } else if (m.type === 'go') {
-      clock.go(m.realStartMs, m.speed)
       loops = households.map((r) => runHousehold(r).catch(() => {}))
       void Promise.all(loops).then(() => post({ type: 'finished' }))
     } else if (m.type === 'stop') {
@@ -263,6 +262,7 @@ parentPort?.on('message', async (m: ToHost) => {
         submitFailures,
       }
       await Promise.all(households.map((r) => r.close()))
+      clock.stop()
       post({ type: 'stopped', stats })
     }
   } catch (err) {

@@ -43,7 +43,7 @@ export interface HostInit {
 /** Main → host. */
 export type ToHost =
   | { readonly type: 'connect'; readonly peers: readonly { h: number; addr: string }[]; readonly degree: number }
-  | { readonly type: 'go'; readonly startMs: number; readonly realStartMs: number; readonly speed: number }
+  | { readonly type: 'go' }
   | { readonly type: 'stop' }
 
 /** One node's conclusion for one interval (the first agreed one of a host also carries its trades and orders). */

@@ -13,6 +13,7 @@ import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context
 import { emptyOutcome, type MarketOutcome } from '../outcome.js'
 import type { Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
+import { sharedTimeBuffer, timeController } from './clocks.js'
 import {
   type FromHost,
   type HostedHousehold,
@@ -72,6 +73,8 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     const real = (ms: number) => Math.round(ms * speed)
     const startMs = gateClosureMs(time, c.firstInterval) - real(1000)
     const hosts = Math.max(1, Math.min(opts.hosts ?? 2, c.n))
+    const simTime = sharedTimeBuffer(hosts)
+    const clock = timeController(simTime, hosts, startMs)
     const base: Omit<HostInit, 'households'> = {
       scenario: s,
       accounts: ctx.accounts,
@@ -93,7 +96,12 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     for (let w = 0; w < hosts; w++) {
       const mine: HostedHousehold[] = []
       for (let h = w; h < c.n; h += hosts) mine.push(hostedHousehold(s, c, h, keys[h] as Hex))
-      const worker = startTsWorker(new URL('./host.ts', import.meta.url), { ...base, households: mine, startMs })
+      const worker = startTsWorker(new URL('./host.ts', import.meta.url), {
+        ...base,
+        households: mine,
+        host: w,
+        time: simTime,
+      })
       worker.on('message', (m: FromHost) => {
         if (m.type === 'result') results[m.result.k]?.push(m.result)
         else if (m.type === 'stopped') stats.push(m.stats)
@@ -109,7 +117,11 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     const all = <T extends FromHost['type']>(type: T) =>
       new Promise<Extract<FromHost, { type: T }>[]>((resolve, reject) => {
         const got: Extract<FromHost, { type: T }>[] = []
-        const timer = setInterval(() => errors.length && reject(new Error(errors.join('\n'))), 100)
+        const timer = setInterval(() => {
+          if (errors.length === 0) return
+          clearInterval(timer)
+          reject(new GridletError('a node host failed', { code: 'SIM_NETWORK_HOST', details: errors.join('\n') }))
+        }, 100)
         inbox.push((m) => {
           if (m.type !== type) return
           got.push(m as Extract<FromHost, { type: T }>)
@@ -124,16 +136,18 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     const meshed = all('meshed')
     send({ type: 'connect', peers, degree: 4 })
     await meshed
-    const realStartMs = performance.timeOrigin + performance.now() + 300
     const finished = all('finished')
-    send({ type: 'go', startMs, realStartMs, speed })
+    send({ type: 'go' })
+    clock.run(speed)
 
     // Settle each interval once a host reports an agreed result with its trades; report progress as nodes decide.
     const settlement = settler(dev, keys[0] as Hex, householdIndex)
     const settledK = new Set<number>()
-    const doneBy = realStartMs + (c.T + 2) * realIntervalMs + 8000
+    // Give up when simulated time is well past the last decision, or real time far beyond the planned duration.
+    const doneByClock = startMs + (c.T + 3) * intervalMs
+    const doneByWall = performance.now() + 4 * (c.T + 3) * realIntervalMs
     let done = 0
-    while (performance.timeOrigin + performance.now() < doneBy) {
+    while (clock.now() < doneByClock && performance.now() < doneByWall) {
       for (let k = 0; k < c.T; k++) {
         const full = results[k]?.find((r) => r.full)
         if (full?.full && !settledK.has(k)) {
@@ -155,8 +169,10 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     const stopped = all('stopped')
     send({ type: 'stop' })
     await stopped
+    clock.stop()
     const chain = await settlement.finish()
-    return buildOutcome(s, c, ctx.accounts, results, stats, chain, (performance.now() - wallStart) / 1000)
+    const wall = { seconds: (performance.now() - wallStart) / 1000, heldSeconds: clock.heldMs() / 1000 }
+    return buildOutcome(s, c, ctx.accounts, results, stats, chain, wall)
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
     await dev.stop()
@@ -302,7 +318,7 @@ function buildOutcome(
   results: readonly NodeResult[][],
   stats: readonly HostStats[],
   chain: { gasUsed: bigint; settled: number; withTrades: number; failures: string[] },
-  wallSeconds: number,
+  wall: { seconds: number; heldSeconds: number },
 ): MarketOutcome {
   const o = emptyOutcome(c, 'network', s.market.rule, s.output.trades === 'all')
   const index = new Map(accounts.map((a, h) => [a.toLowerCase(), h]))
@@ -382,7 +398,8 @@ function buildOutcome(
       meterMismatches,
       meterMissing,
       ambiguousReads: stats.reduce((a, x) => a + x.ambiguousReads, 0),
-      wallSeconds,
+      wallSeconds: wall.seconds,
+      clockHeldSeconds: wall.heldSeconds,
     },
   }
 }
