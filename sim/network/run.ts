@@ -27,7 +27,7 @@ import {
 export interface NetworkRunOptions {
   /** Worker threads hosting the nodes (default 2). */
   readonly hosts?: number
-  /** Real milliseconds one market interval lasts (default max(2500, 1000 + 60 n) for n households). */
+  /** Real milliseconds one market interval lasts at most (default max(2000, 800 + 50 n) for n households). */
   readonly realIntervalMs?: number
   readonly onProgress?: (done: number, total: number) => void
   /** Meter profile the simulators serve and the nodes read (default eastron-sdm630). */
@@ -45,7 +45,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
   checkSupported(s, c)
   const wallStart = performance.now()
   const intervalMs = c.intervalS * 1000
-  const realIntervalMs = opts.realIntervalMs ?? Math.max(2500, 1000 + 60 * c.n)
+  const realIntervalMs = opts.realIntervalMs ?? Math.max(2000, 800 + 50 * c.n)
   const speed = intervalMs / realIntervalMs
   const ctx = marketContext(s, c.firstInterval)
   const keys = Array.from({ length: c.n }, (_, h) => devKey(s.seed, h))
