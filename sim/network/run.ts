@@ -27,7 +27,7 @@ import {
 export interface NetworkRunOptions {
   /** Worker threads hosting the nodes (default 2). */
   readonly hosts?: number
-  /** Real milliseconds one market interval lasts at most (default max(2000, 800 + 50 n) for n households). */
+  /** Real milliseconds per market interval while every host keeps up (default max(2000, 800 + 50 n), n households). */
   readonly realIntervalMs?: number
   readonly onProgress?: (done: number, total: number) => void
   /** Meter profile the simulators serve and the nodes read (default eastron-sdm630). */
