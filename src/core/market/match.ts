@@ -6,14 +6,21 @@ import type { ClearingParams, ClearingRule, MatchResult, Trade } from './types.j
 const DEFAULT_K = { num: 1n, den: 2n }
 
 /**
- * One side of the book in canonical order as parallel arrays: the hot loops touch no objects and no bigints.
- * Prices are exact numbers below 2^48, bigints above (then every comparison stays exact).
+ * One side of the book: the orders as given, their prices as exact numbers below 2^48 (bigints above, so every
+ * comparison stays exact), and `order`, their positions in canonical order. The greedy walk reads only the
+ * matched prefix, so nothing else is copied or converted.
  */
 interface BookSide {
-  readonly orders: VerifiedOrder[]
+  readonly orders: readonly VerifiedOrder[]
   readonly prices: Float64Array | bigint[]
-  readonly qty: Float64Array
+  readonly order: Uint32Array
 }
+
+/** The order at sorted position p, its price and its quantity. */
+const at = (s: BookSide, p: number) => s.orders[s.order[p]!]!
+const priceAt = (s: BookSide, p: number) => s.prices[s.order[p]!]!
+const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? Number(at(s, p).order.quantityWh) : 0)
+const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => Number(s.orders[i]!.order.quantityWh))
 
 /**
  * Matches a book (see `selectBook`) under `params.rule`. Pure and deterministic: integer arithmetic only, ties by
@@ -48,25 +55,14 @@ const FAST_PRICE = 2n ** 48n
 
 function bookSide(orders: VerifiedOrder[], descending: boolean): BookSide {
   const n = orders.length
-  const ids: string[] = new Array(n)
   const big = orders.some((o) => o.order.limitPrice >= FAST_PRICE)
   const prices = big ? orders.map((o) => o.order.limitPrice) : new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    const { id, order } = orders[i]!
-    ids[i] = id
-    if (!big) prices[i] = Number(order.limitPrice)
+  if (!big) for (let i = 0; i < n; i++) prices[i] = Number(orders[i]!.order.limitPrice)
+  return {
+    orders,
+    prices: prices as Float64Array | bigint[],
+    order: sortSide(prices, (i) => orders[i]!.id, descending),
   }
-  const order = sortSide(prices as Float64Array | bigint[], ids, descending)
-  const sorted: VerifiedOrder[] = new Array(n)
-  const sortedPrices = big ? new Array<bigint>(n) : new Float64Array(n)
-  const qty = new Float64Array(n)
-  for (let p = 0; p < n; p++) {
-    const o = orders[order[p]!]!
-    sorted[p] = o
-    sortedPrices[p] = prices[order[p]!]!
-    qty[p] = Number(o.order.quantityWh)
-  }
-  return { orders: sorted, prices: sortedPrices as Float64Array | bigint[], qty }
 }
 
 /**
@@ -93,8 +89,8 @@ class Fills implements MatchResult {
 
   get trades(): readonly Trade[] {
     this.#trades ??= Array.from(this.b, (bi, f) => {
-      const buy = this.bids.orders[bi]!
-      const sell = this.asks.orders[this.a[f]!]!
+      const buy = at(this.bids, bi)
+      const sell = at(this.asks, this.a[f]!)
       const price = this.clearingPrice ?? buy.order.limitPrice
       const quantityWh = BigInt(this.q[f]!)
       return {
@@ -112,19 +108,19 @@ class Fills implements MatchResult {
 }
 
 function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
-  const bp = bids.prices
-  const ap = asks.prices
-  const max = bp.length + ap.length
+  const nb = bids.order.length
+  const na = asks.order.length
+  const max = nb + na
   const fb = new Uint32Array(max)
   const fa = new Uint32Array(max)
   const fq = new Float64Array(max)
   let n = 0
   let i = 0
   let j = 0
-  let remB = bids.qty[0] ?? 0
-  let remA = asks.qty[0] ?? 0
+  let remB = qtyAt(bids, 0)
+  let remA = qtyAt(asks, 0)
   let volume = 0
-  while (i < bp.length && j < ap.length && bp[i]! >= ap[j]!) {
+  while (i < nb && j < na && priceAt(bids, i) >= priceAt(asks, j)) {
     const q = Math.min(remB, remA)
     fb[n] = i
     fa[n] = j
@@ -132,11 +128,13 @@ function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): 
     volume += q
     remB -= q
     remA -= q
-    if (remB === 0) remB = bids.qty[++i] ?? 0
-    if (remA === 0) remA = asks.qty[++j] ?? 0
+    if (remB === 0) remB = qtyAt(bids, ++i)
+    if (remA === 0) remA = qtyAt(asks, ++j)
   }
   const price =
-    params.rule === 'k-da' && n > 0 ? kPrice(bp, ap, fb[n - 1]!, fa[n - 1]!, i, j, params.k ?? DEFAULT_K) : undefined
+    params.rule === 'k-da' && n > 0
+      ? kPrice(bids, asks, fb[n - 1]!, fa[n - 1]!, i, j, params.k ?? DEFAULT_K)
+      : undefined
   return new Fills(
     params.interval,
     params.rule,
@@ -156,25 +154,25 @@ function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): 
  * unmatched pair that could trade at a profit; k picks a point in it (k = 1/2: the midpoint, rounded down).
  */
 function kPrice(
-  bp: ArrayLike<number | bigint>,
-  ap: ArrayLike<number | bigint>,
+  bids: BookSide,
+  asks: BookSide,
   lastB: number,
   lastA: number,
   i: number,
   j: number,
   k: { num: bigint; den: bigint },
 ): bigint {
-  let lo = BigInt(ap[lastA]!)
-  let hi = BigInt(bp[lastB]!)
-  if (i < bp.length && BigInt(bp[i]!) > lo) lo = BigInt(bp[i]!)
-  if (j < ap.length && BigInt(ap[j]!) < hi) hi = BigInt(ap[j]!)
+  let lo = BigInt(priceAt(asks, lastA))
+  let hi = BigInt(priceAt(bids, lastB))
+  if (i < bids.order.length && BigInt(priceAt(bids, i)) > lo) lo = BigInt(priceAt(bids, i))
+  if (j < asks.order.length && BigInt(priceAt(asks, j)) < hi) hi = BigInt(priceAt(asks, j))
   return lo + ((hi - lo) * k.num) / k.den
 }
 
 function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
   // As in the literature, the price follows the community's whole supply and demand (every order counts towards
   // the ratio); orders whose limits refuse that price then stay out, so no one trades beyond its limit.
-  const price = rulePrice(params, total(bids.qty), total(asks.qty))
+  const price = rulePrice(params, total(quantities(bids)), total(quantities(asks)))
   const bq = eligible(bids, price, true)
   const aq = eligible(asks, price, false)
   const volume = Math.min(total(bq), total(aq))
@@ -204,8 +202,8 @@ function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams):
 
 /** Quantities of the orders that accept `price` (0 for the others). */
 function eligible(s: BookSide, price: bigint, buy: boolean): Float64Array {
-  return s.qty.map((q, i) => {
-    const limit = BigInt(s.prices[i]!)
+  return quantities(s).map((q, p) => {
+    const limit = BigInt(priceAt(s, p))
     return (buy ? limit >= price : limit <= price) ? q : 0
   })
 }
@@ -222,7 +220,7 @@ function allocate(s: BookSide, qty: Float64Array, volume: number): { pos: number
     q: sum ? Number((BigInt(want) * BigInt(volume)) / sum) : 0,
   }))
     .filter((p) => p.want > 0)
-    .sort((x, y) => (s.orders[x.pos]!.id < s.orders[y.pos]!.id ? -1 : 1))
+    .sort((x, y) => (at(s, x.pos).id < at(s, y.pos).id ? -1 : 1))
   let left = volume - total(parts.map((p) => p.q))
   for (const p of parts) {
     if (left === 0) break

@@ -29,7 +29,7 @@ describe('sortSide', () => {
           }
           const prices = Array.from({ length: n }, () => 1 + Math.floor(rnd() * range))
           const ids = Array.from({ length: n }, (_, i) => keccak256(toHex(`${seed}-${i}`)))
-          const got = Array.from(sortSide(Float64Array.from(prices), ids, descending))
+          const got = Array.from(sortSide(Float64Array.from(prices), (i) => ids[i]!, descending))
           expect(got).toEqual(reference(prices, ids, descending))
         },
       ),
@@ -40,6 +40,6 @@ describe('sortSide', () => {
   it('bigint prices sort exactly beyond 2^53', () => {
     const prices = [2n ** 60n + 1n, 2n ** 60n, 2n ** 60n + 1n]
     const ids = ['0x02', '0x01', '0x01']
-    expect(Array.from(sortSide(prices, ids, true))).toEqual([2, 0, 1])
+    expect(Array.from(sortSide(prices, (i) => ids[i]!, true))).toEqual([2, 0, 1])
   })
 })

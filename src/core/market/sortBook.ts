@@ -8,16 +8,25 @@
  * not vary; runs of equal price are then put in id order. Larger prices (bigints) and small books take a
  * comparison sort.
  */
-export function sortSide(prices: Float64Array | readonly bigint[], ids: readonly string[], descending: boolean) {
-  const n = ids.length
+export function sortSide(
+  prices: Float64Array | readonly bigint[],
+  idOf: (i: number) => string,
+  descending: boolean,
+): Uint32Array {
+  const n = prices.length
   const idx = new Uint32Array(n)
   for (let i = 0; i < n; i++) idx[i] = i
   if (n < 2) return idx
-  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, ids, descending)
-  return comparisonSort(idx, prices, ids, descending)
+  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending)
+  return comparisonSort(idx, prices, idOf, descending)
 }
 
-function radixSort(idx: Uint32Array, prices: Float64Array, ids: readonly string[], descending: boolean): Uint32Array {
+function radixSort(
+  idx: Uint32Array,
+  prices: Float64Array,
+  idOf: (i: number) => string,
+  descending: boolean,
+): Uint32Array {
   const n = idx.length
   let min = prices[0]!
   let max = min
@@ -43,7 +52,7 @@ function radixSort(idx: Uint32Array, prices: Float64Array, ids: readonly string[
   for (const [key, shift] of passes) {
     if (countingPass(src, dst, key, shift, count)) [src, dst] = [dst, src]
   }
-  orderTies(src, prices, ids)
+  orderTies(src, prices, idOf)
   return src
 }
 
@@ -61,13 +70,22 @@ function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint32Array, shif
   return true
 }
 
-/** Puts each run of equal price in id order. */
-function orderTies(order: Uint32Array, prices: Float64Array, ids: readonly string[]): void {
+/** Puts each run of equal price in id order: insertion sort for the usual short runs, a full sort for long ones. */
+function orderTies(order: Uint32Array, prices: Float64Array, idOf: (i: number) => string): void {
   for (let start = 0; start < order.length; ) {
     const p = prices[order[start]!]
     let end = start + 1
     while (end < order.length && prices[order[end]!] === p) end++
-    if (end - start > 1) order.subarray(start, end).sort((a, b) => compareIds(ids[a]!, ids[b]!))
+    if (end - start > 32) order.subarray(start, end).sort((a, b) => compareIds(idOf(a), idOf(b)))
+    else {
+      for (let x = start + 1; x < end; x++) {
+        const item = order[x]!
+        const id = idOf(item)
+        let y = x - 1
+        for (; y >= start && idOf(order[y]!) > id; y--) order[y + 1] = order[y]!
+        order[y + 1] = item
+      }
+    }
     start = end
   }
 }
@@ -75,14 +93,14 @@ function orderTies(order: Uint32Array, prices: Float64Array, ids: readonly strin
 function comparisonSort(
   idx: Uint32Array,
   prices: Float64Array | readonly bigint[],
-  ids: readonly string[],
+  idOf: (i: number) => string,
   descending: boolean,
 ): Uint32Array {
   return idx.sort((a, b) => {
     const pa = prices[a]!
     const pb = prices[b]!
     if (pa !== pb) return pa < pb !== descending ? -1 : 1
-    return compareIds(ids[a]!, ids[b]!)
+    return compareIds(idOf(a), idOf(b))
   })
 }
 
