@@ -44,6 +44,8 @@ export interface NetworkStats {
   readonly wallSeconds: number
   /** Real seconds simulated time stood still because a node host was not responsive (a busy machine). */
   readonly clockHeldSeconds: number
+  /** Barriers the runner gave up holding (a node that did not catch up within its budget). */
+  readonly barriersReleased: number
 }
 
 /**

@@ -2,9 +2,9 @@ import type { Clock } from '../../src/core/time/clock.js'
 
 /**
  * Simulated time shared by the threads of a network run. Only the runner advances it: every few milliseconds it adds
- * the elapsed real time times the speed — but only while every node host shows a fresh heartbeat. A host whose
- * event loop is starved (a busy machine) therefore stops simulated time instead of missing its gate closures and
- * agreement windows: a loaded machine makes the run slower, not different.
+ * the elapsed real time times the speed — but only while every node host shows a fresh heartbeat, and never past the
+ * runner's barrier (see `run`). A host whose event loop is starved (a busy machine) therefore stops simulated time
+ * instead of missing its gate closures and agreement windows: a loaded machine makes the run slower, not different.
  *
  * Layout of the shared buffer: BigInt64 [0] = simulated unix ms; Float64 [1 + w] = wall-clock ms of host w's last
  * heartbeat.
@@ -26,13 +26,19 @@ export function timeController(buf: SharedArrayBuffer, hosts: number, startMs: n
   let timer: NodeJS.Timeout | undefined
   let held = 0
   return {
-    run(speed: number) {
+    /**
+     * Runs time at `speed` while every host beats, never past `limit()` (the runner's barrier: the instant the
+     * network must not pass before it has caught up, e.g. a gate closure before every order has spread).
+     */
+    run(speed: number, limit: () => number = () => Number.POSITIVE_INFINITY) {
       let last = wall()
       timer = setInterval(() => {
         const t = wall()
         const fresh = beats.every((b) => t - b < STALE_MS)
+        const cur = Number(Atomics.load(now, 0))
         // Advance by at most a few ticks at once, so a stalled runner does not make time jump.
-        if (fresh) Atomics.add(now, 0, BigInt(Math.round(Math.min(t - last, 4 * TICK_MS) * speed)))
+        const next = Math.min(cur + Math.round(Math.min(t - last, 4 * TICK_MS) * speed), limit())
+        if (fresh && next > cur) Atomics.store(now, 0, BigInt(next))
         else held += t - last
         last = t
       }, TICK_MS)

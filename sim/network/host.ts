@@ -124,6 +124,22 @@ for (const r of households) {
   })
 }
 
+/** Orders each node holds per interval; the host reports the minimum over its nodes so the runner can pace time. */
+const held = households.map(() => new Map<number, number>())
+const reportedMin = new Map<number, number>()
+households.forEach((r, i) => {
+  r.node.onOrder((o) => {
+    const k = Number(o.order.interval) - init.firstInterval
+    const mine = held[i] as Map<number, number>
+    mine.set(k, (mine.get(k) ?? 0) + 1)
+    const min = Math.min(...held.map((m) => m.get(k) ?? 0))
+    if (min > (reportedMin.get(k) ?? 0)) {
+      reportedMin.set(k, min)
+      post({ type: 'orders', k, min })
+    }
+  })
+})
+
 let meterErrors = 0
 let ambiguousReads = 0
 const submitFailures: Record<string, number> = {}
@@ -168,7 +184,10 @@ async function runHousehold(r: Running): Promise<void> {
     reads.push(track())
     const view = s.households.forecast === 'perfect' && r.hh.oracle ? withOracle(r, warm) : r.history
     const q = orderQuantity(forecastAt(s.households.forecast, view, warm + k, perDay), s.households.strategy)
-    if (q === 0 || faultAt(s, 'offline', r.hh.h, k)) continue
+    if (q === 0 || faultAt(s, 'offline', r.hh.h, k)) {
+      post({ type: 'decided', h: r.hh.h, k, published: false })
+      continue
+    }
     const limit = limitPriceFor(
       s.households.strategy,
       s.seed,
@@ -182,10 +201,12 @@ async function runHousehold(r: Running): Promise<void> {
     try {
       await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
       r.published++
+      post({ type: 'decided', h: r.hh.h, k, published: true })
     } catch (err) {
       // A refused or late order is the network's outcome too: the interval clears without it, on every node.
       const code = (err as { code?: string }).code ?? 'OTHER'
       submitFailures[code] = (submitFailures[code] ?? 0) + 1
+      post({ type: 'decided', h: r.hh.h, k, published: false })
     }
   }
   // The last decision read falls in interval T-2: reads in T-1 and T complete the measurement of the period.

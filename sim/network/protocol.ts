@@ -79,6 +79,10 @@ export type FromHost =
   | { readonly type: 'ready'; readonly addrs: readonly { h: number; addr: string }[] }
   | { readonly type: 'meshed' }
   | { readonly type: 'finished' }
+  /** Household h decided for interval k (published: an order went out). */
+  | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: boolean }
+  /** Every node of this host now holds at least `min` orders for interval k. */
+  | { readonly type: 'orders'; readonly k: number; readonly min: number }
   | { readonly type: 'result'; readonly result: NodeResult }
   | { readonly type: 'stopped'; readonly stats: HostStats }
   | { readonly type: 'error'; readonly message: string }

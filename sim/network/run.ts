@@ -7,7 +7,7 @@ import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { encodeSettlement } from '../../src/chain/encodeSettlement.js'
 import { settleBatch } from '../../src/chain/settleBatch.js'
 import { GridletError } from '../../src/core/errors.js'
-import { gateClosureMs, marketTime } from '../../src/core/time/interval.js'
+import { gateClosureMs, type MarketTime, marketTime } from '../../src/core/time/interval.js'
 import type { Community } from '../households/assemble.js'
 import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
 import { emptyOutcome, type MarketOutcome } from '../outcome.js'
@@ -89,6 +89,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       decideSpreadMs: Math.round(intervalMs / 8),
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
     }
+    const pace = pacer(c, hosts, time, base.timing, real(50), 4 * realIntervalMs)
     const inbox: ((m: FromHost, w: number) => void)[] = []
     const results: NodeResult[][] = Array.from({ length: c.T }, () => [])
     const stats: HostStats[] = []
@@ -103,7 +104,9 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
         time: simTime,
       })
       worker.on('message', (m: FromHost) => {
-        if (m.type === 'result') results[m.result.k]?.push(m.result)
+        if (m.type === 'decided') pace.decided(m.k, m.published)
+        else if (m.type === 'orders') pace.orders(w, m.k, m.min)
+        else if (m.type === 'result') results[m.result.k]?.push(m.result)
         else if (m.type === 'stopped') stats.push(m.stats)
         else if (m.type === 'error') errors.push(m.message)
         for (const f of inbox) f(m, w)
@@ -138,7 +141,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     await meshed
     const finished = all('finished')
     send({ type: 'go' })
-    clock.run(speed)
+    clock.run(speed, () => pace.limit(clock.now(), results))
 
     // Settle each interval once a host reports an agreed result with its trades; report progress as nodes decide.
     const settlement = settler(dev, keys[0] as Hex, householdIndex)
@@ -171,7 +174,11 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     await stopped
     clock.stop()
     const chain = await settlement.finish()
-    const wall = { seconds: (performance.now() - wallStart) / 1000, heldSeconds: clock.heldMs() / 1000 }
+    const wall = {
+      seconds: (performance.now() - wallStart) / 1000,
+      heldSeconds: clock.heldMs() / 1000,
+      released: pace.released(),
+    }
     return buildOutcome(s, c, ctx.accounts, results, stats, chain, wall)
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
@@ -318,7 +325,7 @@ function buildOutcome(
   results: readonly NodeResult[][],
   stats: readonly HostStats[],
   chain: { gasUsed: bigint; settled: number; withTrades: number; failures: string[] },
-  wall: { seconds: number; heldSeconds: number },
+  wall: { seconds: number; heldSeconds: number; released: number },
 ): MarketOutcome {
   const o = emptyOutcome(c, 'network', s.market.rule, s.output.trades === 'all')
   const index = new Map(accounts.map((a, h) => [a.toLowerCase(), h]))
@@ -400,6 +407,7 @@ function buildOutcome(
       ambiguousReads: stats.reduce((a, x) => a + x.ambiguousReads, 0),
       wallSeconds: wall.seconds,
       clockHeldSeconds: wall.heldSeconds,
+      barriersReleased: wall.released,
     },
   }
 }
@@ -408,4 +416,61 @@ function sumCounts(xs: readonly Readonly<Record<string, number>>[]): Record<stri
   const out: Record<string, number> = {}
   for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v
   return out
+}
+
+/**
+ * Where simulated time must wait for the network: before interval k's gate closure until every household has
+ * decided and every node holds every published order of k; before k's decision deadline until every node has
+ * concluded k. A barrier held longer than `maxHoldMs` of real time is released (a node that never catches up must
+ * not stall the run; it then shows as a disagreement).
+ */
+function pacer(
+  c: Community,
+  hosts: number,
+  time: MarketTime,
+  timing: HostInit['timing'],
+  guardMs: number,
+  maxHoldMs: number,
+) {
+  const decided = new Int32Array(c.T)
+  const published = new Int32Array(c.T)
+  const minHeld = Array.from({ length: hosts }, () => new Int32Array(c.T))
+  let barrier = { at: Number.NaN, since: 0 }
+  let released = 0
+  const decideAt = (k: number) =>
+    gateClosureMs(time, c.firstInterval + k) +
+    time.maxSkewS * 1000 +
+    timing.digestDelayMs +
+    timing.digestWindowMs +
+    timing.resultWindowMs
+  const ordersIn = (k: number) =>
+    decided[k] === c.n && minHeld.every((m) => (m[k] as number) >= (published[k] as number))
+  let k1 = 0
+  let k2 = 0
+  return {
+    decided(k: number, wasPublished: boolean) {
+      decided[k] = (decided[k] as number) + 1
+      if (wasPublished) published[k] = (published[k] as number) + 1
+    },
+    orders(host: number, k: number, min: number) {
+      if (k >= 0 && k < c.T) (minHeld[host] as Int32Array)[k] = min
+    },
+    limit(now: number, results: readonly (readonly unknown[])[]): number {
+      while (k1 < c.T && ordersIn(k1)) k1++
+      while (k2 < c.T && (results[k2]?.length ?? 0) >= c.n) k2++
+      const at = Math.min(
+        k1 < c.T ? gateClosureMs(time, c.firstInterval + k1) - guardMs : Number.POSITIVE_INFINITY,
+        k2 < c.T ? decideAt(k2) - guardMs : Number.POSITIVE_INFINITY,
+      )
+      if (now < at) return at
+      const t = performance.now()
+      if (at !== barrier.at) barrier = { at, since: t }
+      if (t - barrier.since < maxHoldMs) return at
+      released++
+      if (at === gateClosureMs(time, c.firstInterval + k1) - guardMs) k1++
+      else k2++
+      return Number.POSITIVE_INFINITY
+    },
+    released: () => released,
+  }
 }
