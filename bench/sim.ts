@@ -54,9 +54,13 @@ async function networkCase() {
     intervals: c.T,
     agreement: n?.agreementRate ?? 0,
     settledIntervals: n?.settledIntervals ?? 0,
+    intervalsWithTrades: n?.intervalsWithTrades ?? 0,
+    disagreements: JSON.stringify(n?.disagreements ?? {}),
     sameAsFast: settle(s.name, c, o).kpis.runRoot === settle(s.name, c, fast).kpis.runRoot,
     gasUsed: n?.gasUsed ?? '0',
     seconds: round2(seconds),
+    clockHeldSeconds: round2(n?.clockHeldSeconds ?? 0),
+    barriersReleased: n?.barriersReleased ?? 0,
     rssMb: peakRssMb(),
   }
 }
