@@ -163,7 +163,10 @@ export function kpiRows(k: Kpis): [string, string][] {
       ['meter reads over Modbus: missing / mismatched', `${n.meterMissing} / ${n.meterMismatches}`],
       ['settled intervals', `${n.settledIntervals} of ${n.intervalsWithTrades} with trades`],
       ['gas used', n.gasUsed],
-      ['wall time', `${n.wallSeconds.toFixed(1)} s (clock held ${n.clockHeldSeconds.toFixed(1)} s for busy hosts)`],
+      [
+        'wall time',
+        `${n.wallSeconds.toFixed(1)} s (clock held ${n.clockHeldSeconds.toFixed(1)} s, ${n.barriersReleased} barriers released)`,
+      ],
     )
   }
   return rows
