@@ -35,12 +35,12 @@ describe('encodeSettlement', () => {
     expect(batch.orderIds).toEqual([sell.id, buy.id]) // 0xaa.. < 0xbb..
     const hex = (v: bigint, bytes: number) => v.toString(16).padStart(bytes * 2, '0')
     const record = (side: number, household: number) =>
-      hex(1000n, 8) +
+      hex(BigInt(side), 1) +
       hex(250_000n, 16) +
+      hex(1000n, 8) +
       hex(2n, 8) +
       hex(0x01020304n, 8) +
-      hex(BigInt(household), 4) +
-      hex(BigInt(side), 1)
+      hex(BigInt(household), 4)
     expect(batch.orders).toBe(`0x${record(1, 2)}${record(0, 1)}`)
     expect(batch.signatures).toBe(`0x${sig.slice(2).repeat(2)}`)
     expect(batch.trades).toBe(`0x0001000000000258${hex(240_000n, 12)}`) // buy = order 1, sell = order 0, 600 Wh

@@ -53,9 +53,9 @@ export function encodeSettlement(
     const { quantityWh, limitPrice, nonce, account, expiry, side } = o.order
     const household = households.get(getAddress(account))
     if (!household) throw encodingError(`account ${account} has no household index`, 'account')
-    // 45 bytes: quantityWh (8) | limitPrice (16) | nonce (8) | expiry (8) | household (4) | side (1)
-    orderHex += hex(quantityWh, 8) + hex(limitPrice, 16) + hex(nonce, 8) + hex(expiry, 8)
-    orderHex += hex(BigInt(household), 4) + hex(BigInt(side), 1)
+    // 45 bytes: side (1) | limitPrice (16) | quantityWh (8) | nonce (8) | expiry (8) | household (4)
+    orderHex += hex(BigInt(side), 1) + hex(limitPrice, 16) + hex(quantityWh, 8) + hex(nonce, 8) + hex(expiry, 8)
+    orderHex += hex(BigInt(household), 4)
     signatureHex += o.signature.slice(2)
   }
 

@@ -123,6 +123,42 @@ describe('settle', () => {
     expect(await attempt(await encode(interval, { orders: viemSigned, trades: b.trades }))).toBe('ok')
   })
 
+  it('pays a buy covered only by the same household selling in the interval, whatever the order of their ids', async () => {
+    for (const buyFirst of [true, false]) {
+      const interval = nextInterval++
+      const [x, y, z] = [dev.accounts[5]!, dev.accounts[6]!, dev.accounts[7]!]
+      const [bx, bz] = [await balanceOf(x.address), await balanceOf(z.address)]
+      // x sells 1 kWh to z for bz / 2 and buys 1 kWh from y for bx + bz / 4: covered only net of its sale.
+      const [sale, purchase] = [bz / 2n, bx + bz / 4n]
+      const order = (account: typeof x, side: 0 | 1, limitPrice: bigint, nonce: bigint) =>
+        signTestOrder(account.privateKey, domain(), {
+          market: dev.market,
+          interval,
+          side,
+          quantityWh: 1000n,
+          limitPrice,
+          account: account.address,
+          nonce,
+          expiry: 4_000_000_000n,
+        })
+      const [xSell, zBuy, ySell] = [
+        await order(x, 1, sale, 0n),
+        await order(z, 0, sale, 0n),
+        await order(y, 1, purchase, 0n),
+      ]
+      let xBuy = await order(x, 0, purchase, 1n)
+      for (let nonce = 2n; xBuy.id < xSell.id !== buyFirst; nonce++) xBuy = await order(x, 0, purchase, nonce)
+      const trades = [
+        { buyId: zBuy.id, sellId: xSell.id, quantityWh: 1000n, price: sale, amount: sale },
+        { buyId: xBuy.id, sellId: ySell.id, quantityWh: 1000n, price: purchase, amount: purchase },
+      ]
+      const orders = [xSell, xBuy, zBuy, ySell]
+      expect(await attempt(await encode(interval, { orders, trades }))).toBe('ok')
+      expect(await balanceOf(x.address)).toBe(bx + sale - purchase)
+      expect(await balanceOf(z.address)).toBe(bz - sale)
+    }
+  })
+
   it('rejects a second settlement of the same interval', async () => {
     const interval = nextInterval++
     const batch = await encode(interval, await book(interval))
@@ -255,6 +291,37 @@ describe('attacks: each fails on chain with the right error', () => {
       name: 'UnregisteredAccount',
       args: [index, '0x0000000000000000000000000000000000000000'],
     })
+  })
+
+  it('a trade naming an order outside the batch, a zero quantity, an unfilled order, unsorted orders', async () => {
+    const interval = nextInterval++
+    const batch = await encode(interval, await book(interval, 1))
+    expect(await attempt({ ...batch, trades: patch(batch.trades, 0, 'ffff') })).toEqual({
+      name: 'OrderIndexOutOfRange',
+      args: [0n],
+    })
+    expect(await attempt({ ...batch, trades: patch(batch.trades, 4, '00000000') })).toEqual({
+      name: 'ZeroQuantity',
+      args: [0n],
+    })
+    const idle = await book(interval, 1, { keys: dev.accounts.slice(2) })
+    const extra = await encode(interval, idle)
+    const unfilled = {
+      ...batch,
+      orders: `${batch.orders}${extra.orders.slice(2, 92)}` as Hex,
+      signatures: `${batch.signatures}${extra.signatures.slice(2, 132)}` as Hex,
+    }
+    const last = extra.orderIds[0]! > batch.orderIds[1]!
+    expect(await attempt(unfilled)).toEqual(
+      last ? { name: 'UnfilledOrder', args: [2n] } : { name: 'OrdersNotSorted', args: [2n] },
+    )
+    const swapped = {
+      ...batch,
+      orders: `0x${batch.orders.slice(92)}${batch.orders.slice(2, 92)}` as Hex,
+      signatures: `0x${batch.signatures.slice(132)}${batch.signatures.slice(2, 132)}` as Hex,
+      trades: `0x${batch.trades.slice(6, 10)}${batch.trades.slice(2, 6)}${batch.trades.slice(10)}` as Hex,
+    }
+    expect(await attempt(swapped)).toEqual({ name: 'OrdersNotSorted', args: [1n] })
   })
 
   it('a batch that is not budget-balanced', async () => {

@@ -1,0 +1,58 @@
+import type { Address, Hex } from 'viem'
+
+/**
+ * The pure rules of interval agreement. Every honest node applies them to what it received, so nodes that
+ * received the same digests and results decide the same thing.
+ */
+
+/** Parameters of agreement, derived from the registry size unless configured. */
+export interface AgreementRules {
+  /** Households assumed possibly Byzantine (default floor((n - 1) / 3)). */
+  readonly maxFaulty: number
+  /** Result roots needed to call an interval agreed (default a majority of registered households). */
+  readonly quorum: number
+}
+
+export function agreementRules(registrySize: number, init: Partial<AgreementRules> = {}): AgreementRules {
+  const maxFaulty = init.maxFaulty ?? Math.floor(Math.max(0, registrySize - 1) / 3)
+  const quorum = init.quorum ?? Math.floor(registrySize / 2) + 1
+  if (!Number.isInteger(maxFaulty) || maxFaulty < 0) throw new RangeError('maxFaulty must be an integer >= 0')
+  if (!Number.isInteger(quorum) || quorum < 1) throw new RangeError('quorum must be an integer >= 1')
+  return { maxFaulty, quorum }
+}
+
+/**
+ * The order set of an interval: every id listed in the digests of at least `maxFaulty + 1` distinct registered
+ * households. Support from f + 1 households means at least one honest household received the order before gate
+ * closure, so a Byzantine household cannot slip a late order (sniping on prices it has seen) into the book by
+ * listing it in its own digest, nor make honest nodes chase ids that do not exist.
+ *
+ * @example
+ * finalSet(digests, 1) // union of all digests
+ */
+export function finalSet(digests: ReadonlyMap<Address, readonly Hex[]>, maxFaulty: number): Hex[] {
+  const support = new Map<Hex, number>()
+  for (const ids of digests.values()) for (const id of ids) support.set(id, (support.get(id) ?? 0) + 1)
+  return [...support]
+    .filter(([, n]) => n > maxFaulty)
+    .map(([id]) => id)
+    .sort()
+}
+
+/** Votes per result root among registered households. */
+export interface Tally {
+  readonly votes: ReadonlyMap<Hex, number>
+  /** The root with a quorum, if any (at most one exists when quorum > n / 2). */
+  readonly quorumRoot: Hex | undefined
+  readonly quorum: number
+  readonly voters: number
+}
+
+export function tally(results: ReadonlyMap<Address, Hex>, quorum: number): Tally {
+  const votes = new Map<Hex, number>()
+  for (const root of results.values()) votes.set(root, (votes.get(root) ?? 0) + 1)
+  let quorumRoot: Hex | undefined
+  for (const [root, n] of votes)
+    if (n >= quorum && (quorumRoot === undefined || n > votes.get(quorumRoot)!)) quorumRoot = root
+  return { votes, quorumRoot, quorum, voters: results.size }
+}

@@ -1,0 +1,49 @@
+import type { Hex } from 'viem'
+import { generatePrivateKey } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { accountOf } from './accountSig.js'
+import { checkDigest, checkResult, makeDigest, makeResult } from './digest.js'
+
+const domain = {
+  name: 'gridlet',
+  version: '1',
+  chainId: 31337,
+  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+} as const
+const market = `0x${'ab'.repeat(32)}` as Hex
+const id = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
+
+describe('signed digests and results', () => {
+  const key = generatePrivateKey()
+  const account = accountOf(key)
+
+  it('round-trip: ids sorted, signature checked', () => {
+    const d = makeDigest(key, domain, account, market, 7n, [id(3), id(1), id(2), id(1)])
+    expect(d.body.count).toBe(3)
+    expect(checkDigest(domain, market, d)).toEqual([id(1), id(2), id(3)])
+    const r = makeResult(key, domain, {
+      market,
+      interval: 7n,
+      setHash: d.body.setHash,
+      root: id(9),
+      tradeCount: 1,
+      account,
+    })
+    expect(() => checkResult(domain, market, r)).not.toThrow()
+  })
+
+  it('refuses a digest whose ids do not hash to its set hash, or signed by someone else, or for another market', () => {
+    const d = makeDigest(key, domain, account, market, 7n, [id(1), id(2)])
+    const dropped = { ...d, body: { ...d.body, ids: [id(1), id(3)] } }
+    expect(() => checkDigest(domain, market, dropped)).toThrow(expect.objectContaining({ code: 'DIGEST_INCONSISTENT' }))
+    const unsorted = { ...d, body: { ...d.body, ids: [id(2), id(1)] } }
+    expect(() => checkDigest(domain, market, unsorted)).toThrow(
+      expect.objectContaining({ code: 'DIGEST_INCONSISTENT' }),
+    )
+    const other = makeDigest(generatePrivateKey(), domain, account, market, 7n, [id(1), id(2)])
+    expect(() => checkDigest(domain, market, other)).toThrow(expect.objectContaining({ code: 'DIGEST_SIGNATURE' }))
+    expect(() => checkDigest(domain, `0x${'cd'.repeat(32)}`, d)).toThrow(
+      expect.objectContaining({ code: 'DIGEST_MARKET' }),
+    )
+  })
+})

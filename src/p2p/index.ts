@@ -1,0 +1,25 @@
+export { accountOf, recoverAccount, signAccountMessage } from './accountSig.js'
+export { type AgreementRules, agreementRules, finalSet, tally } from './agreement.js'
+export {
+  BINDING_PROTOCOL,
+  bindingMessage,
+  type HouseholdRegistry,
+  PeerBindings,
+  signPeerBinding,
+  verifyPeerBinding,
+} from './binding.js'
+export { createLibp2pNode, type GridletLibp2p, marketScoreParams, pubsubOf } from './createLibp2pNode.js'
+export {
+  type AgreementTiming,
+  createMarketNode,
+  DEFAULT_TIMING,
+  derivePeerKey,
+  type IntervalOutcome,
+  type MarketNode,
+  type MarketNodeInit,
+  type MarketNodeStats,
+  type OrderSource,
+} from './createMarketNode.js'
+export { type FaultInjector, faultInjector, seededRandom } from './faults.js'
+export { RECONCILE_PROTOCOL } from './reconcile.js'
+export { GossipCode, GossipValidationError, Verdict } from './validation.js'

@@ -1,0 +1,105 @@
+import type { PeerId, Stream } from '@libp2p/interface'
+import { bytesToHex, type Hex } from 'viem'
+import { decodeGossip, type GossipMessage, RECONCILE_PROTOCOL } from '../core/protocol/index.js'
+import { type BindingHost, bytes } from './binding.js'
+import { readFrame, writeFrame } from './frames.js'
+import { ReconcileRequest, ReconcileResponse } from './pb/p2p.js'
+
+export { RECONCILE_PROTOCOL }
+
+// An encoded order or cancel is at most 256 bytes (core codec limits).
+const MAX_ITEM_BYTES = 256
+
+/** What a node can serve: the messages (orders, cancels) of an interval by id, and the ids of the set it cleared. */
+export interface ReconcileStore {
+  /** The encoded gossip message (protocols/gridlet.proto `GossipMessage`) with this id. */
+  message(interval: bigint, id: Hex): Uint8Array | undefined
+  clearedIds(interval: bigint): readonly Hex[] | undefined
+}
+
+export interface ReconcileLimits {
+  /** Most ids one request may name (and orders one response may carry). */
+  maxIds: number
+}
+
+const requestBytes = (l: ReconcileLimits) => 64 + l.maxIds * 34
+const responseBytes = (l: ReconcileLimits) => 64 + l.maxIds * (34 + MAX_ITEM_BYTES + 4)
+
+/**
+ * Serves `/gridlet/reconcile/1.0.0` to peers for which `allowed` says yes (bound households). One request frame,
+ * one response frame. The response holds only what the store has; the requester verifies every order.
+ */
+export async function serveReconcile(
+  host: BindingHost,
+  init: { market: Hex; store: ReconcileStore; limits: ReconcileLimits; allowed(peer: PeerId): boolean },
+): Promise<void> {
+  await host.handle(RECONCILE_PROTOCOL, async (stream, connection) => {
+    const signal = AbortSignal.timeout(5000)
+    try {
+      if (!init.allowed(connection.remotePeer)) return stream.abort(new Error('not a bound household'))
+      const req = ReconcileRequest.decode(await readFrame(stream, requestBytes(init.limits), { signal }), {
+        limits: { ids: init.limits.maxIds },
+      })
+      if (bytesToHex(req.market) !== init.market.toLowerCase()) return stream.abort(new Error('another market'))
+      const messages: Uint8Array<ArrayBuffer>[] = []
+      for (const id of req.ids) {
+        const m = init.store.message(req.interval, bytesToHex(id))
+        if (m) messages.push(Uint8Array.from(m))
+      }
+      const cleared = req.wantClearedIds ? (init.store.clearedIds(req.interval) ?? []) : []
+      await writeFrame(stream, ReconcileResponse.encode({ messages, clearedIds: cleared.map(bytes) }), { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  })
+}
+
+export interface ReconcileReply {
+  /** Decoded but NOT verified: the caller checks each one's signature, market and interval. */
+  messages: GossipMessage[]
+  /** Undecodable entries (a lying or broken peer). */
+  garbage: number
+  clearedIds: Hex[] | undefined
+}
+
+/**
+ * Asks `peer` for the messages (orders, cancels) `ids` of `interval` (and, with `wantClearedIds`, for the ids of the set it cleared).
+ *
+ * @example
+ * const reply = await requestReconcile(node, peer, { market, interval: 7n, ids: missing }, limits, { signal })
+ */
+export async function requestReconcile(
+  host: Pick<BindingHost, 'dialProtocol'>,
+  peer: PeerId,
+  req: { market: Hex; interval: bigint; ids: readonly Hex[]; wantClearedIds?: boolean },
+  limits: ReconcileLimits,
+  options: { signal: AbortSignal },
+): Promise<ReconcileReply> {
+  const stream: Stream = await host.dialProtocol(peer, RECONCILE_PROTOCOL, options)
+  try {
+    const request = ReconcileRequest.encode({
+      market: bytes(req.market),
+      interval: req.interval,
+      ids: req.ids.slice(0, limits.maxIds).map(bytes),
+      wantClearedIds: req.wantClearedIds ?? false,
+    })
+    await writeFrame(stream, request, options)
+    const res = ReconcileResponse.decode(await readFrame(stream, responseBytes(limits), options), {
+      limits: { messages: limits.maxIds, clearedIds: limits.maxIds },
+    })
+    const messages: GossipMessage[] = []
+    let garbage = 0
+    for (const m of res.messages) {
+      try {
+        messages.push(decodeGossip(m))
+      } catch {
+        garbage++
+      }
+    }
+    const clearedIds = req.wantClearedIds ? res.clearedIds.map((i) => bytesToHex(i)) : undefined
+    return { messages, garbage, clearedIds }
+  } finally {
+    await stream.close(options).catch(() => stream.abort(new Error('close failed')))
+  }
+}

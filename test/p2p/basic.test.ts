@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signCancel } from '../../src/core/order/signOrder.js'
+import { bookFor, DOMAIN, MARKET, type Net, outcomesFor, startNet, submitAll, upcomingInterval } from './harness.js'
+
+async function oneInterval(net: Net) {
+  const k = upcomingInterval(net.clock)
+  const done = outcomesFor(net.nodes, k)
+  const book = bookFor(net.hs, k)
+  await submitAll(net.nodes, book)
+  return { k, book, outcomes: await done }
+}
+
+describe.each([3, 10])('%i honest nodes', (n) => {
+  let net: Net
+  beforeAll(async () => {
+    net = await startNet({ n })
+  })
+  afterAll(() => net?.stop())
+
+  it('every node clears the full book to the same agreed root', async () => {
+    const { book, outcomes } = await oneInterval(net)
+    expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
+    for (const o of outcomes) {
+      expect(o.agreed).toBe(true)
+      expect(o.adopted).toBe(false)
+      expect(o.quorum.votesForRoot).toBeGreaterThanOrEqual(o.quorum.needed)
+      expect(o.orders.map((x) => x.id).sort()).toEqual(book.map((x) => x.id.toLowerCase()).sort())
+    }
+    expect(outcomes[0]!.result.trades.length).toBeGreaterThan(0)
+  })
+
+  it('every node is bound to a household and nothing was rejected', () => {
+    for (const node of net.nodes) {
+      const s = node.stats()
+      expect(s.boundPeers).toBeGreaterThan(0)
+      expect(Object.keys(s.validation).filter((key) => key.includes(':reject:'))).toEqual([])
+    }
+  })
+})
+
+describe('a cancel before gate closure', () => {
+  let net: Net
+  beforeAll(async () => {
+    net = await startNet({ n: 3 })
+  })
+  afterAll(() => net?.stop())
+
+  it('withdraws the order on every node', async () => {
+    const k = upcomingInterval(net.clock)
+    const done = outcomesFor(net.nodes, k)
+    const book = bookFor(net.hs, k)
+    await submitAll(net.nodes, book)
+    const cancel = signCancel(net.hs[1]!.key, DOMAIN, {
+      market: MARKET,
+      interval: k,
+      account: net.hs[1]!.account,
+      orderId: book[1]!.id,
+    })
+    await net.nodes[1]!.submitCancel(cancel)
+    const outcomes = await done
+    expect(new Set(outcomes.map((o) => o.root)).size).toBe(1)
+    for (const o of outcomes) {
+      expect(o.agreed).toBe(true)
+      expect(o.cancels).toHaveLength(1)
+      for (const t of o.result.trades) expect(t.buyId).not.toBe(book[1]!.id)
+    }
+  })
+})
