@@ -54,7 +54,7 @@ export interface Community {
  * household `i` replays home `i mod E` shifted by `floor(i / E) * reuseOffsetDays` days. A reading missing at the
  * shifted instant (a gap, or outside that home's coverage) is taken from the nearest week before or after that has it,
  * which keeps weekday and time of day. PV: the customer-12 shape at the same day of year and standard-time time of
- * day, scaled by kWp / 1.8; its night-time rounding noise (standard time 20:00-04:30) is zeroed.
+ * day, scaled by kWp / 1.8.
  */
 export function assembleCommunity(scenario: Scenario, data: HouseholdDataSource): Community {
   const T = intervalCount(scenario)
@@ -149,19 +149,21 @@ function loadAt(series: LoadSeries, atMs: number): number {
   throw new GridletError(`SGSC household ${series.id} has no reading at this time of week`, { code: 'SIM_DATA_GAP' })
 }
 
-/** PV of a 1.8 kWp (the shape's) system per 30-min slot from `startMs` (UTC), by standard-time day of year. */
+/**
+ * PV of the shape's system per 30-min slot from `startMs` (UTC): the reading at the same day of year and the same
+ * time of day in Sydney *standard* time (UTC+10) — the sun keeps standard time, so solar noon lines up whatever the
+ * daylight-saving state of either year.
+ */
 function pvSeries(shape: PvShape, startMs: number, slots: number): Int32Array {
   const out = new Int32Array(slots)
-  const standardOffsetMs = 10 * 3_600_000
+  const standardMs = 10 * 3_600_000
   for (let s = 0; s < slots; s++) {
-    const local = new Date(startMs + s * SLOT_MS + standardOffsetMs)
-    const minutes = local.getUTCHours() * 60 + local.getUTCMinutes()
-    if (minutes >= 20 * 60 || minutes < 4 * 60 + 30) continue
+    const local = new Date(startMs + s * SLOT_MS + standardMs)
     const month = local.getUTCMonth()
+    const timeOfDay = local.getUTCHours() * 3_600_000 + local.getUTCMinutes() * 60_000
     // The shape runs July 2011 - June 2012: take the same month and day (2012 is a leap year, so 29 Feb exists).
-    const dayMs = Date.UTC(month >= 6 ? 2011 : 2012, month, local.getUTCDate())
-    const idx = (dayMs - shape.firstLocalMs) / SLOT_MS + minutes / 30
-    out[s] = shape.wh[idx] ?? 0
+    const pvLocal = Date.UTC(month >= 6 ? 2011 : 2012, month, local.getUTCDate()) + timeOfDay
+    out[s] = shape.wh[(pvLocal - standardMs - shape.startMs) / SLOT_MS] ?? 0
   }
   return out
 }
