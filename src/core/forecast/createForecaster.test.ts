@@ -29,6 +29,18 @@ describe('createForecaster', () => {
     expect(Array.from(f.forecast(2 * DAY * SLOT, DAY).p50)).toEqual(y.slice(DAY, 2 * DAY))
   })
 
+  it('empirical-profile with residualDecay carries the latest departure forward, fading per slot', () => {
+    const run = (residualDecay: number) => {
+      const f = createForecaster('empirical-profile', { residualDecay })
+      for (let i = 0; i < 10 * DAY; i++) f.observe(i * SLOT, 100)
+      f.observe(10 * DAY * SLOT, 500) // a cloud clears, say: 400 above the profile
+      return Array.from(f.forecast((10 * DAY + 1) * SLOT, 3).p50)
+    }
+    expect(run(0)).toEqual([100, 100, 100])
+    expect(run(0.5)).toEqual([300, 200, 150])
+    expect(() => createForecaster('empirical-profile', { residualDecay: 1 })).toThrow(/residual decay/)
+  })
+
   it('every model gives ordered, non-negative quantiles and is deterministic', () => {
     const y = synthetic(40)
     for (const model of MODEL_NAMES) {

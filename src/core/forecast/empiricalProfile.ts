@@ -13,7 +13,9 @@ const TYPED_DAYS = 28
  * neighbours over the last 7 days, plus those of the same day type (weekday or weekend) over the last 4 weeks,
  * and reads the 10/50/90% quantiles off that sample. The median, not the mean, is the point forecast: a single
  * home's half-hourly load is a low base with short spikes whose timing moves from day to day, so the median of a
- * wide sample has the least absolute error. No fitting; memory is four weeks of readings.
+ * wide sample has the least absolute error. No fitting; memory is four weeks of readings. With
+ * `residualDecay` > 0 the latest reading's departure from its own profile median shifts the next slots, fading
+ * by that factor per slot (intraday bidding of PV under cloud).
  */
 export function empiricalProfile(grid: SlotGrid): Forecaster {
   const history = new SlotHistory(TYPED_DAYS * grid.spd)
@@ -31,13 +33,16 @@ export function empiricalProfile(grid: SlotGrid): Forecaster {
       const p50 = new Float64Array(horizonSlots)
       const p90 = new Float64Array(horizonSlots)
       const sample: number[] = []
+      const decay = grid.residualDecay
+      let shift = decay > 0 ? lastResidual(history, grid, before, sample) * decay ** (from - before) : 0
       for (let j = 0; j < horizonSlots; j++) {
         sample.length = 0
         profileSample(history, grid, from + j, before, sample)
         sortNumbers(sample)
-        p10[j] = sample.length ? quantileSorted(sample, 0.1) : 0
-        p50[j] = sample.length ? quantileSorted(sample, 0.5) : 0
-        p90[j] = sample.length ? quantileSorted(sample, 0.9) : 0
+        shift *= decay
+        p10[j] = sample.length ? quantileSorted(sample, 0.1) + shift : 0
+        p50[j] = sample.length ? quantileSorted(sample, 0.5) + shift : 0
+        p90[j] = sample.length ? quantileSorted(sample, 0.9) + shift : 0
       }
       return finishQuantiles(grid, p10, p50, p90)
     },
@@ -66,4 +71,15 @@ export function profileSample(
     }
   }
   return out
+}
+
+/** The latest reading (slot `before` - 1) minus the profile median for it from the readings before it; 0 if none. */
+function lastResidual(history: SlotHistory, grid: SlotGrid, before: number, sample: number[]): number {
+  const y = history.get(before - 1)
+  if (Number.isNaN(y)) return 0
+  sample.length = 0
+  profileSample(history, grid, before - 1, before - 1, sample)
+  if (sample.length === 0) return 0
+  sortNumbers(sample)
+  return y - quantileSorted(sample, 0.5)
 }

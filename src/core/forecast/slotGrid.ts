@@ -17,7 +17,14 @@ export function slotGrid(init: ForecasterInit = {}): SlotGrid {
       field: 'utcOffsetMs',
       details: `got ${utcOffsetMs}`,
     })
-  return { slotMs, spd: DAY_MS / slotMs, utcOffsetMs, nonNegative: init.nonNegative ?? true }
+  const residualDecay = init.residualDecay ?? 0
+  if (!(residualDecay >= 0 && residualDecay < 1))
+    throw new GridletError('residual decay must be in [0, 1)', {
+      code: 'FORECAST_RESIDUAL_DECAY',
+      field: 'residualDecay',
+      details: `got ${residualDecay}`,
+    })
+  return { slotMs, spd: DAY_MS / slotMs, utcOffsetMs, nonNegative: init.nonNegative ?? true, residualDecay }
 }
 
 /** Slot number of the slot starting at `ms`; the time must be on the grid. */

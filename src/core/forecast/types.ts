@@ -29,6 +29,13 @@ export interface ForecasterInit {
   readonly utcOffsetMs?: number
   /** Clamp forecasts at 0 (load and PV are never negative). Default true. */
   readonly nonNegative?: boolean
+  /**
+   * Intraday correction, in [0, 1): the latest reading's departure from the model's own median for it carries
+   * into the forecast h slots later with weight `residualDecay ** h` (all three quantiles shift). Worth it where
+   * departures persist - PV under a passing cloud cover (0.9 measured best for bidding) - not for household load,
+   * whose departures are appliance spikes. Default 0 (off). Used by `empirical-profile`.
+   */
+  readonly residualDecay?: number
 }
 
 export const MODEL_NAMES = [
@@ -51,4 +58,5 @@ export interface SlotGrid {
   readonly spd: number
   readonly utcOffsetMs: number
   readonly nonNegative: boolean
+  readonly residualDecay: number
 }

@@ -1,7 +1,12 @@
 import type { Quantiles } from '../forecast/types.js'
 import type { Side } from '../order/types.js'
 
-/** An order the strategy wants for one interval; the node fills in market, account, nonce, expiry and signs it. */
+/**
+ * An order the strategy wants for one interval; the node fills in market, account, nonce, expiry and signs it.
+ * A strategy may return several intents for the same interval (a bid curve: `forecast-aware` cuts its position
+ * into up to 11 slices at different limit prices, plus a battery's offers), so the node must give each intent its own nonce - two orders
+ * with the same (account, interval, nonce) are equivocation and drop every order of that slot.
+ */
 export interface OrderIntent {
   readonly interval: bigint
   readonly side: Side
@@ -42,7 +47,8 @@ export interface StrategyContext {
   readonly battery?: BatteryState
   /**
    * The price the household expects the market to clear at per interval (token units per kWh), e.g. from past
-   * clearing results (see PriceMemory). Absent: the middle of the tariff band.
+   * clearing results (see PriceMemory), for strategies that want it. The built-in ones do not: `forecast-aware`
+   * bids its whole marginal-value curve and lets the market find the price.
    */
   readonly expectedPrice?: readonly bigint[]
 }
