@@ -56,6 +56,8 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   maxSkewS: 5
   # Clearing rule: k-da (uniform price), pay-as-bid, sdr, mmr. Must be the same on every node.
   rule: k-da
+  # Orders a household may place per interval (a bid curve); the same on every node of the market.
+  maxOrdersPerInterval: 16
   # Utility prices in token units per kWh: retail (buying from the grid) and feed-in (selling to it).
   retailPrice: 300000
   feedInPrice: 80000

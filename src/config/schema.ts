@@ -35,6 +35,11 @@ const market = z
     maxSkewS: z.number().int().min(0).default(5),
     /** Clearing rule all nodes of the market use. */
     rule: z.enum(['k-da', 'pay-as-bid', 'sdr', 'mmr']).default('k-da'),
+    /**
+     * Orders (nonces) a household may place per interval; peers drop higher nonces, so every node of a market must
+     * use the same value. The forecast-aware strategy bids a curve of up to 13 orders.
+     */
+    maxOrdersPerInterval: z.number().int().min(1).max(64).default(16),
     /** Utility retail price, token units per kWh (what a buyer pays without the market). */
     retailPrice: tokenAmount.default(300_000n),
     /** Utility feed-in tariff, token units per kWh (what a seller gets without the market). */

@@ -50,6 +50,8 @@ export interface NodeInit {
   readonly submit: 'own-sells' | 'all' | 'none'
   readonly minQuantityWh: bigint
   readonly maxQuantityWh: bigint
+  /** Orders per interval the market accepts (nonces 0..n-1); a longer bid curve is merged down to this. */
+  readonly maxOrders?: number
   /** Price bounds any strategy is held to: never sell below, never buy above (token units per kWh). */
   readonly minSellPrice?: bigint
   readonly maxBuyPrice?: bigint
@@ -247,7 +249,9 @@ export class GridletNode {
       intents = intents.filter((i) => i.side !== Side.Sell)
       notes.push('sell suppressed: meter stale')
     }
-    const orders = this.#clamp(intents).map((intent, nonce) => this.#c.sign(this.#orderOf(k, nonce, intent)))
+    const orders = mergeCurve(this.#clamp(intents), this.#init.maxOrders ?? 16).map((intent, nonce) =>
+      this.#c.sign(this.#orderOf(k, nonce, intent)),
+    )
     crashpoint('before-decision-store')
     store.saveDecision(k, now, forecast.netWh, orders, notes.join('; '))
     crashpoint('after-decision-store')
@@ -546,6 +550,37 @@ export class GridletNode {
       earnings: store.totalEarnings(),
     }
   }
+}
+
+/**
+ * At most `max` orders from a bid curve: slices of one side sorted by price, neighbours merged into one order with
+ * their summed quantity at the bucket's most cautious limit (a buyer's lowest, a seller's highest), so no energy is
+ * ever traded at a price the household's own curve would refuse.
+ */
+export function mergeCurve(intents: readonly OrderIntent[], max: number): OrderIntent[] {
+  if (intents.length <= max) return [...intents]
+  const sides = [Side.Buy, Side.Sell].map((side) =>
+    intents
+      .filter((i) => i.side === side)
+      .sort((a, b) => (a.limitPrice < b.limitPrice ? -1 : a.limitPrice > b.limitPrice ? 1 : 0)),
+  )
+  const [buys, sells] = sides as [OrderIntent[], OrderIntent[]]
+  const buyShare =
+    buys.length === 0 ? 0 : sells.length === 0 ? max : Math.max(1, Math.round((max * buys.length) / intents.length))
+  const bucket = (xs: OrderIntent[], n: number, side: Side): OrderIntent[] => {
+    if (xs.length === 0 || n === 0) return []
+    const size = Math.ceil(xs.length / n)
+    const out: OrderIntent[] = []
+    for (let i = 0; i < xs.length; i += size) {
+      const group = xs.slice(i, i + size)
+      const quantityWh = group.reduce((s, g) => s + g.quantityWh, 0n)
+      // Sorted ascending: a buy bucket's lowest limit is its first, a sell bucket's highest its last.
+      const limitPrice = side === Side.Buy ? group[0]!.limitPrice : group.at(-1)!.limitPrice
+      out.push({ side, quantityWh, limitPrice })
+    }
+    return out
+  }
+  return [...bucket(buys, buyShare, Side.Buy), ...bucket(sells, max - buyShare, Side.Sell)]
 }
 
 function meterErrorKind(err: unknown, timedOut: boolean): string {

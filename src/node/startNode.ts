@@ -146,6 +146,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       submit: config.chain.submit,
       minQuantityWh: BigInt(config.strategy.minQuantityWh),
       maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
+      maxOrders: config.market.maxOrdersPerInterval,
       ...(config.strategy.minSellPrice === undefined ? {} : { minSellPrice: config.strategy.minSellPrice }),
       ...(config.strategy.maxBuyPrice === undefined ? {} : { maxBuyPrice: config.strategy.maxBuyPrice }),
       retainMs: config.store.retainDays * 86_400_000,

@@ -56,6 +56,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
         listen: config.p2p.listen,
         bootstrap: config.p2p.bootstrap,
         mdns: config.p2p.mdns,
+        maxOrdersPerInterval: config.market.maxOrdersPerInterval,
         ...(init.timing ? { timing: init.timing } : {}),
         ...(init.registry ? { metrics: init.registry } : {}),
         ...(init.logger ? { logger: init.logger } : {}),
