@@ -23,4 +23,5 @@ export function report(rows: Record<string, unknown>[]): void {
   console.table(rows)
 }
 
-export const rssMb = () => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10
+/** Peak resident set size of this process so far, MB. */
+export const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024)

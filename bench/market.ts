@@ -13,7 +13,7 @@ import { recoverAddress, secp256k1Backend } from '../src/core/order/secp256k1.js
 import { accountOf, signOrder } from '../src/core/order/signOrder.js'
 import { Side } from '../src/core/order/types.js'
 import { verifyOrder } from '../src/core/order/verifyOrder.js'
-import { report, rssMb, timeMs } from './args.js'
+import { peakRssMb, report, timeMs } from './args.js'
 
 const rows: Record<string, unknown>[] = []
 const params: ClearingParams = { rule: 'k-da', interval: 100n, retailPrice: 300_000n, feedInPrice: 80_000n }
@@ -40,7 +40,7 @@ for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
     baselineMs: round(baselineMs),
     ratio: round(ms / baselineMs),
     trades: result.trades.length,
-    rssMb: rssMb(),
+    peakRssMb: peakRssMb(),
   })
   rows.push({ bench: 'market', case: `select-${n}`, ms: round(selectMs) })
   rows.push({ bench: 'market', case: `root-${n}`, ms: round(rootMs), trades: result.trades.length })

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:sim`: fast mode on 300 households x 1 year at 30-minute intervals (targets: <= 60 s, < 2 GB RSS)
+ * and network mode on 50 nodes x 48 intervals (target: 100% agreement, every interval settled on chain).
+ * `--json` prints one JSON object per case; `--case fast|network` runs one case; `--workers n` sets fast-mode threads.
+ */
+import { join } from 'node:path'
+import { clearCommunity } from '../sim/fast/run.js'
+import { assembleCommunity } from '../sim/households/assemble.js'
+import { sharedDataSource } from '../sim/households/sources.js'
+import { loadScenario, parseScenario } from '../sim/scenario/schema.js'
+import { settle } from '../sim/settle.js'
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined
+const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : undefined
+const scenarios = join(import.meta.dirname, '..', 'sim', 'scenarios')
+
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024)
+
+async function fastCase() {
+  const s = loadScenario(join(scenarios, 'year-300.yaml'))
+  const t0 = performance.now()
+  const c = assembleCommunity(s, sharedDataSource())
+  const o = await clearCommunity(s, c, workers ? { workers } : {})
+  const { kpis } = settle(s.name, c, o)
+  const seconds = (performance.now() - t0) / 1000
+  return {
+    bench: 'sim',
+    case: 'fast-300x1y',
+    householdIntervals: kpis.householdIntervals,
+    householdIntervalsPerS: Math.round(kpis.householdIntervals / seconds),
+    trades: kpis.trades,
+    seconds: round2(seconds),
+    rssMb: peakRssMb(),
+    runRoot: kpis.runRoot,
+  }
+}
+
+async function networkCase() {
+  const { runNetwork } = await import('../sim/network/run.js')
+  const base = loadScenario(join(scenarios, 'default.yaml'))
+  const s = parseScenario({ ...base, name: 'bench-network-50', households: { ...base.households, count: 50 } })
+  const c = assembleCommunity(s, sharedDataSource())
+  const t0 = performance.now()
+  const o = await runNetwork(s, c, {})
+  const seconds = (performance.now() - t0) / 1000
+  const fast = await clearCommunity(s, c)
+  const n = o.network
+  return {
+    bench: 'sim',
+    case: 'network-50x48',
+    nodes: n?.nodes ?? 0,
+    intervals: c.T,
+    agreement: n?.agreementRate ?? 0,
+    settledIntervals: n?.settledIntervals ?? 0,
+    intervalsWithTrades: n?.intervalsWithTrades ?? 0,
+    disagreements: JSON.stringify(n?.disagreements ?? {}),
+    sameAsFast: settle(s.name, c, o).kpis.runRoot === settle(s.name, c, fast).kpis.runRoot,
+    gasUsed: n?.gasUsed ?? '0',
+    seconds: round2(seconds),
+    clockHeldSeconds: round2(n?.clockHeldSeconds ?? 0),
+    barriersReleased: n?.barriersReleased ?? 0,
+    rssMb: peakRssMb(),
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100
+
+const cases: [string, () => Promise<Record<string, unknown>>][] = [
+  ['fast', fastCase],
+  ['network', networkCase],
+]
+for (const [name, run] of cases) {
+  if (only && only !== name) continue
+  const r = await run()
+  if (json) console.log(JSON.stringify(r))
+  else {
+    console.log(`\n${r.case}`)
+    for (const [k, v] of Object.entries(r)) if (k !== 'bench' && k !== 'case') console.log(`  ${k.padEnd(24)} ${v}`)
+  }
+}

@@ -1,0 +1,233 @@
+import { GridletError } from '../../src/core/errors.js'
+import { drawUnit, Stream } from '../random.js'
+import { firstInterval, intervalCount, type Price, type Scenario } from '../scenario/schema.js'
+import { type HouseholdDataSource, type LoadSeries, type PvShape, SLOT_MS } from './sources.js'
+
+const DAY_MS = 86_400_000
+const WEEK_MS = 7 * DAY_MS
+/** Days of history before the period, so forecasts have a past on the first interval. */
+export const WARMUP_DAYS = 7
+
+/** Who a simulated household is and where its data comes from. */
+export interface HouseholdInfo {
+  readonly index: number
+  /** SGSC household id whose load this household replays. */
+  readonly sourceId: string
+  /** Days added to the simulated date before looking the load up (see `loads.reuseOffsetDays`). */
+  readonly offsetDays: number
+  readonly loadScale: number
+  /** Rooftop PV size, kWp (0 = none). */
+  readonly kWp: number
+  /** Battery capacity, Wh (0 = none). */
+  readonly batteryWh: number
+}
+
+/**
+ * A neighbourhood ready to simulate: per household and interval, energy in Wh, household-major
+ * (`x[h * stride + j]`), where `j` counts intervals from `WARMUP_DAYS` before the period (`j = warmup + k`).
+ * `net` is what the household's meter sees at the grid connection: load - PV + battery charge - discharge
+ * (> 0 import, < 0 export).
+ */
+export interface Community {
+  readonly n: number
+  /** Intervals in the period. */
+  readonly T: number
+  /** Intervals of warm-up history before the period. */
+  readonly warmup: number
+  readonly stride: number
+  readonly intervalS: number
+  /** Market interval id of the period's first interval. */
+  readonly firstInterval: number
+  readonly load: Int32Array
+  readonly pv: Int32Array
+  readonly net: Int32Array
+  /** Retail and feed-in price per interval of the period, token units per kWh. */
+  readonly retail: Int32Array
+  readonly feedIn: Int32Array
+  readonly households: readonly HouseholdInfo[]
+}
+
+/**
+ * Builds the neighbourhood of a scenario from real data.
+ *
+ * Loads: the SGSC homes with at least `loads.minCoverageDays` complete days, sorted by id, are used in turn; the
+ * household `i` replays home `i mod E` shifted by `floor(i / E) * reuseOffsetDays` days. A reading missing at the
+ * shifted instant (a gap, or outside that home's coverage) is taken from the nearest week before or after that has it,
+ * which keeps weekday and time of day. PV: the customer-12 shape at the same day of year and standard-time time of
+ * day, scaled by kWp / 1.8.
+ */
+export function assembleCommunity(scenario: Scenario, data: HouseholdDataSource): Community {
+  const T = intervalCount(scenario)
+  const intervalS = scenario.intervalMinutes * 60
+  const perDay = 86_400 / intervalS
+  const warmup = WARMUP_DAYS * perDay
+  const stride = warmup + T
+  const n = scenario.households.count
+  const startMs = Date.parse(scenario.period.start) - WARMUP_DAYS * DAY_MS
+  const eligible = data.loads().filter((l) => l.completeDays >= scenario.households.loads.minCoverageDays)
+  if (eligible.length === 0) {
+    throw new GridletError('no SGSC household has enough complete days', {
+      code: 'SIM_SCENARIO',
+      field: 'households.loads.minCoverageDays',
+    })
+  }
+  const pvShape = data.pvShape()
+  const households = drawHouseholds(scenario, eligible)
+  const load = new Int32Array(n * stride)
+  const pv = new Int32Array(n * stride)
+  const net = new Int32Array(n * stride)
+  const slots = Math.ceil((stride * intervalS * 1000) / SLOT_MS)
+  const slotLoad = new Int32Array(slots)
+  const slotPv = new Int32Array(slots)
+  const pvUnit = pvSeries(pvShape, startMs, slots)
+  for (const hh of households) {
+    const series = eligible[hh.index % eligible.length] as LoadSeries
+    const shift = hh.offsetDays * DAY_MS
+    for (let s = 0; s < slots; s++) {
+      slotLoad[s] = Math.round(loadAt(series, startMs + s * SLOT_MS + shift) * hh.loadScale)
+      slotPv[s] = Math.round(((pvUnit[s] as number) * hh.kWp) / pvShape.kWp)
+    }
+    const o = hh.index * stride
+    resample(slotLoad, load.subarray(o, o + stride))
+    resample(slotPv, pv.subarray(o, o + stride))
+    runBattery(scenario, hh, load.subarray(o, o + stride), pv.subarray(o, o + stride), net.subarray(o, o + stride))
+  }
+  const first = firstInterval(scenario)
+  return {
+    n,
+    T,
+    warmup,
+    stride,
+    intervalS,
+    firstInterval: first,
+    load,
+    pv,
+    net,
+    retail: pricePerInterval(scenario.tariff.retail, scenario, first, T),
+    feedIn: pricePerInterval(scenario.tariff.feedIn, scenario, first, T),
+    households,
+  }
+}
+
+function drawHouseholds(s: Scenario, eligible: readonly LoadSeries[]): HouseholdInfo[] {
+  const { count, pv, battery, loads } = s.households
+  const out: HouseholdInfo[] = []
+  for (let i = 0; i < count; i++) {
+    const hasPv = drawUnit(s.seed, Stream.HasPv, i) < pv.share
+    const kWp = hasPv ? round1(pv.kWp.min + drawUnit(s.seed, Stream.PvSize, i) * (pv.kWp.max - pv.kWp.min)) : 0
+    const hasBattery = hasPv && drawUnit(s.seed, Stream.HasBattery, i) < battery.shareOfPv
+    const scale = loads.scale.min + drawUnit(s.seed, Stream.LoadScale, i) * (loads.scale.max - loads.scale.min)
+    out.push({
+      index: i,
+      sourceId: (eligible[i % eligible.length] as LoadSeries).id,
+      offsetDays: Math.floor(i / eligible.length) * loads.reuseOffsetDays,
+      loadScale: Math.round(scale * 1000) / 1000,
+      kWp,
+      batteryWh: hasBattery ? battery.capacityWh : 0,
+    })
+  }
+  return out
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10
+
+/** Reading of `series` at `atMs`, or of the nearest week before/after that has one. */
+function loadAt(series: LoadSeries, atMs: number): number {
+  const len = series.wh.length
+  const base = (atMs - series.startMs) / SLOT_MS
+  const weekSlots = WEEK_MS / SLOT_MS
+  const maxWeeks = Math.ceil(len / weekSlots) + Math.ceil(Math.abs(base) / weekSlots) + 1
+  for (let w = 0; w <= maxWeeks; w++) {
+    for (const sign of w === 0 ? [0] : [-1, 1]) {
+      const i = base + sign * w * weekSlots
+      if (i >= 0 && i < len) {
+        const v = series.wh[i] as number
+        if (v >= 0) return v
+      }
+    }
+  }
+  throw new GridletError(`SGSC household ${series.id} has no reading at this time of week`, { code: 'SIM_DATA_GAP' })
+}
+
+/**
+ * PV of the shape's system per 30-min slot from `startMs` (UTC): the reading at the same day of year and the same
+ * time of day in Sydney *standard* time (UTC+10) — the sun keeps standard time, so solar noon lines up whatever the
+ * daylight-saving state of either year.
+ */
+function pvSeries(shape: PvShape, startMs: number, slots: number): Int32Array {
+  const out = new Int32Array(slots)
+  const standardMs = 10 * 3_600_000
+  for (let s = 0; s < slots; s++) {
+    const local = new Date(startMs + s * SLOT_MS + standardMs)
+    const month = local.getUTCMonth()
+    const timeOfDay = local.getUTCHours() * 3_600_000 + local.getUTCMinutes() * 60_000
+    // The shape runs July 2011 - June 2012: take the same month and day (2012 is a leap year, so 29 Feb exists).
+    const pvLocal = Date.UTC(month >= 6 ? 2011 : 2012, month, local.getUTCDate()) + timeOfDay
+    out[s] = shape.wh[(pvLocal - standardMs - shape.startMs) / SLOT_MS] ?? 0
+  }
+  return out
+}
+
+/** 30-min slots onto the interval grid: sums pairs for 60 min, splits each slot in two for 15 min. */
+function resample(slots: Int32Array, out: Int32Array): void {
+  if (out.length === slots.length) {
+    out.set(slots)
+    return
+  }
+  if (out.length * 2 === slots.length) {
+    for (let j = 0; j < out.length; j++) out[j] = (slots[2 * j] as number) + (slots[2 * j + 1] as number)
+    return
+  }
+  for (let s = 0; s < slots.length; s++) {
+    const v = slots[s] as number
+    const half = Math.floor(v / 2)
+    out[2 * s] = half
+    out[2 * s + 1] = v - half
+  }
+}
+
+/**
+ * Self-consumption battery behind the meter, on actual energy: charges from PV surplus, discharges into deficit,
+ * within power and capacity; starts half full at the beginning of the warm-up. Integer Wh throughout.
+ */
+function runBattery(s: Scenario, hh: HouseholdInfo, load: Int32Array, pv: Int32Array, net: Int32Array): void {
+  const cap = hh.batteryWh
+  const maxWh = Math.floor((s.households.battery.powerW * s.intervalMinutes) / 60)
+  const eff = s.households.battery.efficiency
+  let soc = Math.floor(cap / 2)
+  for (let j = 0; j < net.length; j++) {
+    let x = (load[j] as number) - (pv[j] as number)
+    if (cap > 0 && x < 0) {
+      const charge = Math.min(-x, maxWh, Math.floor((cap - soc) / eff))
+      soc += Math.floor(charge * eff)
+      x += charge
+    } else if (cap > 0 && x > 0) {
+      const discharge = Math.min(x, maxWh, soc)
+      soc -= discharge
+      x -= discharge
+    }
+    net[j] = x
+  }
+}
+
+/** Price of each interval of the period, reading time-of-use bands in the tariff's local time. */
+function pricePerInterval(p: Price, s: Scenario, first: number, T: number): Int32Array {
+  const out = new Int32Array(T)
+  const intervalS = s.intervalMinutes * 60
+  for (let k = 0; k < T; k++) {
+    if (typeof p === 'number') {
+      out[k] = p
+      continue
+    }
+    const localS = (first + k) * intervalS + s.tariff.utcOffsetHours * 3600
+    const minute = Math.floor((((localS % 86_400) + 86_400) % 86_400) / 60)
+    const band = p.find((b) => minute >= toMinutes(b.from) && minute < toMinutes(b.to))
+    if (!band) {
+      throw new GridletError('time-of-use bands leave a gap', { code: 'SIM_SCENARIO', field: 'tariff' })
+    }
+    out[k] = band.price
+  }
+  return out
+}
+
+const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))

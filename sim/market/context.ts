@@ -1,0 +1,68 @@
+import { type Address, encodeAbiParameters, type Hex, keccak256, stringToBytes } from 'viem'
+import { privateKeyToAddress } from 'viem/accounts'
+import { type PreparedDomain, prepareDomain } from '../../src/core/order/eip712.js'
+import type { Order } from '../../src/core/order/types.js'
+import type { Scenario } from '../scenario/schema.js'
+
+/**
+ * Address the settlement contract gets on a fresh local chain: `startDevChain` deploys the test token (nonce 0)
+ * and then the settlement contract (nonce 1) from anvil's first dev account.
+ * Fast mode signs nothing but hashes orders under this domain; network mode checks its contract landed here, so
+ * both modes compute the same order ids.
+ */
+export const SIM_SETTLEMENT_ADDRESS: Address = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'
+
+/** Everything both modes need to turn a household's decision into the same signed-order fields. */
+export interface MarketContext {
+  readonly domain: PreparedDomain
+  /** Market id: keccak256 of the scenario's market name. */
+  readonly market: Hex
+  readonly intervalS: number
+  readonly firstInterval: number
+  /** Household accounts, index = household. */
+  readonly accounts: readonly Address[]
+}
+
+/**
+ * Development private key of household `h`: derived from the scenario seed, so a run is reproducible and the keys
+ * are obviously not for real money.
+ */
+export function devKey(seed: number, h: number): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: 'string' }, { type: 'uint32' }, { type: 'uint32' }], ['gridlet-sim-dev-key', seed, h]),
+  )
+}
+
+/** @example const ctx = marketContext(scenario, firstInterval, SIM_SETTLEMENT_ADDRESS) */
+export function marketContext(
+  s: Scenario,
+  firstInterval: number,
+  verifyingContract: Address = SIM_SETTLEMENT_ADDRESS,
+  accounts?: readonly Address[],
+): MarketContext {
+  return {
+    domain: prepareDomain({ name: 'gridlet', version: '1', chainId: s.market.chainId, verifyingContract }),
+    market: keccak256(stringToBytes(s.market.name)),
+    intervalS: s.intervalMinutes * 60,
+    firstInterval,
+    accounts: accounts ?? Array.from({ length: s.households.count }, (_, h) => privateKeyToAddress(devKey(s.seed, h))),
+  }
+}
+
+/**
+ * The order household `h` signs for period interval `k`: nonce 0 (one order per slot), expiry one day after the
+ * interval ends (time to settle on chain).
+ */
+export function orderFor(ctx: MarketContext, h: number, k: number, qty: number, limit: number, nonce = 0n): Order {
+  const interval = BigInt(ctx.firstInterval + k)
+  return {
+    market: ctx.market,
+    interval,
+    side: qty > 0 ? 0 : 1,
+    quantityWh: BigInt(Math.abs(qty)),
+    limitPrice: BigInt(limit),
+    account: ctx.accounts[h] as Address,
+    nonce,
+    expiry: (interval + 1n) * BigInt(ctx.intervalS) + 86_400n,
+  }
+}

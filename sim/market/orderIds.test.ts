@@ -1,0 +1,35 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { hashOrder } from '../../src/core/order/eip712.js'
+import { parseScenario } from '../scenario/schema.js'
+import { marketContext, orderFor } from './context.js'
+import { orderIdHasher } from './orderIds.js'
+
+const scenario = parseScenario({
+  name: 'ids',
+  seed: 99,
+  period: { start: '2013-01-14T14:00:00Z', days: 1 },
+  tariff: { retail: 250000, feedIn: 70000 },
+  households: { count: 5 },
+})
+
+describe('orderIdHasher', () => {
+  it('gives the core hashOrder id for any order the simulator builds', async () => {
+    const ctx = marketContext(scenario, 754_540)
+    const ids = await orderIdHasher(ctx.domain, ctx.market, ctx.accounts)
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 17_520 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).filter((q) => q !== 0),
+        fc.integer({ min: 1, max: 2 ** 47 }),
+        (h, k, qty, limit) => {
+          const order = orderFor(ctx, h, k, qty, limit)
+          const id = ids.id(Number(order.interval), order.side, Math.abs(qty), limit, h, 0, Number(order.expiry))
+          expect(id).toBe(hashOrder(ctx.domain, order))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})

@@ -1,0 +1,88 @@
+import type { Address, Hex } from 'viem'
+import type { Trade } from '../../src/core/market/types.js'
+import type { MarketDomain, VerifiedOrder } from '../../src/core/order/types.js'
+import type { MarketTime } from '../../src/core/time/interval.js'
+import type { Scenario } from '../scenario/schema.js'
+
+/** Messages between the network-mode runner (main thread) and its node hosts (worker threads). */
+
+/** Marks an interval whose energy a node could not measure over Modbus. */
+export const MISSING = -(2 ** 31)
+
+/** One household as a host runs it. */
+export interface HostedHousehold {
+  readonly h: number
+  readonly privateKey: Hex
+  /** Grid-side energy per interval of the period, replayed by the household's meter simulator. */
+  readonly importWh: Int32Array
+  readonly exportWh: Int32Array
+  /** The household's meter history before the period (warm-up), as its store would hold it. */
+  readonly warmup: Int32Array
+  /** Only for `forecast: perfect`: the oracle's view of the period. */
+  readonly oracle?: Int32Array
+}
+
+export interface HostInit {
+  readonly scenario: Scenario
+  readonly households: readonly HostedHousehold[]
+  readonly accounts: readonly Address[]
+  readonly domain: MarketDomain
+  readonly market: Hex
+  readonly firstInterval: number
+  readonly T: number
+  readonly marketTime: MarketTime
+  readonly retail: Int32Array
+  readonly feedIn: Int32Array
+  /** Clock ms of the agreement windows (see the p2p node's AgreementTiming). */
+  readonly timing: { digestDelayMs: number; digestWindowMs: number; resultWindowMs: number }
+  /** Households decide for interval k at the start of k-1 plus up to this many clock ms (staggered). */
+  readonly decideSpreadMs: number
+  readonly meterProfile: string
+}
+
+/** Main → host. */
+export type ToHost =
+  | { readonly type: 'connect'; readonly peers: readonly { h: number; addr: string }[]; readonly degree: number }
+  | { readonly type: 'go' }
+  | { readonly type: 'stop' }
+
+/** One node's conclusion for one interval (the first agreed one of a host also carries its trades and orders). */
+export interface NodeResult {
+  readonly h: number
+  readonly k: number
+  readonly root: Hex
+  readonly agreed: boolean
+  readonly reason?: string
+  readonly full?: {
+    readonly trades: readonly Trade[]
+    readonly orders: readonly VerifiedOrder[]
+    readonly clearingPrice?: bigint
+  }
+}
+
+export interface HostStats {
+  readonly ordersPublished: number
+  readonly messagesValidated: number
+  readonly bytesSent: number
+  readonly bytesReceived: number
+  /** Per hosted household: grid position per interval as measured over Modbus (import - export). */
+  readonly measured: readonly { h: number; netWh: Int32Array }[]
+  readonly meterErrors: number
+  /** Reads that straddled an interval boundary (not used: the interval they measured is unknown). */
+  readonly ambiguousReads: number
+  /** Orders the node refused to publish, by error code. */
+  readonly submitFailures: Readonly<Record<string, number>>
+}
+
+/** Host → main. */
+export type FromHost =
+  | { readonly type: 'ready'; readonly addrs: readonly { h: number; addr: string }[] }
+  | { readonly type: 'meshed' }
+  | { readonly type: 'finished' }
+  /** Household h decided for interval k (published: an order went out). */
+  | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: boolean }
+  /** Every node of this host now holds at least `min` orders for interval k. */
+  | { readonly type: 'orders'; readonly k: number; readonly min: number }
+  | { readonly type: 'result'; readonly result: NodeResult }
+  | { readonly type: 'stopped'; readonly stats: HostStats }
+  | { readonly type: 'error'; readonly message: string }

@@ -1,0 +1,476 @@
+import type { Worker } from 'node:worker_threads'
+import { type Address, createPublicClient, createTestClient, createWalletClient, type Hex, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { readContract, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { localChain, settlementAbi, testTokenAbi } from '../../src/chain/contracts.js'
+import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { encodeSettlement } from '../../src/chain/encodeSettlement.js'
+import { settleBatch } from '../../src/chain/settleBatch.js'
+import { GridletError } from '../../src/core/errors.js'
+import { gateClosureMs, type MarketTime, marketTime } from '../../src/core/time/interval.js'
+import type { Community } from '../households/assemble.js'
+import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
+import { emptyOutcome, type MarketOutcome } from '../outcome.js'
+import type { Scenario } from '../scenario/schema.js'
+import { startTsWorker } from '../worker.js'
+import { sharedTimeBuffer, timeController } from './clocks.js'
+import {
+  type FromHost,
+  type HostedHousehold,
+  type HostInit,
+  type HostStats,
+  MISSING,
+  type NodeResult,
+  type ToHost,
+} from './protocol.js'
+
+export interface NetworkRunOptions {
+  /** Worker threads hosting the nodes (default 2). */
+  readonly hosts?: number
+  /** Real milliseconds per market interval while every host keeps up (default max(2000, 800 + 50 n), n households). */
+  readonly realIntervalMs?: number
+  readonly onProgress?: (done: number, total: number) => void
+  /** Meter profile the simulators serve and the nodes read (default eastron-sdm630). */
+  readonly meterProfile?: string
+}
+
+/**
+ * Network mode: a local anvil chain with the settlement contract and every household registered and funded; per
+ * household a Modbus meter simulator and a libp2p market node on loopback, hosted in worker threads; an accelerated
+ * clock shared by all. Each household reads its meter, decides, signs and gossips its order; every node clears and
+ * the nodes agree on roots; each agreed interval's trades are settled on chain by household 0's account.
+ * Returns the same `MarketOutcome` as fast mode, plus network measurements.
+ */
+export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOptions = {}): Promise<MarketOutcome> {
+  checkSupported(s, c)
+  const wallStart = performance.now()
+  const intervalMs = c.intervalS * 1000
+  const realIntervalMs = opts.realIntervalMs ?? Math.max(2000, 800 + 50 * c.n)
+  const speed = intervalMs / realIntervalMs
+  const ctx = marketContext(s, c.firstInterval)
+  const keys = Array.from({ length: c.n }, (_, h) => devKey(s.seed, h))
+  const dev = await startDevChain({
+    households: 1,
+    chainId: s.market.chainId,
+    marketName: s.market.name,
+    // Orders expire a day after their interval (2013 in the shipped scenarios): the chain must live at that time.
+    anvilArgs: ['--timestamp', String(c.firstInterval * c.intervalS - 3600)],
+  })
+  const workers: Worker[] = []
+  try {
+    if (dev.settlement.toLowerCase() !== SIM_SETTLEMENT_ADDRESS.toLowerCase()) {
+      throw new GridletError('settlement contract not at the address fast mode hashes with', {
+        code: 'SIM_NETWORK_DOMAIN',
+        details: `${dev.settlement} != ${SIM_SETTLEMENT_ADDRESS}`,
+      })
+    }
+    const householdIndex = await registerHouseholds(dev, ctx.accounts, keys[0] as Hex)
+    const time = marketTime({
+      lengthS: c.intervalS,
+      gateClosureS: s.market.gateClosureS,
+      maxSkewS: Math.min(c.intervalS, Math.ceil((100 * speed) / 1000)),
+    })
+    const real = (ms: number) => Math.round(ms * speed)
+    const startMs = gateClosureMs(time, c.firstInterval) - real(1000)
+    const hosts = Math.max(1, Math.min(opts.hosts ?? 2, c.n))
+    const simTime = sharedTimeBuffer(hosts)
+    const clock = timeController(simTime, hosts, startMs)
+    const base: Omit<HostInit, 'households'> = {
+      scenario: s,
+      accounts: ctx.accounts,
+      domain: ctx.domain,
+      market: ctx.market,
+      firstInterval: c.firstInterval,
+      T: c.T,
+      marketTime: time,
+      retail: c.retail,
+      feedIn: c.feedIn,
+      timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
+      decideSpreadMs: Math.round(intervalMs / 8),
+      meterProfile: opts.meterProfile ?? 'eastron-sdm630',
+    }
+    const pace = pacer(c, hosts, time, base.timing, real(50), 4 * realIntervalMs)
+    const inbox: ((m: FromHost, w: number) => void)[] = []
+    const results: NodeResult[][] = Array.from({ length: c.T }, () => [])
+    const stats: HostStats[] = []
+    const errors: string[] = []
+    for (let w = 0; w < hosts; w++) {
+      const mine: HostedHousehold[] = []
+      for (let h = w; h < c.n; h += hosts) mine.push(hostedHousehold(s, c, h, keys[h] as Hex))
+      const worker = startTsWorker(new URL('./host.ts', import.meta.url), {
+        ...base,
+        households: mine,
+        host: w,
+        time: simTime,
+      })
+      worker.on('message', (m: FromHost) => {
+        if (m.type === 'decided') pace.decided(m.k, m.published)
+        else if (m.type === 'orders') pace.orders(w, m.k, m.min)
+        else if (m.type === 'result') results[m.result.k]?.push(m.result)
+        else if (m.type === 'stopped') stats.push(m.stats)
+        else if (m.type === 'error') errors.push(m.message)
+        for (const f of inbox) f(m, w)
+      })
+      worker.on('error', (e) => errors.push(e.stack ?? String(e)))
+      workers.push(worker)
+    }
+    const send = (m: ToHost) => {
+      for (const w of workers) w.postMessage(m)
+    }
+    const all = <T extends FromHost['type']>(type: T) =>
+      new Promise<Extract<FromHost, { type: T }>[]>((resolve, reject) => {
+        const got: Extract<FromHost, { type: T }>[] = []
+        const timer = setInterval(() => {
+          if (errors.length === 0) return
+          clearInterval(timer)
+          reject(new GridletError('a node host failed', { code: 'SIM_NETWORK_HOST', details: errors.join('\n') }))
+        }, 100)
+        inbox.push((m) => {
+          if (m.type !== type) return
+          got.push(m as Extract<FromHost, { type: T }>)
+          if (got.length === workers.length) {
+            clearInterval(timer)
+            resolve(got)
+          }
+        })
+      })
+    const ready = await all('ready')
+    const peers = ready.flatMap((r) => r.addrs).sort((a, b) => a.h - b.h)
+    const meshed = all('meshed')
+    send({ type: 'connect', peers, degree: 4 })
+    await meshed
+    const finished = all('finished')
+    send({ type: 'go' })
+    clock.run(speed, () => pace.limit(clock.now(), results))
+
+    // Settle each interval once a host reports an agreed result with its trades; report progress as nodes decide.
+    const settlement = settler(dev, keys[0] as Hex, householdIndex)
+    const settledK = new Set<number>()
+    // Give up when simulated time is well past the last decision, or real time far beyond the planned duration.
+    const doneByClock = startMs + (c.T + 3) * intervalMs
+    const doneByWall = performance.now() + 4 * (c.T + 3) * realIntervalMs
+    let done = 0
+    while (clock.now() < doneByClock && performance.now() < doneByWall) {
+      for (let k = 0; k < c.T; k++) {
+        const full = results[k]?.find((r) => r.full)
+        if (full?.full && !settledK.has(k)) {
+          settledK.add(k)
+          if (full.full.trades.length > 0) settlement.push(BigInt(c.firstInterval + k), full.full)
+        }
+      }
+      const nowDone = results.filter((r) => r.length >= c.n).length
+      if (nowDone !== done) {
+        done = nowDone
+        opts.onProgress?.(done, c.T)
+      }
+      if (done === c.T || errors.length > 0) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    if (errors.length > 0)
+      throw new GridletError('a node host failed', { code: 'SIM_NETWORK_HOST', details: errors[0] })
+    await Promise.race([finished, new Promise((r) => setTimeout(r, 3 * realIntervalMs))])
+    const stopped = all('stopped')
+    send({ type: 'stop' })
+    await stopped
+    clock.stop()
+    const chain = await settlement.finish()
+    const wall = {
+      seconds: (performance.now() - wallStart) / 1000,
+      heldSeconds: clock.heldMs() / 1000,
+      released: pace.released(),
+    }
+    return buildOutcome(s, c, ctx.accounts, results, stats, chain, wall)
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+    await dev.stop()
+  }
+}
+
+function checkSupported(s: Scenario, c: Community): void {
+  if (s.faults.some((f) => f.kind === 'equivocate')) {
+    throw new GridletError('equivocation faults run in fast mode only', {
+      code: 'SIM_NETWORK_UNSUPPORTED',
+      field: 'faults',
+    })
+  }
+  const flat = (a: Int32Array) => a.every((x) => x === a[0])
+  if ((s.market.rule === 'sdr' || s.market.rule === 'mmr') && !(flat(c.retail) && flat(c.feedIn))) {
+    throw new GridletError('network nodes clear SDR and MMR with one retail and feed-in price: use a flat tariff', {
+      code: 'SIM_NETWORK_UNSUPPORTED',
+      field: 'tariff',
+    })
+  }
+}
+
+function hostedHousehold(s: Scenario, c: Community, h: number, privateKey: Hex): HostedHousehold {
+  const o = h * c.stride
+  const period = c.net.subarray(o + c.warmup, o + c.stride)
+  return {
+    h,
+    privateKey,
+    importWh: period.map((x) => Math.max(0, x)),
+    exportWh: period.map((x) => Math.max(0, -x)),
+    warmup: c.net.slice(o, o + c.warmup),
+    ...(s.households.forecast === 'perfect' ? { oracle: period.slice() } : {}),
+  }
+}
+
+/** Registers the simulated households' accounts in the settlement contract and funds their escrow. */
+async function registerHouseholds(dev: DevChain, accounts: readonly Address[], submitterKey: Hex) {
+  const chain = localChain(dev.chainId, dev.rpcUrl)
+  const operator = createWalletClient({
+    account: privateKeyToAccount(dev.operator.privateKey),
+    chain,
+    transport: http(dev.rpcUrl),
+  })
+  const deposit = 1_000_000_000n
+  const send = async (p: Promise<Hex>) => {
+    const r = await waitForTransactionReceipt(operator, { hash: await p })
+    if (r.status !== 'success') throw new GridletError('household registration reverted', { code: 'SIM_NETWORK_CHAIN' })
+  }
+  const total = deposit * BigInt(accounts.length)
+  await send(
+    writeContract(operator, {
+      address: dev.token,
+      abi: testTokenAbi,
+      functionName: 'mint',
+      args: [operator.account.address, total],
+    }),
+  )
+  await send(
+    writeContract(operator, {
+      address: dev.token,
+      abi: testTokenAbi,
+      functionName: 'approve',
+      args: [dev.settlement, total],
+    }),
+  )
+  for (const [i, account] of accounts.entries()) {
+    const meterId = `0x${(i + 1).toString(16).padStart(64, '0')}` as Hex
+    await send(
+      writeContract(operator, {
+        address: dev.settlement,
+        abi: settlementAbi,
+        functionName: 'register',
+        args: [account, meterId],
+      }),
+    )
+    await send(
+      writeContract(operator, {
+        address: dev.settlement,
+        abi: settlementAbi,
+        functionName: 'depositFor',
+        args: [account, deposit],
+      }),
+    )
+  }
+  const testClient = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
+  await setBalance(testClient, { address: privateKeyToAccount(submitterKey).address, value: 10n ** 21n })
+  const reader = createPublicClient({ chain, transport: http(dev.rpcUrl) })
+  const index = new Map<Address, number>()
+  for (const a of accounts) {
+    index.set(
+      a,
+      Number(
+        await readContract(reader, { address: dev.settlement, abi: settlementAbi, functionName: 'indexOf', args: [a] }),
+      ),
+    )
+  }
+  return index
+}
+
+/** Sends settlement batches one after another from one registered household's account. */
+function settler(dev: DevChain, key: Hex, households: ReadonlyMap<Address, number>) {
+  const chain = localChain(dev.chainId, dev.rpcUrl)
+  const wallet = createWalletClient({ account: privateKeyToAccount(key), chain, transport: http(dev.rpcUrl) })
+  let queue = Promise.resolve()
+  let gasUsed = 0n
+  const intervals: bigint[] = []
+  const failures: string[] = []
+  return {
+    push(interval: bigint, full: NonNullable<NodeResult['full']>) {
+      intervals.push(interval)
+      queue = queue.then(async () => {
+        try {
+          const batch = encodeSettlement(interval, full.orders, full.trades, households)
+          const hash = await settleBatch(wallet, { settlement: dev.settlement, batch })
+          const receipt = await waitForTransactionReceipt(wallet, { hash })
+          gasUsed += receipt.gasUsed
+        } catch (err) {
+          failures.push(`${interval}: ${err instanceof Error ? err.message : String(err)}`)
+        }
+      })
+    },
+    async finish() {
+      await queue
+      let settled = 0
+      for (const interval of intervals) {
+        const ok = await readContract(wallet, {
+          address: dev.settlement,
+          abi: settlementAbi,
+          functionName: 'isSettled',
+          args: [interval],
+        })
+        if (ok) settled++
+      }
+      return { gasUsed, settled, withTrades: intervals.length, failures }
+    },
+  }
+}
+
+function buildOutcome(
+  s: Scenario,
+  c: Community,
+  accounts: readonly Address[],
+  results: readonly NodeResult[][],
+  stats: readonly HostStats[],
+  chain: { gasUsed: bigint; settled: number; withTrades: number; failures: string[] },
+  wall: { seconds: number; heldSeconds: number; released: number },
+): MarketOutcome {
+  const o = emptyOutcome(c, 'network', s.market.rule, s.output.trades === 'all')
+  const index = new Map(accounts.map((a, h) => [a.toLowerCase(), h]))
+  let agreeing = 0
+  const disagreements: Record<string, number> = {}
+  let intervalsWithTrades = 0
+  for (let k = 0; k < c.T; k++) {
+    const rs = results[k] ?? []
+    const votes = new Map<Hex, number>()
+    for (const r of rs) if (r.agreed) votes.set(r.root, (votes.get(r.root) ?? 0) + 1)
+    const [root] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? [rs[0]?.root ?? '0x']
+    o.roots[k] = root as Hex
+    agreeing += rs.filter((r) => r.agreed && r.root === root).length
+    for (const r of rs) {
+      if (!r.agreed) disagreements[r.reason ?? 'UNKNOWN'] = (disagreements[r.reason ?? 'UNKNOWN'] ?? 0) + 1
+    }
+    const missing = c.n - rs.length
+    if (missing > 0) disagreements.NO_RESULT = (disagreements.NO_RESULT ?? 0) + missing
+    const full = rs.find((r) => r.full && r.root === root)?.full
+    if (!full) continue
+    let volume = 0
+    let value = 0
+    for (const t of full.trades) {
+      const b = index.get(t.buyer.toLowerCase()) as number
+      const sl = index.get(t.seller.toLowerCase()) as number
+      const q = Number(t.quantityWh)
+      const amount = Number(t.amount)
+      o.boughtWh[b * c.T + k] = (o.boughtWh[b * c.T + k] as number) + q
+      o.soldWh[sl * c.T + k] = (o.soldWh[sl * c.T + k] as number) + q
+      o.paid[b] = (o.paid[b] as number) + amount
+      o.received[sl] = (o.received[sl] as number) + amount
+      volume += q
+      value += q * Number(t.price)
+      o.trades?.push({
+        k,
+        buyer: b,
+        seller: sl,
+        quantityWh: q,
+        price: Number(t.price),
+        amount,
+        buyId: t.buyId,
+        sellId: t.sellId,
+      })
+    }
+    if (full.trades.length > 0) intervalsWithTrades++
+    o.volumeWh[k] = volume
+    o.tradeCount[k] = full.trades.length
+    o.price[k] =
+      full.clearingPrice !== undefined ? Number(full.clearingPrice) : volume > 0 ? value / volume : Number.NaN
+  }
+  let meterMismatches = 0
+  let meterMissing = 0
+  for (const st of stats) {
+    for (const m of st.measured) {
+      for (let k = 0; k < c.T; k++) {
+        const v = m.netWh[k] as number
+        if (v === MISSING) meterMissing++
+        else if (v !== c.net[m.h * c.stride + c.warmup + k]) meterMismatches++
+      }
+    }
+  }
+  return {
+    ...o,
+    network: {
+      nodes: c.n,
+      messagesPublished: stats.reduce((a, x) => a + x.ordersPublished, 0),
+      messagesReceived: stats.reduce((a, x) => a + x.messagesValidated, 0),
+      bytesSent: stats.reduce((a, x) => a + x.bytesSent, 0),
+      agreementRate: agreeing / (c.n * c.T),
+      disagreements,
+      settledIntervals: chain.settled,
+      intervalsWithTrades,
+      settlementFailures: chain.failures,
+      gasUsed: chain.gasUsed.toString(),
+      meterReadErrors: stats.reduce((a, x) => a + x.meterErrors, 0),
+      orderRefusals: sumCounts(stats.map((x) => x.submitFailures)),
+      meterMismatches,
+      meterMissing,
+      ambiguousReads: stats.reduce((a, x) => a + x.ambiguousReads, 0),
+      wallSeconds: wall.seconds,
+      clockHeldSeconds: wall.heldSeconds,
+      barriersReleased: wall.released,
+    },
+  }
+}
+
+function sumCounts(xs: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
+/**
+ * Where simulated time must wait for the network: before interval k's gate closure until every household has
+ * decided and every node holds every published order of k; before k's decision deadline until every node has
+ * concluded k. A barrier held longer than `maxHoldMs` of real time is released (a node that never catches up must
+ * not stall the run; it then shows as a disagreement).
+ */
+function pacer(
+  c: Community,
+  hosts: number,
+  time: MarketTime,
+  timing: HostInit['timing'],
+  guardMs: number,
+  maxHoldMs: number,
+) {
+  const decided = new Int32Array(c.T)
+  const published = new Int32Array(c.T)
+  const minHeld = Array.from({ length: hosts }, () => new Int32Array(c.T))
+  let barrier = { at: Number.NaN, since: 0 }
+  let released = 0
+  const decideAt = (k: number) =>
+    gateClosureMs(time, c.firstInterval + k) +
+    time.maxSkewS * 1000 +
+    timing.digestDelayMs +
+    timing.digestWindowMs +
+    timing.resultWindowMs
+  const ordersIn = (k: number) =>
+    decided[k] === c.n && minHeld.every((m) => (m[k] as number) >= (published[k] as number))
+  let k1 = 0
+  let k2 = 0
+  return {
+    decided(k: number, wasPublished: boolean) {
+      decided[k] = (decided[k] as number) + 1
+      if (wasPublished) published[k] = (published[k] as number) + 1
+    },
+    orders(host: number, k: number, min: number) {
+      if (k >= 0 && k < c.T) (minHeld[host] as Int32Array)[k] = min
+    },
+    limit(now: number, results: readonly (readonly unknown[])[]): number {
+      while (k1 < c.T && ordersIn(k1)) k1++
+      while (k2 < c.T && (results[k2]?.length ?? 0) >= c.n) k2++
+      const at = Math.min(
+        k1 < c.T ? gateClosureMs(time, c.firstInterval + k1) - guardMs : Number.POSITIVE_INFINITY,
+        k2 < c.T ? decideAt(k2) - guardMs : Number.POSITIVE_INFINITY,
+      )
+      if (now < at) return at
+      const t = performance.now()
+      if (at !== barrier.at) barrier = { at, since: t }
+      if (t - barrier.since < maxHoldMs) return at
+      released++
+      if (at === gateClosureMs(time, c.firstInterval + k1) - guardMs) k1++
+      else k2++
+      return Number.POSITIVE_INFINITY
+    },
+    released: () => released,
+  }
+}

@@ -1,0 +1,74 @@
+import { getAddress, type Hex, keccak256 } from 'viem'
+import { describe, expect, it } from 'vitest'
+import type { VerifiedOrder } from '../core/order/types.js'
+import { encodeSettlement, rootOfTrades, settlementRoot } from './encodeSettlement.js'
+import { ChainError } from './errors.js'
+
+const A = getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8')
+const B = getAddress('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc')
+const sig = `0x${'11'.repeat(64)}1b` as Hex
+const order = (id: string, side: 0 | 1, account: typeof A): VerifiedOrder => ({
+  id: `0x${id.repeat(64)}` as Hex,
+  signature: sig,
+  order: {
+    market: `0x${'00'.repeat(32)}`,
+    interval: 7n,
+    side,
+    quantityWh: 1000n,
+    limitPrice: 250_000n,
+    account,
+    nonce: 2n,
+    expiry: 0x01020304n,
+  },
+})
+const buy = order('b', 0, A)
+const sell = order('a', 1, B)
+const trade = { buyId: buy.id, sellId: sell.id, quantityWh: 600n, price: 240_000n, amount: 144_000n }
+const households = new Map([
+  [A, 1],
+  [B, 2],
+])
+
+describe('encodeSettlement', () => {
+  it('packs orders (45 bytes, sorted by id), signatures (65 bytes) and trades (20 bytes) as the contract reads them', () => {
+    const batch = encodeSettlement(7n, [buy, sell], [trade], households)
+    expect(batch.orderIds).toEqual([sell.id, buy.id]) // 0xaa.. < 0xbb..
+    const hex = (v: bigint, bytes: number) => v.toString(16).padStart(bytes * 2, '0')
+    const record = (side: number, household: number) =>
+      hex(BigInt(side), 1) +
+      hex(250_000n, 16) +
+      hex(1000n, 8) +
+      hex(2n, 8) +
+      hex(0x01020304n, 8) +
+      hex(BigInt(household), 4)
+    expect(batch.orders).toBe(`0x${record(1, 2)}${record(0, 1)}`)
+    expect(batch.signatures).toBe(`0x${sig.slice(2).repeat(2)}`)
+    expect(batch.trades).toBe(`0x0001000000000258${hex(240_000n, 12)}`) // buy = order 1, sell = order 0, 600 Wh
+    expect(batch.totalAmount).toBe(144_000n)
+    expect(batch.root).toBe(keccak256(`0x${sell.id.slice(2)}${buy.id.slice(2)}${batch.trades.slice(2)}`))
+    expect(batch.root).toBe(settlementRoot(batch.orderIds, batch.trades))
+    expect(rootOfTrades([trade])).toBe(batch.root)
+  })
+
+  it('leaves out orders no trade fills, so every submitter encodes the same bytes', () => {
+    const idle = order('c', 0, A)
+    expect(encodeSettlement(7n, [idle, sell, buy], [trade], households)).toEqual(
+      encodeSettlement(7n, [buy, sell], [trade], households),
+    )
+  })
+
+  it.each([
+    ['a trade fills an unknown order', [buy], [trade], households, 'trades'],
+    ['an account has no household index', [buy, sell], [trade], new Map([[A, 1]]), 'account'],
+    ['no trades', [buy, sell], [], households, 'trades'],
+    ['a trade quantity does not fit 32 bits', [buy, sell], [{ ...trade, quantityWh: 2n ** 32n }], households, 'trades'],
+  ] as const)('rejects a batch where %s', (_name, orders, trades, map, field) => {
+    const run = () => encodeSettlement(7n, orders, trades, map)
+    expect(run).toThrow(ChainError)
+    try {
+      run()
+    } catch (err) {
+      expect((err as ChainError).field).toBe(field)
+    }
+  })
+})

@@ -1,0 +1,8 @@
+export { createStrategy, STRATEGY_NAMES, type StrategyName } from './createStrategy.js'
+export { type Delivery, deliverBattery } from './deliverBattery.js'
+export { energyAmount } from './energyAmount.js'
+export { forecastAware, netQuantile } from './forecastAware.js'
+export { PriceMemory } from './priceMemory.js'
+export { type Imbalance, type ImbalanceInput, settleImbalance } from './settleImbalance.js'
+export { truthful } from './truthful.js'
+export * from './types.js'

@@ -1,0 +1,93 @@
+/**
+ * Test and benchmark helpers: builds cleared books of any size, signed with the core's `signOrder` (what nodes
+ * use), and signs single orders with viem's `signTypedData` as an independent implementation of the same typed data.
+ */
+import { type Address, type Hex, hashTypedData } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { SettlementTrade } from '../../src/chain/encodeSettlement.js'
+import { signOrder } from '../../src/core/order/signOrder.js'
+import type { MarketDomain, Order, VerifiedOrder } from '../../src/core/order/types.js'
+
+export const ORDER_TYPES = {
+  Order: [
+    { name: 'market', type: 'bytes32' },
+    { name: 'interval', type: 'uint64' },
+    { name: 'side', type: 'uint8' },
+    { name: 'quantityWh', type: 'uint64' },
+    { name: 'limitPrice', type: 'uint128' },
+    { name: 'account', type: 'address' },
+    { name: 'nonce', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' },
+  ],
+} as const
+
+export function marketDomain(chainId: number, settlement: Address): MarketDomain {
+  return { name: 'gridlet', version: '1', chainId, verifyingContract: settlement }
+}
+
+/** Signs `order` with `privateKey` and returns it as a VerifiedOrder (id = EIP-712 digest). */
+export async function signTestOrder(privateKey: Hex, domain: MarketDomain, order: Order): Promise<VerifiedOrder> {
+  const typed = { domain, types: ORDER_TYPES, primaryType: 'Order', message: order } as const
+  const signature = await privateKeyToAccount(privateKey).signTypedData(typed)
+  return { order, signature, id: hashTypedData(typed) }
+}
+
+export interface Book {
+  orders: VerifiedOrder[]
+  trades: SettlementTrade[]
+}
+
+export interface BookOptions {
+  domain: MarketDomain
+  market: Hex
+  interval: bigint
+  /** Keys of the households; the book uses one order per household. */
+  keys: readonly { address: Address; privateKey: Hex }[]
+  trades: number
+  /**
+   * 'staircase': what a double auction clears: walking sorted buyers and sellers, consecutive trades share an order,
+   * so n trades fill n + 1 orders. 'pairs': every trade has its own buyer and seller (2n orders, worst case).
+   */
+  shape?: 'staircase' | 'pairs'
+  price?: bigint
+  quantityWh?: bigint
+  expiry?: bigint
+}
+
+/** Builds a valid cleared book: signed orders and the trades between them (uniform price, limits around it). */
+export async function buildBook(opts: BookOptions): Promise<Book> {
+  const price = opts.price ?? 250_000n
+  const q = opts.quantityWh ?? 500n
+  const n = opts.trades
+  const pairs = opts.shape === 'pairs'
+  const legs = Array.from({ length: n }, (_, i) =>
+    pairs ? { buy: i, sell: i } : { buy: Math.floor((i + 1) / 2), sell: Math.floor(i / 2) },
+  )
+  const buyCount = Math.max(...legs.map((l) => l.buy)) + 1
+  const sellCount = Math.max(...legs.map((l) => l.sell)) + 1
+  if (buyCount + sellCount > opts.keys.length) throw new Error(`need ${buyCount + sellCount} households`)
+  const filled = (side: 'buy' | 'sell', k: number) => BigInt(legs.filter((l) => l[side] === k).length) * q
+  const sign = (side: 0 | 1, k: number) => {
+    const key = opts.keys[side === 0 ? k : buyCount + k]!
+    return signOrder(key.privateKey, opts.domain, {
+      market: opts.market,
+      interval: opts.interval,
+      side,
+      quantityWh: filled(side === 0 ? 'buy' : 'sell', k),
+      limitPrice: side === 0 ? price + BigInt(k) : price - BigInt(k % 1000),
+      account: key.address,
+      nonce: 0n,
+      expiry: opts.expiry ?? 4_000_000_000n,
+    })
+  }
+  const buys = Array.from({ length: buyCount }, (_, k) => sign(0, k))
+  const sells = Array.from({ length: sellCount }, (_, k) => sign(1, k))
+  const trades = legs.map(({ buy, sell }) => ({
+    buyId: buys[buy]!.id,
+    sellId: sells[sell]!.id,
+    quantityWh: q,
+    price,
+    amount: (q * price) / 1000n,
+  }))
+  return { orders: [...buys, ...sells], trades }
+}
