@@ -25,8 +25,8 @@ export function zeroIntelligence({ seed }: ZeroIntelligenceOptions): Strategy {
         const intent = toIntent(ctx, j, ctx.load.p50[j]! - (ctx.pv?.p50[j] ?? 0))
         if (!intent) continue
         const t = ctx.tariffs[j] ?? ctx.tariffs[ctx.tariffs.length - 1]!
-        const lo = t.feedInPrice < t.retailPrice ? t.feedInPrice : t.retailPrice
-        const spread = t.retailPrice - lo
+        const spread = t.retailPrice > t.feedInPrice ? t.retailPrice - t.feedInPrice : 0n
+        const lo = t.retailPrice - spread
         const u = BigInt(unitHash(seed, Number(intent.interval)))
         const limit = lo + (u * (spread + 1n)) / 2n ** 32n
         out.push({ ...intent, limitPrice: limit < 1n ? 1n : limit })
