@@ -18,6 +18,13 @@ import { type ForecastChoice, householdChoice, type Scenario } from '../scenario
 /** Readings newer than this many intervals before a day's first interval are not used to plan that day. */
 export const PLAN_LAG = 2
 
+/**
+ * Most orders a household places per interval (nonces 0..15): above the core strategies' largest plan (13 for
+ * `forecast-aware`). The network nodes are started with this as `maxOrdersPerInterval`; a plan with more keeps its
+ * first ones, in both modes.
+ */
+export const MAX_ORDERS_PER_INTERVAL = 16
+
 /** One order intent in plain numbers: period interval index, side, Wh, limit (token units per kWh). */
 export interface PlannedOrder {
   readonly k: number
@@ -95,9 +102,11 @@ export function householdAgent(init: AgentInit): HouseholdAgent {
       const first = BigInt(init.firstInterval + k0)
       const intents = strategy.plan({ firstInterval: first, intervalS, load, ...(pv ? { pv } : {}), tariffs })
       const out: PlannedOrder[] = []
+      const count = new Uint8Array(horizon)
       for (const o of intents) {
         const i = Number(o.interval - first)
-        if (i < 0 || i >= horizon) continue
+        if (i < 0 || i >= horizon || count[i]! >= MAX_ORDERS_PER_INTERVAL) continue
+        count[i]!++
         out.push({ k: k0 + i, side: o.side, quantityWh: Number(o.quantityWh), limitPrice: Number(o.limitPrice) })
       }
       return out.sort((a, b) => a.k - b.k) // stable: plan order within an interval
