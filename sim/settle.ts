@@ -1,9 +1,16 @@
+import { settleImbalance } from '../src/core/strategy/settleImbalance.js'
 import type { Community } from './households/assemble.js'
 import type { MarketOutcome } from './outcome.js'
 import { runRoot } from './outcome.js'
 
-/** Money for `wh` at `pricePerKwh`: floor(wh * price / 1000), the protocol's rule. */
-const money = (wh: number, pricePerKwh: number) => Math.floor((wh * pricePerKwh) / 1000)
+/** The core's imbalance rule for one household-interval: what the grid bills for metered - contracted. */
+function grid(contractedWh: number, meteredWh: number, retail: number, feedIn: number) {
+  return settleImbalance({
+    contractedWh: BigInt(contractedWh),
+    meteredWh: BigInt(meteredWh),
+    tariff: { retailPrice: BigInt(retail), feedInPrice: BigInt(feedIn) },
+  })
+}
 
 /** One household's bill over the period: market trades plus the imbalance settled with the retailer. */
 export interface Bill {
@@ -80,9 +87,9 @@ export function settle(scenarioName: string, c: Community, o: MarketOutcome): { 
     let sold = 0
     let imp = 0
     let exp = 0
-    let cost = 0
-    let rev = 0
-    let gridOnly = 0
+    let cost = 0n
+    let rev = 0n
+    let gridOnly = 0n
     for (let k = 0; k < T; k++) {
       const j = h * stride + warmup + k
       const actual = c.net[j] as number
@@ -93,17 +100,14 @@ export function settle(scenarioName: string, c: Community, o: MarketOutcome): { 
       const s = o.soldWh[h * T + k] as number
       bought += b
       sold += s
-      const dev = actual - b + s
       const retail = c.retail[k] as number
       const feedIn = c.feedIn[k] as number
-      if (dev > 0) {
-        imp += dev
-        cost += money(dev, retail)
-      } else if (dev < 0) {
-        exp -= dev
-        rev += money(-dev, feedIn)
-      }
-      gridOnly += actual > 0 ? money(actual, retail) : -money(-actual, feedIn)
+      const imb = grid(b - s, actual, retail, feedIn)
+      imp += Number(imb.fromGridWh)
+      exp += Number(imb.toGridWh)
+      if (imb.cost > 0n) cost += imb.cost
+      else rev -= imb.cost
+      gridOnly += grid(0, actual, retail, feedIn).cost
     }
     loadWh += hl
     pvWh += hp
@@ -121,30 +125,27 @@ export function settle(scenarioName: string, c: Community, o: MarketOutcome): { 
       received: o.received[h] as number,
       gridImportWh: imp,
       gridExportWh: exp,
-      gridCost: cost,
-      gridRevenue: rev,
-      total: (o.paid[h] as number) - (o.received[h] as number) + cost - rev,
-      gridOnly,
+      gridCost: Number(cost),
+      gridRevenue: Number(rev),
+      total: (o.paid[h] as number) - (o.received[h] as number) + Number(cost - rev),
+      gridOnly: Number(gridOnly),
     })
   }
-  let optimum = 0
+  let optimum = 0n
   let netImport = 0
   let netExport = 0
   let peak = 0
   for (let k = 0; k < T; k++) {
     const x = communityNet[k] as number
+    optimum += grid(0, x, c.retail[k] as number, c.feedIn[k] as number).cost
     if (x > 0) {
-      optimum += money(x, c.retail[k] as number)
       netImport += x
       peak = Math.max(peak, x)
-    } else {
-      optimum -= money(-x, c.feedIn[k] as number)
-      netExport -= x
-    }
+    } else netExport -= x
   }
   const communityCost = sum(bills.map((b) => b.total))
   const gridOnlyCost = sum(bills.map((b) => b.gridOnly))
-  const achievable = gridOnlyCost - optimum
+  const achievable = gridOnlyCost - Number(optimum)
   const kpis: Kpis = {
     scenario: scenarioName,
     mode: o.mode,
@@ -156,7 +157,7 @@ export function settle(scenarioName: string, c: Community, o: MarketOutcome): { 
     gridOnlyCost,
     savings: gridOnlyCost - communityCost,
     savingsPct: ratio(gridOnlyCost - communityCost, gridOnlyCost) * 100,
-    optimumCost: optimum,
+    optimumCost: Number(optimum),
     marketEfficiency: achievable > 0 ? (gridOnlyCost - communityCost) / achievable : 1,
     selfSufficiency: 1 - ratio(netImport, loadWh),
     selfConsumption: pvWh > 0 ? 1 - netExport / pvWh : 0,

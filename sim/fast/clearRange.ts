@@ -1,11 +1,11 @@
 import { type Address, hexToBytes } from 'viem'
 import { clear } from '../../src/core/market/index.js'
 import type { VerifiedOrder } from '../../src/core/order/types.js'
-import type { OrderPlan } from '../agent/policy.js'
 import { type MarketContext, orderFor } from '../market/context.js'
 import type { OrderIdHasher } from '../market/orderIds.js'
 import type { TradeRow } from '../outcome.js'
 import type { Rule } from '../scenario/schema.js'
+import type { OrderPlan } from './plan.js'
 
 /** Inputs of the clearing loop: the plan and the tariff, as typed arrays (shareable with worker threads). */
 export interface ClearInput {
@@ -57,28 +57,32 @@ export function clearRange(
     let maxBid = -1
     let minAsk = Number.POSITIVE_INFINITY
     for (let h = 0; h < n; h++) {
-      const q = plan.qty[h * T + k] as number
-      if (q === 0 || plan.equivocate[h * T + k] === 1) continue
-      const l = plan.limit[h * T + k] as number
-      if (q > 0) maxBid = Math.max(maxBid, l)
-      else minAsk = Math.min(minAsk, l)
+      if (plan.equivocate[h * T + k] === 1) continue
+      for (let i = plan.start[h * T + k]!; i < plan.start[h * T + k + 1]!; i++) {
+        const l = plan.limit[i]!
+        if (plan.side[i] === 0) maxBid = Math.max(maxBid, l)
+        else minAsk = Math.min(minAsk, l)
+      }
     }
     orders.length = 0
     if (maxBid >= minAsk) {
       for (let h = 0; h < n; h++) {
-        const q = plan.qty[h * T + k] as number
-        if (q === 0 || plan.equivocate[h * T + k] === 1) continue
-        const order = orderFor(ctx, h, k, q, plan.limit[h * T + k] as number)
-        const id = ids.id(
-          Number(order.interval),
-          order.side,
-          Number(order.quantityWh),
-          Number(order.limitPrice),
-          h,
-          0,
-          Number(order.expiry),
-        )
-        orders.push({ order, signature: NO_SIGNATURE, id })
+        if (plan.equivocate[h * T + k] === 1) continue
+        const first = plan.start[h * T + k]!
+        for (let i = first; i < plan.start[h * T + k + 1]!; i++) {
+          const side = plan.side[i] as 0 | 1
+          const order = orderFor(ctx, h, k, side, plan.qty[i]!, plan.limit[i]!, i - first)
+          const id = ids.id(
+            Number(order.interval),
+            side,
+            plan.qty[i]!,
+            plan.limit[i]!,
+            h,
+            i - first,
+            Number(order.expiry),
+          )
+          orders.push({ order, signature: NO_SIGNATURE, id })
+        }
       }
     }
     const result = clear(orders, {

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
-import { planOrders } from '../agent/policy.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, sharedDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
@@ -9,6 +8,7 @@ import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
+import { type OrderPlan, planOrders } from './plan.js'
 import type { WorkerJob } from './worker.js'
 
 export interface FastRunOptions {
@@ -139,8 +139,14 @@ function share<T extends Int32Array | Uint8Array>(a: T): T {
   return copy
 }
 
-function sharePlan(plan: ReturnType<typeof planOrders>) {
-  return { qty: share(plan.qty), limit: share(plan.limit), equivocate: share(plan.equivocate) }
+function sharePlan(plan: OrderPlan): OrderPlan {
+  return {
+    start: share(plan.start),
+    side: share(plan.side),
+    qty: share(plan.qty),
+    limit: share(plan.limit),
+    equivocate: share(plan.equivocate),
+  }
 }
 
 function sharedF64(len: number, fill: number, workers: number): Float64Array {

@@ -1,4 +1,5 @@
 import { GridletError } from '../../src/core/errors.js'
+import { type BatteryState, deliverBattery } from '../../src/core/strategy/index.js'
 import { drawUnit, Stream } from '../random.js'
 import { firstInterval, intervalCount, type Price, type Scenario } from '../scenario/schema.js'
 import { type HouseholdDataSource, type LoadSeries, type PvShape, SLOT_MS } from './sources.js'
@@ -187,26 +188,21 @@ function resample(slots: Int32Array, out: Int32Array): void {
 }
 
 /**
- * Self-consumption battery behind the meter, on actual energy: charges from PV surplus, discharges into deficit,
- * within power and capacity; starts half full at the beginning of the warm-up. Integer Wh throughout.
+ * Battery behind the meter, run by the core's `deliverBattery` with nothing contracted: self-consumption on actual
+ * energy (charges from PV surplus, discharges into deficit, within power and capacity), starting half full at the
+ * beginning of the warm-up. The meter, and the market, see the rest. Because the battery does not follow the
+ * market's trades, the meter series is fixed before the run: network mode replays it, fast mode clears intervals
+ * independently.
  */
 function runBattery(s: Scenario, hh: HouseholdInfo, load: Int32Array, pv: Int32Array, net: Int32Array): void {
-  const cap = hh.batteryWh
-  const maxWh = Math.floor((s.households.battery.powerW * s.intervalMinutes) / 60)
-  const eff = s.households.battery.efficiency
-  let soc = Math.floor(cap / 2)
+  const { powerW, efficiency } = s.households.battery
+  let battery: BatteryState | undefined =
+    hh.batteryWh > 0 ? { capacityWh: hh.batteryWh, powerW, efficiency, socWh: Math.floor(hh.batteryWh / 2) } : undefined
+  const intervalS = s.intervalMinutes * 60
   for (let j = 0; j < net.length; j++) {
-    let x = (load[j] as number) - (pv[j] as number)
-    if (cap > 0 && x < 0) {
-      const charge = Math.min(-x, maxWh, Math.floor((cap - soc) / eff))
-      soc += Math.floor(charge * eff)
-      x += charge
-    } else if (cap > 0 && x > 0) {
-      const discharge = Math.min(x, maxWh, soc)
-      soc -= discharge
-      x -= discharge
-    }
-    net[j] = x
+    const d = deliverBattery(battery, 0, load[j] as number, pv[j] as number, intervalS)
+    battery = d.battery
+    net[j] = d.meteredWh
   }
 }
 

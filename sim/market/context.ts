@@ -50,19 +50,28 @@ export function marketContext(
 }
 
 /**
- * The order household `h` signs for period interval `k`: nonce 0 (one order per slot), expiry one day after the
- * interval ends (time to settle on chain).
+ * The order household `h` signs for period interval `k`: `nonce` is the order's place among the household's
+ * orders of that interval (a bid curve has several), expiry one day after the interval ends (time to settle on
+ * chain).
  */
-export function orderFor(ctx: MarketContext, h: number, k: number, qty: number, limit: number, nonce = 0n): Order {
+export function orderFor(
+  ctx: MarketContext,
+  h: number,
+  k: number,
+  side: 0 | 1,
+  quantityWh: number,
+  limit: number,
+  nonce: number,
+): Order {
   const interval = BigInt(ctx.firstInterval + k)
   return {
     market: ctx.market,
     interval,
-    side: qty > 0 ? 0 : 1,
-    quantityWh: BigInt(Math.abs(qty)),
+    side,
+    quantityWh: BigInt(quantityWh),
     limitPrice: BigInt(limit),
     account: ctx.accounts[h] as Address,
-    nonce,
+    nonce: BigInt(nonce),
     expiry: (interval + 1n) * BigInt(ctx.intervalS) + 86_400n,
   }
 }

@@ -21,11 +21,13 @@ describe('orderIdHasher', () => {
       fc.property(
         fc.integer({ min: 0, max: 4 }),
         fc.integer({ min: 0, max: 17_520 }),
-        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).filter((q) => q !== 0),
+        fc.constantFrom(0 as const, 1 as const),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         fc.integer({ min: 1, max: 2 ** 47 }),
-        (h, k, qty, limit) => {
-          const order = orderFor(ctx, h, k, qty, limit)
-          const id = ids.id(Number(order.interval), order.side, Math.abs(qty), limit, h, 0, Number(order.expiry))
+        fc.integer({ min: 0, max: 40 }),
+        (h, k, side, qty, limit, nonce) => {
+          const order = orderFor(ctx, h, k, side, qty, limit, nonce)
+          const id = ids.id(Number(order.interval), side, qty, limit, h, nonce, Number(order.expiry))
           expect(id).toBe(hashOrder(ctx.domain, order))
         },
       ),

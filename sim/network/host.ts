@@ -6,7 +6,17 @@ import { createLink, openMeter } from '../../src/meter/index.js'
 import { traceSource } from '../../src/meter/simulator/source.js'
 import { startMeterSimulator } from '../../src/meter/simulator/startMeterSimulator.js'
 import { createMarketNode, type MarketNode } from '../../src/p2p/createMarketNode.js'
-import { faultAt, forecastAt, limitPriceFor, orderQuantity } from '../agent/policy.js'
+import {
+  exportOf,
+  faultAt,
+  type HouseholdAgent,
+  householdAgent,
+  importOf,
+  MAX_ORDERS_PER_INTERVAL,
+  PLAN_LAG,
+  type PlannedOrder,
+  planDays,
+} from '../agent/agent.js'
 import { marketContext, orderFor } from '../market/context.js'
 import { sharedClock, steppedClock } from './clocks.js'
 import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
@@ -14,7 +24,9 @@ import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MIS
 /**
  * Worker thread of network mode: runs some of the households, each as a real stack — a Modbus TCP meter simulator
  * replaying the household's grid-side energy, a Modbus reader, and a libp2p market node — plus the household's
- * decision loop: before each gate closure it reads its meter over Modbus, forecasts, signs and publishes its order.
+ * decision loop: it reads its meter over Modbus every interval, feeds the readings to its forecaster, plans each day
+ * with its strategy (sim/agent/agent.ts, as fast mode does) and before each gate closure signs and publishes the
+ * orders of the interval.
  */
 const init = workerData as HostInit & { host: number; time: SharedArrayBuffer }
 const post = (m: FromHost) => parentPort?.postMessage(m)
@@ -31,7 +43,10 @@ interface Running {
   readonly node: MarketNode
   readonly read: () => Promise<{ importEnergyWh: number; exportEnergyWh: number }>
   readonly close: () => Promise<void>
-  readonly history: Int32Array
+  readonly agent: HouseholdAgent
+  /** Import and export per period interval as read over Modbus (NaN: not measured). */
+  readonly importWh: Float64Array
+  readonly exportWh: Float64Array
   readonly measured: Int32Array
   published: number
 }
@@ -65,14 +80,24 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       retailPrice: BigInt(init.retail[0] as number),
       feedInPrice: BigInt(init.feedIn[0] as number),
     },
+    maxOrdersPerInterval: MAX_ORDERS_PER_INTERVAL,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     timing: init.timing,
     libp2p: { inboundConnectionThreshold: 10_000 },
   })
   await node.start()
-  // What the node forecasts from (a missed reading counts as 0), and what it measured (for the run's checks).
-  const history = new Int32Array(hh.warmup.length + init.T)
-  history.set(hh.warmup)
+  const agent = householdAgent({
+    scenario: init.scenario,
+    h: hh.h,
+    hasPv: hh.hasPv,
+    firstInterval: init.firstInterval,
+    warmup: hh.warmup.length,
+    retail: init.retail,
+    feedIn: init.feedIn,
+  })
+  // What the node forecasts from (a missed reading is NaN: no reading), and what it measured (for the run's checks).
+  const importWh = new Float64Array(init.T).fill(Number.NaN)
+  const exportWh = new Float64Array(init.T).fill(Number.NaN)
   const measured = new Int32Array(init.T).fill(MISSING)
   return {
     hh,
@@ -83,7 +108,9 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       await link.close()
       await sim.close()
     },
-    history,
+    agent,
+    importWh,
+    exportWh,
     measured,
     published: 0,
   }
@@ -159,9 +186,9 @@ function meterTracker(r: Running) {
       }
       const k = before - init.firstInterval // the counters as of this interval's start
       if (last && k === last.k + 1 && last.k >= 0 && last.k < init.T) {
-        const net = reading.importEnergyWh - last.imp - (reading.exportEnergyWh - last.exp)
-        r.history[r.hh.warmup.length + last.k] = net
-        r.measured[last.k] = net
+        r.importWh[last.k] = reading.importEnergyWh - last.imp
+        r.exportWh[last.k] = reading.exportEnergyWh - last.exp
+        r.measured[last.k] = (r.importWh[last.k] as number) - (r.exportWh[last.k] as number)
       }
       last = { k, imp: reading.importEnergyWh, exp: reading.exportEnergyWh }
     } catch {
@@ -170,44 +197,59 @@ function meterTracker(r: Running) {
   }
 }
 
+/** Feeds the agent every reading older than `PLAN_LAG` intervals before period interval `k0`, and plans its day. */
+function planDay(r: Running, k0: number, horizon: number, fed: { j: number }): PlannedOrder[][] {
+  const warm = r.hh.warmup.length
+  for (; fed.j < warm + k0 - PLAN_LAG; fed.j++) {
+    const j = fed.j
+    if (j < warm) r.agent.observe(j, importOf(r.hh.warmup[j]!), exportOf(r.hh.warmup[j]!))
+    else r.agent.observe(j, r.importWh[j - warm]!, r.exportWh[j - warm]!)
+  }
+  const day = r.hh.oracle?.subarray(k0, k0 + horizon)
+  const planned = r.agent.plan(k0, horizon, day && { importWh: day.map(importOf), exportWh: day.map(exportOf) })
+  const byK: PlannedOrder[][] = Array.from({ length: horizon }, () => [])
+  for (const o of planned) byK[o.k - k0]?.push(o)
+  return byK
+}
+
 async function runHousehold(r: Running): Promise<void> {
   const s = init.scenario
   const track = meterTracker(r)
-  const warm = r.hh.warmup.length
+  const days = new Map(planDays(init.T, perDay).map((d) => [d.k0, d.horizon]))
+  const fed = { j: 0 }
+  let today: PlannedOrder[][] = []
+  let k0 = 0
   // Households decide for interval k early in interval k-1 (staggered, so 50 nodes do not publish in one burst):
-  // the meter then shows the counters at the start of k-1, and the order has most of an interval to spread.
+  // the meter then shows the counters at the start of k-1, and the orders have most of an interval to spread.
   const stagger = ((r.hh.h % 16) / 16) * init.decideSpreadMs
   const reads: Promise<void>[] = []
   for (let k = 0; k < init.T && !abort.signal.aborted; k++) {
     await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k - 1) + 1 + stagger, abort.signal)
-    // Day-ahead decisions use readings a day old: a slow Modbus reply must not make this interval's order late.
+    // A day is planned from readings at least PLAN_LAG intervals old: all read an interval ago or earlier, so
+    // waiting for those reads costs nothing, and the read started now cannot make this interval's orders late.
+    const earlier = Promise.all(reads)
     reads.push(track())
-    const view = s.households.forecast === 'perfect' && r.hh.oracle ? withOracle(r, warm) : r.history
-    const q = orderQuantity(forecastAt(s.households.forecast, view, warm + k, perDay), s.households.strategy)
-    if (q === 0 || faultAt(s, 'offline', r.hh.h, k)) {
-      post({ type: 'decided', h: r.hh.h, k, published: false })
-      continue
+    const horizon = days.get(k)
+    if (horizon !== undefined) {
+      await earlier
+      today = planDay(r, k, horizon, fed)
+      k0 = k
     }
-    const limit = limitPriceFor(
-      s.households.strategy,
-      s.seed,
-      r.hh.h,
-      k,
-      q > 0,
-      init.retail[k] as number,
-      init.feedIn[k] as number,
-    )
-    const order = orderFor(ctx, r.hh.h, k, q, limit)
-    try {
-      await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
-      r.published++
-      post({ type: 'decided', h: r.hh.h, k, published: true })
-    } catch (err) {
-      // A refused or late order is the network's outcome too: the interval clears without it, on every node.
-      const code = (err as { code?: string }).code ?? 'OTHER'
-      submitFailures[code] = (submitFailures[code] ?? 0) + 1
-      post({ type: 'decided', h: r.hh.h, k, published: false })
+    const orders = faultAt(s, 'offline', r.hh.h, k) ? [] : (today[k - k0] ?? [])
+    let published = 0
+    for (const [nonce, p] of orders.entries()) {
+      const order = orderFor(ctx, r.hh.h, k, p.side, p.quantityWh, p.limitPrice, nonce)
+      try {
+        await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
+        published++
+      } catch (err) {
+        // A refused or late order is the network's outcome too: the interval clears without it, on every node.
+        const code = (err as { code?: string }).code ?? 'OTHER'
+        submitFailures[code] = (submitFailures[code] ?? 0) + 1
+      }
     }
+    r.published += published
+    post({ type: 'decided', h: r.hh.h, k, published })
   }
   // The last decision read falls in interval T-2: reads in T-1 and T complete the measurement of the period.
   for (const k of [init.T - 1, init.T]) {
@@ -215,13 +257,6 @@ async function runHousehold(r: Running): Promise<void> {
     await Promise.all(reads)
     await track()
   }
-}
-
-function withOracle(r: Running, warm: number): Int32Array {
-  const v = new Int32Array(r.history.length)
-  v.set(r.hh.warmup)
-  v.set(r.hh.oracle as Int32Array, warm)
-  return v
 }
 
 async function dial(from: MarketNode, addr: string): Promise<void> {

@@ -18,7 +18,9 @@ export interface HostedHousehold {
   readonly exportWh: Int32Array
   /** The household's meter history before the period (warm-up), as its store would hold it. */
   readonly warmup: Int32Array
-  /** Only for `forecast: perfect`: the oracle's view of the period. */
+  /** Whether the household has PV (its agent forecasts export only then). */
+  readonly hasPv: boolean
+  /** Only for a household with `forecast: perfect`: the oracle's view of the period (net Wh per interval). */
   readonly oracle?: Int32Array
 }
 
@@ -79,8 +81,8 @@ export type FromHost =
   | { readonly type: 'ready'; readonly addrs: readonly { h: number; addr: string }[] }
   | { readonly type: 'meshed' }
   | { readonly type: 'finished' }
-  /** Household h decided for interval k (published: an order went out). */
-  | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: boolean }
+  /** Household h decided for interval k (published: how many orders went out). */
+  | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: number }
   /** Every node of this host now holds at least `min` orders for interval k. */
   | { readonly type: 'orders'; readonly k: number; readonly min: number }
   | { readonly type: 'result'; readonly result: NodeResult }

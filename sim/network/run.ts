@@ -11,7 +11,7 @@ import { gateClosureMs, type MarketTime, marketTime } from '../../src/core/time/
 import type { Community } from '../households/assemble.js'
 import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
 import { emptyOutcome, type MarketOutcome } from '../outcome.js'
-import type { Scenario } from '../scenario/schema.js'
+import { householdChoice, type Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
 import { sharedTimeBuffer, timeController } from './clocks.js'
 import {
@@ -211,7 +211,8 @@ function hostedHousehold(s: Scenario, c: Community, h: number, privateKey: Hex):
     importWh: period.map((x) => Math.max(0, x)),
     exportWh: period.map((x) => Math.max(0, -x)),
     warmup: c.net.slice(o, o + c.warmup),
-    ...(s.households.forecast === 'perfect' ? { oracle: period.slice() } : {}),
+    hasPv: (c.households[h]?.kWp ?? 0) > 0,
+    ...(householdChoice(s, h).forecast === 'perfect' ? { oracle: period.slice() } : {}),
   }
 }
 
@@ -448,9 +449,9 @@ function pacer(
   let k1 = 0
   let k2 = 0
   return {
-    decided(k: number, wasPublished: boolean) {
+    decided(k: number, count: number) {
       decided[k] = (decided[k] as number) + 1
-      if (wasPublished) published[k] = (published[k] as number) + 1
+      published[k] = (published[k] as number) + count
     },
     orders(host: number, k: number, min: number) {
       if (k >= 0 && k < c.T) (minHeld[host] as Int32Array)[k] = min

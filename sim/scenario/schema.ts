@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { GridletError } from '../../src/core/errors.js'
+import { MODEL_NAMES } from '../../src/core/forecast/types.js'
 import { CLEARING_RULES, type ClearingRule } from '../../src/core/market/index.js'
+import { STRATEGY_NAMES } from '../../src/core/strategy/createStrategy.js'
 
 /**
  * A scenario: everything a simulation run depends on. Together with its `seed` it fixes every order, trade and
@@ -41,6 +43,16 @@ const fault = z.discriminatedUnion('kind', [
     toInterval: z.number().int().nonnegative(),
   }),
 ])
+
+/**
+ * A core forecasting model (src/core/forecast, docs/forecasting.md), or `perfect`: an oracle that knows the
+ * household's metered import and export of the coming intervals.
+ */
+export const FORECAST_MODELS = ['perfect', ...MODEL_NAMES] as const
+const forecastModel = z.enum(FORECAST_MODELS)
+
+/** A core strategy (src/core/strategy) by name; `zi` draws its limits from the scenario seed and the household. */
+const strategy = z.object({ name: z.enum(STRATEGY_NAMES).default('truthful') })
 
 export const rules = CLEARING_RULES
 export type Rule = ClearingRule
@@ -112,21 +124,20 @@ export const scenarioSchema = z
           efficiency: z.number().gt(0).max(1).default(0.9),
         })
         .prefault({}),
-      /** Forecast of the household's next grid position (see docs): all households use the same model. */
-      forecast: z.enum(['perfect', 'persistence', 'weekly-mean']).default('persistence'),
-      strategy: z
-        .object({
-          /**
-           * truthful: buy at the retail price, sell at the feed-in price; zi: a limit drawn uniformly between
-           * feed-in and retail (zero intelligence, constrained); markup: truthful moved `markupPct` towards the
-           * middle.
-           */
-          kind: z.enum(['truthful', 'zi', 'markup']).default('zi'),
-          markupPct: z.number().min(0).max(50).default(10),
-          /** Orders smaller than this are not sent. */
-          minOrderWh: z.number().int().positive().default(1),
-        })
-        .prefault({}),
+      /** Forecasting model of every household (unless a group says otherwise): see `forecastModel`. */
+      forecast: forecastModel.default('seasonal-naive'),
+      /** Bidding strategy of every household (unless a group says otherwise): see `strategy`. */
+      strategy: strategy.prefault({}),
+      /** Households that use another model or strategy than the defaults above (later groups win). */
+      groups: z
+        .array(
+          z.object({
+            households: z.array(z.number().int().nonnegative()).min(1),
+            forecast: forecastModel.optional(),
+            strategy: strategy.optional(),
+          }),
+        )
+        .default([]),
     }),
     faults: z.array(fault).default([]),
     /** Rules `gridlet sim compare` runs this scenario under. */
@@ -142,6 +153,17 @@ export const scenarioSchema = z
     const startMs = Date.parse(s.period.start)
     if (startMs % (s.intervalMinutes * 60_000) !== 0) {
       ctx.addIssue({ code: 'custom', path: ['period', 'start'], message: 'must be aligned to the interval length' })
+    }
+    for (const [i, g] of s.households.groups.entries()) {
+      for (const h of g.households) {
+        if (h >= s.households.count) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['households', 'groups', i, 'households'],
+            message: `no household ${h}`,
+          })
+        }
+      }
     }
     for (const [i, f] of s.faults.entries()) {
       if (f.toInterval < f.fromInterval) {
@@ -187,6 +209,21 @@ export function loadScenario(path: string): Scenario {
     throw new GridletError(`cannot read scenario ${path}`, { code: 'SIM_SCENARIO_READ', cause })
   }
   return parseScenario(raw)
+}
+
+export type ForecastChoice = (typeof FORECAST_MODELS)[number]
+export type StrategyChoice = z.output<typeof strategy>
+
+/** The forecasting model and strategy household `h` uses: the defaults, overridden by the last group naming it. */
+export function householdChoice(s: Scenario, h: number): { forecast: ForecastChoice; strategy: StrategyChoice } {
+  let forecast = s.households.forecast
+  let strat = s.households.strategy
+  for (const g of s.households.groups) {
+    if (!g.households.includes(h)) continue
+    forecast = g.forecast ?? forecast
+    strat = g.strategy ?? strat
+  }
+  return { forecast, strategy: strat }
 }
 
 /** Number of market intervals in the scenario's period. */

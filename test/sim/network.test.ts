@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { planOrders } from '../../sim/fast/plan.js'
 import { clearCommunity } from '../../sim/fast/run.js'
 import { assembleCommunity } from '../../sim/households/assemble.js'
 import { sharedDataSource } from '../../sim/households/sources.js'
@@ -18,13 +19,30 @@ describe('network mode', () => {
       // 10:00 Sydney standard time, mid-summer: PV homes sell from the first interval.
       period: { start: '2013-01-15T00:00:00Z', days: 1, intervals: 6 },
       tariff: { retail: 280000, feedIn: 70000 },
-      households: { count: 6, pv: { share: 0.5, kWp: { min: 4, max: 6 } } },
+      households: {
+        count: 6,
+        pv: { share: 0.5, kWp: { min: 4, max: 6 } },
+        // Every kind of decision: bid curves (several orders per interval, one nonce each), drawn limits, the oracle.
+        forecast: 'seasonal-naive',
+        strategy: { name: 'truthful' },
+        groups: [
+          { households: [0, 1, 2], forecast: 'empirical-profile', strategy: { name: 'forecast-aware' } },
+          { households: [3], strategy: { name: 'zi' } },
+          { households: [4], forecast: 'perfect' },
+        ],
+      },
       output: { trades: 'all' },
     })
     const c = assembleCommunity(s, sharedDataSource())
     const net = await runNetwork(s, c, { realIntervalMs: 1500 })
     const fast = await clearCommunity(s, c)
     expect(fast.trades?.length).toBeGreaterThan(0)
+    // bid curves: households place several orders in an interval (nonces 0, 1, ...), and every node takes them all
+    const plan = planOrders(s, c)
+    const perSlot = Array.from({ length: s.households.count * c.T }, (_, i) => plan.start[i + 1]! - plan.start[i]!)
+    expect(Math.max(...perSlot)).toBeGreaterThan(4)
+    expect(net.network?.messagesPublished).toBe(plan.qty.length)
+    expect(net.network?.orderRefusals).toEqual({})
     expect(net.roots).toEqual(fast.roots)
     expect(net.trades).toEqual(fast.trades)
     expect(settle(s.name, c, net).bills).toEqual(settle(s.name, c, fast).bills)

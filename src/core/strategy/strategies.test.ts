@@ -126,3 +126,40 @@ describe('strategies', () => {
     expect(m.expected(48n * 10n)).toBe(200n)
   })
 })
+
+describe('zero intelligence', () => {
+  it('bids the median position at limits drawn within [feed-in, retail], the same for the same seed', () => {
+    const wh = fc.integer({ min: -3000, max: 3000 })
+    fc.assert(
+      fc.property(fc.nat(2 ** 32 - 1), fc.array(wh, { minLength: 1, maxLength: 48 }), (seed, net) => {
+        const c: StrategyContext = {
+          ...ctx,
+          load: q(net, net, net),
+          pv: undefined,
+          tariffs: net.map(() => tariff),
+        }
+        const plan = createStrategy('zi', { seed }).plan(c)
+        expect(plan.map((o) => [o.side, o.quantityWh])).toEqual(
+          createStrategy('truthful')
+            .plan(c)
+            .map((o) => [o.side, o.quantityWh]),
+        )
+        for (const o of plan) {
+          expect(o.limitPrice).toBeGreaterThanOrEqual(tariff.feedInPrice)
+          expect(o.limitPrice).toBeLessThanOrEqual(tariff.retailPrice)
+        }
+        expect(createStrategy('zi', { seed }).plan(c)).toEqual(plan)
+      }),
+      { numRuns: 50 },
+    )
+  })
+  it('draws limits that spread over the band', () => {
+    const n = 200
+    const c: StrategyContext = { ...ctx, load: q([], [], []), tariffs: [tariff] }
+    const ones = new Array(n).fill(100)
+    const plan = createStrategy('zi', { seed: 1 }).plan({ ...c, load: q(ones, ones, ones), pv: undefined })
+    const limits = plan.map((o) => Number(o.limitPrice))
+    expect(Math.min(...limits)).toBeLessThan(100_000)
+    expect(Math.max(...limits)).toBeGreaterThan(280_000)
+  })
+})
