@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/time/clock.js'
+import { type Clock, sleeperQueue } from '../../src/core/time/clock.js'
 
 /**
  * Simulated time shared by the threads of a network run. Only the runner advances it: every few milliseconds it adds
@@ -55,40 +55,16 @@ export function sharedClock(buf: SharedArrayBuffer, host: number): Clock & { sto
   const nowArr = new BigInt64Array(buf, 0, 1)
   const beats = new Float64Array(buf, 8)
   const now = () => Number(Atomics.load(nowArr, 0))
-  const sleepers = new Set<{ at: number; resolve: () => void }>()
+  const queue = sleeperQueue(now)
   beats[host] = wall()
   // One timer per thread wakes every sleeper that is due, and beats the heartbeat.
   const timer = setInterval(() => {
     beats[host] = wall()
-    const t = now()
-    for (const s of sleepers) {
-      if (s.at <= t) {
-        sleepers.delete(s)
-        s.resolve()
-      }
-    }
+    queue.wake()
   }, TICK_MS)
   return {
     now,
-    sleepUntil(atMs, signal) {
-      if (signal?.aborted) return Promise.reject(signal.reason)
-      if (atMs <= now()) return Promise.resolve()
-      return new Promise((resolve, reject) => {
-        const sleeper = {
-          at: atMs,
-          resolve: () => {
-            signal?.removeEventListener('abort', onAbort)
-            resolve()
-          },
-        }
-        const onAbort = () => {
-          sleepers.delete(sleeper)
-          reject(signal?.reason)
-        }
-        signal?.addEventListener('abort', onAbort, { once: true })
-        sleepers.add(sleeper)
-      })
-    },
+    sleepUntil: queue.sleepUntil,
     stop: () => clearInterval(timer),
   }
 }

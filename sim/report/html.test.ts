@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../../test/support/chromium.js'
 import { runScenario } from '../run.js'
 import { parseScenario } from '../scenario/schema.js'
-
-const CHROMIUM = '/usr/bin/chromium'
 
 describe('HTML report', () => {
   let dir: string
@@ -26,21 +24,7 @@ describe('HTML report', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('renders every chart in headless Chromium, offline', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'gridlet-chromium-'))
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1200, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage()
       const requests: string[] = []
@@ -70,7 +54,6 @@ describe('HTML report', () => {
       expect(await page.locator('#kpis tr').count()).toBeGreaterThan(10)
     } finally {
       await browser.close()
-      rmSync(profile, { recursive: true, force: true })
     }
   })
 })

@@ -1,14 +1,11 @@
-import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { manualClock } from '../../src/core/time/clock.js'
 import { type HttpServer, startHttpServer } from '../../src/http/startHttpServer.js'
 import { statusView } from '../../src/http/statusView.js'
 import { createNodeMetrics } from '../../src/node/metrics.js'
+import { launchChromium } from '../support/chromium.js'
 import { fakeMeter, fakeSettlement, fixedForecast, KEYS, memoryHub, testNode } from './fakes.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12)
@@ -53,19 +50,7 @@ describe('dashboard in headless Chromium', () => {
   afterAll(() => http?.close())
 
   it('shows live power, health, orders, trades, earnings and the forecast chart', async () => {
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'gridlet-chromium-')), {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    const context = await launchChromium()
     try {
       const page = await context.newPage()
       const errors: string[] = []

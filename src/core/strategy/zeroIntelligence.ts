@@ -1,3 +1,4 @@
+import { fmix32 } from '../random.js'
 import { toIntent } from './truthful.js'
 import type { OrderIntent, Strategy, StrategyContext } from './types.js'
 
@@ -41,14 +42,4 @@ function unitHash(seed: number, n: number): number {
   let h = fmix32(seed ^ 0x9e3779b9)
   h = fmix32(h ^ Math.imul((n % 2 ** 31) + 1, 0x165667b1))
   return fmix32(h ^ Math.imul(Math.floor(n / 2 ** 31) + 1, 0xd3a2646c))
-}
-
-function fmix32(x: number): number {
-  let h = x >>> 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }

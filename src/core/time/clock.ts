@@ -60,35 +60,23 @@ export interface ManualClock extends Clock {
 }
 
 /**
- * @example
- * const clock = manualClock(0)
- * const woke = clock.sleepUntil(1000)
- * clock.advance(1000) // `woke` resolves
+ * Sleepers waiting for instants of a clock that something else moves (a manual clock, a shared simulated clock):
+ * `sleepUntil` parks a promise, `wake(now)` resolves every one that is due.
  */
-export function manualClock(startMs = 0): ManualClock {
-  let current = startMs
+export function sleeperQueue(now: () => number) {
   const sleepers = new Set<{ at: number; resolve: () => void }>()
-  const wake = () => {
-    for (const s of sleepers) {
-      if (s.at <= current) {
-        sleepers.delete(s)
-        s.resolve()
-      }
-    }
-  }
   return {
-    now: () => current,
-    set(ms) {
-      current = ms
-      wake()
+    wake(t = now()) {
+      for (const s of sleepers) {
+        if (s.at <= t) {
+          sleepers.delete(s)
+          s.resolve()
+        }
+      }
     },
-    advance(ms) {
-      current += ms
-      wake()
-    },
-    sleepUntil(atMs, signal) {
+    sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
       if (signal?.aborted) return Promise.reject(signal.reason)
-      if (atMs <= current) return Promise.resolve()
+      if (atMs <= now()) return Promise.resolve()
       return new Promise((resolve, reject) => {
         const sleeper = {
           at: atMs,
@@ -105,5 +93,28 @@ export function manualClock(startMs = 0): ManualClock {
         sleepers.add(sleeper)
       })
     },
+  }
+}
+
+/**
+ * @example
+ * const clock = manualClock(0)
+ * const woke = clock.sleepUntil(1000)
+ * clock.advance(1000) // `woke` resolves
+ */
+export function manualClock(startMs = 0): ManualClock {
+  let current = startMs
+  const queue = sleeperQueue(() => current)
+  return {
+    now: () => current,
+    set(ms) {
+      current = ms
+      queue.wake()
+    },
+    advance(ms) {
+      current += ms
+      queue.wake()
+    },
+    sleepUntil: queue.sleepUntil,
   }
 }
