@@ -222,3 +222,21 @@ describe('properties over random books, every rule', () => {
     )
   })
 })
+
+describe('prices beyond the fast path', () => {
+  it('scaling every price by 2^50 scales the k-DA price and keeps the same fills', () => {
+    fc.assert(
+      fc.property(arbBook, (orders) => {
+        const scale = 2n ** 50n
+        const big = orders.map((o, i) => bookOrder(i, { ...o.order, limitPrice: o.order.limitPrice * scale }))
+        const small = clear(orders, params('k-da', { k: { num: 0n, den: 1n } }))
+        const large = clear(big, params('k-da', { k: { num: 0n, den: 1n } }))
+        expect(large.clearingPrice).toBe(small.clearingPrice === undefined ? undefined : small.clearingPrice * scale)
+        expect(large.trades.map((t) => [t.buyId, t.sellId, t.quantityWh])).toEqual(
+          small.trades.map((t) => [t.buyId, t.sellId, t.quantityWh]),
+        )
+      }),
+      { numRuns: 100 },
+    )
+  })
+})

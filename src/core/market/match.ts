@@ -13,14 +13,16 @@ const DEFAULT_K = { num: 1n, den: 2n }
 interface BookSide {
   readonly orders: readonly VerifiedOrder[]
   readonly prices: Float64Array | bigint[]
+  /** Quantities by original position, converted in the same sequential pass as the prices. */
+  readonly qty: Float64Array
   readonly order: Uint32Array
 }
 
 /** The order at sorted position p, its price and its quantity. */
 const at = (s: BookSide, p: number) => s.orders[s.order[p]!]!
 const priceAt = (s: BookSide, p: number) => s.prices[s.order[p]!]!
-const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? Number(at(s, p).order.quantityWh) : 0)
-const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => Number(s.orders[i]!.order.quantityWh))
+const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? s.qty[s.order[p]!]! : 0)
+const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => s.qty[i]!)
 
 /**
  * Matches a book (see `selectBook`) under `params.rule`. Pure and deterministic: integer arithmetic only, ties by
@@ -37,7 +39,11 @@ const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => Number(s.o
 export function match(book: readonly VerifiedOrder[], params: ClearingParams): MatchResult {
   const buy: VerifiedOrder[] = []
   const sell: VerifiedOrder[] = []
-  for (const o of book) (o.order.side === Side.Buy ? buy : sell).push(o)
+  for (let i = 0; i < book.length; i++) {
+    const o = book[i]!
+    if (o.order.side === Side.Buy) buy.push(o)
+    else sell.push(o)
+  }
   const bids = bookSide(buy, true)
   const asks = bookSide(sell, false)
   switch (params.rule) {
@@ -51,18 +57,24 @@ export function match(book: readonly VerifiedOrder[], params: ClearingParams): M
   }
 }
 
-const FAST_PRICE = 2n ** 48n
+const FAST_PRICE = 2 ** 48
 
 function bookSide(orders: VerifiedOrder[], descending: boolean): BookSide {
   const n = orders.length
-  const big = orders.some((o) => o.order.limitPrice >= FAST_PRICE)
-  const prices = big ? orders.map((o) => o.order.limitPrice) : new Float64Array(n)
-  if (!big) for (let i = 0; i < n; i++) prices[i] = Number(orders[i]!.order.limitPrice)
-  return {
-    orders,
-    prices: prices as Float64Array | bigint[],
-    order: sortSide(prices, (i) => orders[i]!.id, descending),
+  const qty = new Float64Array(n)
+  let prices: Float64Array | bigint[] = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const { order } = orders[i]!
+    qty[i] = Number(order.quantityWh)
+    // Number() of a bigint below 2^53 is exact, so this decides the fast path exactly.
+    prices[i] = Number(order.limitPrice)
+    if (prices[i]! >= FAST_PRICE) {
+      prices = orders.map((o) => o.order.limitPrice)
+      for (let k = i + 1; k < n; k++) qty[k] = Number(orders[k]!.order.quantityWh)
+      break
+    }
   }
+  return { orders, prices, qty, order: sortSide(prices, (i) => orders[i]!.id, descending) }
 }
 
 /**
@@ -120,7 +132,10 @@ function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): 
   let remB = qtyAt(bids, 0)
   let remA = qtyAt(asks, 0)
   let volume = 0
-  while (i < nb && j < na && priceAt(bids, i) >= priceAt(asks, j)) {
+  // Locals, not the helpers: this loop runs once per fill and is the matcher's hot path.
+  const { order: bo, prices: bp } = bids
+  const { order: ao, prices: ap } = asks
+  while (i < nb && j < na && bp[bo[i]!]! >= ap[ao[j]!]!) {
     const q = Math.min(remB, remA)
     fb[n] = i
     fa[n] = j
