@@ -168,6 +168,19 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
     else undelivered++
   }
   latencies.sort((a, b) => a - b)
+  if (process.env.P2P_DEBUG) {
+    // Slowest orders: when (market ms after the open of their interval, real ms after the run) they were published.
+    const at = new Map(schedule.flat().map((s) => [s.order.id.toLowerCase(), s]))
+    const slow = [...published]
+      .filter(([, p]) => p.holders.size === n)
+      .sort((a, b) => b[1].last - b[1].t0 - (a[1].last - a[1].t0))
+    for (const [id, p] of slow.slice(0, 12)) {
+      const s = at.get(id)!
+      console.error(
+        `slow ${Math.round(p.last - p.t0)} ms: node ${s.node} interval ${s.order.order.interval - k0} phase ${Math.round(s.at - gateClosureMs(TIME, Number(s.order.order.interval) - 1))} real ${Math.round(p.t0 - realStart)}`,
+      )
+    }
+  }
 
   const finals = new Map<bigint, Map<number, { agreed: boolean; root: string }>>()
   for (const r of reports) {

@@ -10,7 +10,7 @@ import type { VerifiedOrder } from '../src/core/order/types.js'
 import { acceleratedClock } from '../src/core/time/clock.js'
 import { createMarketNode, type MarketNode } from '../src/p2p/createMarketNode.js'
 import { faultInjector, seededRandom } from '../src/p2p/faults.js'
-import { type Household, nodeInit, registryOf, sleep } from '../test/p2p/harness.js'
+import { type Household, nodeInit, registryOf, sleep, TIME } from '../test/p2p/harness.js'
 
 export interface WorkerInit {
   /** Every registered household; this worker runs the nodes with global indices `own`. */
@@ -41,16 +41,25 @@ const realNow = () => performance.timeOrigin + performance.now()
 const init = workerData as WorkerInit
 const port = parentPort!
 const registry = registryOf(init.hs)
-const clock = acceleratedClock({
-  startMs: init.startMs + (realNow() - init.realStart) * init.speed,
-  speed: init.speed,
-  realNow,
-})
+/**
+ * Node i's clock. Real households' clocks differ (the protocol assumes within `maxSkewS`): each node's clock is
+ * off the shared one by a fixed amount in ±maxSkew/2 (seeded), so their digests and results do not all leave in
+ * the same millisecond, as they would not in a deployment.
+ */
+function clockOf(i: number) {
+  const offset = (seededRandom(7000 + i)() - 0.5) * TIME.maxSkewS * 1000
+  return acceleratedClock({
+    startMs: init.startMs + offset + (realNow() - init.realStart) * init.speed,
+    speed: init.speed,
+    realNow,
+  })
+}
+const clock = clockOf(-1)
 
 const nodes = new Map<number, MarketNode>()
 for (const i of init.own) {
   const node = await createMarketNode({
-    ...nodeInit(init.hs[i]!, { clock, registry }),
+    ...nodeInit(init.hs[i]!, { clock: clockOf(i), registry }),
     ...(init.loss > 0 ? { faults: faultInjector({ dropRate: init.loss, random: seededRandom(1000 + i) }) } : {}),
   })
   await node.start()
