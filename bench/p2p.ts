@@ -4,7 +4,7 @@
  * on which every node reported the same agreed result root, bytes sent per node per interval (raw TCP, all
  * protocols) and peak RSS per node.
  *
- * Layout: the nodes run in `--workers` worker threads (default 4, a share of the nodes each), so both cores of the
+ * Layout: the nodes run in `--workers` worker threads (default 2, one per core, a share of the nodes each), so both cores of the
  * machine work as separate households' machines would; each node has its own TCP listener and talks to the others
  * over 127.0.0.1 only. Households publish at independent random moments spread over the open phase of the
  * interval. Latency timestamps are `performance.timeOrigin + performance.now()`, comparable across threads.
@@ -50,9 +50,9 @@ const arg = (name: string) => {
 const nodeCounts = (arg('--nodes') ?? '10,50').split(',').map(Number)
 const losses = (arg('--loss') ?? '0,0.1').split(',').map(Number)
 const intervals = Number(arg('--intervals') ?? 20)
-const workerCount = Number(arg('--workers') ?? 4)
+const workerCount = Number(arg('--workers') ?? 2)
 /** Real seconds per 60 s market interval (10 nodes, 50 nodes). */
-const realS = (n: number) => Number(arg('--interval-s') ?? (n > 20 ? 12 : 8))
+const realS = (n: number) => Number(arg('--interval-s') ?? (n > 20 ? 15 : 6))
 
 const realNow = () => performance.timeOrigin + performance.now()
 
