@@ -190,6 +190,19 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
       finals.set(k, byNode)
     }
   }
+  if (process.env.P2P_DEBUG) {
+    const v: Record<string, number> = {}
+    for (const r of reports) for (const [k, c] of Object.entries(r.validation)) v[k] = (v[k] ?? 0) + c
+    console.error('validation', JSON.stringify(v))
+    for (let i = 0; i < intervals; i++) {
+      const os = reports.flatMap((r) => r.outcomes.filter((o) => o[0] === k0 + BigInt(i)))
+      const roots = new Set(os.map((o) => o[3])).size
+      const reasons = os.filter((o) => !o[2]).map((o) => `${o[4]}:${o[5]}/${o[6]}`)
+      console.error(
+        `interval ${i}: ${os.length} outcomes, ${os.filter((o) => o[2]).length} agreed, ${roots} roots ${reasons.slice(0, 6).join(' ')}`,
+      )
+    }
+  }
   let agreedIntervals = 0
   for (let i = 0; i < intervals; i++) {
     const f = [...(finals.get(k0 + BigInt(i))?.values() ?? [])]

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { VerifiedOrder } from '../src/core/order/types.js'
 import { acceleratedClock } from '../src/core/time/clock.js'
+import { gateClosureMs } from '../src/core/time/interval.js'
 import { createMarketNode, type MarketNode } from '../src/p2p/createMarketNode.js'
 import { faultInjector, seededRandom } from '../src/p2p/faults.js'
 import { type Household, nodeInit, registryOf, sleep, TIME } from '../test/p2p/harness.js'
@@ -33,8 +34,18 @@ export type ToWorker =
 export interface WorkerReport {
   published: [id: string, t: number][]
   received: [id: string, node: number, t: number][]
-  outcomes: [interval: bigint, node: number, agreed: boolean, root: string][]
+  outcomes: [
+    interval: bigint,
+    node: number,
+    agreed: boolean,
+    root: string,
+    reason: string,
+    voters: number,
+    votes: number,
+  ][]
   bytesSent: number
+  /** Validation outcomes summed over this worker's nodes (diagnostics). */
+  validation: Record<string, number>
 }
 
 const realNow = () => performance.timeOrigin + performance.now()
@@ -66,7 +77,7 @@ for (const i of init.own) {
   nodes.set(i, node)
 }
 
-const report: WorkerReport = { published: [], received: [], outcomes: [], bytesSent: 0 }
+const report: WorkerReport = { published: [], received: [], outcomes: [], bytesSent: 0, validation: {} }
 const lastOutcome = new Map<number, bigint>()
 const agreedSeen = new Set<string>()
 for (const [i, node] of nodes) {
@@ -78,7 +89,7 @@ for (const [i, node] of nodes) {
     const key = `${o.interval}/${i}`
     if (agreedSeen.has(key)) return
     if (o.agreed) agreedSeen.add(key)
-    report.outcomes.push([o.interval, i, o.agreed, o.root])
+    report.outcomes.push([o.interval, i, o.agreed, o.root, o.reason ?? '', o.quorum.voters, o.quorum.votesForRoot])
     if ((lastOutcome.get(i) ?? -1n) < o.interval) lastOutcome.set(i, o.interval)
   })
 }
@@ -105,12 +116,17 @@ port.on('message', async (msg: ToWorker) => {
       }
       return port.postMessage({ type: 'running' })
     case 'finish': {
-      // Wait for every node's decision on the last interval, then a grace for late confirmations.
+      // Wait for every node's decision on the last interval (at most 2 min after its gate closure), then a grace
+      // for late confirmations.
+      await clock.sleepUntil(gateClosureMs(TIME, Number(msg.last)))
       const deadline = Date.now() + 120_000
       while ([...nodes.keys()].some((i) => (lastOutcome.get(i) ?? -1n) < msg.last) && Date.now() < deadline)
         await sleep(100)
       await sleep(2000)
       report.bytesSent = sumBytes() - bytes0
+      for (const n of nodes.values())
+        for (const [k, v] of Object.entries(n.stats().validation))
+          report.validation[k] = (report.validation[k] ?? 0) + v
       return port.postMessage({ type: 'report', report })
     }
     case 'stop':
