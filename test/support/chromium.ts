@@ -26,6 +26,12 @@ export async function launchChromium(viewport = { width: 1200, height: 900 }): P
       '--disable-sync',
     ],
   })
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }))
+  context.on('close', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+    } catch {
+      // Chromium may still be writing its profile as it exits: a leftover temporary directory is harmless.
+    }
+  })
   return context
 }
