@@ -22,7 +22,7 @@ import type { Hex } from 'viem'
 import { freePort } from '../src/chain/anvil.js'
 import { startDevChain } from '../src/chain/devChain.js'
 import { parseConfig } from '../src/config/loadConfig.js'
-import type { Clock } from '../src/core/time/clock.js'
+import { type Clock, sleepOnTimers } from '../src/core/time/clock.js'
 import { intervalAt, intervalStartMs, marketTime } from '../src/core/time/interval.js'
 import { startMeterSimulator, syntheticSource } from '../src/meter/index.js'
 import { type RunningNode, startNode } from '../src/node/startNode.js'
@@ -47,24 +47,7 @@ function phasedClock(startMs: number, real0: number, speed: number, fastForMs: n
     return Math.floor(r < switchReal ? startMs + (r - real0) * speed : startMs + fastForMs + (r - switchReal))
   }
   const sleepUntil = (atMs: number, signal?: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      let timer: NodeJS.Timeout
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal?.reason)
-      }
-      const tick = () => {
-        const left = atMs - now()
-        if (left <= 0) {
-          signal?.removeEventListener('abort', onAbort)
-          return resolve()
-        }
-        timer = setTimeout(tick, Math.max(1, Math.ceil(left / (Date.now() < switchReal ? speed : 1))))
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      tick()
-    })
+    sleepOnTimers(now, atMs, () => (Date.now() < switchReal ? speed : 1), signal)
   return { now, sleepUntil }
 }
 

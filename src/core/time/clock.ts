@@ -13,7 +13,13 @@ export interface Clock {
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),
-    sleepUntil: (atMs, signal) => realSleep(() => Date.now(), atMs, 1, signal),
+    sleepUntil: (atMs, signal) =>
+      sleepOnTimers(
+        () => Date.now(),
+        atMs,
+        () => 1,
+        signal,
+      ),
   }
 }
 
@@ -28,10 +34,19 @@ export function acceleratedClock(opts: { startMs: number; speed: number; realNow
   const realNow = opts.realNow ?? (() => performance.timeOrigin + performance.now())
   const realStart = realNow()
   const now = () => Math.floor(opts.startMs + (realNow() - realStart) * opts.speed)
-  return { now, sleepUntil: (atMs, signal) => realSleep(now, atMs, opts.speed, signal) }
+  return { now, sleepUntil: (atMs, signal) => sleepOnTimers(now, atMs, () => opts.speed, signal) }
 }
 
-function realSleep(now: () => number, atMs: number, speed: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Sleeps on real timers until `now() >= atMs`, for a clock that runs `speed()` times faster than real time (the
+ * speed may change, as in a clock that fast-forwards and then runs at real time).
+ */
+export function sleepOnTimers(
+  now: () => number,
+  atMs: number,
+  speed: () => number,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     let timer: NodeJS.Timeout | undefined
@@ -46,7 +61,7 @@ function realSleep(now: () => number, atMs: number, speed: number, signal?: Abor
         return resolve()
       }
       // Re-check after each timer: timers can fire early or late, and a simulated clock may be adjusted.
-      timer = setTimeout(tick, Math.min(Math.ceil(left / speed), 2 ** 31 - 1))
+      timer = setTimeout(tick, Math.min(Math.ceil(left / speed()), 2 ** 31 - 1))
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     tick()
