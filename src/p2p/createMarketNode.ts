@@ -573,7 +573,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const st = state(k)
     const frozen = sortIds(st.onTime)
     // Households announce spread over the first third of the window, not all in the same instant.
-    await init.clock.sleepUntil(freezeAt(k) + Math.floor((jitter * timing.digestWindowMs) / 3), signal)
+    await init.clock.sleepUntil(freezeAt(k) + Math.floor((jitter * timing.digestWindowMs) / 2), signal)
     st.digests.set(account, frozen)
     const digest = makeDigest(init.privateKey, domain, account, init.market, k, frozen)
     await publish(encodeGossip({ type: 'digest', digest }))
@@ -587,7 +587,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     let cleared = clearSet(st, ids)
     st.cleared = ids
     st.results.set(account, cleared.result.root)
-    await init.clock.sleepUntil(clearAt(k) + Math.floor((jitter * timing.resultWindowMs) / 4), signal)
+    await init.clock.sleepUntil(clearAt(k) + Math.floor((jitter * timing.resultWindowMs) / 2), signal)
     await announce(st, cleared)
 
     await waitUntil(
