@@ -22,13 +22,13 @@ import {
   setHash,
 } from '../core/protocol/index.js'
 import type { Clock } from '../core/time/clock.js'
-import { acceptsOrdersAt, gateClosureMs, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
+import { acceptsOrdersAt, gateClosureMs, intervalAt, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
 import { type AgreementRules, agreementRules, finalSet, type Tally, tally } from './agreement.js'
 import { type HouseholdRegistry, PeerBindings, signPeerBinding } from './binding.js'
 import { byteCounter } from './byteCounter.js'
 import { createLibp2pNode, type GridletLibp2p, pubsubOf } from './createLibp2pNode.js'
-import { checkDigest, checkResult, makeDigest, makeResult, sortIds } from './digest.js'
+import { checkDigest, checkResult, checkSetIds, makeDigest, makeResult, sortIds } from './digest.js'
 import { type FaultInjector, injectGossipFaults } from './faults.js'
 import { P2pMetrics } from './metrics.js'
 import { rateLimiter } from './rateLimit.js'
@@ -75,8 +75,19 @@ export interface MarketNodeInit {
   mdns?: boolean
   timing?: Partial<AgreementTiming>
   agreement?: Partial<AgreementRules>
-  /** Orders (nonces) per household per interval. Default 4. */
+  /** Orders (nonces) per household per interval. Default 16. */
   maxOrdersPerInterval?: number
+  /**
+   * Digests list their ids up to this many (default 0: never; at most 1,800). Unlisted sets cost nothing when
+   * they equal ours (same hash), and one request to a peer when they differ.
+   */
+  digestListMax?: number
+  /**
+   * Intervals after its equivocation during which a household keeps its gossip penalty (default 96, a day of
+   * 15-minute intervals): long enough to cost it its mesh places, short enough that a misconfigured household
+   * (two nodes with one key) that has been fixed is not shunned for the node's lifetime.
+   */
+  equivocationPenaltyIntervals?: number
   maxIntervalsAhead?: number
   /** Real-time budget of one reconciliation request. Default 2000 ms. */
   reconcileTimeoutMs?: number
@@ -158,10 +169,15 @@ interface IntervalState {
   /** Ids (orders and cancels) received before gate closure: what our digest lists. */
   readonly onTime: Set<Hex>
   readonly slots: Map<string, Set<Hex>>
-  readonly digests: Map<Address, readonly Hex[]>
+  /** Each household's digest: the set it froze, named by hash. */
+  readonly digests: Map<Address, Hex>
   readonly digestPeers: Map<Address, string>
+  /** Ids of the frozen sets known here, by set hash: our own, listed in digests, or fetched and checked. */
+  readonly sets: Map<Hex, readonly Hex[]>
   readonly results: Map<Address, Hex>
   readonly resultPeers: Map<Address, string>
+  /** The encoded result announcement behind each entry of `results`, served to nodes that catch up. */
+  readonly resultMsgs: Map<Address, Uint8Array>
   cleared: Hex[] | undefined
   decided: boolean
   /** Decided without a quorum for our root: results arriving later may confirm it or lead to a repair. */
@@ -186,7 +202,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   const peerKey = init.peerKey ?? (await derivePeerKey(init.privateKey))
   const timing = { ...DEFAULT_TIMING, ...init.timing }
   const rules = agreementRules(init.registry.size, init.agreement)
-  const maxOrders = init.maxOrdersPerInterval ?? 4
+  const maxOrders = init.maxOrdersPerInterval ?? 16
   const maxIntervalsAhead = init.maxIntervalsAhead ?? 96
   const topic = marketTopic(init.market)
   const domain = prepareDomain(init.domain)
@@ -209,7 +225,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     appSpecificScore: (peer) => {
       const acct = bindings?.accountOf(peer)
       if (acct === undefined) return 0
-      return equivocators.has(acct) ? -20 : 5
+      return penalised(acct) ? -20 : 5
     },
     metrics: bytesCount.metrics,
     ...(init.faults ? { denyPeer: (p: PeerId) => init.faults!.isBlocked(p) } : {}),
@@ -240,7 +256,13 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     },
   })
   const states = new Map<bigint, IntervalState>()
-  const equivocators = new Set<Address>()
+  /** Households caught equivocating, with the last interval they did. */
+  const equivocators = new Map<Address, bigint>()
+  const penaltyIntervals = BigInt(init.equivocationPenaltyIntervals ?? 96)
+  const penalised = (acct: Address) => {
+    const k = equivocators.get(acct)
+    return k !== undefined && BigInt(intervalAt(init.marketTime, init.clock.now())) < k + penaltyIntervals
+  }
   const resultCbs = new Set<(o: IntervalOutcome) => void>()
   const orderCbs = new Set<(o: VerifiedOrder, s: OrderSource) => void>()
   const disagreeCbs = new Set<(o: IntervalOutcome) => void>()
@@ -271,8 +293,10 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
         slots: new Map(),
         digests: new Map(),
         digestPeers: new Map(),
+        sets: new Map(),
         results: new Map(),
         resultPeers: new Map(),
+        resultMsgs: new Map(),
         cleared: undefined,
         decided: false,
         late: undefined,
@@ -302,12 +326,17 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const ids = st.slots.get(slot) ?? new Set<Hex>()
     ids.add(id)
     st.slots.set(slot, ids)
-    if (ids.size > 1 && !equivocators.has(o.order.account)) {
-      equivocators.add(o.order.account)
-      metrics.reconcile('equivocation')
-      log?.warn({ account: o.order.account, interval: st.k, nonce: o.order.nonce }, 'household equivocated')
-    }
+    if (ids.size > 1) markEquivocator(o.order.account, st.k, o.order.nonce)
     for (const cb of orderCbs) cb(o, source)
+  }
+
+  /** Records the newest interval in which `account` equivocated (its penalty runs from there). */
+  function markEquivocator(acct: Address, k: bigint, nonce: bigint): void {
+    const last = equivocators.get(acct)
+    if (last !== undefined && last >= k) return
+    equivocators.set(acct, k)
+    metrics.reconcile('equivocation')
+    log?.warn({ account: acct, interval: k, nonce }, 'household equivocated')
   }
 
   function addCancel(st: IntervalState, id: Hex, c: SignedCancel, source: OrderSource, encoded?: Uint8Array): void {
@@ -375,7 +404,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
           acceptDigest(decoded.digest, origin.from)
           return count(label, Verdict.Accept, GossipCode.Accepted)
         case 'result':
-          acceptResult(decoded.result, origin.from)
+          acceptResult(decoded.result, origin.from, msg.data)
           return count(label, Verdict.Accept, GossipCode.Accepted)
       }
     } catch (err) {
@@ -415,7 +444,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
 
   function acceptDigest(signed: Signed<IntervalDigest>, from: string): void {
     const d = signed.body
-    let ids: readonly Hex[]
+    let ids: readonly Hex[] | undefined
     try {
       // REJECT: inconsistent (order of ids, set hash) or badly signed digests.
       ids = checkDigest(domain, init.market, signed)
@@ -428,12 +457,14 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const st = state(d.interval)
     // IGNORE: a second, different digest from one household: the first one counts (and the conflict is counted).
     if (st.digests.has(d.account)) throw new GossipValidationError(Verdict.Ignore, GossipCode.Conflict)
-    st.digests.set(d.account, ids)
+    const hash = d.setHash.toLowerCase() as Hex
+    st.digests.set(d.account, hash)
     st.digestPeers.set(d.account, from)
+    if (ids && !st.sets.has(hash)) st.sets.set(hash, ids)
     notify(st)
   }
 
-  function acceptResult(signed: Signed<ResultAnnouncement>, from: string): void {
+  function acceptResult(signed: Signed<ResultAnnouncement>, from: string, data: Uint8Array): void {
     const r = signed.body
     try {
       // REJECT: badly signed results.
@@ -444,13 +475,21 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const late = announcementWindow(r.interval)
     if (late) throw late
     checkAnnouncer(from, r.account)
-    const st = state(r.interval)
     // IGNORE: the same root again. A household that re-reconciled publishes its new root: the latest counts.
-    if (st.results.get(r.account) === r.root) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
+    if (!recordResult(state(r.interval), r, from, data)) {
+      throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
+    }
+  }
+
+  /** Counts a checked result announcement (the latest root of each household); false if it repeats one. */
+  function recordResult(st: IntervalState, r: ResultAnnouncement, peer: string, data: Uint8Array): boolean {
+    if (st.results.get(r.account) === r.root) return false
     st.results.set(r.account, r.root)
-    st.resultPeers.set(r.account, from)
+    st.resultPeers.set(r.account, peer)
+    st.resultMsgs.set(r.account, data)
     notify(st)
     if (st.late) confirmLate(st, st.late)
+    return true
   }
 
   function count(topic: string, verdict: Verdict, code: string): Verdict {
@@ -496,7 +535,11 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     return [...new Set(peers)].sort((a, b) => Number(connected.has(b)) - Number(connected.has(a)))
   }
 
-  async function ask(peer: string, req: { k: bigint; ids: Hex[]; wantClearedIds?: boolean }, signal: AbortSignal) {
+  async function ask(
+    peer: string,
+    req: { k: bigint; ids: Hex[]; wantClearedIds?: boolean; setHash?: Hex; wantResults?: boolean },
+    signal: AbortSignal,
+  ) {
     if (init.faults?.drop()) {
       metrics.reconcile('dropped')
       throw new Error('request lost (fault injection)')
@@ -504,13 +547,57 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const target = libp2p.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer
     if (!target) throw new Error('not connected')
     metrics.reconcile('request')
-    return requestReconcile(
-      libp2p,
-      target,
-      { market: init.market, interval: req.k, ids: req.ids, wantClearedIds: req.wantClearedIds ?? false },
-      limits,
-      { signal: AbortSignal.any([signal, AbortSignal.timeout(init.reconcileTimeoutMs ?? 2000)]) },
-    )
+    return requestReconcile(libp2p, target, { market: init.market, interval: req.k, ...req }, limits, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(init.reconcileTimeoutMs ?? 2000)]),
+    })
+  }
+
+  /** Each household's digested set, for those whose ids are known here. */
+  function digestSets(st: IntervalState): Map<Address, readonly Hex[]> {
+    const out = new Map<Address, readonly Hex[]>()
+    for (const [acct, hash] of st.digests) {
+      const ids = st.sets.get(hash)
+      if (ids) out.set(acct, ids)
+    }
+    return out
+  }
+
+  /**
+   * Fetches the ids of the digested sets that were not listed and are not known here, from households that
+   * announced them, then from any bound neighbour (which may have fetched the set itself). The hash signed in the
+   * digest is the check: the peer is not trusted. A set nobody serves counts as supporting nothing.
+   */
+  async function resolveSets(st: IntervalState, signal: AbortSignal): Promise<void> {
+    const unknown = new Map<Hex, string[]>()
+    for (const [acct, hash] of st.digests) {
+      if (st.sets.has(hash)) continue
+      const peers = unknown.get(hash) ?? []
+      const peer = st.digestPeers.get(acct)
+      if (peer) peers.push(peer)
+      unknown.set(hash, peers)
+    }
+    if (unknown.size === 0) return
+    const bound = libp2p
+      .getConnections()
+      .map((c) => c.remotePeer.toString())
+      .filter((p) => bindings?.accountOf(p) !== undefined)
+    await Promise.all([...unknown].map(([hash, peers]) => resolveSet(st, hash, [...peers, ...bound], signal)))
+  }
+
+  async function resolveSet(st: IntervalState, hash: Hex, peers: string[], signal: AbortSignal): Promise<void> {
+    for (const peer of peersByPreference(peers).slice(0, 4)) {
+      if (signal.aborted) return
+      try {
+        const reply = await ask(peer, { k: st.k, ids: [], setHash: hash }, signal)
+        if (!reply.setIds?.length) continue
+        st.sets.set(hash, checkSetIds(reply.setIds, hash))
+        metrics.reconcile('set_resolved')
+        return
+      } catch (err) {
+        metrics.reconcile('set_failed')
+        log?.debug({ peer, err }, 'set request failed')
+      }
+    }
   }
 
   /** Fetches `ids` from peers that advertised them; returns those still missing. */
@@ -518,7 +605,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     const missing = new Set(ids.filter((id) => !holds(st, id)))
     if (missing.size === 0) return missing
     const holders = new Map<string, Hex[]>()
-    for (const [acct, listed] of st.digests) {
+    for (const [acct, listed] of digestSets(st)) {
       const peer = st.digestPeers.get(acct)
       if (!peer || peer === libp2p.peerId.toString()) continue
       holders.set(
@@ -572,16 +659,16 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     await init.clock.sleepUntil(freezeAt(k), signal)
     const st = state(k)
     const frozen = sortIds(st.onTime)
-    // Households announce spread over the first third of the window, not all in the same instant.
+    const digest = makeDigest(init.privateKey, domain, account, init.market, k, frozen, init.digestListMax ?? 0)
+    st.sets.set(digest.body.setHash, frozen)
+    st.digests.set(account, digest.body.setHash)
+    // Households announce spread over the first half of the window, not all in the same instant.
     await init.clock.sleepUntil(freezeAt(k) + Math.floor((jitter * timing.digestWindowMs) / 2), signal)
-    st.digests.set(account, frozen)
-    const digest = makeDigest(init.privateKey, domain, account, init.market, k, frozen)
     await publish(encodeGossip({ type: 'digest', digest }))
 
     await init.clock.sleepUntil(clearAt(k), signal)
-    const wanted = finalSet(st.digests, rules.maxFaulty)
     const fetchBy = clockDeadline(clearAt(k) + timing.resultWindowMs / 2, signal)
-    const unreachable = await fetchMissing(st, wanted, fetchBy.signal).finally(() => fetchBy.abort())
+    const { wanted, unreachable } = await reconcileSet(st, fetchBy.signal).finally(() => fetchBy.abort())
     signal.throwIfAborted()
     const ids = wanted.filter((id) => !unreachable.has(id))
     let cleared = clearSet(st, ids)
@@ -612,6 +699,13 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     decide(st, cleared, t, adopted)
   }
 
+  /** The interval's set (ids with f + 1 supporters among the digests whose set is known) and what of it we lack. */
+  async function reconcileSet(st: IntervalState, signal: AbortSignal) {
+    await resolveSets(st, signal)
+    const wanted = finalSet(digestSets(st), rules.maxFaulty)
+    return { wanted, unreachable: await fetchMissing(st, wanted, signal) }
+  }
+
   async function announce(st: IntervalState, c: ReturnType<typeof clearSet>): Promise<void> {
     st.results.set(account, c.result.root)
     notify(st)
@@ -623,7 +717,9 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
       tradeCount: c.result.trades.length,
       account,
     })
-    await publish(encodeGossip({ type: 'result', result }))
+    const data = encodeGossip({ type: 'result', result })
+    st.resultMsgs.set(account, data)
+    await publish(data)
   }
 
   /** Re-reconciles to the set a quorum cleared: asks its voters for their ids, fetches, recomputes, checks. */
@@ -686,6 +782,46 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     }
     for (const cb of resultCbs) cb(outcome)
     for (const old of states.keys()) if (old < st.k - 8n) states.delete(old)
+    if (agreed) catchUp(st)
+  }
+
+  /**
+   * After an interval agreed, earlier intervals still decided without a quorum (a partition that healed, results
+   * lost) ask two households that voted with us for the results they hold: with them a quorum may form late,
+   * and `confirmLate` confirms or repairs the interval.
+   */
+  function catchUp(agreed: IntervalState): void {
+    const root = agreed.results.get(account)
+    const voters = [...agreed.results]
+      .filter(([a, r]) => a !== account && r === root)
+      .flatMap(([a]) => agreed.resultPeers.get(a) ?? [])
+    const peers = peersByPreference(voters).slice(0, 2)
+    for (const st of states.values()) if (st.k < agreed.k && st.late) track(fetchResults(st, peers, abort.signal))
+  }
+
+  async function fetchResults(st: IntervalState, peers: readonly string[], signal: AbortSignal): Promise<void> {
+    for (const peer of peers) {
+      if (!st.late) return
+      try {
+        const reply = await ask(peer, { k: st.k, ids: [], wantResults: true }, signal)
+        metrics.reconcile('results_fetched')
+        for (const m of reply.results) acceptFetchedResult(st, m, peer)
+      } catch (err) {
+        log?.debug({ peer, err }, 'results request failed')
+      }
+    }
+  }
+
+  /** A result fetched from a peer: checked like one from gossip, minus timing (it is signed by its household). */
+  function acceptFetchedResult(st: IntervalState, m: GossipMessage, peer: string): void {
+    try {
+      if (m.type !== 'result' || m.result.body.interval !== st.k) throw new Error('not a result of this interval')
+      if (!init.registry.has(m.result.body.account)) throw new Error('unregistered')
+      checkResult(domain, init.market, m.result)
+      recordResult(st, m.result.body, peer, encodeGossip(m))
+    } catch {
+      metrics.reconcile('bad_message')
+    }
   }
 
   /**
@@ -791,6 +927,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
         store: {
           message: (k, id) => states.get(k)?.encoded.get(id.toLowerCase() as Hex),
           clearedIds: (k) => states.get(k)?.cleared,
+          setIds: (k, hash) => states.get(k)?.sets.get(hash.toLowerCase() as Hex),
+          results: (k) => [...(states.get(k)?.resultMsgs.values() ?? [])],
         },
       })
       pubsub.subscribe(topic)

@@ -2,7 +2,7 @@ import type { Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { accountOf } from './accountSig.js'
-import { checkDigest, checkResult, makeDigest, makeResult } from './digest.js'
+import { checkDigest, checkResult, checkSetIds, makeDigest, makeResult } from './digest.js'
 
 const domain = {
   name: 'gridlet',
@@ -45,5 +45,24 @@ describe('signed digests and results', () => {
     expect(() => checkDigest(domain, `0x${'cd'.repeat(32)}`, d)).toThrow(
       expect.objectContaining({ code: 'DIGEST_MARKET' }),
     )
+  })
+
+  it('an unlisted digest names its set by hash; fetched ids are checked against it, never trusted', () => {
+    const d = makeDigest(key, domain, account, market, 7n, [id(2), id(1), id(3)], 0)
+    expect(d.body.ids).toEqual([])
+    expect(checkDigest(domain, market, d)).toBeUndefined()
+    expect(checkSetIds([id(1), id(2), id(3)], d.body.setHash)).toEqual([id(1), id(2), id(3)])
+    const inconsistent = expect.objectContaining({ code: 'DIGEST_INCONSISTENT' })
+    expect(() => checkSetIds([id(1), id(2)], d.body.setHash)).toThrow(inconsistent)
+    expect(() => checkSetIds([id(2), id(1), id(3)], d.body.setHash)).toThrow(inconsistent)
+    expect(() => checkSetIds([id(1), id(1), id(2), id(3)], d.body.setHash)).toThrow(inconsistent)
+    // An empty set is always listed (there is nothing to fetch).
+    expect(checkDigest(domain, market, makeDigest(key, domain, account, market, 7n, [], 0))).toEqual([])
+  })
+
+  it('refuses a listed digest whose count is not the number of its ids', () => {
+    const d = makeDigest(key, domain, account, market, 7n, [id(1), id(2)])
+    const miscounted = { ...d, body: { ...d.body, count: 3 } }
+    expect(() => checkDigest(domain, market, miscounted)).toThrow(expect.objectContaining({ field: 'count' }))
   })
 })

@@ -2,7 +2,7 @@ import { type Hex, keccak256, numberToHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Side, type SignedOrder, type VerifiedOrder } from '../../src/core/order/types.js'
 import { encodeGossip, marketTopic } from '../../src/core/protocol/index.js'
-import { gateClosureMs } from '../../src/core/time/interval.js'
+import { gateClosureMs, intervalStartMs } from '../../src/core/time/interval.js'
 import { pubsubOf } from '../../src/p2p/createLibp2pNode.js'
 import { makeDigest } from '../../src/p2p/digest.js'
 import {
@@ -28,11 +28,17 @@ describe('Byzantine peers', () => {
   const topic = marketTopic(MARKET)
   const BYZ = 6
   const EQUIVOCATOR = 5
+  // The equivocation's gossip penalty lasts 3 intervals here (the default is a day).
+  const PENALTY = 3
+  let k: bigint
   beforeAll(async () => {
     // The Byzantine node publishes its lying digest at gate closure; its own honest digest would come later.
     net = await startNet({
       n: 7,
-      overrides: (i) => (i === BYZ ? { timing: { ...TIMING, digestDelayMs: 10_000 } } : {}),
+      overrides: (i) => ({
+        equivocationPenaltyIntervals: PENALTY,
+        ...(i === BYZ ? { timing: { ...TIMING, digestDelayMs: 10_000 } } : {}),
+      }),
     })
   })
   afterAll(() => net?.stop())
@@ -41,7 +47,7 @@ describe('Byzantine peers', () => {
     const byz = net.nodes[BYZ]!
     const publish = (data: Uint8Array) => pubsubOf(byz.libp2p).publish(topic, data)
     const order = (o: SignedOrder) => encodeGossip({ type: 'order', order: o })
-    const k = upcomingInterval(net.clock, 30_000)
+    k = upcomingInterval(net.clock, 30_000)
     // Households 0-4 are honest. The equivocator's own node is cut out of its neighbours' meshes once they see
     // the evidence (app score -20), so what it concludes is its problem; we check the honest ones.
     const honest = net.nodes.slice(0, EQUIVOCATOR)
@@ -60,9 +66,9 @@ describe('Byzantine peers', () => {
     await publish(order({ ...own, signature: flip(own.signature) }))
     // Replay: honest household 0's order, re-published under the Byzantine peer's identity.
     await publish(order(book[0]!))
-    // Spam: 20 valid own orders for coming intervals, beyond the per-account rate limit (burst 8).
-    for (let j = 0; j < 20; j++) {
-      await publish(order(makeOrder(net.hs[BYZ]!, k + 1n + BigInt(j >> 2), Side.Buy, 100n, 1000n, BigInt(j % 4))))
+    // Spam: 40 valid own orders for coming intervals, beyond the per-account rate limit (burst 2 x 16 orders).
+    for (let j = 0; j < 40; j++) {
+      await publish(order(makeOrder(net.hs[BYZ]!, k + 1n + BigInt(j >> 4), Side.Buy, 100n, 1000n, BigInt(j % 16))))
     }
 
     // Lying digest, right after gate closure: five ids nobody has, none of the real ones.
@@ -108,7 +114,21 @@ describe('Byzantine peers', () => {
       expect(ps.getMeshPeers(topic)).not.toContain(byzId)
     }
   })
+
+  it("the equivocator's penalty expires after its intervals: its neighbours score it positive again", async () => {
+    await untilInterval(net, k + BigInt(PENALTY), 1500)
+    const eq = net.nodes[EQUIVOCATOR]!
+    const neighbours = net.nodes.slice(0, EQUIVOCATOR).filter((n) => n.libp2p.getConnections(eq.peerId).length > 0)
+    expect(neighbours.length).toBeGreaterThan(0)
+    for (const n of neighbours) expect(pubsubOf(n.libp2p).getScore(eq.peerId.toString())).toBeGreaterThan(0)
+  })
 })
+
+/** Until the clock is in interval `until` and `ms` of real time more have passed (gossipsub heartbeats). */
+async function untilInterval(net: Net, until: bigint, ms: number): Promise<void> {
+  await net.clock.sleepUntil(intervalStartMs(TIME, Number(until)))
+  await sleep(ms)
+}
 
 function flip(sig: Hex): Hex {
   const last = sig.slice(-4, -2) === 'ff' ? '00' : 'ff'

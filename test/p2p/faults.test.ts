@@ -10,6 +10,7 @@ import {
   MARKET,
   makeOrder,
   type Net,
+  outcomeOf,
   outcomesFor,
   sleep,
   startNet,
@@ -52,7 +53,7 @@ describe('a partition that heals (4 | 2 of 6 households)', () => {
   })
   afterAll(() => net?.stop())
 
-  it('the majority side agrees, the minority reports no quorum, and all agree after healing', async () => {
+  it('the majority side agrees, the minority reports no quorum, all agree after healing, and the minority catches up', async () => {
     // Partition: each side refuses the other's connections and drops what is in flight.
     for (const i of a) for (const j of b) block(i, j)
     await Promise.all(
@@ -69,7 +70,9 @@ describe('a partition that heals (4 | 2 of 6 households)', () => {
     expect(during[0]!.orders).toHaveLength(4)
     expect(during[4]!.orders).toHaveLength(2)
 
-    // Heal and reconnect.
+    // Heal and reconnect. Once an interval agrees again, the minority fetches the results of the partitioned one
+    // and repairs it to the majority's root: a late, agreed outcome.
+    const caughtUp = Promise.all(b.map((j) => outcomeOf(net.nodes[j]!, k1, 40_000)))
     for (const f of injectors) f.blocked.clear()
     await Promise.all(b.map((j) => dialWithRetry(net.nodes[j]!, net.nodes[a[j - 4]!]!)))
     await waitForMesh(net.nodes)
@@ -80,6 +83,10 @@ describe('a partition that heals (4 | 2 of 6 households)', () => {
     const after = await healed
     expect(new Set(after.map((o) => o.root)).size).toBe(1)
     expect(after.every((o) => o.agreed && o.orders.length === 6)).toBe(true)
+    for (const o of await caughtUp) {
+      expect(o).toMatchObject({ agreed: true, adopted: true, root: during[0]!.root })
+      expect(o.orders).toHaveLength(4)
+    }
   })
 
   const sideOf = (i: number) => (a.includes(i) ? 'a' : 'b')

@@ -43,5 +43,7 @@ describe('a node restarting mid-interval', () => {
     expect(outcomes.every((o) => o.agreed)).toBe(true)
     expect(outcomes[3]!.orders).toHaveLength(4)
     expect(fresh.stats().reconcile.ok).toBeGreaterThan(0)
+    // Its set differed from the others': it learnt theirs (digests name sets by hash) by asking for it.
+    expect(fresh.stats().reconcile.set_resolved).toBeGreaterThan(0)
   })
 })

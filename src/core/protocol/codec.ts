@@ -8,7 +8,7 @@ import type { IntervalDigest, ResultAnnouncement, Signed } from './announcements
 export const MAX_ORDER_BYTES = 256
 export const MAX_CANCEL_BYTES = 256
 export const MAX_RESULT_BYTES = 320
-/** A digest lists its ids while they fit (1,800 ids); larger sets send only the hash and reconcile by request. */
+/** A digest may list up to 1,800 ids; a set it does not list is fetched by its hash and checked against it. */
 export const MAX_DIGEST_IDS = 1_800
 export const MAX_GOSSIP_BYTES = 64 * 1024
 

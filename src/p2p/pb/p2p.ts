@@ -204,6 +204,8 @@ export interface ReconcileRequest {
   interval: bigint
   ids: Uint8Array<ArrayBuffer>[]
   wantClearedIds: boolean
+  setHash: Uint8Array<ArrayBuffer>
+  wantResults: boolean
 }
 
 export namespace ReconcileRequest {
@@ -239,6 +241,16 @@ export namespace ReconcileRequest {
             w.bool(obj.wantClearedIds)
           }
 
+          if (obj.setHash != null && obj.setHash.byteLength > 0) {
+            w.uint32(42)
+            w.bytes(obj.setHash)
+          }
+
+          if (obj.wantResults != null && obj.wantResults !== false) {
+            w.uint32(48)
+            w.bool(obj.wantResults)
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -249,6 +261,8 @@ export namespace ReconcileRequest {
             interval: 0n,
             ids: [],
             wantClearedIds: false,
+            setHash: uint8ArrayAlloc(0),
+            wantResults: false,
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -275,6 +289,14 @@ export namespace ReconcileRequest {
               }
               case 4: {
                 obj.wantClearedIds = reader.bool()
+                break
+              }
+              case 5: {
+                obj.setHash = reader.bytes()
+                break
+              }
+              case 6: {
+                obj.wantResults = reader.bool()
                 break
               }
               default: {
@@ -333,6 +355,20 @@ export namespace ReconcileRequest {
                 }
                 break
               }
+              case 5: {
+                yield {
+                  field: `${prefix}.setHash`,
+                  value: reader.bytes(),
+                }
+                break
+              }
+              case 6: {
+                yield {
+                  field: `${prefix}.wantResults`,
+                  value: reader.bool(),
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -367,6 +403,16 @@ export namespace ReconcileRequest {
     value: boolean
   }
 
+  export interface ReconcileRequestSetHashFieldEvent {
+    field: '$.setHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReconcileRequestWantResultsFieldEvent {
+    field: '$.wantResults'
+    value: boolean
+  }
+
   export function encode(obj: Partial<ReconcileRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReconcileRequest.codec())
   }
@@ -383,6 +429,8 @@ export namespace ReconcileRequest {
     | ReconcileRequestIntervalFieldEvent
     | ReconcileRequestIdsFieldEvent
     | ReconcileRequestWantClearedIdsFieldEvent
+    | ReconcileRequestSetHashFieldEvent
+    | ReconcileRequestWantResultsFieldEvent
   > {
     return streamMessage(buf, ReconcileRequest.codec(), opts)
   }
@@ -391,6 +439,8 @@ export namespace ReconcileRequest {
 export interface ReconcileResponse {
   messages: Uint8Array<ArrayBuffer>[]
   clearedIds: Uint8Array<ArrayBuffer>[]
+  setIds: Uint8Array<ArrayBuffer>[]
+  results: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace ReconcileResponse {
@@ -418,6 +468,20 @@ export namespace ReconcileResponse {
             }
           }
 
+          if (obj.setIds != null && obj.setIds.length > 0) {
+            for (const value of obj.setIds) {
+              w.uint32(26)
+              w.bytes(value)
+            }
+          }
+
+          if (obj.results != null && obj.results.length > 0) {
+            for (const value of obj.results) {
+              w.uint32(34)
+              w.bytes(value)
+            }
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
@@ -426,6 +490,8 @@ export namespace ReconcileResponse {
           const obj: any = {
             messages: [],
             clearedIds: [],
+            setIds: [],
+            results: [],
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -450,6 +516,22 @@ export namespace ReconcileResponse {
                 obj.clearedIds.push(reader.bytes())
                 break
               }
+              case 3: {
+                if (opts.limits?.setIds != null && obj.setIds.length === opts.limits.setIds) {
+                  throw new MaxLengthError('Decode error - repeated field "setIds" had too many elements')
+                }
+
+                obj.setIds.push(reader.bytes())
+                break
+              }
+              case 4: {
+                if (opts.limits?.results != null && obj.results.length === opts.limits.results) {
+                  throw new MaxLengthError('Decode error - repeated field "results" had too many elements')
+                }
+
+                obj.results.push(reader.bytes())
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -463,6 +545,8 @@ export namespace ReconcileResponse {
           const obj = {
             messages: 0,
             clearedIds: 0,
+            setIds: 0,
+            results: 0,
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -501,6 +585,36 @@ export namespace ReconcileResponse {
 
                 break
               }
+              case 3: {
+                if (opts.limits?.setIds != null && obj.setIds === opts.limits.setIds) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "setIds" had too many elements')
+                }
+
+                yield {
+                  field: `${prefix}.setIds[]`,
+                  index: obj.setIds,
+                  value: reader.bytes(),
+                }
+
+                obj.setIds++
+
+                break
+              }
+              case 4: {
+                if (opts.limits?.results != null && obj.results === opts.limits.results) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "results" had too many elements')
+                }
+
+                yield {
+                  field: `${prefix}.results[]`,
+                  index: obj.results,
+                  value: reader.bytes(),
+                }
+
+                obj.results++
+
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -526,6 +640,18 @@ export namespace ReconcileResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ReconcileResponseSetIdsFieldEvent {
+    field: '$.setIds[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReconcileResponseResultsFieldEvent {
+    field: '$.results[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode(obj: Partial<ReconcileResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReconcileResponse.codec())
   }
@@ -537,7 +663,12 @@ export namespace ReconcileResponse {
   export function stream(
     buf: Uint8Array | Uint8ArrayList,
     opts?: DecodeOptions<ReconcileResponse>,
-  ): Generator<ReconcileResponseMessagesFieldEvent | ReconcileResponseClearedIdsFieldEvent> {
+  ): Generator<
+    | ReconcileResponseMessagesFieldEvent
+    | ReconcileResponseClearedIdsFieldEvent
+    | ReconcileResponseSetIdsFieldEvent
+    | ReconcileResponseResultsFieldEvent
+  > {
     return streamMessage(buf, ReconcileResponse.codec(), opts)
   }
 }
