@@ -812,13 +812,16 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     }
   }
 
-  /** A result fetched from a peer: checked like one from gossip, minus timing (it is signed by its household). */
+  /**
+   * A result fetched from a peer: checked like one from gossip, minus timing (it is signed by its household). It
+   * only fills a household's missing vote: a peer may hold an older root of a household that has since repaired.
+   */
   function acceptFetchedResult(st: IntervalState, m: GossipMessage, peer: string): void {
     try {
       if (m.type !== 'result' || m.result.body.interval !== st.k) throw new Error('not a result of this interval')
       if (!init.registry.has(m.result.body.account)) throw new Error('unregistered')
       checkResult(domain, init.market, m.result)
-      recordResult(st, m.result.body, peer, encodeGossip(m))
+      if (!st.results.has(m.result.body.account)) recordResult(st, m.result.body, peer, encodeGossip(m))
     } catch {
       metrics.reconcile('bad_message')
     }
