@@ -786,16 +786,17 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
   }
 
   /**
-   * After an interval agreed, earlier intervals still decided without a quorum (a partition that healed, results
-   * lost) ask two households that voted with us for the results they hold: with them a quorum may form late,
-   * and `confirmLate` confirms or repairs the interval.
+   * After an interval agreed (on time or late), earlier intervals still decided without a quorum (a partition
+   * that healed, results lost) ask up to three connected households that voted with us for the results they
+   * hold: with them a quorum may form late, and `confirmLate` confirms or repairs the interval.
    */
   function catchUp(agreed: IntervalState): void {
     const root = agreed.results.get(account)
     const voters = [...agreed.results]
       .filter(([a, r]) => a !== account && r === root)
       .flatMap(([a]) => agreed.resultPeers.get(a) ?? [])
-    const peers = peersByPreference(voters).slice(0, 2)
+    const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))
+    const peers = voters.filter((p) => connected.has(p)).slice(0, 3)
     for (const st of states.values()) if (st.k < agreed.k && st.late) track(fetchResults(st, peers, abort.signal))
   }
 
@@ -810,6 +811,8 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
         log?.debug({ peer, err }, 'results request failed')
       }
     }
+    // A quorum that was already known but whose repair failed (a slow peer, a deadline) is tried again.
+    if (st.late) confirmLate(st, st.late)
   }
 
   /**
@@ -869,6 +872,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     }
     const outcome: IntervalOutcome = { ...rest, agreed: true, adopted: adopted || base.adopted, quorum }
     for (const cb of resultCbs) cb(outcome)
+    catchUp(st)
   }
 
   /** An abort controller that fires when the clock reaches `untilMs` (or `signal` aborts); abort it when done. */
