@@ -24,18 +24,21 @@ export async function readFrame(stream: Stream, maxBytes: number, options?: Abor
   const onAbort = () => stream.abort(options?.signal?.reason ?? new Error('aborted'))
   options?.signal?.throwIfAborted()
   options?.signal?.addEventListener('abort', onAbort, { once: true })
+  let header: { value: number; offset: number } | undefined
   try {
     for await (const chunk of stream) {
       const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
       chunks.push(bytes)
       buffered += bytes.length
-      const all = concat(chunks, buffered)
-      const header = decodeVarint(all)
+      // The length prefix is read once and the body joined once, when complete: joining the chunks on every
+      // arrival would copy a large frame (a set of thousands of ids) quadratically often.
+      header ??= decodeVarint(concat(chunks, buffered))
       if (header === undefined) continue
       if (header.value > maxBytes) {
         throw new GridletError('frame too large', { code: 'FRAME_TOO_LARGE', details: `${header.value} > ${maxBytes}` })
       }
-      if (all.length >= header.offset + header.value) return all.slice(header.offset, header.offset + header.value)
+      const end = header.offset + header.value
+      if (buffered >= end) return concat(chunks, buffered).slice(header.offset, end)
     }
   } finally {
     options?.signal?.removeEventListener('abort', onAbort)

@@ -51,6 +51,14 @@ describe('/gridlet/reconcile/1.0.0 set requests', () => {
     expect(checkSetIds(reply.setIds!, bigHash)).toEqual(big)
   })
 
+  it('refuses a response larger than the asker allows, as soon as its length prefix arrives', async () => {
+    const small = { maxIds: 10 }
+    const req = { market, interval: 7n, ids: [], setHash: bigHash }
+    await expect(
+      requestReconcile(client, server.peerId, req, small, { signal: AbortSignal.timeout(5000) }),
+    ).rejects.toMatchObject({ code: 'FRAME_TOO_LARGE' })
+  })
+
   it('returns no ids for a set the peer does not know (another hash or interval)', async () => {
     expect((await ask(7n, keccak256('0x01'))).setIds).toEqual([])
     expect((await ask(8n, bigHash)).setIds).toEqual([])
