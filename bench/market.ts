@@ -6,7 +6,7 @@ import { keccak256, toHex } from 'viem'
 import { match } from '../src/core/market/match.js'
 import { resultRoot } from '../src/core/market/resultRoot.js'
 import { selectBook } from '../src/core/market/selectBook.js'
-import { randomBook } from '../src/core/market/testBooks.js'
+import { randomBook, TEST_DOMAIN } from '../src/core/market/testBooks.js'
 import type { ClearingParams } from '../src/core/market/types.js'
 import { prepareDomain } from '../src/core/order/eip712.js'
 import { recoverAddress, secp256k1Backend } from '../src/core/order/secp256k1.js'
@@ -47,12 +47,7 @@ for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
 }
 
 const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const
-const domain = prepareDomain({
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-})
+const domain = prepareDomain(TEST_DOMAIN)
 const market = keccak256(toHex('gridlet/bench'))
 const account = accountOf(key)
 const signed = Array.from({ length: 2_000 }, (_, i) =>

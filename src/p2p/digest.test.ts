@@ -1,15 +1,10 @@
 import type { Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { TEST_DOMAIN as domain } from '../core/market/testBooks.js'
 import { accountOf } from './accountSig.js'
 import { checkDigest, checkResult, checkSetIds, makeDigest, makeResult } from './digest.js'
 
-const domain = {
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-} as const
 const market = `0x${'ab'.repeat(32)}` as Hex
 const id = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
 

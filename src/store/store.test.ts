@@ -2,17 +2,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { TEST_DOMAIN as domain } from '../core/market/testBooks.js'
 import { signOrder } from '../core/order/signOrder.js'
 import { Side } from '../core/order/types.js'
 import { MIGRATIONS, openDatabase, openStore } from './index.js'
 
 const PK = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
-const domain = {
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-} as const
 const market = `0x${'11'.repeat(32)}` as const
 const order = (interval: number, nonce: number, quantityWh: bigint) =>
   signOrder(PK, domain, {

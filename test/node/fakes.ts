@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import pino from 'pino'
 import type { Hex } from 'viem'
+import { TEST_DOMAIN } from '../../src/core/market/testBooks.js'
 import { accountOf, signOrder } from '../../src/core/order/signOrder.js'
 import type { MarketDomain, VerifiedOrder } from '../../src/core/order/types.js'
 import type { Clock } from '../../src/core/time/clock.js'
@@ -19,12 +20,7 @@ import type {
 import { toJson } from '../../src/store/codec.js'
 import { openStore } from '../../src/store/index.js'
 
-export const DOMAIN: MarketDomain = {
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-}
+export const DOMAIN: MarketDomain = TEST_DOMAIN
 export const MARKET = `0x${'ab'.repeat(32)}` as Hex
 export const TIME = marketTime({ lengthS: 300, gateClosureS: 60, maxSkewS: 2 })
 

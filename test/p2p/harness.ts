@@ -1,5 +1,6 @@
 import { type Address, type Hex, keccak256, stringToHex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
+import { TEST_DOMAIN } from '../../src/core/market/testBooks.js'
 import { signOrder } from '../../src/core/order/signOrder.js'
 import type { Order, SignedOrder, VerifiedOrder } from '../../src/core/order/types.js'
 import { Side } from '../../src/core/order/types.js'
@@ -23,12 +24,7 @@ import {
 } from '../../src/p2p/createMarketNode.js'
 import type { FaultInjector } from '../../src/p2p/faults.js'
 
-export const DOMAIN = {
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-} as const
+export const DOMAIN = TEST_DOMAIN
 export const MARKET: Hex = keccak256(stringToHex('gridlet test market'))
 export const CLEARING = { rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n } as const
 

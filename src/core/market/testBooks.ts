@@ -7,6 +7,14 @@ import { Side, type VerifiedOrder } from '../order/types.js'
  */
 export const TEST_MARKET = keccak256(toHex('gridlet/test-market'))
 
+/** The EIP-712 domain test orders are signed in: anvil's chain id and the first contract address anvil deploys. */
+export const TEST_DOMAIN = {
+  name: 'gridlet',
+  version: '1',
+  chainId: 31337,
+  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+} as const
+
 export interface BookOrder {
   readonly side: Side
   readonly quantityWh: number | bigint

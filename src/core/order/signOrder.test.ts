@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { hashTypedData, keccak256, recoverTypedDataAddress, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { TEST_DOMAIN as domain } from '../market/testBooks.js'
 import { EIP712_TYPES, hashOrder } from './eip712.js'
 import { OrderErrorCode } from './errors.js'
 import { nativeBackend, nobleBackend, recoverAddress, signDigest } from './secp256k1.js'
@@ -11,12 +12,6 @@ import { verifyOrder } from './verifyOrder.js'
 
 const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const // anvil account 0
 const account = accountOf(key)
-const domain = {
-  name: 'gridlet',
-  version: '1',
-  chainId: 31337,
-  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-} as const
 const market = keccak256(toHex('gridlet/test'))
 const order: Order = {
   market,
