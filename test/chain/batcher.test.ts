@@ -80,6 +80,11 @@ const balances = () =>
       pub().readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'balanceOf', args: [a.address] }),
     ),
   )
+/** anvil mines a transaction just after eth_sendRawTransaction answers, not before: wait for it before the next tick. */
+async function mined(entry: { state: string; txHash?: Hex } | undefined): Promise<void> {
+  expect(entry?.state).toBe('sent')
+  await pub().waitForTransactionReceipt({ hash: entry!.txHash!, pollingInterval: 20, timeout: 10_000 })
+}
 const total = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n)
 const moved = (before: bigint[], after: bigint[]) => after.map((x, i) => x - before[i]!)
 
@@ -90,7 +95,9 @@ describe('batcher', () => {
     batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
     batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
     const before = await balances()
-    expect((await batcher.tick()).map((e) => e.state)).toEqual(['sent'])
+    const sent = await batcher.tick()
+    expect(sent).toHaveLength(1)
+    await mined(sent[0])
     expect((await batcher.tick()).map((e) => [e.state, e.byUs])).toEqual([['confirmed', true]])
     await anvil().mine({ blocks: 3 })
     expect((await batcher.tick()).map((e) => e.state)).toEqual(['final'])
@@ -125,7 +132,7 @@ describe('batcher', () => {
     const { batcher } = batcherFor(primary!, new DatabaseSync(':memory:'))
     const before = await balances()
     batcher.enqueue(result, orders)
-    await batcher.tick()
+    await mined((await batcher.tick())[0])
     expect((await batcher.tick())[0]).toMatchObject({ state: 'confirmed', byUs: true })
     const expected = dev.accounts.map((a) =>
       result.trades.reduce(
@@ -142,7 +149,7 @@ describe('batcher', () => {
     fb.enqueue({ interval: i, trades: book.trades }, book.orders)
     expect((await fb.tick())[0]!.state).toBe('pending')
     clock.advance(60_000)
-    expect((await fb.tick())[0]!.state).toBe('sent')
+    await mined((await fb.tick())[0])
     expect((await fb.tick())[0]!.state).toBe('confirmed')
     // The primary wakes up late: it sees the interval settled with its root and never sends.
     const { batcher: late } = batcherFor(primary, new DatabaseSync(':memory:'))
@@ -163,7 +170,7 @@ describe('batcher', () => {
     expect((await batcher.tick())[0]!).toMatchObject({ attempts: 2, nextAttemptMs: clock.now() + 2_000 })
     proxy.down = false
     clock.advance(2_000)
-    expect((await batcher.tick())[0]!.state).toBe('sent')
+    await mined((await batcher.tick())[0])
     expect((await batcher.tick())[0]!.state).toBe('confirmed')
   })
 
@@ -188,7 +195,7 @@ describe('batcher', () => {
     const first = batcherFor(primary, new DatabaseSync(file))
     first.batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
     const [sent] = await first.batcher.tick() // signed, stored, broadcast; then the process "dies"
-    expect(sent!.state).toBe('sent')
+    await mined(sent)
     const before = await balances()
     const restarted = batcherFor(primary, new DatabaseSync(file))
     const [entry] = await restarted.batcher.tick()
@@ -211,7 +218,7 @@ describe('batcher', () => {
     expect(stored.state).toBe('sent')
     const restarted = batcherFor(primary, new DatabaseSync(file))
     restarted.clock.advance(1_000) // the restart comes after the backoff of the crashed attempt
-    expect((await restarted.batcher.tick())[0]!.state).toBe('sent') // re-broadcast (nothing was mined)
+    await mined((await restarted.batcher.tick())[0]) // re-broadcast (nothing was mined)
     expect((await restarted.batcher.tick())[0]).toMatchObject({ state: 'confirmed', txHash: stored.txHash })
   })
 
@@ -233,7 +240,7 @@ describe('batcher', () => {
     const again = batcherFor(primary, db)
     again.clock.advance(1_000)
     const [resigned] = await again.batcher.tick()
-    expect(resigned!.state).toBe('sent')
+    await mined(resigned)
     expect(resigned!.nonce).toBe(stored.nonce! + 1)
     expect(resigned!.txHash).not.toBe(stored.txHash)
     expect((await again.batcher.tick())[0]).toMatchObject({ state: 'confirmed', byUs: true, txHash: resigned!.txHash })
@@ -245,12 +252,12 @@ describe('batcher', () => {
     batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
     const before = await balances()
     const snapshot = await anvil().snapshot()
-    await batcher.tick()
+    await mined((await batcher.tick())[0])
     expect((await batcher.tick())[0]!.state).toBe('confirmed')
     const paid = await balances()
     await anvil().revert({ id: snapshot }) // the blocks holding the settlement are gone
     expect(await balances()).toEqual(before)
-    expect((await batcher.tick())[0]!.state).toBe('sent') // gone: the same signed tx is broadcast again
+    await mined((await batcher.tick())[0]) // gone: the same signed tx is broadcast again
     expect((await batcher.tick())[0]!.state).toBe('confirmed')
     expect(await balances()).toEqual(paid)
     await anvil().mine({ blocks: 3 })
