@@ -124,5 +124,18 @@ store:
   path: ${JSON.stringify(v.storePath ?? 'gridlet.sqlite')}
   # Raw meter readings and peers' orders older than this many days are pruned.
   retainDays: 90
+
+# Optional, off unless this section is present: publish readings, forecast, clearing price, orders, trades,
+# earnings and health to an MQTT broker, with Home Assistant discovery (docs/mqtt.md). Example:
+# mqtt:
+#   url: mqtt://homeassistant.local:1883   # mqtt, mqtts, ws or wss; no credentials in the URL
+#   username: gridlet
+#   passwordFile: mqtt-password            # or passwordEnv: GRIDLET_MQTT_PASSWORD (never the password itself)
+#   topicPrefix: gridlet                   # state topics: gridlet/<nodeId>/<sensor>
+#   discovery: { enabled: true, prefix: homeassistant }
+#   qos: 1                                 # 0 or 1
+#   publishS: 10
+#   expireAfterS: 300                      # meter sensors turn unavailable in HA without updates (0: never)
+#   token: { symbol: gEUR, decimals: 6 }   # unit of earnings and prices
 `
 }

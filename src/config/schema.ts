@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { MODEL_NAMES } from '../core/forecast/types.js'
 import { STRATEGY_NAMES } from '../core/strategy/createStrategy.js'
+import { mqttSchema } from './mqttSchema.js'
 
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected 0x followed by ${bytes * 2} hex digits`)
@@ -150,6 +151,8 @@ export const configSchema = z
     strategy: strategy.prefault({}),
     http: http.prefault({}),
     store: store.prefault({}),
+    /** Optional: publish to an MQTT broker with Home Assistant discovery (docs/mqtt.md). Absent: off. */
+    mqtt: mqttSchema.optional(),
   })
   .strict()
 

@@ -1,0 +1,8 @@
+export { type DeviceInfo, discoveryConfig } from './discoveryConfig.js'
+export { formatScaled, whToKwh } from './formatUnits.js'
+export type { GatewayOrder, GatewayReading, GatewayState, GatewayStateSource, GatewayTrade } from './gatewayState.js'
+export { judgeMessage } from './judgeMessage.js'
+export { type MqttInitContext, mqttInitOf } from './mqttInit.js'
+export { MqttPublisher, type MqttPublisherComponents, type MqttPublisherInit, mqttPublisher } from './mqttPublisher.js'
+export { gatewaySensors, type SensorSpec, type TokenUnit } from './sensors.js'
+export { type TopicLayout, topicLayout } from './topics.js'
