@@ -9,10 +9,12 @@ import { type Clock, systemClock } from '../core/time/clock.js'
 import { type MarketTime, marketTime } from '../core/time/interval.js'
 import { type HttpServer, startHttpServer } from '../http/startHttpServer.js'
 import { statusView } from '../http/statusView.js'
+import { type MqttPublisher, mqttInitOf, mqttPublisher } from '../mqtt/index.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
 import { batcherSettlement } from './adapters/batcherSettlement.js'
 import { coreDecider } from './adapters/coreDecider.js'
+import { gatewayState } from './adapters/gatewayState.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
 import { p2pNetwork } from './adapters/p2pNetwork.js'
 import { registeredHouseholds } from './adapters/registeredHouseholds.js'
@@ -59,6 +61,8 @@ export interface RunningNode {
   readonly store: NodeStore
   readonly http: HttpServer
   readonly registry: Registry
+  /** The MQTT publisher, when the config has an `mqtt` section. */
+  readonly mqtt: MqttPublisher | undefined
   /** Resolves when the loop has ended (after `stop` or a fatal error). */
   readonly done: Promise<void>
   /** Graceful stop: finishes the current step, stops network and settlement, closes HTTP and the store. */
@@ -96,6 +100,8 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     maxSkewS: config.market.maxSkewS,
   })
 
+  // Read before anything starts: a missing MQTT password file stops the node here, not halfway up.
+  const mqttInit = config.mqtt && mqttInitOf(config.mqtt, { account, baseDir: config.baseDir, env: process.env })
   const store = openStore(config.store.path)
   const decider =
     config.strategy.name === 'spread'
@@ -176,6 +182,13 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     })
   }
   logger.info({ url: http.url, account, market }, 'dashboard and API listening')
+  const mqtt =
+    mqttInit &&
+    mqttPublisher(
+      { clock, source: gatewayState(node, store), registry, logger: logger.child({ component: 'mqtt' }) },
+      mqttInit,
+    )
+  mqtt?.start() // connects in the background: a broker outage never delays or stops the node
 
   const controller = new AbortController()
   const done = node.run(controller.signal).catch((err) => {
@@ -187,13 +200,14 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     stopping ??= (async () => {
       controller.abort(new Error('stopping'))
       await done.catch(() => {})
+      await mqtt?.stop()
       await http.close()
       store.db.close()
       logger.info('shutdown complete')
     })()
     return stopping
   }
-  return { node, store, http, registry, done, stop }
+  return { node, store, http, registry, mqtt, done, stop }
 }
 
 function defaultMeter(ctx: AdapterContext): MeterSource {
