@@ -36,6 +36,8 @@ export interface MqttPublisherInit {
   /** Unacknowledged publishes on the wire before further ones wait in the outbox. */
   readonly maxInflight?: number
   readonly connectTimeoutMs?: number
+  /** Home Assistant birth messages are answered at most this often (default 5 s): a flood costs one announcement. */
+  readonly announceMinMs?: number
 }
 
 export interface MqttPublisherComponents {
@@ -49,8 +51,6 @@ export interface MqttPublisherComponents {
 
 /** Bytes buffered in the socket beyond which the connection counts as congested (a half-open TCP connection). */
 const MAX_BUFFERED_BYTES = 256 * 1024
-/** Home Assistant birth messages are answered at most this often (a flood costs one re-announcement). */
-const ANNOUNCE_EVERY_MS = 5000
 
 /**
  * Publishes the gateway's state to an MQTT broker with Home Assistant discovery. It never blocks or fails its
@@ -238,7 +238,7 @@ export class MqttPublisher {
     const v = judgeMessage(topic, payload, retained, this.topics.haStatus)
     const result = v.verdict === 'ACCEPT' ? 'accepted' : v.verdict === 'IGNORE' ? 'ignored' : 'rejected'
     const client = this.#client
-    const tooSoon = this.#c.clock.now() - this.#lastAnnounce < ANNOUNCE_EVERY_MS
+    const tooSoon = this.#c.clock.now() - this.#lastAnnounce < (this.#init.announceMinMs ?? 5000)
     if (v.verdict === 'ACCEPT' && tooSoon) {
       this.#metrics?.received.inc({ result: 'ignored', code: 'RATE_LIMITED' })
       return
@@ -303,14 +303,17 @@ export class MqttPublisher {
   #send(client: MqttClient, m: OutboxMessage): void {
     const token = ++this.#seq
     this.#inflight.add(token)
+    // Counted as sent from here, so the next round does not send it again while its ack is on the way.
+    const sent = { payload: m.payload, atMs: this.#c.clock.now() }
+    this.#lastSent.set(m.topic, sent)
     client.publish(m.topic, m.payload, { qos: this.#init.qos, retain: m.retain }, (err) => {
-      if (!this.#inflight.delete(token)) return // the connection closed meanwhile
+      if (!this.#inflight.delete(token)) return // the connection closed meanwhile: all is offered again
       if (err) {
         this.#metrics?.messages.inc({ outcome: 'failed' })
+        if (this.#lastSent.get(m.topic) === sent) this.#lastSent.delete(m.topic)
         return
       }
       this.#metrics?.messages.inc({ outcome: 'sent' })
-      this.#lastSent.set(m.topic, { payload: m.payload, atMs: this.#c.clock.now() })
       if (this.#outbox.size > 0) this.#flush()
     })
   }
