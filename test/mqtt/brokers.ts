@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
 import { connectAsync, type MqttClient } from 'mqtt'
@@ -64,7 +64,9 @@ export async function startAedes(port = 0): Promise<TestBroker> {
 export async function startMosquitto(users?: Record<string, string>): Promise<TestBroker & { proc: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'gridlet-mosquitto-'))
   const port = await freePort()
-  const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', 'log_type error']
+  // As root, mosquitto drops to user `mosquitto`, which cannot read our temp dir: stay who we are.
+  const lines = [`listener ${port} 127.0.0.1`, `user ${userInfo().username}`, 'persistence false', 'log_dest stderr']
+  lines.push('log_type error')
   if (users) {
     const passwd = join(dir, 'passwd')
     writeFileSync(passwd, '')
