@@ -2,6 +2,8 @@ export interface OutboxMessage {
   readonly topic: string
   readonly payload: string
   readonly retain: boolean
+  /** For meter values: the reading's timestamp, so a refresh can tell a new reading from a repeated one. */
+  readonly stamp?: number
 }
 
 /**
@@ -18,7 +20,7 @@ export function latestOutbox(maxTopics: number, count: (outcome: 'coalesced' | '
   return {
     put(m: OutboxMessage): void {
       const old = waiting.get(m.topic)
-      if (old && old.payload === m.payload && old.retain === m.retain) return
+      if (old && old.payload === m.payload && old.retain === m.retain && old.stamp === m.stamp) return
       if (old) {
         count('coalesced')
         waiting.delete(m.topic) // re-insert: the map's order stays oldest-first

@@ -74,7 +74,7 @@ export class MqttPublisher {
   readonly #sensors: readonly SensorSpec[]
   readonly topics: TopicLayout
   readonly #outbox: ReturnType<typeof latestOutbox>
-  readonly #lastSent = new Map<string, { payload: string; atMs: number }>()
+  readonly #lastSent = new Map<string, { payload: string; atMs: number; stamp?: number }>()
   readonly #inflight = new Set<number>()
   readonly #controller = new AbortController()
   #client: MqttClient | undefined
@@ -148,7 +148,9 @@ export class MqttPublisher {
     const now = this.#c.clock.now()
     for (const spec of this.#sensors) {
       const value = spec.state(state)
-      if (value !== undefined) this.#offer(this.topics.state(spec.key), value, now)
+      // A meter value is refreshed only with a newer reading: a dead meter must let HA's expire_after fire.
+      const stamp = spec.fromMeter ? state.reading?.ts : undefined
+      if (value !== undefined) this.#offer(this.topics.state(spec.key), value, now, stamp)
       const attributes = spec.attributes?.(state)
       if (attributes) this.#offer(this.topics.attributes(spec.key), JSON.stringify(attributes), now)
     }
@@ -166,11 +168,16 @@ export class MqttPublisher {
     }
   }
 
-  #offer(topic: string, payload: string, now: number): void {
+  #offer(topic: string, payload: string, now: number, stamp?: number): void {
     const last = this.#lastSent.get(topic)
     const refreshMs = this.#init.refreshMs ?? defaultRefreshMs(this.#init)
-    if (last && last.payload === payload && now - last.atMs < refreshMs) return
-    this.#outbox.put({ topic, payload, retain: true })
+    if (last && last.payload === payload) {
+      // Unchanged: sent again only when due for refresh, and a meter value only from a newer reading.
+      const due = now - last.atMs >= refreshMs
+      const newer = stamp === undefined || stamp !== last.stamp
+      if (!due || !newer) return
+    }
+    this.#outbox.put({ topic, payload, retain: true, ...(stamp === undefined ? {} : { stamp }) })
   }
 
   #connect(): void {
@@ -304,7 +311,7 @@ export class MqttPublisher {
     const token = ++this.#seq
     this.#inflight.add(token)
     // Counted as sent from here, so the next round does not send it again while its ack is on the way.
-    const sent = { payload: m.payload, atMs: this.#c.clock.now() }
+    const sent = { payload: m.payload, atMs: this.#c.clock.now(), ...(m.stamp === undefined ? {} : { stamp: m.stamp }) }
     this.#lastSent.set(m.topic, sent)
     client.publish(m.topic, m.payload, { qos: this.#init.qos, retain: m.retain }, (err) => {
       if (!this.#inflight.delete(token)) return // the connection closed meanwhile: all is offered again

@@ -167,6 +167,23 @@ describe('MQTT publisher against an in-process aedes broker', () => {
     expect(count(`${T}/energy_export`)).toBe(1)
   })
 
+  it('refreshes unchanged values, but a meter value only from a newer reading (so HA can expire a dead meter)', async () => {
+    const b = await broker()
+    const { publisher, box } = testPublisher(b.url, { refreshMs: 100 })
+    const s = await subscriber(b.url, ['gridlet/#'])
+    cleanups.push(() => s.close())
+    publisher.start()
+    cleanups.push(() => publisher.stop())
+    const count = (k: string) => s.messages.filter((m) => m.topic === `${T}/${k}`).length
+    await s.waitFor('peers refreshed', () => count('peers') >= 3)
+    expect(count('power')).toBe(1) // the same reading: not refreshed
+    box.state = sampleState({ reading: { ...sampleState().reading!, ts: 2 } }) // same values, a newer reading
+    await s.waitFor('power refreshed', () => count('power') === 2)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(count('power')).toBe(2)
+    expect(count('energy_import')).toBe(2)
+  })
+
   it('answers a live HA birth message with discovery again, and counts bad input without acting on it', async () => {
     const b = await broker()
     const { publisher, metric } = testPublisher(b.url, { announceMinMs: 600 })
