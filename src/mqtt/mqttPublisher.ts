@@ -85,6 +85,7 @@ export class MqttPublisher {
   #lastAnnounce = Number.NEGATIVE_INFINITY
   #lastError: string | undefined
   #offlineLogged = false
+  #sourceFailing = false
 
   constructor(components: MqttPublisherComponents, init: MqttPublisherInit) {
     this.#c = components
@@ -111,7 +112,7 @@ export class MqttPublisher {
 
   /** Connects in the background and starts the publication loop; returns at once. */
   start(): void {
-    if (this.#loop) return
+    if (this.#loop || this.#controller.signal.aborted) return
     this.#connect()
     this.#loop = this.#run(this.#controller.signal)
   }
@@ -142,9 +143,11 @@ export class MqttPublisher {
       state = this.#c.source()
     } catch (err) {
       this.#metrics?.sourceErrors.inc()
-      this.#c.logger.warn({ err }, 'mqtt: cannot read the node state; publishing later')
+      if (!this.#sourceFailing) this.#c.logger.warn({ err }, 'mqtt: cannot read the node state; publishing later')
+      this.#sourceFailing = true
       return
     }
+    this.#sourceFailing = false
     const now = this.#c.clock.now()
     for (const spec of this.#sensors) {
       const value = spec.state(state)

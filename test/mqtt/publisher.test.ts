@@ -184,6 +184,35 @@ describe('MQTT publisher against an in-process aedes broker', () => {
     expect(count('energy_import')).toBe(2)
   })
 
+  it('with discovery off and QoS 0: states only, no configs, no subscription; a failing source is counted', async () => {
+    const b = await broker()
+    const { publisher, box, metric } = testPublisher(b.url, {
+      discovery: { enabled: false, prefix: 'homeassistant' },
+      qos: 0,
+    })
+    const s = await subscriber(b.url, ['#'])
+    cleanups.push(() => s.close())
+    const good = box.state
+    Object.defineProperty(box, 'state', {
+      get: () => {
+        throw new Error('store closed')
+      },
+      configurable: true,
+    })
+    publisher.start()
+    cleanups.push(() => publisher.stop())
+    await new Promise((r) => setTimeout(r, 200))
+    expect(await metric('gridlet_mqtt_source_errors_total')).toBeGreaterThanOrEqual(2)
+    Object.defineProperty(box, 'state', { value: good, writable: true })
+    await s.waitFor('states', () => s.latest(`${T}/earnings`) !== undefined)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(s.messages.filter((m) => m.topic.startsWith('homeassistant/'))).toEqual([])
+    expect(s.latest(`${T}/energy_import`)).toMatchObject({ payload: '1234.567', retain: false }) // live delivery
+    await s.client.publishAsync('homeassistant/status', 'online')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(await metric('gridlet_mqtt_received_total', { result: 'accepted', code: 'HA_ONLINE' })).toBe(0)
+  })
+
   it('answers a live HA birth message with discovery again, and counts bad input without acting on it', async () => {
     const b = await broker()
     const { publisher, metric } = testPublisher(b.url, { announceMinMs: 600 })
