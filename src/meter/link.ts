@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { MeterError } from './errors.js'
-import { encodeReadRequestPdu, MAX_READ_COUNT, parseReadReplyPdu, type ReadFunctionCode } from './frame.js'
-import { RtuTransport, type SerialSettings, TcpTransport, type Transport } from './transport.js'
+import { createTransport, type Transport } from './transport.js'
+import { MAX_READ_COUNT, type ReadFunctionCode } from './types.js'
 
 /** Settings of the request queue of one link; all times in milliseconds. */
 export interface LinkOptions {
@@ -52,7 +52,8 @@ export interface LinkStats {
 }
 
 /**
- * One physical Modbus link (a TCP endpoint or a serial bus) shared by every unit id on it. All requests go
+ * One physical Modbus link (a TCP endpoint or a serial bus) shared by every unit id on it, spoken through
+ * modbus-serial (`transport.ts`); the queue, deadlines, reconnects and in-flight failure are ours. All requests go
  * through one FIFO, one at a time, so RTU replies can never be paired with the wrong request and a TCP->RTU gateway
  * is never flooded. The link connects lazily, reconnects with back-off, fails the request in flight as soon as the
  * connection drops, and fails fast (REFUSED) while backing off instead of letting callers pile up.
@@ -121,16 +122,18 @@ class ModbusLink implements Link {
     this.backoffMaxMs = Math.max(this.backoffInitialMs, init.backoff?.maxMs ?? 5000)
     this.backoffMs = this.backoffInitialMs
     this.logger = init.logger
-    this.transport =
+    this.transport = createTransport(
       init.transport === 'tcp'
-        ? new TcpTransport(init.host, init.port)
-        : new RtuTransport({
+        ? { kind: 'tcp', host: init.host, port: init.port }
+        : {
+            kind: 'rtu',
             path: init.path,
             baudRate: init.baudRate ?? 9600,
             parity: init.parity ?? 'none',
             dataBits: init.dataBits ?? 8,
             stopBits: init.stopBits ?? 1,
-          } satisfies SerialSettings)
+          },
+    )
     this.transport.onDown = (err) => {
       this.logger?.warn({ link: this.key, err: err.shortMessage }, 'modbus link down')
       if (this.state !== 'closed') this.state = 'idle'
@@ -197,7 +200,7 @@ class ModbusLink implements Link {
     let timer: NodeJS.Timeout | undefined
     try {
       const reply = await Promise.race([
-        this.transport.exchange(unitId, encodeReadRequestPdu(functionCode, address, count)),
+        this.transport.read(unitId, functionCode, address, count),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             this.transport.abandon()
@@ -210,7 +213,7 @@ class ModbusLink implements Link {
           }, timeoutMs)
         }),
       ])
-      this.settle(job, undefined, parseReadReplyPdu(reply, functionCode, count))
+      this.settle(job, undefined, reply)
     } catch (err) {
       this.settle(job, err as MeterError)
     } finally {

@@ -1,7 +1,6 @@
 import { decodeValue, registerCount, type ValueType, type WordOrder } from './decode.js'
 import { MeterError } from './errors.js'
-import type { ReadFunctionCode } from './frame.js'
-import type { Quantity } from './types.js'
+import type { Quantity, ReadFunctionCode } from './types.js'
 
 /** One value to read, with absolute addresses. */
 export interface PlannedValue {

@@ -1,8 +1,7 @@
 import { encodeRaw, registerCount } from '../decode.js'
-import type { ReadFunctionCode } from '../frame.js'
 import type { MeterProfile, RegistersProfile, SunSpecProfile } from '../profile.js'
 import { SUNSPEC_MARKER } from '../sunspec.js'
-import type { Quantity } from '../types.js'
+import type { Quantity, ReadFunctionCode } from '../types.js'
 import type { SimState } from './source.js'
 
 /** A contiguous register range a simulated device answers for one function code. */

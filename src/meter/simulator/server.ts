@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { SerialPort } from 'serialport'
-import { encodeRtuAdu, encodeTcpAdu, rtuCrcOk, rtuRequestLength, splitTcpAdus } from '../frame.js'
+import { encodeRtuAdu, encodeTcpAdu, rtuCrcOk, rtuRequestLength, splitTcpAdus } from './frame.js'
 
 /** Answers one request PDU for a unit id: a reply PDU, or undefined to stay silent (unknown unit, dropped reply). */
 export type PduHandler = (unitId: number, pdu: Buffer) => Buffer | undefined
