@@ -1,11 +1,13 @@
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
 import { type Clock, systemClock } from '../core/time/clock.js'
+import { checkPlausibility } from './checkPlausibility.js'
 import { CounterGuard } from './counterGuard.js'
-import { registerCount } from './decode.js'
+import { registerCount, type WordOrder } from './decode.js'
 import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
+import { implausibleError } from './implausibleError.js'
 import type { Link } from './link.js'
-import { decodePlan, type PlannedValue, planReads, type ReadPlan } from './plan.js'
+import { decodePlan, type PlannedValue, planReads, type ReadPlan, withWordOrder } from './plan.js'
 import { loadProfile, type MeterProfile } from './profile.js'
 import { discoverSunSpec, type SunSpecLayout, sunspecModelValues } from './sunspec.js'
 import type { Counter as CounterQuantity, PhaseValues, Quantity, Reading } from './types.js'
@@ -23,6 +25,8 @@ export interface OpenMeterOptions {
   name?: string
   /** Overrides the profile's `maxPowerW` (set it to the connection's fuse rating). */
   maxPowerW?: number
+  /** Overrides the word order of every 32-bit value of the profile (a device configured to another order). */
+  wordOrder?: WordOrder
   /** A reading older than this is stale for `latest()`. Default 10 000 ms. */
   staleAfterMs?: number
   /** Passed to each counter guard. */
@@ -100,14 +104,14 @@ class ModbusMeter implements Meter {
     }
     const unitId = opts.unitId ?? profile.transport.unitId
     this.name = opts.name ?? `${link.key}#${unitId}`
-    this.grid = createSource(link, profile, unitId, 'grid', this)
+    this.grid = createSource(link, profile, unitId, 'grid', this, opts.wordOrder)
     if (opts.pv) {
       const pvProfile = opts.pv.profile
         ? typeof opts.pv.profile === 'string'
           ? loadProfile(opts.pv.profile)
           : opts.pv.profile
         : profile
-      this.pv = createSource(link, pvProfile, opts.pv.unitId ?? unitId, 'pv', this)
+      this.pv = createSource(link, pvProfile, opts.pv.unitId ?? unitId, 'pv', this, opts.wordOrder)
     }
     this.clock = opts.clock ?? systemClock()
     this.maxPowerW = opts.maxPowerW ?? profile.maxPowerW
@@ -164,7 +168,19 @@ class ModbusMeter implements Meter {
       const plan = await source.plan(signal)
       const replies: Buffer[] = []
       for (const block of plan.blocks) replies.push(await this.request(source.unitId, block, signal))
-      return decodePlan(plan, replies)
+      const values = decodePlan(plan, replies)
+      const issue = checkPlausibility(values, { maxPowerW: this.maxPowerW })
+      if (issue) {
+        throw implausibleError(issue, {
+          device: this.name,
+          profile: source.profile,
+          unitId: source.unitId,
+          plan,
+          replies,
+          limits: { maxPowerW: this.maxPowerW },
+        })
+      }
+      return values
     } catch (err) {
       // The layout may have changed (SunSpec device reconfigured, firmware update): discover again next time.
       if (err instanceof MeterError && (err.code === 'BAD_REPLY' || err.code === 'ILLEGAL_ADDRESS')) source.invalidate()
@@ -187,7 +203,6 @@ class ModbusMeter implements Meter {
       return v
     }
     const activePowerW = sign * need(grid, 'activePowerW')
-    this.checkPower('activePowerW', activePowerW)
     const reading: Reading = {
       timestampMs,
       activePowerW,
@@ -201,22 +216,10 @@ class ModbusMeter implements Meter {
     if (hz !== undefined) reading.frequencyHz = hz
     if (pv) {
       reading.pvPowerW = Math.max(0, need(pv, 'pvPowerW'))
-      this.checkPower('pvPowerW', reading.pvPowerW)
       const pvWh = pv.get('pvEnergyWh')
       if (pvWh !== undefined) reading.pvEnergyWh = this.counter('pvEnergyWh', pvWh, timestampMs)
     }
     return reading
-  }
-
-  private checkPower(field: string, w: number): void {
-    // 1.5 x: a fuse tolerates short overloads; beyond that the value is garbage (wrong word order, bit flip).
-    if (Math.abs(w) > this.maxPowerW * 1.5) {
-      throw new MeterError(`${this.name}: implausible ${field}`, {
-        code: 'GLITCH',
-        field,
-        details: `${w} W, limit ${this.maxPowerW} W`,
-      })
-    }
   }
 
   private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
@@ -225,10 +228,18 @@ class ModbusMeter implements Meter {
       if (verdict.rebased) this.logger?.warn({ device: this.name, counter: q, rawWh }, 'meter counter re-based')
       return verdict.valueWh
     }
+    const range = verdict.range && { min: Math.round(verdict.range.min), max: Math.round(verdict.range.max) }
     throw new MeterError(`${this.name}: ${q} glitch rejected`, {
       code: 'GLITCH',
       field: q,
-      details: `${verdict.reason}: raw ${rawWh} Wh after ${verdict.lastWh} Wh`,
+      value: rawWh,
+      ...(range && { expected: { ...range, unit: 'Wh' } }),
+      details:
+        `${verdict.reason}: raw ${rawWh} Wh after ${verdict.lastWh} Wh` +
+        (range
+          ? `; the meter could have reached ${range.min}..${range.max} Wh since (maxPowerW ${this.maxPowerW} W)`
+          : ''),
+      hint: 'a transient glitch is dropped; a level that persists is taken over (meter replaced or reset)',
     })
   }
 }
@@ -254,12 +265,13 @@ function createSource(
   unitId: number,
   role: 'grid' | 'pv',
   meter: ModbusMeter,
+  wordOrder: WordOrder | undefined,
 ): Source {
   if (profile.kind === 'registers') {
     if (profile.role !== role) {
       throw new MeterError(`profile ${profile.id} is not a ${role} profile`, { code: 'PROFILE', field: 'role' })
     }
-    const plan = registersPlan(profile)
+    const plan = withWordOrder(registersPlan(profile), wordOrder)
     return { profile, unitId, plan: async () => plan, invalidate: () => {} }
   }
   let cached: Promise<ReadPlan> | undefined
@@ -270,7 +282,7 @@ function createSource(
       },
     })
     const layout = await discoverSunSpec(counted, { unitId, baseAddresses: profile.baseAddresses, signal })
-    return sunspecPlan(profile, layout, role, unitId)
+    return withWordOrder(sunspecPlan(profile, layout, role, unitId), wordOrder)
   }
   return {
     profile,

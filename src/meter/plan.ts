@@ -95,3 +95,12 @@ export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, num
   }
   return out
 }
+
+/** The plan with every 32-bit value read in `order` (16-bit values have no word order). */
+export function withWordOrder(plan: ReadPlan, order: WordOrder | undefined): ReadPlan {
+  if (!order) return plan
+  return {
+    ...plan,
+    values: plan.values.map((v) => (registerCount(v.type) === 2 ? { ...v, wordOrder: order } : v)),
+  }
+}

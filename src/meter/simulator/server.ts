@@ -8,8 +8,8 @@ export type PduHandler = (unitId: number, pdu: Buffer) => Buffer | undefined
 export interface ServerBehaviour {
   /** Delay before each reply, ms. */
   delayMs(): number
-  /** Close the connection instead of answering. */
-  disconnect(): boolean
+  /** Close the connection instead of answering a request for this unit id. */
+  disconnect(unitId: number): boolean
 }
 
 export interface ModbusServer {
@@ -44,7 +44,7 @@ export async function startTcpServer(
         return
       }
       for (const adu of adus) {
-        if (behaviour.disconnect()) {
+        if (behaviour.disconnect(adu.unitId)) {
           socket.destroy()
           return
         }
