@@ -31,7 +31,16 @@ const DEAD_PHASE_V = 10
 const TINY = 1e-6
 /** Years of running at full power that bound an energy counter (no meter has accumulated more). */
 const LIFETIME_YEARS = 40
-const PHASES = [1, 2, 3] as const
+/** Per-phase quantity names, built once (this runs on every reading). */
+const PHASE_KEYS = ([1, 2, 3] as const).map((n) => ({
+  n,
+  v: `voltageL${n}V` as const,
+  a: `currentL${n}A` as const,
+  w: `activePowerL${n}W` as const,
+}))
+
+const POWER_KEYS = ['activePowerW', 'pvPowerW'] as const
+const COUNTER_KEYS = ['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const
 
 type Values = ReadonlyMap<Quantity, number | undefined>
 
@@ -53,28 +62,32 @@ export function checkPlausibility(values: Values, limits: PlausibilityLimits): I
 }
 
 function tinyValue(values: Values): Implausible | undefined {
-  for (const [quantity, v] of values) {
-    if (v !== undefined && v !== 0 && Math.abs(v) < TINY) {
-      return {
-        quantity,
-        value: v,
-        expected: { min: TINY, max: Number.POSITIVE_INFINITY, unit: unitOf(quantity) },
-        rule: 'a meter reports 0 or at least 1e-6; tiny nonzero values are what a float in the wrong word order reads as',
-      }
+  let quantity: Quantity | undefined
+  let value = 0
+  values.forEach((v, q) => {
+    if (quantity === undefined && v !== undefined && v !== 0 && Math.abs(v) < TINY) {
+      quantity = q
+      value = v
     }
+  })
+  if (quantity === undefined) return undefined
+  return {
+    quantity,
+    value,
+    expected: { min: TINY, max: Number.POSITIVE_INFINITY, unit: unitOf(quantity) },
+    rule: 'a meter reports 0 or at least 1e-6; tiny nonzero values are what a float in the wrong word order reads as',
   }
-  return undefined
 }
 
 function voltages(values: Values): Implausible | undefined {
-  for (const n of PHASES) {
-    const v = values.get(`voltageL${n}V`)
+  for (const k of PHASE_KEYS) {
+    const v = values.get(k.v)
     if (v === undefined || (v >= MAINS_VOLTAGE.min && v <= MAINS_VOLTAGE.max)) continue
-    const a = Math.abs(values.get(`currentL${n}A`) ?? 0)
-    const w = Math.abs(values.get(`activePowerL${n}W`) ?? 0)
+    const a = Math.abs(values.get(k.a) ?? 0)
+    const w = Math.abs(values.get(k.w) ?? 0)
     if (v >= 0 && v < DEAD_PHASE_V && a < 0.5 && w < 50) continue // a phase that is not connected
     return {
-      quantity: `voltageL${n}V`,
+      quantity: k.v,
       value: v,
       expected: MAINS_VOLTAGE,
       rule: `mains voltage (or below ${DEAD_PHASE_V} V on an unconnected phase with no current)`,
@@ -91,7 +104,7 @@ function frequency(values: Values): Implausible | undefined {
 
 function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
   const powerLimit = maxPowerW * 1.5
-  for (const q of ['activePowerW', 'pvPowerW'] as const) {
+  for (const q of POWER_KEYS) {
     const w = values.get(q)
     if (w !== undefined && !(Math.abs(w) <= powerLimit)) {
       return {
@@ -104,11 +117,11 @@ function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): I
   }
   // The whole fuse rating on one phase at the lowest mains voltage: a generous bound that still catches garbage.
   const currentLimit = powerLimit / MAINS_VOLTAGE.min
-  for (const n of PHASES) {
-    const a = values.get(`currentL${n}A`)
+  for (const k of PHASE_KEYS) {
+    const a = values.get(k.a)
     if (a !== undefined && !(Math.abs(a) <= currentLimit)) {
       return {
-        quantity: `currentL${n}A`,
+        quantity: k.a,
         value: a,
         expected: { min: -currentLimit, max: currentLimit, unit: 'A' },
         rule: `1.5 x maxPowerW (${maxPowerW} W) at ${MAINS_VOLTAGE.min} V`,
@@ -121,11 +134,19 @@ function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): I
 /** The total active power equals the sum of the phase powers (3 % + 10 W for rounding and sampling). */
 function phaseSum(values: Values): Implausible | undefined {
   const total = values.get('activePowerW')
-  const phases = PHASES.map((n) => values.get(`activePowerL${n}W`)).filter((w) => w !== undefined)
-  if (total === undefined || phases.length < 2) return undefined
-  const sum = phases.reduce((s, w) => s + w, 0)
-  const tolerance = 10 + 0.03 * phases.reduce((s, w) => s + Math.abs(w), 0)
-  if (Math.abs(total - sum) <= tolerance) return undefined
+  if (total === undefined) return undefined
+  let phases = 0
+  let sum = 0
+  let magnitude = 0
+  for (const k of PHASE_KEYS) {
+    const w = values.get(k.w)
+    if (w === undefined) continue
+    phases++
+    sum += w
+    magnitude += Math.abs(w)
+  }
+  const tolerance = 10 + 0.03 * magnitude
+  if (phases < 2 || Math.abs(total - sum) <= tolerance) return undefined
   return {
     quantity: 'activePowerW',
     value: total,
@@ -136,15 +157,15 @@ function phaseSum(values: Values): Implausible | undefined {
 
 /** |P| <= V x I on each phase (the power factor is at most 1), with 5 % + 10 W for sampling. */
 function apparentPower(values: Values): Implausible | undefined {
-  for (const n of PHASES) {
-    const v = values.get(`voltageL${n}V`)
-    const a = values.get(`currentL${n}A`)
-    const w = values.get(`activePowerL${n}W`)
+  for (const { n, v: vKey, a: aKey, w: wKey } of PHASE_KEYS) {
+    const v = values.get(vKey)
+    const a = values.get(aKey)
+    const w = values.get(wKey)
     if (v === undefined || a === undefined || w === undefined) continue
     const limit = Math.abs(v * a) * 1.05 + 10
     if (Math.abs(w) <= limit) continue
     return {
-      quantity: `activePowerL${n}W`,
+      quantity: wKey,
       value: w,
       expected: { min: -limit, max: limit, unit: 'W' },
       rule: `at most V x I = ${round(v)} V x ${round(a)} A on phase L${n}`,
@@ -155,7 +176,7 @@ function apparentPower(values: Values): Implausible | undefined {
 
 function counters(values: Values, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
   const lifetimeWh = maxPowerW * LIFETIME_YEARS * 8766
-  for (const q of ['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const) {
+  for (const q of COUNTER_KEYS) {
     const wh = values.get(q)
     if (wh === undefined || (wh >= 0 && wh <= lifetimeWh)) continue
     return {

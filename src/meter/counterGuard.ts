@@ -74,11 +74,11 @@ export class CounterGuard {
   }
 
   private plausible(from: { raw: number; atMs: number }, rawWh: number, atMs: number): boolean {
-    const { min, max } = this.range(from, atMs)
-    return rawWh >= min && rawWh <= max
+    const hours = Math.max(0, atMs - from.atMs) / 3_600_000
+    return rawWh >= from.raw - this.slackWh / 4 && rawWh <= from.raw + this.maxPowerW * hours + this.slackWh
   }
 
-  /** Raw values reachable from `from` by `atMs` at up to maxPowerW (slack for float32 resolution). */
+  /** Raw values reachable from `from` by `atMs` at up to maxPowerW (slack for float32 resolution), as `plausible`. */
   private range(from: { raw: number; atMs: number }, atMs: number): { min: number; max: number } {
     const hours = Math.max(0, atMs - from.atMs) / 3_600_000
     return { min: from.raw - this.slackWh / 4, max: from.raw + this.maxPowerW * hours + this.slackWh }

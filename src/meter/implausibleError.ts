@@ -69,7 +69,9 @@ function summary(values: Map<Quantity, number | undefined>): string {
 }
 
 function range(min: number, max: number, unit: string): string {
-  return max === Number.POSITIVE_INFINITY ? `0 or |value| >= ${format(min)} ${unit}` : `${format(min)}..${format(max)} ${unit}`
+  return max === Number.POSITIVE_INFINITY
+    ? `0 or |value| >= ${format(min)} ${unit}`
+    : `${format(min)}..${format(max)} ${unit}`
 }
 
 function format(v: number): string {

@@ -71,6 +71,8 @@ export function openMeter(link: Link, opts: OpenMeterOptions): Meter {
 interface Source {
   readonly profile: MeterProfile
   readonly unitId: number
+  /** The plan when it is known without asking the device (fixed register maps). */
+  readonly fixedPlan?: ReadPlan
   plan(signal?: AbortSignal): Promise<ReadPlan>
   invalidate(): void
 }
@@ -165,7 +167,7 @@ class ModbusMeter implements Meter {
 
   private async readSource(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
     try {
-      const plan = await source.plan(signal)
+      const plan = source.fixedPlan ?? (await source.plan(signal))
       const replies: Buffer[] = []
       for (const block of plan.blocks) replies.push(await this.request(source.unitId, block, signal))
       const values = decodePlan(plan, replies)
@@ -194,20 +196,13 @@ class ModbusMeter implements Meter {
     timestampMs: number,
   ): Reading {
     const sign = this.grid.profile.powerSign === 'exportPositive' ? -1 : 1
-    const unavailable = [...grid, ...(pv ?? [])].filter(([, v]) => v === undefined).map(([q]) => q)
-    const need = (values: Map<Quantity, number | undefined>, q: Quantity): number => {
-      const v = values.get(q)
-      if (v === undefined) {
-        throw new MeterError(`${this.name} reports ${q} as not available`, { code: 'NOT_AVAILABLE', field: q })
-      }
-      return v
-    }
-    const activePowerW = sign * need(grid, 'activePowerW')
+    const unavailable = unavailableIn(grid, pv)
+    const activePowerW = sign * this.need(grid, 'activePowerW')
     const reading: Reading = {
       timestampMs,
       activePowerW,
-      importEnergyWh: this.counter('importEnergyWh', need(grid, 'importEnergyWh'), timestampMs),
-      exportEnergyWh: this.counter('exportEnergyWh', need(grid, 'exportEnergyWh'), timestampMs),
+      importEnergyWh: this.counter('importEnergyWh', this.need(grid, 'importEnergyWh'), timestampMs),
+      exportEnergyWh: this.counter('exportEnergyWh', this.need(grid, 'exportEnergyWh'), timestampMs),
       unavailable,
     }
     const phases = readPhases(grid, sign)
@@ -215,11 +210,19 @@ class ModbusMeter implements Meter {
     const hz = grid.get('frequencyHz')
     if (hz !== undefined) reading.frequencyHz = hz
     if (pv) {
-      reading.pvPowerW = Math.max(0, need(pv, 'pvPowerW'))
+      reading.pvPowerW = Math.max(0, this.need(pv, 'pvPowerW'))
       const pvWh = pv.get('pvEnergyWh')
       if (pvWh !== undefined) reading.pvEnergyWh = this.counter('pvEnergyWh', pvWh, timestampMs)
     }
     return reading
+  }
+
+  private need(values: Map<Quantity, number | undefined>, q: Quantity): number {
+    const v = values.get(q)
+    if (v === undefined) {
+      throw new MeterError(`${this.name} reports ${q} as not available`, { code: 'NOT_AVAILABLE', field: q })
+    }
+    return v
   }
 
   private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
@@ -244,19 +247,39 @@ class ModbusMeter implements Meter {
   }
 }
 
+/** Quantities the device reported as not available (plain loops: this runs on every reading). */
+function unavailableIn(
+  grid: Map<Quantity, number | undefined>,
+  pv: Map<Quantity, number | undefined> | undefined,
+): Quantity[] {
+  const out: Quantity[] = []
+  for (const values of pv ? [grid, pv] : [grid]) {
+    for (const [q, v] of values) if (v === undefined) out.push(q)
+  }
+  return out
+}
+
+const PHASE_KEYS = [
+  { phase: 'l1', w: 'activePowerL1W', v: 'voltageL1V', a: 'currentL1A' },
+  { phase: 'l2', w: 'activePowerL2W', v: 'voltageL2V', a: 'currentL2A' },
+  { phase: 'l3', w: 'activePowerL3W', v: 'voltageL3V', a: 'currentL3A' },
+] as const
+
 function readPhases(values: Map<Quantity, number | undefined>, sign: number): Reading['phases'] {
-  const phases: NonNullable<Reading['phases']> = {}
-  for (const n of [1, 2, 3] as const) {
+  let phases: NonNullable<Reading['phases']> | undefined
+  for (const k of PHASE_KEYS) {
+    const w = values.get(k.w)
+    const v = values.get(k.v)
+    const a = values.get(k.a)
+    if (w === undefined && v === undefined && a === undefined) continue
     const p: PhaseValues = {}
-    const w = values.get(`activePowerL${n}W`)
-    const v = values.get(`voltageL${n}V`)
-    const a = values.get(`currentL${n}A`)
     if (w !== undefined) p.powerW = sign * w
     if (v !== undefined) p.voltageV = v
     if (a !== undefined) p.currentA = a
-    if (Object.keys(p).length > 0) phases[`l${n}`] = p
+    phases ??= {}
+    phases[k.phase] = p
   }
-  return Object.keys(phases).length > 0 ? phases : undefined
+  return phases
 }
 
 function createSource(
@@ -272,7 +295,7 @@ function createSource(
       throw new MeterError(`profile ${profile.id} is not a ${role} profile`, { code: 'PROFILE', field: 'role' })
     }
     const plan = withWordOrder(registersPlan(profile), wordOrder)
-    return { profile, unitId, plan: async () => plan, invalidate: () => {} }
+    return { profile, unitId, fixedPlan: plan, plan: async () => plan, invalidate: () => {} }
   }
   let cached: Promise<ReadPlan> | undefined
   const discover = async (signal?: AbortSignal): Promise<ReadPlan> => {

@@ -17,15 +17,26 @@ const ModbusRTU = modbusSerial as unknown as new () => ModbusClient
 export interface Transport {
   readonly connected: boolean
   connect(timeoutMs: number): Promise<void>
-  /** Reads `count` registers; resolves with their bytes (2 per register, big-endian as on the wire). */
-  read(unitId: number, functionCode: ReadFunctionCode, address: number, count: number): Promise<Buffer>
-  /** Forgets the exchange in flight (it timed out): a late reply is counted and dropped, never paired. */
-  abandon(): void
+  /**
+   * Reads `count` registers and calls `done` once: with their bytes (2 per register, big-endian as on the wire),
+   * or with an error, TIMEOUT after `timeoutMs`. A reply arriving later is counted in `strayReplies` and dropped,
+   * never paired with another request.
+   */
+  read(
+    unitId: number,
+    functionCode: ReadFunctionCode,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    done: ReadCallback,
+  ): void
   destroy(): void
   /** Replies that arrived for no request in flight (late replies after a timeout). */
   readonly strayReplies: number
   onDown: ((err: MeterError) => void) | undefined
 }
+
+export type ReadCallback = (err: MeterError | undefined, regs?: Buffer) => void
 
 export interface SerialSettings {
   path: string
@@ -36,8 +47,8 @@ export interface SerialSettings {
 }
 
 interface Pending {
-  resolve: (regs: Buffer) => void
-  reject: (err: MeterError) => void
+  done: ReadCallback
+  timer: NodeJS.Timeout | undefined
 }
 
 type Where = { kind: 'tcp'; host: string; port: number } | ({ kind: 'rtu' } & SerialSettings)
@@ -71,29 +82,53 @@ class ModbusSerialTransport implements Transport {
     return this.where.kind === 'tcp' ? this.connectTcp(this.where, timeoutMs) : this.openSerial(this.where, timeoutMs)
   }
 
-  read(unitId: number, functionCode: ReadFunctionCode, address: number, count: number): Promise<Buffer> {
+  read(
+    unitId: number,
+    functionCode: ReadFunctionCode,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    done: ReadCallback,
+  ): void {
     const client = this.client
-    if (!client) return Promise.reject(dropped(this.label))
-    return new Promise((resolve, reject) => {
-      const mine: Pending = { resolve, reject }
-      this.pending = mine
-      const done = (err: unknown, res?: { buffer: Buffer }) => {
-        // modbus-serial delivers a late reply to the callback of its (timed-out) transaction.
-        if (this.pending !== mine) {
-          this.strayReplies++
-          return
-        }
-        this.pending = undefined
-        if (err) reject(fromLibraryError(err, unitId))
-        else resolve(res!.buffer)
+    if (!client) {
+      done(dropped(this.label))
+      return
+    }
+    const mine: Pending = { done, timer: undefined }
+    this.pending = mine
+    // Our deadline, not modbus-serial's: its timeout is off (null), so it never fires a second callback.
+    mine.timer = setTimeout(this.expire, timeoutMs, mine, unitId, functionCode, address, count, timeoutMs)
+    // The callback is passed inline, not named: tsx's keepNames would wrap a named closure on every request.
+    client[functionCode === 3 ? 'writeFC3' : 'writeFC4'](unitId, address, count, (err, res) => {
+      // modbus-serial delivers a late reply to the callback of its (timed-out) transaction.
+      if (this.pending !== mine) {
+        this.strayReplies++
+        return
       }
-      if (functionCode === 3) client.writeFC3(unitId, address, count, done)
-      else client.writeFC4(unitId, address, count, done)
+      clearTimeout(mine.timer)
+      this.pending = undefined
+      if (err) done(fromLibraryError(err, unitId))
+      else done(undefined, res!.buffer)
     })
   }
 
-  abandon(): void {
+  private readonly expire = (
+    mine: Pending,
+    unitId: number,
+    functionCode: number,
+    address: number,
+    count: number,
+    timeoutMs: number,
+  ): void => {
+    if (this.pending !== mine) return
     this.pending = undefined
+    mine.done(
+      new MeterError(`no reply from unit ${unitId} within ${timeoutMs} ms`, {
+        code: 'TIMEOUT',
+        details: `${this.label} fc ${functionCode} @${address} x${count}`,
+      }),
+    )
   }
 
   destroy(): void {
@@ -161,8 +196,12 @@ class ModbusSerialTransport implements Transport {
   private down(client: ModbusClient, err: MeterError): void {
     if (this.client !== client) return
     this.client = undefined
-    this.pending?.reject(err)
+    const pending = this.pending
     this.pending = undefined
+    if (pending) {
+      clearTimeout(pending.timer)
+      pending.done(err)
+    }
     this.onDown?.(err)
   }
 }
