@@ -65,14 +65,18 @@ describe('plausibility catches commissioning mistakes', () => {
 
   it('an EM340 (int32 low word first) set to high word first: IMPLAUSIBLE, hint ABCD', async () => {
     const l = await serve('em340', 'ABCD')
-    const err = (await openMeter(l, { profile: 'em340' }).read().catch((e: unknown) => e)) as MeterError
+    const err = (await openMeter(l, { profile: 'em340' })
+      .read()
+      .catch((e: unknown) => e)) as MeterError
     expect(err).toMatchObject({ code: 'IMPLAUSIBLE', field: 'voltageL1V' })
     expect(err.hint).toContain('--word-order ABCD')
   })
 
   it('a meter without voltage or frequency registers (SDM72D-M v1) still catches a swapped order', async () => {
     const l = await serve('sdm72d-m-v1', 'CDAB')
-    const err = (await openMeter(l, { profile: 'sdm72d-m-v1' }).read().catch((e: unknown) => e)) as MeterError
+    const err = (await openMeter(l, { profile: 'sdm72d-m-v1' })
+      .read()
+      .catch((e: unknown) => e)) as MeterError
     expect(err).toMatchObject({ code: 'IMPLAUSIBLE' })
     expect(err.hint).toContain('--word-order CDAB')
   })
@@ -81,10 +85,15 @@ describe('plausibility catches commissioning mistakes', () => {
     ['sdm630', 'em340', 'voltageL1V'],
     ['sdm630', 'sdm120', 'activePowerW'], // L2/L3 read 0, total power (not mapped on an SDM120) 0 != L1 power
     ['sdm120', 'em340', 'voltageL1V'],
-  ])('profile %s against a %s device: IMPLAUSIBLE %s, the hint points at profile and unit id', async (profile, device, field) => {
-    const l = await serve(device)
-    const err = (await openMeter(l, { profile }).read().catch((e: unknown) => e)) as MeterError
-    expect(err).toMatchObject({ code: 'IMPLAUSIBLE', field })
-    expect(err.hint).toMatch(/profile .* unit 1/)
-  })
+  ])(
+    'profile %s against a %s device: IMPLAUSIBLE %s, the hint points at profile and unit id',
+    async (profile, device, field) => {
+      const l = await serve(device)
+      const err = (await openMeter(l, { profile })
+        .read()
+        .catch((e: unknown) => e)) as MeterError
+      expect(err).toMatchObject({ code: 'IMPLAUSIBLE', field })
+      expect(err.hint).toMatch(/profile .* unit 1/)
+    },
+  )
 })
