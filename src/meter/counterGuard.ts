@@ -53,7 +53,10 @@ export class CounterGuard {
     }
     const last = this.last
     if (!last || this.plausible(last, rawWh, atMs)) {
-      this.last = { raw: rawWh, atMs }
+      if (last) {
+        last.raw = rawWh
+        last.atMs = atMs
+      } else this.last = { raw: rawWh, atMs }
       this.candidate = undefined
       return { ok: true, valueWh: Math.round(rawWh + this.offset), rebased: false }
     }
