@@ -6,7 +6,7 @@ import { CounterGuard } from './counterGuard.js'
 import { registerCount, type WordOrder } from './decode.js'
 import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
 import { implausibleError } from './implausibleError.js'
-import type { Link } from './link.js'
+import type { Link, ReadRegistersArgs } from './link.js'
 import { decodePlan, type PlannedValue, planReads, type ReadPlan, withWordOrder } from './plan.js'
 import { loadProfile, type MeterProfile } from './profile.js'
 import { discoverSunSpec, type SunSpecLayout, sunspecModelValues } from './sunspec.js'
@@ -73,6 +73,8 @@ interface Source {
   readonly unitId: number
   /** The plan when it is known without asking the device (fixed register maps). */
   readonly fixedPlan?: ReadPlan
+  /** Set on first use for a one-block fixed plan (see `fastPath`). */
+  fast?: { args: ReadRegistersArgs; onReply: (reply: Buffer) => Map<Quantity, number | undefined> }
   plan(signal?: AbortSignal): Promise<ReadPlan>
   invalidate(): void
 }
@@ -140,12 +142,12 @@ class ModbusMeter implements Meter {
     const { signal } = opts
     const pv = this.pv
     return this.readSource(this.grid, signal).then(
-      pv
-        ? (g) => this.readSource(pv, signal).then((p) => this.accept(g, p), this.fail)
-        : (g) => this.accept(g, undefined),
+      pv ? (g) => this.readSource(pv, signal).then((p) => this.accept(g, p), this.fail) : this.acceptGrid,
       this.fail,
     )
   }
+
+  private readonly acceptGrid = (grid: Map<Quantity, number | undefined>): Reading => this.accept(grid, undefined)
 
   private readonly fail = (err: unknown): never => {
     throw this.count(toMeterError(err))
@@ -187,7 +189,12 @@ class ModbusMeter implements Meter {
     const plan = source.fixedPlan
     if (plan?.blocks.length === 1) {
       // The common case (a register map read in one block): one request, no async machinery around it.
-      return this.request(source.unitId, plan.blocks[0]!, signal).then((reply) => this.decode(source, plan, [reply]))
+      if (signal) {
+        return this.request(source.unitId, plan.blocks[0]!, signal).then((reply) => this.decode(source, plan, [reply]))
+      }
+      this.stats.requests++
+      source.fast ??= this.fastPath(source, plan)
+      return this.link.readRegisters(source.fast.args).then(source.fast.onReply)
     }
     return this.readSourceInBlocks(source, signal)
   }
@@ -202,6 +209,15 @@ class ModbusMeter implements Meter {
       // The layout may have changed (SunSpec device reconfigured, firmware update): discover again next time.
       if (err instanceof MeterError && (err.code === 'BAD_REPLY' || err.code === 'ILLEGAL_ADDRESS')) source.invalidate()
       throw err
+    }
+  }
+
+  /** The prebuilt request and reply handler of a one-block source, so a reading allocates as little as it can. */
+  private fastPath(source: Source, plan: ReadPlan): NonNullable<Source['fast']> {
+    const { functionCode, address, count } = plan.blocks[0]!
+    return {
+      args: { unitId: source.unitId, functionCode, address, count, timeoutMs: this.timeoutMs },
+      onReply: (reply) => this.decode(source, plan, [reply]),
     }
   }
 
