@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { acceleratedClock, systemClock } from '../core/time/clock.js'
+import { WORD_ORDERS, type WordOrder } from '../meter/decode.js'
 import {
   createLink,
-  discoverSunSpec,
   type LinkInit,
   listProfiles,
   loadProfile,
@@ -10,12 +10,19 @@ import {
   type MeterSource,
   openMeter,
   type Reading,
+  type ScanOutcome,
   type SimFaults,
+  scanUnits,
   startMeterSimulator,
   syntheticSource,
+  type UnknownUnitBehaviour,
 } from '../meter/index.js'
 import { householdTrace } from '../meter/simulator/source.js'
 import { loadHouseholdCsv } from '../meter/simulator/traceFile.js'
+
+/** Modbus unit ids a device can have (0 is broadcast, 248..255 reserved); the node's config uses the same range. */
+const UNIT_MIN = 1
+const UNIT_MAX = 247
 
 /** Registers `gridlet meter read | scan | sim | profiles`. */
 export function registerMeterCommands(program: Command): void {
@@ -24,8 +31,13 @@ export function registerMeterCommands(program: Command): void {
   linkOptions(meter.command('read'))
     .description('read one meter and print the normalised reading')
     .requiredOption('--profile <id|file>', 'built-in profile id or alias (see `gridlet meter profiles`) or a JSON file')
-    .option('--unit <id>', 'Modbus unit id (default: the profile default)', int('unit', 0, 255))
-    .option('--pv-unit <id>', 'also read a SunSpec PV inverter at this unit id', int('pv-unit', 0, 255))
+    .option('--unit <id>', 'Modbus unit id (default: the profile default)', int('unit', UNIT_MIN, UNIT_MAX))
+    .option('--pv-unit <id>', 'also read a SunSpec PV inverter at this unit id', int('pv-unit', UNIT_MIN, UNIT_MAX))
+    .addOption(
+      new Option('--word-order <order>', "read every 32-bit value in this order instead of the profile's").choices(
+        WORD_ORDERS,
+      ),
+    )
     .option('--pv-profile <id|file>', 'profile of the PV inverter (default: the meter profile, e.g. sunspec)')
     .option('--watch <ms>', 'read again every <ms> until Ctrl-C', int('watch', 100, 3_600_000))
     .option('--json', 'print JSON (one object per reading)')
@@ -33,8 +45,8 @@ export function registerMeterCommands(program: Command): void {
 
   linkOptions(meter.command('scan'))
     .description('find the unit ids answering on a link, and their SunSpec models')
-    .option('--units <range>', 'unit ids to try, e.g. 1-10 or 1,2,200', '1-10')
-    .option('--json', 'print JSON')
+    .option('--units <range>', 'unit ids to try, e.g. 1-10 or 1,2,200 (each silent id costs one --timeout)', '1-10')
+    .option('--json', 'print JSON (the units found)')
     .action((opts) => guard(() => scanCommand(opts)))
 
   meter
@@ -51,6 +63,16 @@ export function registerMeterCommands(program: Command): void {
     .option('--speed <x>', 'run the clock x times faster than real time', float('speed'), 1)
     .option('--pv-peak <W>', 'synthetic PV peak power (without --trace)', float('pv-peak'), 0)
     .option('--fault <list>', 'faults: delay=<ms>,drop,disconnect,illegal,glitch=zero|jump', parseFaults)
+    .addOption(
+      new Option('--word-order <order>', "serve every 32-bit value in this order instead of the profile's").choices(
+        WORD_ORDERS,
+      ),
+    )
+    .addOption(
+      new Option('--unknown-units <how>', 'answer for other unit ids: nothing, gateway exception 0x0B, or disconnect')
+        .choices(['silent', 'gateway', 'disconnect'])
+        .default('silent'),
+    )
     .action((opts) => guard(() => simCommand(opts)))
 
   meter
@@ -113,6 +135,7 @@ async function readCommand(
     unit?: number
     pvUnit?: number
     pvProfile?: string
+    wordOrder?: WordOrder
     watch?: number
     json?: boolean
   },
@@ -122,6 +145,7 @@ async function readCommand(
   const meter = openMeter(link, {
     profile,
     unitId: opts.unit,
+    wordOrder: opts.wordOrder,
     pv: opts.pvUnit === undefined ? undefined : { unitId: opts.pvUnit, profile: opts.pvProfile },
   })
   const print = (r: Reading) => console.log(opts.json ? JSON.stringify(r) : formatReading(r))
@@ -131,7 +155,7 @@ async function readCommand(
     process.once('SIGINT', () => stop.abort())
     while (!stop.signal.aborted) {
       await meter.read({ signal: stop.signal }).then(print, (err: MeterError) => {
-        if (err.code !== 'ABORTED') console.error(`error ${err.code}: ${err.shortMessage}`)
+        if (err.code !== 'ABORTED') printError(err)
       })
       await new Promise((r) => setTimeout(r, opts.watch))
     }
@@ -165,35 +189,33 @@ export function formatReading(r: Reading): string {
 
 async function scanCommand(opts: LinkOpts & { units: string; json?: boolean }): Promise<void> {
   const units = parseUnits(opts.units)
-  // Short timeouts: most ids are silent, and each silent id costs one timeout.
   const link = createLink({ ...linkInit(opts), unitSwitchDelayMs: 0 })
-  const found: { unitId: number; inputRegisters: boolean; sunspec?: { base: number; models: number[] } }[] = []
+  let outcomes: ScanOutcome[]
   try {
-    for (const unitId of units) {
-      const answered = await link.readRegisters({ unitId, functionCode: 4, address: 0, count: 2 }).then(
-        () => 'data' as const,
-        (err: MeterError) =>
-          err.code === 'TIMEOUT' ? undefined : err.code === 'REFUSED' ? Promise.reject(err) : 'exception',
-      )
-      const sunspec = await discoverSunSpec(link, { unitId }).then(
-        (l) => ({ base: l.base, models: l.models.map((m) => m.id) }),
-        () => undefined,
-      )
-      if (!answered && !sunspec) continue
-      const entry = { unitId, inputRegisters: answered === 'data', ...(sunspec && { sunspec }) }
-      found.push(entry)
-      if (!opts.json) {
-        const what = sunspec
-          ? `SunSpec at ${sunspec.base}, models ${sunspec.models.join(', ')}`
-          : `answers (input registers 0..1 ${answered === 'data' ? 'readable' : 'give an exception'}; no SunSpec)`
-        console.log(`unit ${String(unitId).padStart(3)}: ${what}`)
-      }
-    }
+    outcomes = await scanUnits(link, units, { onUnit: (o) => opts.json || printOutcome(o) })
   } finally {
     await link.close()
   }
+  const found = outcomes.filter((o) => o.status === 'found').map(({ status: _, ...unit }) => unit)
   if (opts.json) console.log(JSON.stringify(found))
-  else if (found.length === 0) console.log(`no unit answered among ${opts.units}`)
+  const errors = outcomes.filter((o) => o.status === 'error')
+  for (const e of errors) console.error(`unit ${e.unitId}: error ${e.code}: ${e.message} (not counted as an answer)`)
+  if (found.length > 0) return
+  const silent = outcomes.filter((o) => o.status === 'silent').length
+  const gateway = outcomes.filter((o) => o.status === 'gateway').length
+  console.error(
+    `no unit answered among ${opts.units} (${silent} silent, ${gateway} gateway "no device", ${errors.length} errors)`,
+  )
+  console.error('  check the wiring, the baud rate and parity (RTU), or host and port (TCP); widen --units')
+  process.exitCode = 1
+}
+
+function printOutcome(o: ScanOutcome): void {
+  if (o.status !== 'found') return
+  const what = o.sunspec
+    ? `SunSpec at ${o.sunspec.base}, models ${o.sunspec.models.join(', ')}`
+    : `answers (input registers 0..1 ${o.inputRegisters ? 'readable' : `give exception ${o.exceptionCode}`}; no SunSpec)`
+  console.log(`unit ${String(o.unitId).padStart(3)}: ${what}`)
 }
 
 async function simCommand(opts: {
@@ -208,6 +230,8 @@ async function simCommand(opts: {
   speed: number
   pvPeak: number
   fault?: Partial<SimFaults>
+  wordOrder?: WordOrder
+  unknownUnits: UnknownUnitBehaviour
 }): Promise<void> {
   const profile = loadProfile(opts.profile)
   let source: MeterSource
@@ -235,6 +259,8 @@ async function simCommand(opts: {
     source,
     clock,
     faults: opts.fault,
+    wordOrder: opts.wordOrder,
+    unknownUnits: opts.unknownUnits,
   })
   const where = opts.serial ? `RTU on ${opts.serial}` : `tcp://${opts.host}:${sim.port}`
   const target = opts.serial ? `--serial <the other end of ${opts.serial}>` : `--host ${opts.host} --port ${sim.port}`
@@ -268,11 +294,11 @@ function parseUnits(spec: string): number[] {
   const ids = new Set<number>()
   for (const part of spec.split(',')) {
     const [a, b = a] = part.split('-').map(Number)
-    if (!Number.isInteger(a) || !Number.isInteger(b) || a! < 0 || b! > 255 || a! > b!) {
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a! < UNIT_MIN || b! > UNIT_MAX || a! > b!) {
       throw new MeterError(`bad unit id list "${spec}"`, {
         code: 'INVALID_ARGUMENT',
         field: 'units',
-        details: 'e.g. 1-10 or 1,2,200',
+        details: `unit ids ${UNIT_MIN}..${UNIT_MAX}, e.g. 1-10 or 1,2,200`,
       })
     }
     for (let id = a!; id <= b!; id++) ids.add(id)
@@ -303,11 +329,17 @@ async function guard(action: () => Promise<void>): Promise<void> {
     await action()
   } catch (err) {
     if (!(err instanceof MeterError)) throw err
-    console.error(`error ${err.code}: ${err.shortMessage}`)
-    if (err.field) console.error(`  field: ${err.field}`)
-    if (err.details) console.error(`  ${err.details}`)
-    if (err.code === 'ILLEGAL_ADDRESS')
-      console.error('  does the profile match the device? `gridlet meter scan` lists what answers')
+    printError(err)
     process.exitCode = 1
   }
+}
+
+/** A typed error as one line with its code, then the field, details and what to try. */
+function printError(err: MeterError): void {
+  console.error(`error ${err.code}: ${err.shortMessage}`)
+  if (err.field) console.error(`  field: ${err.field}`)
+  if (err.details) console.error(`  ${err.details}`)
+  if (err.hint) console.error(`  try: ${err.hint}`)
+  if (err.code === 'ILLEGAL_ADDRESS')
+    console.error('  does the profile match the device? `gridlet meter scan` lists what answers')
 }

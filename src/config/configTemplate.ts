@@ -71,9 +71,12 @@ meter:
   profile: sdm630
   host: ${JSON.stringify(v.meterHost ?? '127.0.0.1')}
   port: ${v.meterPort ?? 502}
-  # Serial device and baud rate, for modbus-rtu.
+  # Serial device and line settings, for modbus-rtu: baud rate, parity (none, even, odd), stop bits (1 or 2).
   device: /dev/ttyUSB0
   baudRate: 9600
+  parity: none
+  stopBits: 1
+  # Modbus unit id of the meter, 1..247.
   unitId: ${v.meterUnitId ?? 1}
   # Seconds between polls; timeout of one Modbus request in ms.
   pollS: 10

@@ -63,8 +63,12 @@ const meter = z
     port: z.number().int().min(1).max(65535).default(502),
     /** Serial device for `modbus-rtu`. */
     device: z.string().default('/dev/ttyUSB0'),
-    baudRate: z.number().int().positive().default(9600),
-    unitId: z.number().int().min(0).max(247).default(1),
+    /** RTU line settings: baud rate, parity and stop bits (8 data bits). Eastron's default is 9600 8N1. */
+    baudRate: z.number().int().min(300).max(4_000_000).default(9600),
+    parity: z.enum(['none', 'even', 'odd']).default('none'),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+    /** Modbus unit id of the meter, 1..247 as for `gridlet meter read --unit` (0 is broadcast, 248..255 reserved). */
+    unitId: z.number().int().min(1).max(247).default(1),
     /** Seconds between two meter polls. */
     pollS: z.number().positive().max(3600).default(10),
     /** Per-request timeout, milliseconds. */

@@ -18,7 +18,13 @@ export interface CounterGuardOptions {
 
 export type CounterVerdict =
   | { ok: true; valueWh: number; rebased: boolean }
-  | { ok: false; reason: 'invalid' | 'decrease' | 'jump'; lastWh: number | undefined }
+  | {
+      ok: false
+      reason: 'invalid' | 'decrease' | 'jump'
+      lastWh: number | undefined
+      /** The raw values that would have been accepted (what the meter could have accumulated since). */
+      range: { min: number; max: number } | undefined
+    }
 
 export class CounterGuard {
   private readonly maxPowerW: number
@@ -42,10 +48,15 @@ export class CounterGuard {
   }
 
   check(rawWh: number, atMs: number): CounterVerdict {
-    if (!Number.isFinite(rawWh) || rawWh < 0) return { ok: false, reason: 'invalid', lastWh: this.valueWh }
+    if (!Number.isFinite(rawWh) || rawWh < 0) {
+      return { ok: false, reason: 'invalid', lastWh: this.valueWh, range: this.last && this.range(this.last, atMs) }
+    }
     const last = this.last
     if (!last || this.plausible(last, rawWh, atMs)) {
-      this.last = { raw: rawWh, atMs }
+      if (last) {
+        last.raw = rawWh
+        last.atMs = atMs
+      } else this.last = { raw: rawWh, atMs }
       this.candidate = undefined
       return { ok: true, valueWh: Math.round(rawWh + this.offset), rebased: false }
     }
@@ -55,7 +66,9 @@ export class CounterGuard {
       cand && this.plausible(cand, rawWh, atMs)
         ? { raw: rawWh, atMs, count: cand.count + 1 }
         : { raw: rawWh, atMs, count: 1 }
-    if (this.candidate.count < this.confirmReads) return { ok: false, reason, lastWh: this.valueWh }
+    if (this.candidate.count < this.confirmReads) {
+      return { ok: false, reason, lastWh: this.valueWh, range: this.range(last, atMs) }
+    }
     // A new level held for confirmReads reads: continue from the last reported value, book nothing for the gap.
     this.offset = last.raw + this.offset - rawWh
     this.last = { raw: rawWh, atMs }
@@ -64,8 +77,13 @@ export class CounterGuard {
   }
 
   private plausible(from: { raw: number; atMs: number }, rawWh: number, atMs: number): boolean {
-    const delta = rawWh - from.raw
     const hours = Math.max(0, atMs - from.atMs) / 3_600_000
-    return delta >= -this.slackWh / 4 && delta <= this.maxPowerW * hours + this.slackWh
+    return rawWh >= from.raw - this.slackWh / 4 && rawWh <= from.raw + this.maxPowerW * hours + this.slackWh
+  }
+
+  /** Raw values reachable from `from` by `atMs` at up to maxPowerW (slack for float32 resolution), as `plausible`. */
+  private range(from: { raw: number; atMs: number }, atMs: number): { min: number; max: number } {
+    const hours = Math.max(0, atMs - from.atMs) / 3_600_000
+    return { min: from.raw - this.slackWh / 4, max: from.raw + this.maxPowerW * hours + this.slackWh }
   }
 }

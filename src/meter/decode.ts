@@ -21,28 +21,32 @@ const PERMUTATION: Record<WordOrder, readonly number[]> = {
   DCBA: [3, 2, 1, 0],
 }
 
+/** Scratch for decoding: values are decoded one at a time, synchronously, so one 4-byte view serves all. */
+const SCRATCH = new DataView(new ArrayBuffer(4))
+
 /** Raw value as the device encodes it, before scaling: integers for integer types, a float for float32. */
 export function decodeRaw(regs: Uint8Array, byteOffset: number, type: ValueType, order: WordOrder = 'ABCD'): number {
   const width = registerCount(type) * 2
-  const perm = width === 2 ? (order === 'BADC' || order === 'DCBA' ? [1, 0] : [0, 1]) : PERMUTATION[order]
-  const bytes = new Uint8Array(4)
-  for (let i = 0; i < width; i++) bytes[i] = regs[byteOffset + perm[i]!]!
-  const view = new DataView(bytes.buffer)
+  const perm = width === 2 ? (order === 'BADC' || order === 'DCBA' ? SWAP16 : KEEP16) : PERMUTATION[order]
+  for (let i = 0; i < width; i++) SCRATCH.setUint8(i, regs[byteOffset + perm[i]!]!)
   switch (type) {
     case 'int16':
     case 'sunssf':
-      return view.getInt16(0)
+      return SCRATCH.getInt16(0)
     case 'uint16':
-      return view.getUint16(0)
+      return SCRATCH.getUint16(0)
     case 'int32':
-      return view.getInt32(0)
+      return SCRATCH.getInt32(0)
     case 'uint32':
     case 'acc32':
-      return view.getUint32(0)
+      return SCRATCH.getUint32(0)
     case 'float32':
-      return view.getFloat32(0)
+      return SCRATCH.getFloat32(0)
   }
 }
+
+const KEEP16 = [0, 1] as const
+const SWAP16 = [1, 0] as const
 
 /**
  * Decodes one value; `undefined` when the device says "not available": NaN/Inf floats, the type's SunSpec sentinel

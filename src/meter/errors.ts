@@ -21,8 +21,13 @@ export const MeterErrorCode = {
   BAD_REPLY: 'BAD_REPLY',
   /** The last good reading is older than the configured age. */
   STALE: 'STALE',
-  /** A counter went backwards or jumped beyond what the meter's power allows, or power is implausible. */
+  /** A counter went backwards or jumped beyond what the meter's power allows since the last good reading. */
   GLITCH: 'GLITCH',
+  /**
+   * A value no meter can report (voltage outside mains range, frequency off 45-65 Hz, phase powers that do not add
+   * up, power above V x I, a counter beyond a lifetime at full power): wrong word order, profile or unit id.
+   */
+  IMPLAUSIBLE: 'IMPLAUSIBLE',
   /** The device marks a required value as not available. */
   NOT_AVAILABLE: 'NOT_AVAILABLE',
   /** The caller aborted (AbortSignal). */
@@ -49,14 +54,39 @@ export class MeterError extends GridletError {
   declare readonly code: MeterErrorCode
   /** Modbus exception code when `code` is ILLEGAL_ADDRESS or MODBUS_EXCEPTION. */
   readonly exceptionCode: number | undefined
+  /** IMPLAUSIBLE and GLITCH: the value of `field` that was rejected. */
+  readonly value: number | undefined
+  /** IMPLAUSIBLE and GLITCH: the range `value` had to be in. */
+  readonly expected: Readonly<ValueRange> | undefined
+  /** What to try (word order, profile, unit id), for people. */
+  readonly hint: string | undefined
 
   constructor(
     shortMessage: string,
-    opts: { code: MeterErrorCode; field?: string; details?: string; cause?: unknown; exceptionCode?: number },
+    opts: {
+      code: MeterErrorCode
+      field?: string
+      details?: string
+      cause?: unknown
+      exceptionCode?: number
+      value?: number
+      expected?: ValueRange
+      hint?: string
+    },
   ) {
     super(shortMessage, opts)
     this.exceptionCode = opts.exceptionCode
+    this.value = opts.value
+    this.expected = opts.expected
+    this.hint = opts.hint
   }
+}
+
+/** An inclusive range a value must lie in; `unit` for messages (V, Hz, W, A, Wh). */
+export interface ValueRange {
+  min: number
+  max: number
+  unit: string
 }
 
 /** Wraps anything thrown into a MeterError so callers only ever see typed errors. */

@@ -11,6 +11,7 @@ export { MeterError, MeterErrorCode } from './errors.js'
 export { createLink, type Link, type LinkInit, type LinkOptions, type LinkStats, linkKey } from './link.js'
 export { type Meter, type MeterStats, type OpenMeterOptions, openMeter } from './openMeter.js'
 export { listProfiles, loadProfile, type MeterProfile, PROFILES_DIR, parseProfile } from './profile.js'
+export { type FoundUnit, GATEWAY_EXCEPTIONS, type ScanOutcome, scanUnits } from './scanUnits.js'
 export {
   householdTrace,
   type MeterSource,
@@ -25,6 +26,7 @@ export {
   type SimFaults,
   type SimUnit,
   startMeterSimulator,
+  type UnknownUnitBehaviour,
 } from './simulator/startMeterSimulator.js'
 export { discoverSunSpec, type SunSpecLayout, type SunSpecModelRef } from './sunspec.js'
 export type { Counter, PhaseValues, Quantity, Reading } from './types.js'

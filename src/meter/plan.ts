@@ -1,7 +1,6 @@
 import { decodeValue, registerCount, type ValueType, type WordOrder } from './decode.js'
 import { MeterError } from './errors.js'
-import type { ReadFunctionCode } from './frame.js'
-import type { Quantity } from './types.js'
+import type { Quantity, ReadFunctionCode } from './types.js'
 
 /** One value to read, with absolute addresses. */
 export interface PlannedValue {
@@ -95,4 +94,13 @@ export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, num
     out.set(v.quantity, raw === undefined || Number.isNaN(sf) ? undefined : raw * v.scale * 10 ** sf)
   }
   return out
+}
+
+/** The plan with every 32-bit value read in `order` (16-bit values have no word order). */
+export function withWordOrder(plan: ReadPlan, order: WordOrder | undefined): ReadPlan {
+  if (!order) return plan
+  return {
+    ...plan,
+    values: plan.values.map((v) => (registerCount(v.type) === 2 ? { ...v, wordOrder: order } : v)),
+  }
 }

@@ -1,147 +1,42 @@
 import net from 'node:net'
-import { SerialPort } from 'serialport'
+import modbusSerial from 'modbus-serial'
+import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js'
 import { MeterError } from './errors.js'
-import { encodeRtuAdu, encodeTcpAdu, rtuCrcOk, rtuReplyLength, splitTcpAdus } from './frame.js'
+import type { ReadFunctionCode } from './types.js'
+
+// modbus-serial is CommonJS: its module object is the client class at run time.
+const ModbusRTU = modbusSerial as unknown as new () => ModbusClient
 
 /**
- * One physical connection: a TCP socket or a serial port. It carries one exchange at a time (the link's queue
- * guarantees that), reports a drop through `onDown` and rejects the exchange in flight at once when it drops.
+ * One physical connection, spoken through `modbus-serial` (framing, MBAP transaction ids, RTU CRC, reply checks).
+ * What modbus-serial leaves to its user is done here and in the link (see the reference notes): it has no default
+ * timeout, never reconnects, and does not fail the request in flight when the connection drops. So: a new client per
+ * connection, the drop reported through `onDown` and the request in flight rejected at once with DISCONNECTED.
+ * The link's queue guarantees one exchange at a time (modbus-serial mixes up concurrent RTU replies).
  */
 export interface Transport {
   readonly connected: boolean
   connect(timeoutMs: number): Promise<void>
-  /** Sends a request PDU and resolves with the reply PDU. */
-  exchange(unitId: number, pdu: Buffer): Promise<Buffer>
-  /** Forgets the exchange in flight (it timed out): a late reply is dropped, not paired with the next request. */
-  abandon(): void
+  /**
+   * Reads `count` registers and calls `done` once: with their bytes (2 per register, big-endian as on the wire),
+   * or with an error, TIMEOUT after `timeoutMs`. A reply arriving later is counted in `strayReplies` and dropped,
+   * never paired with another request.
+   */
+  read(
+    unitId: number,
+    functionCode: ReadFunctionCode,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    done: ReadCallback,
+  ): void
   destroy(): void
   /** Replies that arrived for no request in flight (late replies after a timeout). */
   readonly strayReplies: number
   onDown: ((err: MeterError) => void) | undefined
 }
 
-interface Pending {
-  unitId: number
-  transactionId: number
-  functionCode: number
-  resolve: (pdu: Buffer) => void
-  reject: (err: MeterError) => void
-}
-
-const dropped = (what: string, cause?: unknown) =>
-  new MeterError(`${what} dropped the connection`, {
-    code: 'DISCONNECTED',
-    details: cause instanceof Error ? cause.message : undefined,
-    cause,
-  })
-
-/** Modbus TCP: MBAP framing, replies matched by transaction id. */
-export class TcpTransport implements Transport {
-  onDown: ((err: MeterError) => void) | undefined
-  strayReplies = 0
-  private socket: net.Socket | undefined
-  private rx: Buffer = Buffer.alloc(0)
-  private transactionId = 0
-  private pending: Pending | undefined
-
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-  ) {}
-
-  get connected(): boolean {
-    return this.socket !== undefined
-  }
-
-  connect(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.host, port: this.port })
-      const fail = (err: Error) => {
-        clearTimeout(timer)
-        socket.destroy()
-        reject(
-          new MeterError(`cannot connect to ${this.host}:${this.port}`, {
-            code: 'REFUSED',
-            details: err.message,
-            cause: err,
-          }),
-        )
-      }
-      const timer = setTimeout(() => fail(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs)
-      socket.once('error', fail)
-      socket.once('connect', () => {
-        clearTimeout(timer)
-        socket.off('error', fail)
-        socket.setNoDelay(true)
-        socket.setKeepAlive(true, 10_000)
-        this.rx = Buffer.alloc(0)
-        this.socket = socket
-        socket.on('data', (chunk) => this.onData(chunk))
-        // 'error' is always followed by 'close'; handle the drop once, on close.
-        socket.on('error', () => {})
-        socket.once('close', () => this.down(socket, dropped(`${this.host}:${this.port}`)))
-        resolve()
-      })
-    })
-  }
-
-  exchange(unitId: number, pdu: Buffer): Promise<Buffer> {
-    const socket = this.socket
-    if (!socket) return Promise.reject(dropped(`${this.host}:${this.port}`))
-    this.transactionId = (this.transactionId + 1) & 0xffff
-    const transactionId = this.transactionId
-    return new Promise((resolve, reject) => {
-      this.pending = { unitId, transactionId, functionCode: pdu[0]!, resolve, reject }
-      socket.write(encodeTcpAdu(transactionId, unitId, pdu))
-    })
-  }
-
-  abandon(): void {
-    this.pending = undefined
-  }
-
-  destroy(): void {
-    this.socket?.destroy()
-  }
-
-  private onData(chunk: Buffer): void {
-    this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk])
-    let adus: ReturnType<typeof splitTcpAdus>['adus']
-    try {
-      ;({ adus, rest: this.rx } = splitTcpAdus(this.rx))
-    } catch (err) {
-      // A byte stream that is not Modbus cannot be resynchronised: drop the connection.
-      this.pending?.reject(err as MeterError)
-      this.pending = undefined
-      this.socket?.destroy()
-      return
-    }
-    for (const adu of adus) {
-      const pending = this.pending
-      if (!pending || adu.transactionId !== pending.transactionId) {
-        this.strayReplies++
-        continue
-      }
-      this.pending = undefined
-      if (adu.unitId !== pending.unitId) {
-        pending.reject(
-          new MeterError('reply from another unit id', {
-            code: 'BAD_REPLY',
-            details: `asked unit ${pending.unitId}, reply from ${adu.unitId}`,
-          }),
-        )
-      } else pending.resolve(adu.pdu)
-    }
-  }
-
-  private down(socket: net.Socket, err: MeterError): void {
-    if (this.socket !== socket) return
-    this.socket = undefined
-    this.pending?.reject(err)
-    this.pending = undefined
-    this.onDown?.(err)
-  }
-}
+export type ReadCallback = (err: MeterError | undefined, regs?: Buffer) => void
 
 export interface SerialSettings {
   path: string
@@ -151,99 +46,189 @@ export interface SerialSettings {
   stopBits: 1 | 2
 }
 
+interface Pending {
+  done: ReadCallback
+  timer: NodeJS.Timeout | undefined
+}
+
+type Where = { kind: 'tcp'; host: string; port: number } | ({ kind: 'rtu' } & SerialSettings)
+
 /**
- * Modbus RTU over a serial port (RS-485 adapter or pty). RTU has no transaction id, so a reply is accepted only
- * when its unit id, function code, length and CRC fit the request in flight; anything else is dropped.
+ * @example
+ * const t = createTransport({ kind: 'tcp', host: '127.0.0.1', port: 502 })
+ * await t.connect(2000)
+ * const regs = await t.read(1, 4, 0, 76)
  */
-export class RtuTransport implements Transport {
+export function createTransport(where: Where): Transport {
+  return new ModbusSerialTransport(where)
+}
+
+class ModbusSerialTransport implements Transport {
   onDown: ((err: MeterError) => void) | undefined
   strayReplies = 0
-  private port: SerialPort | undefined
-  private rx: Buffer = Buffer.alloc(0)
+  private client: ModbusClient | undefined
   private pending: Pending | undefined
+  private readonly label: string
 
-  constructor(private readonly settings: SerialSettings) {}
+  constructor(private readonly where: Where) {
+    this.label = where.kind === 'tcp' ? `${where.host}:${where.port}` : where.path
+  }
 
   get connected(): boolean {
-    return this.port !== undefined
+    return this.client !== undefined
   }
 
   connect(timeoutMs: number): Promise<void> {
+    return this.where.kind === 'tcp' ? this.connectTcp(this.where, timeoutMs) : this.openSerial(this.where, timeoutMs)
+  }
+
+  read(
+    unitId: number,
+    functionCode: ReadFunctionCode,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    done: ReadCallback,
+  ): void {
+    const client = this.client
+    if (!client) {
+      done(dropped(this.label))
+      return
+    }
+    const mine: Pending = { done, timer: undefined }
+    this.pending = mine
+    // Our deadline, not modbus-serial's: its timeout is off (null), so it never fires a second callback.
+    mine.timer = setTimeout(this.expire, timeoutMs, mine, unitId, functionCode, address, count, timeoutMs)
+    // The callback is passed inline, not named: tsx's keepNames would wrap a named closure on every request.
+    client[functionCode === 3 ? 'writeFC3' : 'writeFC4'](unitId, address, count, (err, res) => {
+      // modbus-serial delivers a late reply to the callback of its (timed-out) transaction.
+      if (this.pending !== mine) {
+        this.strayReplies++
+        return
+      }
+      clearTimeout(mine.timer)
+      this.pending = undefined
+      if (err) done(fromLibraryError(err, unitId))
+      else done(undefined, res!.buffer)
+    })
+  }
+
+  private readonly expire = (
+    mine: Pending,
+    unitId: number,
+    functionCode: number,
+    address: number,
+    count: number,
+    timeoutMs: number,
+  ): void => {
+    if (this.pending !== mine) return
+    this.pending = undefined
+    mine.done(
+      new MeterError(`no reply from unit ${unitId} within ${timeoutMs} ms`, {
+        code: 'TIMEOUT',
+        details: `${this.label} fc ${functionCode} @${address} x${count}`,
+      }),
+    )
+  }
+
+  destroy(): void {
+    const client = this.client
+    if (!client) return
+    // close() unhooks the client's listeners first, so the drop is reported here rather than by an event.
+    client.close(() => {})
+    this.down(client, dropped(this.label))
+  }
+
+  private connectTcp(where: { host: string; port: number }, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const { path, baudRate, parity, dataBits, stopBits } = this.settings
-      const port = new SerialPort({ path, baudRate, parity, dataBits, stopBits, autoOpen: false })
-      const timer = setTimeout(() => {
-        port.close(() => {})
-        reject(new MeterError(`cannot open ${path}`, { code: 'REFUSED', details: `not open within ${timeoutMs} ms` }))
-      }, timeoutMs)
-      port.open((err) => {
+      const socket = net.connect({ host: where.host, port: where.port })
+      const fail = (err: Error) => {
         clearTimeout(timer)
-        if (err) {
-          reject(new MeterError(`cannot open ${path}`, { code: 'REFUSED', details: err.message, cause: err }))
-          return
-        }
-        this.port = port
-        this.rx = Buffer.alloc(0)
-        port.on('data', (chunk: Buffer) => this.onData(chunk))
-        port.on('error', () => {})
-        port.once('close', (closeErr?: Error) => this.down(port, dropped(path, closeErr)))
+        socket.destroy()
+        reject(refused(`cannot connect to ${this.label}`, err))
+      }
+      const timer = setTimeout(() => fail(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs)
+      socket.once('error', fail)
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        socket.off('error', fail)
+        socket.setNoDelay(true)
+        socket.setKeepAlive(true, 10_000)
+        const client = new ModbusRTU()
+        // Our socket, so that its close is seen even after an error (modbus-serial's TcpPort swallows that case).
+        socket.on('error', () => {})
+        socket.once('close', () => this.down(client, dropped(this.label)))
+        client.linkTCP(socket, { port: where.port }, () => {
+          this.attach(client)
+          resolve()
+        })
+      })
+    })
+  }
+
+  private openSerial(settings: SerialSettings, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const client = new ModbusRTU()
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        client.close(() => {})
+        reject(refused(`cannot open ${settings.path}`, new Error(`not open within ${timeoutMs} ms`)))
+      }, timeoutMs)
+      const { path, baudRate, parity, dataBits, stopBits } = settings
+      client.connectRTUBuffered(path, { baudRate, parity, dataBits, stopBits }, (err: Error | null) => {
+        clearTimeout(timer)
+        if (settled) return
+        if (err) return reject(refused(`cannot open ${path}`, err))
+        client.on('close', () => this.down(client, dropped(path)))
+        this.attach(client)
         resolve()
       })
     })
   }
 
-  exchange(unitId: number, pdu: Buffer): Promise<Buffer> {
-    const port = this.port
-    if (!port) return Promise.reject(dropped(this.settings.path))
-    // Bytes that arrived between requests belong to no one (late replies, line noise).
-    if (this.rx.length > 0) this.strayReplies++
-    this.rx = Buffer.alloc(0)
-    return new Promise((resolve, reject) => {
-      this.pending = { unitId, transactionId: 0, functionCode: pdu[0]!, resolve, reject }
-      port.write(encodeRtuAdu(unitId, pdu))
-    })
+  private attach(client: ModbusClient): void {
+    // The client re-emits port errors; a drop is handled on close.
+    client.on('error', () => {})
+    this.client = client
   }
 
-  abandon(): void {
-    this.pending = undefined
-    this.rx = Buffer.alloc(0)
-  }
-
-  destroy(): void {
-    if (this.port?.isOpen) this.port.close(() => {})
-    else if (this.port) this.down(this.port, dropped(this.settings.path))
-  }
-
-  private onData(chunk: Buffer): void {
+  private down(client: ModbusClient, err: MeterError): void {
+    if (this.client !== client) return
+    this.client = undefined
     const pending = this.pending
-    if (!pending) {
-      this.strayReplies++
-      return
+    this.pending = undefined
+    if (pending) {
+      clearTimeout(pending.timer)
+      pending.done(err)
     }
-    this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk])
-    const length = rtuReplyLength(this.rx)
-    if (length === undefined || this.rx.length < length) return
-    const frame = this.rx.subarray(0, length)
-    this.rx = Buffer.alloc(0)
-    this.pending = undefined
-    const functionCode = pending.functionCode
-    if (!rtuCrcOk(frame)) {
-      pending.reject(new MeterError('RTU reply with a bad CRC', { code: 'BAD_REPLY', details: frame.toString('hex') }))
-    } else if (frame[0] !== pending.unitId || (frame[1]! & 0x7f) !== functionCode) {
-      pending.reject(
-        new MeterError('RTU reply does not match the request', {
-          code: 'BAD_REPLY',
-          details: `asked unit ${pending.unitId} fc ${functionCode}, got unit ${frame[0]} fc ${frame[1]}`,
-        }),
-      )
-    } else pending.resolve(Buffer.from(frame.subarray(1, length - 2)))
-  }
-
-  private down(port: SerialPort, err: MeterError): void {
-    if (this.port !== port) return
-    this.port = undefined
-    this.pending?.reject(err)
-    this.pending = undefined
     this.onDown?.(err)
   }
+}
+
+const dropped = (what: string) => new MeterError(`${what} dropped the connection`, { code: 'DISCONNECTED' })
+
+const refused = (message: string, err: Error) =>
+  new MeterError(message, { code: 'REFUSED', details: err.message, cause: err })
+
+/** modbus-serial's errors (plain Errors told apart by `modbusCode`, `name` and message) as typed meter errors. */
+function fromLibraryError(err: unknown, unitId: number): MeterError {
+  const e = err as { modbusCode?: number; name?: string; message?: string }
+  if (typeof e.modbusCode === 'number') {
+    const exceptionCode = e.modbusCode
+    return new MeterError(`unit ${unitId}: Modbus exception ${exceptionCode}`, {
+      code: exceptionCode === 2 ? 'ILLEGAL_ADDRESS' : 'MODBUS_EXCEPTION',
+      exceptionCode,
+      details: e.message,
+    })
+  }
+  if (e.name === 'PortNotOpenError') {
+    return new MeterError('the connection is not open', { code: 'DISCONNECTED', details: e.message, cause: err })
+  }
+  // CRC, length, unit id and function code mismatches.
+  return new MeterError(`unit ${unitId}: reply does not match the request`, {
+    code: 'BAD_REPLY',
+    details: e.message,
+    cause: err,
+  })
 }

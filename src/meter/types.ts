@@ -50,3 +50,9 @@ export interface Reading {
   /** Quantities the profile maps but the device reported as not available (sentinel, NaN, unimplemented). */
   unavailable: Quantity[]
 }
+
+/** The read function codes a meter needs: 3 (holding registers) and 4 (input registers). */
+export type ReadFunctionCode = 3 | 4
+
+/** Largest register count a single read may ask for (Modbus spec, 125 x 2 bytes fits a 253-byte PDU). */
+export const MAX_READ_COUNT = 125

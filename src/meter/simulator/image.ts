@@ -1,8 +1,7 @@
-import { encodeRaw, registerCount } from '../decode.js'
-import type { ReadFunctionCode } from '../frame.js'
+import { encodeRaw, registerCount, type WordOrder } from '../decode.js'
 import type { MeterProfile, RegistersProfile, SunSpecProfile } from '../profile.js'
 import { SUNSPEC_MARKER } from '../sunspec.js'
-import type { Quantity } from '../types.js'
+import type { Quantity, ReadFunctionCode } from '../types.js'
 import type { SimState } from './source.js'
 
 /** A contiguous register range a simulated device answers for one function code. */
@@ -52,15 +51,19 @@ export function quantityValue(q: Quantity, s: SimState): number {
 
 const isPower = (q: Quantity) => q === 'activePowerW' || /^activePowerL\dW$/.test(q)
 
-/** Image writer for a profile. SunSpec devices get a chain: common model 1, the grid model, the PV model, end. */
+/**
+ * Image writer for a profile. SunSpec devices get a chain: common model 1, the grid model, the PV model, end.
+ * `wordOrder` serves every 32-bit value in that order instead of the profile's (a device set to another order).
+ */
 export function imageWriter(
   profile: MeterProfile,
   sunspec: { base?: number; gridModel?: number; pvModel?: number | null } = {},
+  wordOrder?: WordOrder,
 ): ImageWriter {
-  return profile.kind === 'registers' ? registersImage(profile) : sunspecImage(profile, sunspec)
+  return profile.kind === 'registers' ? registersImage(profile, wordOrder) : sunspecImage(profile, sunspec, wordOrder)
 }
 
-function registersImage(profile: RegistersProfile): ImageWriter {
+function registersImage(profile: RegistersProfile, wordOrder: WordOrder | undefined): ImageWriter {
   const entries = Object.entries(profile.values).map(([q, spec]) => ({
     q: q as Quantity,
     fc: spec!.functionCode ?? profile.functionCode,
@@ -85,7 +88,8 @@ function registersImage(profile: RegistersProfile): ImageWriter {
       for (const { q, fc, spec } of entries) {
         const image = images.find((i) => i.functionCode === fc)!
         const value = quantityValue(q, state) * (isPower(q) ? sign : 1)
-        encodeRaw(image.bytes, (spec.address - image.address) * 2, spec.type, value / (spec.scale ?? 1), spec.wordOrder)
+        const order = wordOrder ?? spec.wordOrder
+        encodeRaw(image.bytes, (spec.address - image.address) * 2, spec.type, value / (spec.scale ?? 1), order)
         if (spec.scaleFactorAddress !== undefined) {
           encodeRaw(image.bytes, (spec.scaleFactorAddress - image.address) * 2, 'sunssf', 0)
         }
@@ -104,6 +108,7 @@ function sunspecSf(q: Quantity): number {
 function sunspecImage(
   profile: SunSpecProfile,
   opts: { base?: number; gridModel?: number; pvModel?: number | null },
+  wordOrder: WordOrder | undefined,
 ): ImageWriter {
   const base = opts.base ?? profile.baseAddresses[0]!
   const ids = [opts.gridModel ?? profile.preference.grid[0]!, ...(opts.pvModel ? [opts.pvModel] : [])]
@@ -140,7 +145,8 @@ function sunspecImage(
           const sf = point!.sfOffset === undefined ? 0 : sunspecSf(quantity)
           if (point!.sfOffset !== undefined) encodeRaw(bytes, (at + point!.sfOffset - base) * 2, 'sunssf', sf)
           const value = quantityValue(quantity, state) * (isPower(quantity) ? sign : 1)
-          encodeRaw(bytes, (at + point!.offset - base) * 2, point!.type, value / 10 ** sf / (point!.scale ?? 1))
+          const raw = value / 10 ** sf / (point!.scale ?? 1)
+          encodeRaw(bytes, (at + point!.offset - base) * 2, point!.type, raw, wordOrder)
         }
       }
     },

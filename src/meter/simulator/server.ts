@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { SerialPort } from 'serialport'
-import { encodeRtuAdu, encodeTcpAdu, rtuCrcOk, rtuRequestLength, splitTcpAdus } from '../frame.js'
+import { encodeRtuAdu, encodeTcpAdu, rtuCrcOk, rtuRequestLength, splitTcpAdus } from './frame.js'
 
 /** Answers one request PDU for a unit id: a reply PDU, or undefined to stay silent (unknown unit, dropped reply). */
 export type PduHandler = (unitId: number, pdu: Buffer) => Buffer | undefined
@@ -8,8 +8,8 @@ export type PduHandler = (unitId: number, pdu: Buffer) => Buffer | undefined
 export interface ServerBehaviour {
   /** Delay before each reply, ms. */
   delayMs(): number
-  /** Close the connection instead of answering. */
-  disconnect(): boolean
+  /** Close the connection instead of answering a request for this unit id. */
+  disconnect(unitId: number): boolean
 }
 
 export interface ModbusServer {
@@ -44,7 +44,7 @@ export async function startTcpServer(
         return
       }
       for (const adu of adus) {
-        if (behaviour.disconnect()) {
+        if (behaviour.disconnect(adu.unitId)) {
           socket.destroy()
           return
         }

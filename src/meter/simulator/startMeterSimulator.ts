@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../../core/time/clock.js'
+import type { WordOrder } from '../decode.js'
 import { MeterError } from '../errors.js'
 import { loadProfile, type MeterProfile } from '../profile.js'
 import { type ImageWriter, imageWriter } from './image.js'
@@ -20,6 +21,13 @@ export interface SimFaults {
 }
 
 const NO_FAULTS: SimFaults = { delayMs: 0, dropReplies: false, disconnect: false, illegalAddress: false, glitch: null }
+
+/**
+ * How the endpoint treats a unit id it does not serve: `silent` (an RTU bus, a plain TCP meter), `gateway` (a
+ * TCP->RTU gateway answering exception 0x0B, target device failed to respond), `disconnect` (a device that closes
+ * the TCP connection).
+ */
+export type UnknownUnitBehaviour = 'silent' | 'gateway' | 'disconnect'
 
 export interface SimUnit {
   unitId: number
@@ -48,6 +56,10 @@ export interface MeterSimulatorOptions {
   /** Drives the source: pass an accelerated clock to replay days in minutes. Default: the system clock. */
   clock?: Clock
   faults?: Partial<SimFaults>
+  /** Serve every 32-bit value in this word order instead of the profile's (a meter configured differently). */
+  wordOrder?: WordOrder
+  /** Default `silent`. */
+  unknownUnits?: UnknownUnitBehaviour
   /** SunSpec profiles: where the chain starts and which models to serve (default 40000, 203, 103 when PV). */
   sunspec?: { base?: number; gridModel?: number; pvModel?: number | null }
 }
@@ -85,19 +97,25 @@ export async function startMeterSimulator(opts: MeterSimulatorOptions): Promise<
   const units = (opts.units ?? [{ unitId: opts.unitId ?? profile.transport.unitId }]).map((u) => {
     const source = u.source ?? defaultSource
     const sunspec = { ...opts.sunspec, pvModel: opts.sunspec?.pvModel ?? (source.hasPv ? 103 : null) }
-    return { unitId: u.unitId, source, writer: imageWriter(profile, sunspec) }
+    return { unitId: u.unitId, source, writer: imageWriter(profile, sunspec, opts.wordOrder) }
   })
   let faults: SimFaults = { ...NO_FAULTS, ...opts.faults }
   let requests = 0
+  const unknownUnits = opts.unknownUnits ?? 'silent'
+  const known = (unitId: number) => units.some((u) => u.unitId === unitId)
 
   const handle = (unitId: number, pdu: Buffer): Buffer | undefined => {
     const unit = units.find((u) => u.unitId === unitId)
-    if (!unit) return undefined // like an RTU bus: nobody answers for an unknown unit id
+    // An RTU bus: nobody answers for an unknown unit id; a gateway says so.
+    if (!unit) return unknownUnits === 'gateway' ? exception(pdu[0]!, 0x0b) : undefined
     requests++
     if (faults.dropReplies) return undefined
     return answer(unit, pdu, clock.now(), faults)
   }
-  const behaviour = { delayMs: () => faults.delayMs, disconnect: () => faults.disconnect }
+  const behaviour = {
+    delayMs: () => faults.delayMs,
+    disconnect: (unitId: number) => faults.disconnect || (unknownUnits === 'disconnect' && !known(unitId)),
+  }
   let server: ModbusServer
   if ((opts.transport ?? 'tcp') === 'tcp') {
     server = await startTcpServer({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 }, handle, behaviour)

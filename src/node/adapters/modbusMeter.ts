@@ -21,7 +21,14 @@ export function modbusMeter(
   const common = { timeoutMs: m.timeoutMs, ...(deps.logger ? { logger: deps.logger } : {}) }
   const link =
     m.kind === 'modbus-rtu'
-      ? createLink({ transport: 'rtu', path: m.device, baudRate: m.baudRate, ...common })
+      ? createLink({
+          transport: 'rtu',
+          path: m.device,
+          baudRate: m.baudRate,
+          parity: m.parity,
+          stopBits: m.stopBits,
+          ...common,
+        })
       : createLink({ transport: 'tcp', host: m.host, port: m.port, ...common })
   const meter = openMeter(link, {
     profile: m.profile,
@@ -62,6 +69,7 @@ function kindOf(code: string | undefined): MeterErrorKind {
       return 'unavailable'
     case 'BAD_REPLY':
     case 'GLITCH':
+    case 'IMPLAUSIBLE':
     case 'NOT_AVAILABLE':
     case 'ILLEGAL_ADDRESS':
     case 'MODBUS_EXCEPTION':

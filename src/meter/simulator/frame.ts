@@ -1,14 +1,10 @@
-import { MeterError } from './errors.js'
+import { MeterError } from '../errors.js'
 
 /**
- * Modbus framing shared by the reader and the simulator: read-register PDUs, the TCP MBAP header and RTU frames
- * with their CRC. Only function codes 3 (holding) and 4 (input) are spoken: that is all a meter needs.
+ * The server side of Modbus framing, for the simulator: the TCP MBAP header and RTU frames with their CRC. The
+ * reader speaks through modbus-serial (`../transport.ts`); the simulator keeps its own small server because it must
+ * inject faults (delays, drops, disconnects, gateway exceptions) per request, which modbus-serial's servers do not.
  */
-
-export type ReadFunctionCode = 3 | 4
-
-/** Largest register count a single read may ask for (Modbus spec, 125 x 2 bytes fits a 253-byte PDU). */
-export const MAX_READ_COUNT = 125
 
 const CRC_TABLE = (() => {
   const table = new Uint16Array(256)
@@ -25,15 +21,6 @@ export function crc16(buf: Uint8Array, start = 0, end = buf.length): number {
   let crc = 0xffff
   for (let i = start; i < end; i++) crc = (crc >>> 8) ^ CRC_TABLE[(crc ^ buf[i]!) & 0xff]!
   return crc
-}
-
-/** PDU of a read request: function code, start address, register count. */
-export function encodeReadRequestPdu(functionCode: ReadFunctionCode, address: number, count: number): Buffer {
-  const pdu = Buffer.allocUnsafe(5)
-  pdu[0] = functionCode
-  pdu.writeUInt16BE(address, 1)
-  pdu.writeUInt16BE(count, 3)
-  return pdu
 }
 
 /** TCP application data unit: MBAP header (transaction id, protocol 0, length, unit id) + PDU. */
@@ -88,15 +75,6 @@ export function splitTcpAdus(buf: Buffer): { adus: TcpAdu[]; rest: Buffer } {
   return { adus, rest: offset === 0 ? buf : buf.subarray(offset) }
 }
 
-/**
- * Expected total length of an RTU *reply* frame given its first bytes, or undefined while too few bytes are in.
- * Exception replies are 5 bytes, read replies 5 + byte count.
- */
-export function rtuReplyLength(buf: Uint8Array): number | undefined {
-  if (buf.length < 3) return undefined
-  return buf[1]! & 0x80 ? 5 : 5 + buf[2]!
-}
-
 /** Expected total length of an RTU *request* frame, or undefined when too short, -1 for an unsupported function. */
 export function rtuRequestLength(buf: Uint8Array): number | undefined {
   if (buf.length < 2) return undefined
@@ -111,36 +89,4 @@ export function rtuCrcOk(frame: Uint8Array): boolean {
   if (frame.length < 4) return false
   const n = frame.length
   return crc16(frame, 0, n - 2) === (frame[n - 2]! | (frame[n - 1]! << 8))
-}
-
-/**
- * Checks a read reply PDU against its request and returns the register bytes (big-endian, 2 per register).
- * Exceptions become typed errors: 2 = ILLEGAL_ADDRESS, others MODBUS_EXCEPTION.
- */
-export function parseReadReplyPdu(pdu: Buffer, functionCode: ReadFunctionCode, count: number): Buffer {
-  if (pdu.length >= 2 && pdu[0] === (functionCode | 0x80)) {
-    const exceptionCode = pdu[1]!
-    throw new MeterError(`Modbus exception ${exceptionCode}`, {
-      code: exceptionCode === 2 ? 'ILLEGAL_ADDRESS' : 'MODBUS_EXCEPTION',
-      exceptionCode,
-      details: EXCEPTION_NAMES[exceptionCode],
-    })
-  }
-  if (pdu[0] !== functionCode || pdu[1] !== count * 2 || pdu.length !== 2 + count * 2) {
-    throw new MeterError('reply does not match the read request', {
-      code: 'BAD_REPLY',
-      details: `expected fc ${functionCode} with ${count * 2} bytes, got fc ${pdu[0]} with ${pdu[1]} bytes in a ${pdu.length}-byte PDU`,
-    })
-  }
-  return pdu.subarray(2)
-}
-
-const EXCEPTION_NAMES: Record<number, string> = {
-  1: 'illegal function',
-  2: 'illegal data address',
-  3: 'illegal data value',
-  4: 'server device failure',
-  6: 'server device busy',
-  10: 'gateway path unavailable',
-  11: 'gateway target device failed to respond',
 }
