@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { manualClock } from '../../src/core/time/clock.js'
 import {
@@ -14,7 +15,9 @@ import {
 import { loadHouseholdCsv } from '../../src/meter/simulator/traceFile.js'
 import { haveTools, startPtyPair } from './helpers.js'
 
-const CUSTOMER12 = '/work/shared/data/ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv'
+const CUSTOMER12 = fileURLToPath(
+  new URL('../../sim/data/ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv.gz', import.meta.url),
+)
 const T0 = Date.UTC(2024, 5, 1, 12)
 
 /** Our reader against our simulator over TCP loopback: the fault modes, reconnects, staleness. */
