@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -26,7 +26,7 @@ describe('gridlet init / node (CLI)', () => {
       '--passphrase-file',
       join(dir, 'pass'),
       '--scrypt-n',
-      '1024',
+      '4096',
       '--meter-port',
       '1502',
     ])
@@ -43,5 +43,23 @@ describe('gridlet init / node (CLI)', () => {
     expect(bad.status).toBe(2)
     expect(bad.stderr).toContain('Field: market.intervalS')
     return loadKey(join(dir, 'keystore.json'), { file: join(dir, 'pass') }).then((pk) => expect(pk).toMatch(/^0x/))
+  })
+
+  it('init refuses a weak --scrypt-n before it makes a key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridlet-cli-'))
+    writeFileSync(join(dir, 'pass'), 'hunter2 but longer\n')
+    const init = gridlet([
+      'init',
+      '-c',
+      join(dir, 'gridlet.yaml'),
+      '--passphrase-file',
+      join(dir, 'pass'),
+      '--scrypt-n',
+      '2',
+    ])
+    expect(init.status).not.toBe(0)
+    expect(init.stderr).toContain("option '--scrypt-n <n>' argument '2' is invalid")
+    expect(init.stderr).toContain('power of two from 4096 to 1048576')
+    expect(existsSync(join(dir, 'keystore.json'))).toBe(false)
   })
 })
