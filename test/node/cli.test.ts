@@ -14,7 +14,8 @@ const gridlet = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     timeout: 20_000,
   })
 
-describe('gridlet init / node (CLI)', () => {
+// Every `gridlet` run starts tsx and the CLI afresh: 3-8 s each on a loaded 2-core machine, four in the first test.
+describe('gridlet init / node (CLI)', { timeout: 90_000 }, () => {
   it('init writes a 0600 keystore and a valid commented config; node names the bad field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridlet-cli-'))
     const config = join(dir, 'gridlet.yaml')
