@@ -1,6 +1,6 @@
 /**
  * `npm run eval:forecast [-- --json] [--households N] [--test-days D]`: rolling-origin, day-ahead evaluation of
- * every forecasting model on the real Ausgrid data in ../shared/data. Load models on the 34 SGSC households
+ * every forecasting model on the real Ausgrid data in sim/data (or $GRIDLET_DATA). Load models on the 34 SGSC households
  * (general consumption), PV models on the customer-12 PV series. One origin a day at local midnight (14:00 UTC,
  * AEST), 48 half-hour slots ahead, training on the past only.
  */

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { clearCommunity } from '../sim/fast/run.js'
 import { assembleCommunity } from '../sim/households/assemble.js'
-import { sharedDataSource } from '../sim/households/sources.js'
+import { realDataSource } from '../sim/households/sources.js'
 import { loadScenario, parseScenario } from '../sim/scenario/schema.js'
 import { settle } from '../sim/settle.js'
 
@@ -21,7 +21,7 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024)
 async function fastCase() {
   const s = loadScenario(join(scenarios, 'year-300.yaml'))
   const t0 = performance.now()
-  const c = assembleCommunity(s, sharedDataSource())
+  const c = assembleCommunity(s, realDataSource())
   const o = await clearCommunity(s, c, workers ? { workers } : {})
   const { kpis } = settle(s.name, c, o)
   const seconds = (performance.now() - t0) / 1000
@@ -41,7 +41,7 @@ async function networkCase() {
   const { runNetwork } = await import('../sim/network/run.js')
   const base = loadScenario(join(scenarios, 'default.yaml'))
   const s = parseScenario({ ...base, name: 'bench-network-50', households: { ...base.households, count: 50 } })
-  const c = assembleCommunity(s, sharedDataSource())
+  const c = assembleCommunity(s, realDataSource())
   const t0 = performance.now()
   const o = await runNetwork(s, c, {})
   const seconds = (performance.now() - t0) / 1000

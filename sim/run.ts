@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { clearCommunity, type FastRunOptions } from './fast/run.js'
 import { assembleCommunity, type Community } from './households/assemble.js'
-import { type HouseholdDataSource, sharedDataSource } from './households/sources.js'
+import { type HouseholdDataSource, realDataSource } from './households/sources.js'
 import type { MarketOutcome } from './outcome.js'
 import { writeResults } from './report/write.js'
 import type { Rule, Scenario } from './scenario/schema.js'
@@ -36,7 +36,7 @@ export interface RunReport {
  */
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunReport> {
   const mode = opts.mode ?? 'fast'
-  const community = assembleCommunity(s, opts.data ?? sharedDataSource())
+  const community = assembleCommunity(s, opts.data ?? realDataSource())
   const outcome =
     mode === 'fast'
       ? await clearCommunity(s, community, opts as FastRunOptions)
@@ -65,7 +65,7 @@ export async function compareRules(
   rules: readonly Rule[] = s.compare,
   opts: Omit<RunOptions, 'mode' | 'outDir'> = {},
 ): Promise<CompareRow[]> {
-  const community = assembleCommunity(s, opts.data ?? sharedDataSource())
+  const community = assembleCommunity(s, opts.data ?? realDataSource())
   const rows: CompareRow[] = []
   for (const rule of rules) {
     const outcome = await clearCommunity(s, community, { ...opts, rule })

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { hashOrder } from '../../src/core/order/eip712.js'
 import { OrderErrorCode } from '../../src/core/order/errors.js'
-import { verifyOrder } from '../../src/core/order/verifyOrder.js'
+import { DEFAULT_MAX_PRICE, verifyOrder } from '../../src/core/order/verifyOrder.js'
 import { decodeGossip } from '../../src/core/protocol/codec.js'
 import { clearingVectors, orderVectors, VECTOR_DOMAIN, VECTOR_MARKET } from './vectors.js'
 
@@ -25,9 +25,12 @@ describe('protocol known-answer vectors', () => {
       expect(msg.type).toBe('order')
       if (msg.type !== 'order') continue
       expect(hashOrder(VECTOR_DOMAIN, msg.order.order)).toBe(v.id)
-      expect(verifyOrder(msg.order, { domain: VECTOR_DOMAIN, market: VECTOR_MARKET, maxPrice: 2n ** 96n }).id).toBe(
-        v.id,
-      )
+      const verify = () => verifyOrder(msg.order, { domain: VECTOR_DOMAIN, market: VECTOR_MARKET })
+      // The edge vector's limit price, 2^96, fits the signed uint128 and the wire, but no on-chain trade price
+      // (uint96): the market refuses it at validation.
+      if (msg.order.order.limitPrice > DEFAULT_MAX_PRICE)
+        expect(verify).toThrowError(expect.objectContaining({ code: OrderErrorCode.Price, field: 'limitPrice' }))
+      else expect(verify().id).toBe(v.id)
     }
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { assembleCommunity } from '../households/assemble.js'
-import { sharedDataSource } from '../households/sources.js'
+import { realDataSource } from '../households/sources.js'
 import { runRoot } from '../outcome.js'
 import { parseScenario, type ScenarioInput } from '../scenario/schema.js'
 import { settle } from '../settle.js'
@@ -17,7 +17,7 @@ const base: ScenarioInput = {
 
 describe('fast mode', () => {
   const s = parseScenario(base)
-  const c = assembleCommunity(s, sharedDataSource())
+  const c = assembleCommunity(s, realDataSource())
 
   it('is deterministic, and a parallel run gives the same trades, roots and bills', async () => {
     const a = await clearCommunity(s, c, { workers: 1 })
@@ -61,7 +61,7 @@ describe('fast mode', () => {
   it('changes every result root when the seed changes', async () => {
     const other = parseScenario({ ...base, seed: 6 })
     const a = await clearCommunity(s, c)
-    const b = await clearCommunity(other, assembleCommunity(other, sharedDataSource()))
+    const b = await clearCommunity(other, assembleCommunity(other, realDataSource()))
     expect(runRoot(a.roots)).not.toBe(runRoot(b.roots))
   })
 })

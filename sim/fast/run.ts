@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
 import { assembleCommunity, type Community } from '../households/assemble.js'
-import { type HouseholdDataSource, sharedDataSource } from '../households/sources.js'
+import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
 import { orderIdHasher } from '../market/orderIds.js'
 import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
@@ -35,7 +35,7 @@ export async function runFast(
   s: Scenario,
   opts: FastRunOptions = {},
 ): Promise<{ community: Community; outcome: MarketOutcome }> {
-  const community = assembleCommunity(s, opts.data ?? sharedDataSource())
+  const community = assembleCommunity(s, opts.data ?? realDataSource())
   const outcome = await clearCommunity(s, community, opts)
   return { community, outcome }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from '../scenario/schema.js'
 import { assembleCommunity } from './assemble.js'
-import { sharedDataSource } from './sources.js'
+import { realDataSource } from './sources.js'
 
 describe('assembleCommunity on the real data', () => {
-  const data = sharedDataSource()
+  const data = realDataSource()
 
   it('reads all 34 SGSC homes and the full customer-12 year', () => {
     const loads = data.loads()

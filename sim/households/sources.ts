@@ -1,4 +1,3 @@
-import { GridletError } from '../../src/core/errors.js'
 import { loadPv } from '../../src/data/loadPv.js'
 import { loadSgsc } from '../../src/data/loadSgsc.js'
 import { defaultDataDir } from '../../src/data/series.js'
@@ -35,22 +34,22 @@ export interface HouseholdDataSource {
 const C12_KWP = 1.8
 
 /**
- * The shared datasets through the project's loaders (`src/data`: time zones, DST, duplicates and night noise handled
- * and counted there), read once per process per folder. The folder is `$GRIDLET_DATA` or the first `shared/data`
- * above the working directory.
+ * The real datasets through the project's loaders (`src/data`: time zones, DST, duplicates and night noise handled
+ * and counted there), read once per process per folder. The folder is `$GRIDLET_DATA`, else the copy shipped in
+ * `sim/data`; a folder without them throws `SIM_DATA_MISSING` on first use.
  *
  * @example
- * const src = sharedDataSource()
+ * const src = realDataSource()
  * src.loads().length // 34
  */
-export function sharedDataSource(dir = defaultDataDir()): HouseholdDataSource {
+export function realDataSource(dir = defaultDataDir()): HouseholdDataSource {
   const cached = cache.get(dir)
   if (cached) return cached
   let loads: LoadSeries[] | undefined
   let pv: PvShape | undefined
   const src: HouseholdDataSource = {
     loads: () => {
-      loads ??= guarded(() => loadSgsc(dir)).households.map((h) => {
+      loads ??= loadSgsc(dir).households.map((h) => {
         const wh = new Int32Array(h.general.wh.length)
         for (let i = 0; i < wh.length; i++) {
           const v = (h.general.wh[i] as number) + ((h.controlled.wh[i] as number) ?? 0)
@@ -64,7 +63,7 @@ export function sharedDataSource(dir = defaultDataDir()): HouseholdDataSource {
     },
     pvShape: () => {
       if (!pv) {
-        const { pv: series } = guarded(() => loadPv(dir))
+        const { pv: series } = loadPv(dir)
         pv = { startMs: series.startMs, wh: Int32Array.from(series.wh, (v) => (Number.isNaN(v) ? 0 : v)), kWp: C12_KWP }
       }
       return pv
@@ -74,16 +73,3 @@ export function sharedDataSource(dir = defaultDataDir()): HouseholdDataSource {
   return src
 }
 const cache = new Map<string, HouseholdDataSource>()
-
-function guarded<T>(load: () => T): T {
-  try {
-    return load()
-  } catch (cause) {
-    if ((cause as { code?: string }).code !== 'ENOENT') throw cause
-    throw new GridletError('cannot read the shared datasets', {
-      code: 'SIM_DATA_MISSING',
-      details: 'set GRIDLET_DATA to the folder that holds sgsc-smart-meter-50/ and ausgrid-solar-home-customer12/',
-      cause,
-    })
-  }
-}

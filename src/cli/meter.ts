@@ -58,7 +58,7 @@ export function registerMeterCommands(program: Command): void {
     .option('--serial <path>', 'serve Modbus RTU on this serial device or pty instead of TCP')
     .option('--baud <rate>', 'RTU baud rate', int('baud', 300, 4_000_000), 9600)
     .option('--unit <ids>', 'unit id(s) to answer for, e.g. 1 or 1,2,3 (default: the profile default)')
-    .option('--trace <csv>', 'replay a half-hourly household CSV (../shared/data) through the counters')
+    .option('--trace <csv>', 'replay a household CSV (.gz ok), e.g. from sim/data, through the counters')
     .option('--household <id>', 'household id when the CSV holds several (SGSC)')
     .option('--speed <x>', 'run the clock x times faster than real time', float('speed'), 1)
     .option('--pv-peak <W>', 'synthetic PV peak power (without --trace)', float('pv-peak'), 0)

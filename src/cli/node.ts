@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { type Command, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { DEV_KEY_WARNING, loadDevChainConfig } from '../chain/devChain.js'
 import { configTemplate } from '../config/configTemplate.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
-import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
+import { DEFAULT_SCRYPT, encryptKeystore, scryptProblem } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
@@ -18,6 +18,14 @@ const configOption = () =>
   new Option('-c, --config <path>', 'config file').env('GRIDLET_CONFIG').default('gridlet.yaml')
 const passFileOption = () =>
   new Option('--passphrase-file <path>', 'read the keystore passphrase from this file').env('GRIDLET_PASSPHRASE_FILE')
+
+/** `--scrypt-n`, judged by the keystore's own bounds (with the r and p that init writes) before any key is made. */
+function scryptN(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  const problem = scryptProblem({ ...DEFAULT_SCRYPT, n })
+  if (problem) throw new InvalidArgumentError(problem.details.replace(/, got .*$/, ''))
+  return n
+}
 
 /** Registers `gridlet init`, `gridlet node` and `gridlet status`. */
 export function registerNodeCommands(program: Command): void {
@@ -47,7 +55,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--households <address...>', 'registered household accounts (quorum base)')
     .option('--no-mdns', 'disable mDNS discovery')
     .option('--http-port <port>', 'dashboard/API port', Number)
-    .option('--scrypt-n <n>', 'scrypt cost (power of two)', Number, DEFAULT_SCRYPT.n)
+    .option('--scrypt-n <n>', 'scrypt cost (power of two, 4096 to 1048576)', scryptN, DEFAULT_SCRYPT.n)
     .action(
       withErrors(async (o) => {
         const configPath = resolve(o.config)
@@ -65,7 +73,7 @@ export function registerNodeCommands(program: Command): void {
           file: o.passphraseFile,
           prompt: process.stdin.isTTY ? { input: process.stdin, output: process.stderr, confirm: true } : undefined,
         })
-        writeKeystoreFile(keystorePath, encryptKeystore(privateKey, passphrase, { n: o.scryptN, r: 8, p: 1 }))
+        writeKeystoreFile(keystorePath, encryptKeystore(privateKey, passphrase, { ...DEFAULT_SCRYPT, n: o.scryptN }))
         writeFileAtomic(
           configPath,
           configTemplate({

@@ -33,6 +33,12 @@ describe('config', () => {
     expect(fieldOf(() => parseConfig({ meter: { prot: 502 } }, '/'))).toBe('meter.prot')
     expect(fieldOf(() => parseConfig({ market: { contract: '0x12' } }, '/'))).toBe('market.contract')
     expect(fieldOf(() => parseConfig({ market: { retailPrice: 1.5 } }, '/'))).toBe('market.retailPrice')
+    // prices must be possible limit prices: below 2^96 (a trade's price is a uint96 on chain)
+    expect(fieldOf(() => parseConfig({ strategy: { maxBuyPrice: `${2n ** 96n}` } }, '/'))).toBe('strategy.maxBuyPrice')
+    expect(fieldOf(() => parseConfig({ market: { retailPrice: `${2n ** 96n}` } }, '/'))).toBe('market.retailPrice')
+    expect(parseConfig({ strategy: { maxBuyPrice: `${2n ** 96n - 1n}` } }, '/').strategy.maxBuyPrice).toBe(
+      2n ** 96n - 1n,
+    )
   })
 
   it('reads a file and reports bad YAML', () => {

@@ -1,13 +1,17 @@
 import { z } from 'zod'
 import { MODEL_NAMES } from '../core/forecast/types.js'
+import { DEFAULT_MAX_PRICE } from '../core/order/verifyOrder.js'
 import { STRATEGY_NAMES } from '../core/strategy/createStrategy.js'
 import { mqttSchema } from './mqttSchema.js'
 
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected 0x followed by ${bytes * 2} hex digits`)
 
-/** Token amounts are integers; YAML numbers are accepted only when they are exact (no floats, no overflow). */
-const tokenAmount = z
+/**
+ * Prices in token units per kWh are integers; YAML numbers are accepted only when they are exact (no floats, no
+ * overflow), and every price must be a possible limit price (below 2^96, the on-chain trade price being a uint96).
+ */
+const price = z
   .union([
     z.string().regex(/^\d+$/, 'expected a whole number'),
     z
@@ -17,6 +21,7 @@ const tokenAmount = z
       .max(2 ** 53 - 1),
   ])
   .transform((v) => BigInt(v))
+  .refine((v) => v <= DEFAULT_MAX_PRICE, `expected at most ${DEFAULT_MAX_PRICE} (2^96 - 1)`)
 
 const market = z
   .object({
@@ -42,9 +47,9 @@ const market = z
      */
     maxOrdersPerInterval: z.number().int().min(1).max(64).default(16),
     /** Utility retail price, token units per kWh (what a buyer pays without the market). */
-    retailPrice: tokenAmount.default(300_000n),
+    retailPrice: price.default(300_000n),
     /** Utility feed-in tariff, token units per kWh (what a seller gets without the market). */
-    feedInPrice: tokenAmount.default(80_000n),
+    feedInPrice: price.default(80_000n),
     /**
      * Accounts of the registered households: the base of the result quorum and who may trade. Empty: read the
      * registered accounts from the settlement contract at start.
@@ -112,9 +117,9 @@ const strategy = z
     /** Forecasting model for the household's imports and exports per interval. */
     model: z.enum(MODEL_NAMES).default('empirical-profile'),
     /** Never sell below this price, token units per kWh (defaults to the feed-in price). */
-    minSellPrice: tokenAmount.optional(),
+    minSellPrice: price.optional(),
     /** Never buy above this price, token units per kWh (defaults to the retail price). */
-    maxBuyPrice: tokenAmount.optional(),
+    maxBuyPrice: price.optional(),
     /** Do not trade positions smaller than this, Wh. */
     minQuantityWh: z.number().int().positive().default(10),
     /** Largest order, Wh (the meter's fuse limit over one interval is a sensible bound). */

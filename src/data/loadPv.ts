@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { GridletError } from '../core/errors.js'
+import { readDataText } from './readDataText.js'
 import { defaultDataDir, emptyReport, HALF_HOUR_MS, type LoadReport, type MeterSeries, toGrid } from './series.js'
 import { sydneyLocalToUtc } from './sydneyTime.js'
 
@@ -34,10 +34,13 @@ const NOISE_WH = 12
  * pv.wh.reduce((a, b) => a + b) // ~2.59 MWh over the year
  */
 export function loadPv(dataDir: string = defaultDataDir()): PvDataset {
-  const path = join(dataDir, FILE)
-  const lines = readFileSync(path, 'utf8').split('\n')
+  const lines = readDataText(dataDir, FILE).split('\n')
   if (lines[0]?.trim() !== 'timestamp_local,consumption_wh,pv_wh')
-    throw new GridletError('unexpected PV header', { code: 'DATA_HEADER', field: path, details: lines[0] })
+    throw new GridletError('unexpected PV header', {
+      code: 'DATA_HEADER',
+      field: join(dataDir, FILE),
+      details: lines[0],
+    })
   const report = emptyReport()
   const pv: { ms: number; wh: number }[] = []
   const cons: { ms: number; wh: number }[] = []

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { GridletError } from '../core/errors.js'
+import { readDataText } from './readDataText.js'
 import { defaultDataDir, emptyReport, HALF_HOUR_MS, type LoadReport, type MeterSeries, toGrid } from './series.js'
 
 /** One SGSC household: general consumption and the separately metered off-peak controlled load (hot water). */
@@ -18,7 +17,7 @@ export interface SgscDataset {
   readonly report: LoadReport
 }
 
-const FILE = 'sgsc-smart-meter-50/sgsc_halfhourly_dev.csv.gz'
+const FILE = 'sgsc-smart-meter-50/sgsc_halfhourly_dev.csv'
 
 /**
  * Loads the SGSC development split (34 households) onto per-household 30-minute UTC grids.
@@ -33,14 +32,17 @@ const FILE = 'sgsc-smart-meter-50/sgsc_halfhourly_dev.csv.gz'
  * households[0].general.wh // Float64Array, NaN where the meter sent nothing
  */
 export function loadSgsc(dataDir: string = defaultDataDir(), only?: ReadonlySet<string>): SgscDataset {
-  const path = join(dataDir, FILE)
-  const text = gunzipSync(readFileSync(path)).toString('utf8')
+  const text = readDataText(dataDir, FILE)
   const report = emptyReport()
   const general = new Map<string, { ms: number; wh: number }[]>()
   const controlled = new Map<string, { ms: number; wh: number }[]>()
   const lines = text.split('\n')
   if (lines[0]?.trim() !== 'household_id,timestamp_utc,consumption_wh,controlled_load_wh,pv_gross_wh,net_generation_wh')
-    throw new GridletError('unexpected SGSC header', { code: 'DATA_HEADER', field: path, details: lines[0] })
+    throw new GridletError('unexpected SGSC header', {
+      code: 'DATA_HEADER',
+      field: join(dataDir, FILE),
+      details: lines[0],
+    })
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n]!
     if (line === '') continue

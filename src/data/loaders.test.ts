@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadPv } from './loadPv.js'
 import { loadSgsc } from './loadSgsc.js'
+import { BUNDLED_DATA_DIR, defaultDataDir } from './series.js'
 import { sydneyLocalToUtc, sydneyOffsetMs } from './sydneyTime.js'
 
 const H = 3_600_000
@@ -21,7 +26,7 @@ describe('Sydney time', () => {
   })
 })
 
-describe('loaders (real data in ../shared/data)', () => {
+describe('loaders (real data shipped in sim/data)', () => {
   it('loads the PV year on a UTC grid with its quirks handled', () => {
     const { pv, consumption, report } = loadPv()
     expect(report.rows).toBe(17_568)
@@ -48,5 +53,39 @@ describe('loaders (real data in ../shared/data)', () => {
     expect(h.general.wh[0]).toBe(141)
     expect(h.general.wh.length).toBe(h.controlled.wh.length)
     expect(h.general.wh.some(Number.isNaN)).toBe(true)
+  })
+})
+
+describe('where the data is read from', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+  const PV = 'ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv'
+
+  it('defaults to the copy in sim/data, whatever the working directory', () => {
+    expect(defaultDataDir({})).toBe(join(import.meta.dirname, '..', '..', 'sim', 'data') + '/')
+    expect(BUNDLED_DATA_DIR).toBe(defaultDataDir({}))
+  })
+
+  it('reads GRIDLET_DATA instead when set, plain CSV as well as .gz', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridlet-data-'))
+    try {
+      // the first two days only, uncompressed: a different file from the shipped one
+      const text = gunzipSync(readFileSync(join(BUNDLED_DATA_DIR, `${PV}.gz`))).toString('utf8')
+      mkdirSync(join(dir, 'ausgrid-solar-home-customer12'))
+      writeFileSync(join(dir, PV), `${text.split('\n').slice(0, 97).join('\n')}\n`)
+      vi.stubEnv('GRIDLET_DATA', dir)
+      expect(defaultDataDir()).toBe(dir)
+      expect(loadPv().report.rows).toBe(96)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('stops with SIM_DATA_MISSING naming GRIDLET_DATA when it points nowhere', () => {
+    vi.stubEnv('GRIDLET_DATA', join(tmpdir(), 'gridlet-no-such-data'))
+    for (const load of [() => loadPv(), () => loadSgsc()]) {
+      expect(load).toThrow(expect.objectContaining({ code: 'SIM_DATA_MISSING', field: 'GRIDLET_DATA' }))
+    }
   })
 })

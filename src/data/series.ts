@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Half an hour in milliseconds: the resolution of both datasets. */
 export const HALF_HOUR_MS = 1_800_000
@@ -28,20 +27,18 @@ export interface LoadReport {
   adjusted: number
 }
 
+/** The datasets shipped with gridlet (`sim/data`), found from this file so that the working directory does not matter. */
+export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../sim/data/', import.meta.url))
+
 /**
- * Where the shared meter data lives: `$GRIDLET_DATA`, else the first `shared/data` found above the working
- * directory (the main checkout and the worktrees sit at different depths below it).
+ * Where the meter data lives: `$GRIDLET_DATA` when set (another copy of the same two folders), else the copy shipped
+ * in `sim/data`.
+ *
+ * @example
+ * loadPv(defaultDataDir())
  */
-export function defaultDataDir(cwd: string = process.cwd()): string {
-  const fromEnv = process.env.GRIDLET_DATA
-  if (fromEnv) return fromEnv
-  let dir = resolve(cwd)
-  for (let i = 0; i < 6; i++) {
-    const candidate = resolve(dir, 'shared/data')
-    if (existsSync(candidate)) return candidate
-    dir = resolve(dir, '..')
-  }
-  return resolve(cwd, '../shared/data')
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GRIDLET_DATA || BUNDLED_DATA_DIR
 }
 
 /** Places timestamped readings on a regular grid from the first to the last reading; counts duplicates and gaps. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, isIP } from 'node:net'
+import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { toJson } from '../store/codec.js'
@@ -30,14 +31,17 @@ const SECURITY_HEADERS = {
 
 /**
  * The node's local HTTP API: `/health`, `/metrics` (Prometheus), `/api/status` (JSON) and the dashboard at `/`.
- * Read-only, GET only; requests whose Host header is not this machine are refused (DNS rebinding).
+ * Read-only, GET only. Against DNS rebinding, a request is answered only when its Host names this machine in a way
+ * no one else's DNS can: an IP address, `localhost` (or `*.localhost`), the bound host name, or the machine's own
+ * name (`os.hostname()`, with or without `.local`, as mDNS announces it); others get 421, whatever the bind address.
  *
  * @example
  * const http = await startHttpServer({ host: '127.0.0.1', port: 8080, health, status, registry })
  */
 export async function startHttpServer(init: HttpServerInit): Promise<HttpServer> {
+  const names = ownNames(init.host)
   const server = createServer((req, res) => {
-    handle(init, req, res).catch((err) => {
+    handle(init, names, req, res).catch((err) => {
       init.logger?.warn({ err }, 'http handler failed')
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error')
     })
@@ -54,9 +58,14 @@ export async function startHttpServer(init: HttpServerInit): Promise<HttpServer>
   return { url: `http://${host}:${port}`, close: () => closeServer(server) }
 }
 
-async function handle(init: HttpServerInit, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  init: HttpServerInit,
+  names: ReadonlySet<string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed')
-  if (!hostAllowed(req.headers.host, init.host)) return send(res, 421, 'text/plain', 'unknown host')
+  if (!hostAllowed(req.headers.host, names)) return send(res, 421, 'text/plain', 'unknown host')
   const path = (req.url ?? '/').split('?')[0]
   switch (path) {
     case '/':
@@ -88,13 +97,21 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(res.req.method === 'HEAD' ? undefined : body)
 }
 
-function hostAllowed(header: string | undefined, bound: string): boolean {
+/** The names of this machine a Host header may use besides IP addresses (lower case). */
+function ownNames(bound: string): Set<string> {
+  const machine = hostname().toLowerCase()
+  return new Set(['localhost', bound.toLowerCase(), machine, `${machine}.local`])
+}
+
+function hostAllowed(header: string | undefined, names: ReadonlySet<string>): boolean {
   if (!header) return false
-  const name = header
-    .replace(/:\d+$/, '')
-    .replace(/^\[|\]$/g, '')
-    .toLowerCase()
-  return ['localhost', '127.0.0.1', '::1', bound.toLowerCase()].includes(name) || bound === '0.0.0.0' || bound === '::'
+  let name: string
+  try {
+    name = new URL(`http://${header}`).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '')
+  } catch {
+    return false
+  }
+  return isIP(name) !== 0 || names.has(name) || name.endsWith('.localhost')
 }
 
 function closeServer(server: Server): Promise<void> {

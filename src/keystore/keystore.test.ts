@@ -43,7 +43,7 @@ const SCRYPT_VECTOR = {
   id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
   version: 3,
 }
-const FAST = { n: 1024, r: 8, p: 1 }
+const FAST = { n: 4096, r: 8, p: 1 }
 
 describe('keystore', () => {
   it('decrypts the Web3 Secret Storage known-answer vector', () => {
@@ -64,6 +64,34 @@ describe('keystore', () => {
     expect(() => decryptKeystore(ks, 'wrong')).toThrow(expect.objectContaining({ code: 'KEYSTORE_PASSPHRASE' }))
     const bad = { ...ks, crypto: { ...ks.crypto, kdf: 'md5' } }
     expect(() => decryptKeystore(bad, 'pass')).toThrow(expect.objectContaining({ field: 'crypto.kdf' }))
+  })
+
+  it('refuses cost parameters out of bounds on create and on load, naming the field', () => {
+    const pk = generatePrivateKey()
+    for (const [params, param] of [
+      [{ n: 2, r: 8, p: 1 }, 'n'],
+      [{ n: 2048, r: 8, p: 1 }, 'n'],
+      [{ n: 6000, r: 8, p: 1 }, 'n'],
+      [{ n: 2 ** 21, r: 8, p: 1 }, 'n'],
+      [{ n: 4096, r: 0, p: 1 }, 'r'],
+      [{ n: 4096, r: 8, p: 1.5 }, 'p'],
+    ] as const) {
+      expect(() => encryptKeystore(pk, 'pass', params)).toThrow(
+        expect.objectContaining({ code: 'KEYSTORE_PARAMS', field: `scrypt.${param}` }),
+      )
+    }
+    const ks = encryptKeystore(pk, 'pass', FAST)
+    const weak = { ...ks, crypto: { ...ks.crypto, kdfparams: { ...ks.crypto.kdfparams, n: 2 } } }
+    expect(() => decryptKeystore(weak, 'pass')).toThrow(
+      expect.objectContaining({ code: 'KEYSTORE_PARAMS', field: 'crypto.kdfparams.n' }),
+    )
+    const fewRounds = {
+      ...PBKDF2_VECTOR,
+      crypto: { ...PBKDF2_VECTOR.crypto, kdfparams: { ...PBKDF2_VECTOR.crypto.kdfparams, c: 1 } },
+    }
+    expect(() => decryptKeystore(fewRounds, 'testpassword')).toThrow(
+      expect.objectContaining({ code: 'KEYSTORE_PARAMS', field: 'crypto.kdfparams.c' }),
+    )
   })
 
   it('writes mode 0600, refuses to overwrite, reads the passphrase from file, env or prompt', async () => {

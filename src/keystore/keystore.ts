@@ -44,6 +44,38 @@ interface Pbkdf2Params {
 /** scrypt cost; ethers' default (n = 2^17, r = 8, p = 1: ~128 MiB and about a second once at start). */
 export const DEFAULT_SCRYPT = { n: 2 ** 17, r: 8, p: 1 } as const
 
+/**
+ * Key-derivation parameters gridlet writes and reads. The floors keep a stolen keystore from being cheap to guess:
+ * scrypt n = 2^12 is geth's "light" setting (the weakest a common tool writes), pbkdf2 10,000 rounds about as costly;
+ * the ceilings keep a hostile file from asking for gigabytes or minutes.
+ */
+export const KDF_BOUNDS = {
+  scrypt: { n: [2 ** 12, 2 ** 20], r: [1, 16], p: [1, 16] },
+  pbkdf2: { c: [10_000, 10_000_000] },
+} as const
+
+/**
+ * What is wrong with scrypt parameters, or undefined when they are within {@link KDF_BOUNDS} (n also a power of two).
+ *
+ * @example
+ * scryptProblem({ n: 2, r: 8, p: 1 }) // { param: 'n', details: 'must be a power of two from 4096 to 1048576, got 2' }
+ */
+export function scryptProblem(p: {
+  n: unknown
+  r: unknown
+  p: unknown
+}): { param: 'n' | 'r' | 'p'; details: string } | undefined {
+  for (const param of ['n', 'r', 'p'] as const) {
+    const v = p[param]
+    const [lo, hi] = KDF_BOUNDS.scrypt[param]
+    const pow2 = param === 'n'
+    const ok = Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi
+    if (!ok || (pow2 && ((v as number) & ((v as number) - 1)) !== 0))
+      return { param, details: `must be ${pow2 ? 'a power of two' : 'an integer'} from ${lo} to ${hi}, got ${v}` }
+  }
+  return undefined
+}
+
 const strip = (h: string) => h.replace(/^0x/, '').toLowerCase()
 
 function deriveKey(passphrase: string, salt: Buffer, p: { n: number; r: number; p: number }): Buffer {
@@ -74,6 +106,14 @@ export function encryptKeystore(
   passphrase: string,
   scrypt: { n: number; r: number; p: number } = DEFAULT_SCRYPT,
 ): KeystoreV3 {
+  const problem = scryptProblem(scrypt)
+  if (problem) {
+    throw new GridletError(`scrypt ${problem.param} out of bounds`, {
+      code: 'KEYSTORE_PARAMS',
+      field: `scrypt.${problem.param}`,
+      details: problem.details,
+    })
+  }
   const salt = randomBytes(32)
   const iv = randomBytes(16)
   const key = deriveKey(passphrase, salt, scrypt)
@@ -97,7 +137,8 @@ export function encryptKeystore(
 /**
  * Decrypts a V3 keystore (scrypt or pbkdf2-hmac-sha256). OpenSSL's scrypt refuses n >= 2^(16 r), which real
  * keystores (r = 8) never reach. A wrong passphrase gives
- * `KEYSTORE_PASSPHRASE`; a malformed file `KEYSTORE_FORMAT` naming the field.
+ * `KEYSTORE_PASSPHRASE`; a malformed file `KEYSTORE_FORMAT` naming the field; cost parameters outside
+ * {@link KDF_BOUNDS} (too weak to protect the key, or too costly to try) `KEYSTORE_PARAMS` naming the field.
  */
 export function decryptKeystore(json: unknown, passphrase: string): Hex {
   const ks = validate(json)
@@ -129,15 +170,20 @@ function validate(json: unknown): KeystoreV3 {
   if (c.cipher !== 'aes-128-ctr') throw bad('crypto.cipher', String(c.cipher))
   const kp = c.kdfparams as ScryptParams & Pbkdf2Params
   if (kp?.dklen !== 32) throw bad('crypto.kdfparams.dklen')
+  const outOfBounds = (param: string, details: string) =>
+    new GridletError(`keystore ${c.kdf} ${param} out of bounds`, {
+      code: 'KEYSTORE_PARAMS',
+      field: `crypto.kdfparams.${param}`,
+      details,
+    })
   if (c.kdf === 'pbkdf2') {
     if (kp.prf !== 'hmac-sha256') throw bad('crypto.kdfparams.prf')
-    if (!Number.isInteger(kp.c) || kp.c < 1 || kp.c > 10_000_000) throw bad('crypto.kdfparams.c')
+    const [lo, hi] = KDF_BOUNDS.pbkdf2.c
+    if (!Number.isInteger(kp.c) || kp.c < lo || kp.c > hi)
+      throw outOfBounds('c', `must be an integer from ${lo} to ${hi}, got ${kp.c}`)
   } else if (c.kdf === 'scrypt') {
-    if (!Number.isInteger(kp.n) || kp.n < 2 || (kp.n & (kp.n - 1)) !== 0 || kp.n > 2 ** 20) {
-      throw bad('crypto.kdfparams.n')
-    }
-    if (!Number.isInteger(kp.r) || kp.r < 1 || kp.r > 16) throw bad('crypto.kdfparams.r')
-    if (!Number.isInteger(kp.p) || kp.p < 1 || kp.p > 16) throw bad('crypto.kdfparams.p')
+    const problem = scryptProblem(kp)
+    if (problem) throw outOfBounds(problem.param, problem.details)
   } else throw bad('crypto.kdf', String(c.kdf))
   const isHex = (s: unknown, len?: number) =>
     typeof s === 'string' && /^[0-9a-f]*$/i.test(s) && (!len || s.length === len)

@@ -1,38 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { PYTHON } from '../support/peers.js'
 
-export const PYTHON = '/usr/bin/python3'
 export const PEER = new URL('./peer/pymodbus_server.py', import.meta.url).pathname
-
-const checks: Record<string, () => boolean> = {
-  pymodbus: () => {
-    try {
-      execFileSync(PYTHON, ['-c', 'import pymodbus, serial_asyncio'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  },
-  mbpoll: () => existsSync('/usr/bin/mbpoll'),
-  socat: () => existsSync('/usr/bin/socat'),
-}
-
-/**
- * True when every tool is installed. Outside CI a missing tool skips the suite with a message saying what to
- * install; in CI (`process.env.CI` set) it throws, so the interoperability tests can never silently not run.
- */
-export function haveTools(...tools: (keyof typeof checks)[]): boolean {
-  const missing = tools.filter((t) => !checks[t]!())
-  if (missing.length === 0) return true
-  const message = `meter interoperability tests need ${missing.join(', ')}: apt-get install -y python3-pymodbus mbpoll socat`
-  if (process.env.CI) throw new Error(`${message} (CI is set: not skipping)`)
-  console.warn(`SKIPPED: ${message}`)
-  return false
-}
 
 export async function freePort(): Promise<number> {
   const server = net.createServer()

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLink, discoverSunSpec, type Link, openMeter, type Reading } from '../../src/meter/index.js'
-import { freePort, haveTools, type PeerExpected, startPtyPair, startPyPeer } from './helpers.js'
+import { havePeers } from '../support/peers.js'
+import { freePort, type PeerExpected, startPtyPair, startPyPeer } from './helpers.js'
 
 /**
  * The reader against an independent Modbus server: pymodbus serving register images it builds itself from the
@@ -76,7 +77,7 @@ function suite(
   })
 }
 
-describe.skipIf(!haveTools('pymodbus', 'socat'))('reader against pymodbus', () => {
+describe.skipIf(!havePeers('pymodbus', 'socat'))('reader against pymodbus', () => {
   suite('Modbus TCP', async () => {
     const port = await freePort()
     const peer = await startPyPeer(['tcp', port])

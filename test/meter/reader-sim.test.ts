@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { manualClock } from '../../src/core/time/clock.js'
 import {
@@ -12,9 +13,12 @@ import {
   traceSource,
 } from '../../src/meter/index.js'
 import { loadHouseholdCsv } from '../../src/meter/simulator/traceFile.js'
-import { haveTools, startPtyPair } from './helpers.js'
+import { havePeers } from '../support/peers.js'
+import { startPtyPair } from './helpers.js'
 
-const CUSTOMER12 = '/work/shared/data/ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv'
+const CUSTOMER12 = fileURLToPath(
+  new URL('../../sim/data/ausgrid-solar-home-customer12/customer12_halfhourly_2011-2012.csv.gz', import.meta.url),
+)
 const T0 = Date.UTC(2024, 5, 1, 12)
 
 /** Our reader against our simulator over TCP loopback: the fault modes, reconnects, staleness. */
@@ -196,7 +200,7 @@ describe('simulator replaying real household data through the counters', () => {
   })
 })
 
-describe.skipIf(!haveTools('socat'))('reader against the meter simulator (RTU on a socat pty pair)', () => {
+describe.skipIf(!havePeers('socat'))('reader against the meter simulator (RTU on a socat pty pair)', () => {
   it('two meters on one bus: concurrent reads stay apart; dropped and slow replies time out, then recover', async () => {
     const clock = manualClock(T0)
     const pty = await startPtyPair()

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { manualClock } from '../../src/core/time/clock.js'
 import { type MeterSimulator, startMeterSimulator, traceSource } from '../../src/meter/index.js'
-import { haveTools, PYTHON, run, startPtyPair } from './helpers.js'
+import { havePeers, PYTHON } from '../support/peers.js'
+import { run, startPtyPair } from './helpers.js'
 
 /**
  * The simulator against clients this project did not write: mbpoll (libmodbus) and pymodbus read what it serves
@@ -121,7 +122,7 @@ function clientSuite(transport: 'tcp' | 'rtu') {
   })
 }
 
-describe.skipIf(!haveTools('pymodbus', 'mbpoll', 'socat'))('independent clients against the simulator', () => {
+describe.skipIf(!havePeers('pymodbus', 'mbpoll', 'socat'))('independent clients against the simulator', () => {
   clientSuite('tcp')
   clientSuite('rtu')
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -14,7 +14,8 @@ const gridlet = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     timeout: 20_000,
   })
 
-describe('gridlet init / node (CLI)', () => {
+// Every `gridlet` run starts tsx and the CLI afresh: 3-8 s each on a loaded 2-core machine, four in the first test.
+describe('gridlet init / node (CLI)', { timeout: 90_000 }, () => {
   it('init writes a 0600 keystore and a valid commented config; node names the bad field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridlet-cli-'))
     const config = join(dir, 'gridlet.yaml')
@@ -26,7 +27,7 @@ describe('gridlet init / node (CLI)', () => {
       '--passphrase-file',
       join(dir, 'pass'),
       '--scrypt-n',
-      '1024',
+      '4096',
       '--meter-port',
       '1502',
     ])
@@ -43,5 +44,23 @@ describe('gridlet init / node (CLI)', () => {
     expect(bad.status).toBe(2)
     expect(bad.stderr).toContain('Field: market.intervalS')
     return loadKey(join(dir, 'keystore.json'), { file: join(dir, 'pass') }).then((pk) => expect(pk).toMatch(/^0x/))
+  })
+
+  it('init refuses a weak --scrypt-n before it makes a key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridlet-cli-'))
+    writeFileSync(join(dir, 'pass'), 'hunter2 but longer\n')
+    const init = gridlet([
+      'init',
+      '-c',
+      join(dir, 'gridlet.yaml'),
+      '--passphrase-file',
+      join(dir, 'pass'),
+      '--scrypt-n',
+      '2',
+    ])
+    expect(init.status).not.toBe(0)
+    expect(init.stderr).toContain("option '--scrypt-n <n>' argument '2' is invalid")
+    expect(init.stderr).toContain('power of two from 4096 to 1048576')
+    expect(existsSync(join(dir, 'keystore.json'))).toBe(false)
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { planOrders } from '../../sim/fast/plan.js'
 import { clearCommunity } from '../../sim/fast/run.js'
 import { assembleCommunity } from '../../sim/households/assemble.js'
-import { sharedDataSource } from '../../sim/households/sources.js'
+import { realDataSource } from '../../sim/households/sources.js'
 import { runNetwork } from '../../sim/network/run.js'
 import { parseScenario } from '../../sim/scenario/schema.js'
 import { settle } from '../../sim/settle.js'
@@ -33,7 +33,7 @@ describe('network mode', () => {
       },
       output: { trades: 'all' },
     })
-    const c = assembleCommunity(s, sharedDataSource())
+    const c = assembleCommunity(s, realDataSource())
     const net = await runNetwork(s, c, { realIntervalMs: 1500 })
     const fast = await clearCommunity(s, c)
     expect(fast.trades?.length).toBeGreaterThan(0)

@@ -4,7 +4,7 @@ import { gateClosureMs, marketTime } from '../time/interval.js'
 import { OrderErrorCode } from './errors.js'
 import { accountOf, signOrder } from './signOrder.js'
 import { type Order, Side } from './types.js'
-import { verifyOrder } from './verifyOrder.js'
+import { type OrderRules, verifyOrder } from './verifyOrder.js'
 
 const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const
 const domain = { name: 'gridlet', version: '1', chainId: 31337, verifyingContract: accountOf(key) } as const
@@ -23,7 +23,7 @@ const base: Order = {
 }
 const rules = { domain, market, time, nowMs: gateClosureMs(time, Number(k)) }
 const check =
-  (patch: Partial<Order>, r: Partial<typeof rules> = {}) =>
+  (patch: Partial<Order>, r: Partial<OrderRules> = {}) =>
   () =>
     verifyOrder(signOrder(key, domain, { ...base, ...patch }), { ...rules, ...r })
 
@@ -33,11 +33,18 @@ describe('verifyOrder', () => {
     expect(verifyOrder(signed, rules).id).toBe(signed.id)
   })
 
+  it('accepts the largest limit price, 2^96 - 1', () => {
+    expect(check({ limitPrice: 2n ** 96n - 1n })().order.limitPrice).toBe(2n ** 96n - 1n)
+  })
+
   it.each([
     [{ market: keccak256('0x00') }, {}, OrderErrorCode.WrongMarket, 'market'],
     [{ quantityWh: 0n }, {}, OrderErrorCode.Quantity, 'quantityWh'],
     [{ quantityWh: 1_000_001n }, {}, OrderErrorCode.Quantity, 'quantityWh'],
     [{ limitPrice: 0n }, {}, OrderErrorCode.Price, 'limitPrice'],
+    // a uint128 on the wire, but a trade's price is a uint96 on chain: refused here, never at settlement
+    [{ limitPrice: 2n ** 96n }, {}, OrderErrorCode.Price, 'limitPrice'],
+    [{ limitPrice: 2n ** 96n }, { maxPrice: 2n ** 100n }, OrderErrorCode.Price, 'limitPrice'],
     [{ expiry: (k + 1n) * 900n - 1n }, {}, OrderErrorCode.Expired, 'expiry'],
     [{}, { nowMs: gateClosureMs(time, Number(k)) + 5_001 }, OrderErrorCode.IntervalClosed, 'interval'],
     [{ interval: k + 200n, expiry: 2n ** 40n }, {}, OrderErrorCode.IntervalTooFar, 'interval'],

@@ -12,7 +12,7 @@ export interface OrderRules {
   readonly market: Hex
   /** Upper bound on quantityWh. Default 1,000,000 Wh (1 MWh) per interval. */
   readonly maxQuantityWh?: bigint
-  /** Upper bound on limitPrice (token units per kWh). Default 2^96. */
+  /** Upper bound on limitPrice (token units per kWh), at most (and by default) {@link DEFAULT_MAX_PRICE}. */
   readonly maxPrice?: bigint
   readonly time?: MarketTime
   readonly nowMs?: number
@@ -21,7 +21,11 @@ export interface OrderRules {
 }
 
 export const DEFAULT_MAX_QUANTITY_WH = 1_000_000n
-export const DEFAULT_MAX_PRICE = 2n ** 96n
+/**
+ * Largest limit price, token units per kWh: 2^96 - 1. A trade's price is a uint96 on chain (settlement calldata), and
+ * a trade can clear at a limit price, so a higher limit (the signed field is a uint128) could never be settled.
+ */
+export const DEFAULT_MAX_PRICE = 2n ** 96n - 1n
 const U64 = 2n ** 64n
 
 /**
@@ -40,8 +44,15 @@ export function verifyOrder(signed: SignedOrder, rules: OrderRules): VerifiedOrd
   if (order.quantityWh <= 0n || order.quantityWh > (rules.maxQuantityWh ?? DEFAULT_MAX_QUANTITY_WH)) {
     throw new OrderError(OrderErrorCode.Quantity, 'quantityWh', 'quantity must be 1..max Wh', `${order.quantityWh}`)
   }
-  if (order.limitPrice <= 0n || order.limitPrice > (rules.maxPrice ?? DEFAULT_MAX_PRICE)) {
-    throw new OrderError(OrderErrorCode.Price, 'limitPrice', 'limit price must be 1..max', `${order.limitPrice}`)
+  const maxPrice =
+    rules.maxPrice !== undefined && rules.maxPrice < DEFAULT_MAX_PRICE ? rules.maxPrice : DEFAULT_MAX_PRICE
+  if (order.limitPrice <= 0n || order.limitPrice > maxPrice) {
+    throw new OrderError(
+      OrderErrorCode.Price,
+      'limitPrice',
+      `limit price must be 1..${maxPrice}`,
+      `${order.limitPrice}`,
+    )
   }
   if (rules.time) checkWindow(order.interval, order.expiry, rules.time, rules.nowMs, rules.maxIntervalsAhead ?? 96)
   const digest = hashOrderBytes(prepareDomain(rules.domain), order)

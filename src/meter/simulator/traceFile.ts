@@ -15,7 +15,7 @@ export interface HouseholdSeries {
 }
 
 /**
- * Reads a half-hourly household series from the files in `../shared/data`:
+ * Reads a half-hourly household series from the files in `sim/data` (or a `GRIDLET_DATA` copy):
  * - `timestamp_local,consumption_wh,pv_wh` (Ausgrid customer 12: local standard time, UTC+10), or
  * - `household_id,timestamp_utc,consumption_wh,controlled_load_wh,...` (SGSC, gzip ok; pick one `household`;
  *   consumption = general supply + controlled load).
