@@ -1,20 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { PYTHON } from '../support/peers.js'
 
 export const PEER = new URL('./peer/pymodbus_server.py', import.meta.url).pathname
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A linked pty pair from socat: bytes written to `a` come out of `b` and back. */
 export async function startPtyPair(): Promise<{ a: string; b: string; stop: () => Promise<void> }> {

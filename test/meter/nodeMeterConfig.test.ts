@@ -4,7 +4,8 @@ import { GridletError } from '../../src/core/errors.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { startMeterSimulator, traceSource } from '../../src/meter/index.js'
 import { modbusMeter } from '../../src/node/adapters/modbusMeter.js'
-import { haveTools, startPtyPair } from './helpers.js'
+import { havePeers } from '../support/peers.js'
+import { startPtyPair } from './helpers.js'
 
 function fieldOf(meter: Record<string, unknown>): string | undefined {
   try {
@@ -36,7 +37,7 @@ describe('node meter config', () => {
   })
 })
 
-describe.skipIf(!haveTools('socat'))('node meter over RTU with the configured line settings', () => {
+describe.skipIf(!havePeers('socat'))('node meter over RTU with the configured line settings', () => {
   it('reads the simulator on a pty with parity even, 2 stop bits, unit 7', async () => {
     const pty = await startPtyPair()
     const clock = manualClock(Date.UTC(2024, 0, 1))

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../src/chain/anvil.js'
 import { createLink, discoverSunSpec, type Link, openMeter, type Reading } from '../../src/meter/index.js'
 import { havePeers } from '../support/peers.js'
-import { freePort, type PeerExpected, startPtyPair, startPyPeer } from './helpers.js'
+import { type PeerExpected, startPtyPair, startPyPeer } from './helpers.js'
 
 /**
  * The reader against an independent Modbus server: pymodbus serving register images it builds itself from the

@@ -1,32 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
 import { connectAsync, type MqttClient } from 'mqtt'
+import { freePort } from '../../src/chain/anvil.js'
 
 export const MOSQUITTO = '/usr/sbin/mosquitto'
-
-/**
- * Whether Debian's mosquitto is here. Outside CI a missing binary skips with one line; with CI=true it fails.
- * (A shared peer helper lives on another branch as test/support/peers.ts; this one is minimal on purpose.)
- */
-export function haveMosquitto(): boolean {
-  if (existsSync(MOSQUITTO)) return true
-  const message = `mosquitto interoperability tests need ${MOSQUITTO}: apt-get install -y mosquitto`
-  if (process.env.CI === 'true') throw new Error(`${message} (CI is set: not skipping)`)
-  console.warn(`SKIPPED: ${message}`)
-  return false
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 export interface TestBroker {
   readonly url: string

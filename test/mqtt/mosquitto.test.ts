@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/loadConfig.js'
 import { mqttInitOf } from '../../src/mqtt/mqttInit.js'
-import { haveMosquitto, startMosquitto, subscriber } from './brokers.js'
+import { havePeers } from '../support/peers.js'
+import { startMosquitto, subscriber } from './brokers.js'
 import { ACCOUNT, NODE, testPublisher, UID } from './fixtures.js'
 
 const T = `gridlet/${NODE}`
@@ -15,7 +16,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-describe.skipIf(!haveMosquitto())('MQTT publisher against Debian mosquitto (independent broker)', () => {
+describe.skipIf(!havePeers('mosquitto'))('MQTT publisher against Debian mosquitto (independent broker)', () => {
   it('logs in with the password from a file, publishes retained discovery and state, offline on stop', async () => {
     const broker = await startMosquitto({ gridlet: 'pw-from-file', homeassistant: 'ha' })
     cleanups.push(() => broker.close())

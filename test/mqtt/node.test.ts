@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { freePort } from '../../src/chain/anvil.js'
 import { parseConfig } from '../../src/config/loadConfig.js'
 import { accountOf } from '../../src/core/order/signOrder.js'
 import { acceleratedClock } from '../../src/core/time/clock.js'
 import { whToKwh } from '../../src/mqtt/formatUnits.js'
 import { type RunningNode, startNode } from '../../src/node/startNode.js'
 import { KEYS, memoryHub } from '../node/fakes.js'
-import { freePort, startAedes, subscriber } from './brokers.js'
+import { startAedes, subscriber } from './brokers.js'
 
 const KEY = KEYS[0]!
 const ACCOUNT = accountOf(KEY)

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
-import { freePort, startAedes, subscriber } from './brokers.js'
+import { freePort } from '../../src/chain/anvil.js'
+import { startAedes, subscriber } from './brokers.js'
 import { NODE, sampleState, testPublisher } from './fixtures.js'
 
 const T = `gridlet/${NODE}`
