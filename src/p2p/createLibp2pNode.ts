@@ -4,10 +4,10 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
 import { createPeerScoreParams, createTopicScoreParams, type PeerScoreParams } from '@libp2p/gossipsub/score'
 import { type Identify, identify } from '@libp2p/identify'
-import type { ComponentLogger, ConnectionGater, Metrics, PeerId, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Metrics, PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { createLibp2p, type Libp2p, type ServiceFactoryMap } from 'libp2p'
 
 /** The services every gridlet libp2p node runs. */
 export type GridletServices = {
@@ -32,7 +32,7 @@ export function pubsubOf(node: GridletLibp2p): GossipSubInternals {
 
 export type GridletLibp2p = Libp2p<GridletServices>
 
-export interface CreateLibp2pNodeInit {
+export interface CreateLibp2pNodeInit<S extends ServiceMap = Record<string, never>> {
   /** The node's libp2p identity (Ed25519 recommended); distinct from the household's account key. */
   privateKey: PrivateKey
   /** Listen multiaddrs, e.g. `['/ip4/0.0.0.0/tcp/4001']`; tests use `/ip4/127.0.0.1/tcp/0`. */
@@ -64,6 +64,8 @@ export interface CreateLibp2pNodeInit {
   denyPeer?: (peer: PeerId) => boolean
   /** Receives every raw connection (byte accounting). */
   metrics?: Metrics
+  /** More services, created after identify and gossipsub (so they find `pubsub` among their components). */
+  services?: ServiceFactoryMap<S>
 }
 
 /**
@@ -105,18 +107,20 @@ export function marketScoreParams(
 
 /**
  * Creates (does not start) a libp2p v3 node with the gridlet stack: TCP, Noise, Yamux, identify, gossipsub with
- * strict signing and content-derived message ids, bootstrap list and optional mDNS.
+ * unsigned envelopes and content-derived message ids, bootstrap list and optional mDNS, and the extra `services`.
  *
  * @example
  * const node = await createLibp2pNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], scoredTopics: [topic] })
  * await node.start()
  */
-export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<GridletLibp2p> {
+export async function createLibp2pNode<S extends ServiceMap = Record<string, never>>(
+  init: CreateLibp2pNodeInit<S>,
+): Promise<Libp2p<GridletServices & S>> {
   const peerDiscovery = [
     ...(init.bootstrap?.length ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : []),
     ...(init.mdns ? [mdns()] : []),
   ]
-  return createLibp2p<GridletServices>({
+  return createLibp2p<GridletServices & S>({
     privateKey: init.privateKey,
     start: false,
     addresses: { listen: [...init.listen] },
@@ -137,7 +141,10 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
     services: {
       identify: identify(),
       pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictSign',
+        // No libp2p publisher signature (as Ethereum's consensus gossip): every gridlet message is signed by its
+        // household's account, the identity that counts. An Ed25519 signature per message and its verification at
+        // every node cost a tenth of a node's CPU, and its fields (from, seqno, signature) ~115 bytes per copy.
+        globalSignaturePolicy: 'StrictNoSign',
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         emitSelf: false,
@@ -157,7 +164,8 @@ export async function createLibp2pNode(init: CreateLibp2pNodeInit): Promise<Grid
         }),
         ...init.gossip,
       }),
-    },
+      ...init.services,
+    } as ServiceFactoryMap<GridletServices & S>,
   })
 }
 
