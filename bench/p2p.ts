@@ -13,7 +13,11 @@
  *   npm run bench:p2p                     # 10 and 50 nodes, with and without 10% loss
  *   npm run bench:p2p -- --json           # one JSON object per line
  *   npm run bench:p2p -- --nodes 50 --intervals 20 --workers 4 --loss 0
+ *   npm run bench:p2p -- --interval-s 15  # real seconds per 60 s market interval (default 6 for 10 nodes, 15 for 50)
+ *
+ * `loadavg1` is the mean 1-minute load average during the case: the machine may be shared with other work.
  */
+import { loadavg } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { Side } from '../src/core/order/types.js'
 import { acceleratedClock } from '../src/core/time/clock.js'
@@ -39,9 +43,21 @@ interface CaseResult {
   /** CPU time of the whole process (all threads) per node per interval: what one household's node spends. */
   cpuMsPerNodeInterval: number
   undelivered: number
+  /** Mean 1-minute load average of the machine during the run (other jobs share its 2 cores). */
+  loadavg1: number
 }
 
 const args = process.argv.slice(2)
+if (args.includes('--help')) {
+  console.log(`npm run bench:p2p -- [--json] [--nodes 10,50] [--loss 0,0.1] [--intervals 20] [--workers 2] [--interval-s S]
+  --nodes       node counts, one case each (default 10,50)
+  --loss        inbound gossip frame loss rates, one case each (default 0,0.1)
+  --intervals   market intervals per case (default 20)
+  --workers     worker threads hosting the nodes (default 2)
+  --interval-s  real seconds per 60 s market interval (default 6 below 20 nodes, 15 above)
+  --json        one JSON object per case`)
+  process.exit(0)
+}
 const json = args.includes('--json')
 const arg = (name: string) => {
   const i = args.indexOf(name)
@@ -137,8 +153,10 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
     })
   }
   let peakRss = process.memoryUsage().rss
+  const loads: number[] = []
   const rssTimer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    loads.push(loadavg()[0]!)
   }, 200)
   const cpu0 = process.cpuUsage()
   await Promise.all(workers.map((w, i) => w.ask({ type: 'run', orders: schedule[i]! })))
@@ -224,6 +242,7 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
     rssMb: round(peakRss / n / 2 ** 20),
     cpuMsPerNodeInterval: round((cpu.user + cpu.system) / 1000 / n / intervals),
     undelivered,
+    loadavg1: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)),
   }
 }
 
@@ -245,11 +264,11 @@ for (const n of nodeCounts) {
 }
 if (!json) {
   console.log(
-    'case              p50 ms   p99 ms   max ms   agreement   bytes/node/interval   RSS MB/node   CPU ms/node/interval   undelivered',
+    'case              p50 ms   p99 ms   max ms   agreement   bytes/node/interval   RSS MB/node   CPU ms/node/interval   undelivered   load',
   )
   for (const r of results) {
     console.log(
-      `${r.case.padEnd(16)} ${String(r.p50Ms).padStart(7)}  ${String(r.p99Ms).padStart(7)}  ${String(r.maxMs).padStart(7)}   ${(r.agreement * 100).toFixed(1).padStart(8)}%   ${String(r.bytesPerNodeInterval).padStart(19)}   ${String(r.rssMb).padStart(11)}   ${String(r.cpuMsPerNodeInterval).padStart(20)}   ${String(r.undelivered).padStart(11)}`,
+      `${r.case.padEnd(16)} ${String(r.p50Ms).padStart(7)}  ${String(r.p99Ms).padStart(7)}  ${String(r.maxMs).padStart(7)}   ${(r.agreement * 100).toFixed(1).padStart(8)}%   ${String(r.bytesPerNodeInterval).padStart(19)}   ${String(r.rssMb).padStart(11)}   ${String(r.cpuMsPerNodeInterval).padStart(20)}   ${String(r.undelivered).padStart(11)}   ${String(r.loadavg1).padStart(4)}`,
     )
   }
   console.log(

@@ -140,15 +140,15 @@ function sumBytes(): number {
   return [...nodes.values()].reduce((s, n) => s + n.stats().bytesSent, 0)
 }
 
-/** Dials with retries: on a loaded 2-core machine a Noise handshake can time out. */
-async function dialWithRetry(from: MarketNode, to: string, attempts = 3): Promise<void> {
+/** Dials with retries: on a loaded 2-core machine (other jobs running) a Noise handshake can time out. */
+async function dialWithRetry(from: MarketNode, to: string, attempts = 6): Promise<void> {
   for (let a = 1; ; a++) {
     try {
       await from.libp2p.dial(multiaddr(to))
       return
     } catch (err) {
       if (a >= attempts) throw err
-      await sleep(200 * a)
+      await sleep(500 * a)
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem'
+import { GridletError } from '../core/errors.js'
 
 /**
  * The pure rules of interval agreement. Every honest node applies them to what it received, so nodes that
@@ -16,9 +17,13 @@ export interface AgreementRules {
 export function agreementRules(registrySize: number, init: Partial<AgreementRules> = {}): AgreementRules {
   const maxFaulty = init.maxFaulty ?? Math.floor(Math.max(0, registrySize - 1) / 3)
   const quorum = init.quorum ?? Math.floor(registrySize / 2) + 1
-  if (!Number.isInteger(maxFaulty) || maxFaulty < 0) throw new RangeError('maxFaulty must be an integer >= 0')
-  if (!Number.isInteger(quorum) || quorum < 1) throw new RangeError('quorum must be an integer >= 1')
+  if (!Number.isInteger(maxFaulty) || maxFaulty < 0) throw rulesError('maxFaulty', 'must be an integer >= 0')
+  if (!Number.isInteger(quorum) || quorum < 1) throw rulesError('quorum', 'must be an integer >= 1')
   return { maxFaulty, quorum }
+}
+
+function rulesError(field: string, details: string): GridletError {
+  return new GridletError('invalid agreement rules', { code: 'P2P_AGREEMENT_RULES', field, details })
 }
 
 /**

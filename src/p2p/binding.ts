@@ -93,6 +93,8 @@ export interface BindingHost {
  */
 export class PeerBindings {
   private readonly accounts = new Map<string, Address>()
+  /** The peer that last bound each account (the household's node). */
+  private readonly peers = new Map<Address, string>()
   private readonly own: Uint8Array
 
   constructor(
@@ -119,6 +121,7 @@ export class PeerBindings {
   async stop(): Promise<void> {
     await this.host.unhandle(BINDING_PROTOCOL)
     this.accounts.clear()
+    this.peers.clear()
   }
 
   /** The household account bound to `peer`, if it presented a valid binding. */
@@ -126,12 +129,19 @@ export class PeerBindings {
     return this.accounts.get(peer.toString())
   }
 
+  /** The peer (string id) bound to household `account`, if one presented a valid binding. */
+  peerOf(account: Address): string | undefined {
+    return this.peers.get(account)
+  }
+
   get size(): number {
     return this.accounts.size
   }
 
   forget(peer: PeerId): void {
+    const account = this.accounts.get(peer.toString())
     this.accounts.delete(peer.toString())
+    if (account !== undefined && this.peers.get(account) === peer.toString()) this.peers.delete(account)
   }
 
   /** Fetches and checks `peer`'s binding; called on every new connection. Never throws. */
@@ -144,6 +154,7 @@ export class PeerBindings {
       await stream.close().catch(() => {})
       const account = verifyPeerBinding(PeerBinding.decode(bytes), peer, this.init.scope, this.init.registry)
       this.accounts.set(peer.toString(), account)
+      this.peers.set(account, peer.toString())
       this.init.onBound?.(peer, account)
       return account
     } catch (err) {

@@ -21,7 +21,7 @@ export async function writeFrame(stream: Stream, payload: Uint8Array, options?: 
 export async function readFrame(stream: Stream, maxBytes: number, options?: AbortOptions): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let buffered = 0
-  const onAbort = () => stream.abort(options?.signal?.reason ?? new Error('aborted'))
+  const onAbort = () => stream.abort(options?.signal?.reason ?? new GridletError('aborted', { code: 'P2P_ABORTED' }))
   options?.signal?.throwIfAborted()
   options?.signal?.addEventListener('abort', onAbort, { once: true })
   let header: { value: number; offset: number } | undefined

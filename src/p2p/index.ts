@@ -19,7 +19,9 @@ export {
   type MarketNodeInit,
   type MarketNodeStats,
   type OrderSource,
+  type ResultAttestation,
 } from './createMarketNode.js'
 export { type FaultInjector, faultInjector, seededRandom } from './faults.js'
+export { MarketService, marketService } from './marketService.js'
 export { RECONCILE_PROTOCOL } from './reconcile.js'
-export { GossipCode, GossipValidationError, Verdict } from './validation.js'
+export { GossipCode, type Judgement, Verdict } from './validation.js'

@@ -10,6 +10,18 @@ describe('rateLimiter', () => {
     expect(l.take('a', 1000)).toBe(true)
   })
 
+  it('tells whether a token is left without taking it', () => {
+    const l = rateLimiter({ burst: 1, perMs: 1 / 1000 })
+    expect([l.has('a', 0), l.has('a', 0)]).toEqual([true, true])
+    l.take('a', 0)
+    expect(l.has('a', 500)).toBe(false)
+    expect(l.has('a', 1000)).toBe(true)
+  })
+
+  it('refuses a bucket that can never refill', () => {
+    expect(() => rateLimiter({ burst: 1, perMs: 0 })).toThrow(expect.objectContaining({ code: 'P2P_RATE_LIMIT' }))
+  })
+
   it('forgets idle keys', () => {
     const l = rateLimiter({ burst: 1, perMs: 1 })
     l.take('a', 0)

@@ -1,5 +1,6 @@
 import type { PeerId, Stream } from '@libp2p/interface'
 import { bytesToHex, type Hex } from 'viem'
+import { GridletError } from '../core/errors.js'
 import { decodeGossip, type GossipMessage, MAX_RESULT_BYTES, RECONCILE_PROTOCOL } from '../core/protocol/index.js'
 import { type BindingHost, bytes } from './binding.js'
 import { readFrame, writeFrame } from './frames.js'
@@ -43,11 +44,13 @@ export async function serveReconcile(
   await host.handle(RECONCILE_PROTOCOL, async (stream, connection) => {
     const signal = AbortSignal.timeout(5000)
     try {
-      if (!init.allowed(connection.remotePeer)) return stream.abort(new Error('not a bound household'))
+      if (!init.allowed(connection.remotePeer))
+        return stream.abort(new GridletError('not a bound household', { code: 'P2P_NOT_HOUSEHOLD' }))
       const req = ReconcileRequest.decode(await readFrame(stream, requestBytes(init.limits), { signal }), {
         limits: { ids: init.limits.maxIds },
       })
-      if (bytesToHex(req.market) !== init.market.toLowerCase()) return stream.abort(new Error('another market'))
+      if (bytesToHex(req.market) !== init.market.toLowerCase())
+        return stream.abort(new GridletError('request for another market', { code: 'P2P_WRONG_MARKET' }))
       const messages: Uint8Array<ArrayBuffer>[] = []
       for (const id of req.ids) {
         const m = init.store.message(req.interval, bytesToHex(id))
@@ -60,7 +63,9 @@ export async function serveReconcile(
       await writeFrame(stream, ReconcileResponse.encode(response), { signal })
       await stream.close({ signal })
     } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      stream.abort(
+        err instanceof Error ? err : new GridletError('reconcile failed', { code: 'P2P_RECONCILE', cause: err }),
+      )
     }
   })
 }
@@ -129,6 +134,8 @@ export async function requestReconcile(
     const setIds = req.setHash ? res.setIds.map((i) => bytesToHex(i)) : undefined
     return { messages, garbage, clearedIds, setIds, results }
   } finally {
-    await stream.close(options).catch(() => stream.abort(new Error('close failed')))
+    await stream
+      .close(options)
+      .catch((err) => stream.abort(new GridletError('stream close failed', { code: 'P2P_STREAM_CLOSE', cause: err })))
   }
 }

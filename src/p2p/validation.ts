@@ -1,12 +1,19 @@
-import type { Address } from 'viem'
+import type { Address, Hex } from 'viem'
 import { GridletError } from '../core/errors.js'
 import { OrderError, OrderErrorCode } from '../core/order/errors.js'
 import type { MarketDomain, SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 import { verifyCancel, verifyOrder } from '../core/order/verifyOrder.js'
-import { decodeGossip, type GossipMessage, MAX_GOSSIP_BYTES } from '../core/protocol/codec.js'
-import { acceptsOrdersAt, type MarketTime } from '../core/time/interval.js'
+import {
+  decodeGossip,
+  type GossipMessage,
+  type IntervalDigest,
+  MAX_GOSSIP_BYTES,
+  type ResultAnnouncement,
+  type Signed,
+} from '../core/protocol/index.js'
+import { acceptsOrdersAt, gateClosureMs, type MarketTime } from '../core/time/interval.js'
 import type { HouseholdRegistry } from './binding.js'
-import type { RateLimiter } from './rateLimit.js'
+import { checkDigest, checkResult } from './digest.js'
 
 /**
  * Outcome of validating a gossip message, with gossipsub's meaning:
@@ -33,51 +40,66 @@ export const GossipCode = {
   NonceRange: 'NONCE_RANGE',
   BadSignature: 'BAD_SIGNATURE',
   Unregistered: 'UNREGISTERED',
-  WrongPublisher: 'WRONG_PUBLISHER',
   Duplicate: 'DUPLICATE',
   SlotFull: 'SLOT_FULL',
   RateLimited: 'RATE_LIMITED',
   Stale: 'STALE',
   Conflict: 'CONFLICT',
+  /** Our own bug while validating: never punish a peer for it. */
+  Internal: 'INTERNAL',
 } as const
 export type GossipCode = (typeof GossipCode)[keyof typeof GossipCode]
 
-/** Thrown by validators (Lodestar style): carries the verdict gossipsub gets and the code metrics count. */
-export class GossipValidationError extends GridletError {
-  override name = 'GossipValidationError'
-  declare readonly code: GossipCode
-  constructor(
-    readonly verdict: Exclude<Verdict, 'accept'>,
-    code: GossipCode,
-    details?: string,
-    cause?: unknown,
-  ) {
-    super(`gossip message ${verdict}ed`, { code, ...(details ? { details } : {}), ...(cause ? { cause } : {}) })
-  }
-}
+/**
+ * A validator's judgement (Lodestar style, as a value: validators judge and change nothing; the handler that
+ * receives an ACCEPT changes the node's state). Returned, not thrown: an ignored duplicate costs no stack trace.
+ */
+export type Judgement<T> =
+  | { readonly verdict: 'accept'; readonly code: GossipCode; readonly value: T }
+  | { readonly verdict: 'ignore' | 'reject'; readonly code: GossipCode; readonly details?: string }
 
-export interface OrderValidationContext {
+export const accept = <T>(value: T, code: GossipCode = GossipCode.Accepted): Judgement<T> => ({
+  verdict: Verdict.Accept,
+  code,
+  value,
+})
+export const ignore = (code: GossipCode, details?: string): Judgement<never> =>
+  details === undefined ? { verdict: Verdict.Ignore, code } : { verdict: Verdict.Ignore, code, details }
+export const reject = (code: GossipCode, details?: string): Judgement<never> =>
+  details === undefined ? { verdict: Verdict.Reject, code } : { verdict: Verdict.Reject, code, details }
+
+/** What the validators read (never write): the node's rules, clock, registry, bindings and what it holds. */
+export interface ValidationContext {
   readonly domain: MarketDomain
-  readonly market: `0x${string}`
+  readonly market: Hex
   readonly time: MarketTime
-  readonly nowMs: number
+  now(): number
   readonly registry: HouseholdRegistry
   /** Nonces 0..maxOrdersPerInterval-1 are valid: a household places at most this many orders per interval. */
   readonly maxOrdersPerInterval: number
   readonly maxIntervalsAhead: number
-  readonly limiter: RateLimiter
+  /** Whether the household `account` still has a rate-limit token (the handler takes it on ACCEPT). */
+  hasToken(account: Address, nowMs: number): boolean
   /** Household account bound to a peer, if that peer presented a binding to us. */
   accountOfPeer(peerId: string): Address | undefined
   /** What this node already holds: the id itself, and how many other ids share the order's slot. */
   known(order: VerifiedOrder): { have: boolean; othersInSlot: number }
   /** Whether this node already holds the cancel with this id. */
-  knownCancel(id: `0x${string}`): boolean
+  knownCancel(interval: bigint, id: Hex): boolean
+  /** The set hash household `account` digested for `interval`, if its digest is held. */
+  digestOf(interval: bigint, account: Address): Hex | undefined
+  /** The root household `account` announced last for `interval`, if any. */
+  resultOf(interval: bigint, account: Address): Hex | undefined
+  /** When results of `interval` stop counting (clock ms): the decision plus one interval. */
+  staleAfter(interval: bigint): number
 }
 
-/** Where a gossip message came from, as gossipsub tells the validator. */
+/**
+ * Where a gossip message came from, as gossipsub tells the validator. Messages carry no libp2p publisher
+ * signature (StrictNoSign, as Ethereum's consensus gossip): each one is signed by its household's account, which
+ * is the identity that matters; only the neighbour that forwarded it is known.
+ */
 export interface MessageOrigin {
-  /** The original publisher (StrictSign: gossipsub has checked its libp2p signature). */
-  readonly from: string
   /** The neighbour that forwarded it to us. */
   readonly propagationSource: string
 }
@@ -86,100 +108,229 @@ export interface MessageOrigin {
  * First step for every message on the market topic: size, then decode (protocols/gridlet.proto `GossipMessage`,
  * with the per-type size limits and field lengths of the codec).
  */
-export function decodeGossipMessage(data: Uint8Array): GossipMessage {
+export function decodeGossipMessage(data: Uint8Array): Judgement<GossipMessage> {
   // REJECT: no honest encoder produces an oversized message; refusing it before decoding bounds the work.
-  if (data.length > MAX_GOSSIP_BYTES) throw new GossipValidationError(Verdict.Reject, GossipCode.TooLarge)
+  if (data.length > MAX_GOSSIP_BYTES) return reject(GossipCode.TooLarge, `${data.length} bytes`)
   try {
-    return decodeGossip(data)
+    return accept(decodeGossip(data))
   } catch (err) {
     // REJECT: undecodable bytes, a field of the wrong length, or a message over its type's limit.
-    throw new GossipValidationError(Verdict.Reject, GossipCode.Decode, undefined, err)
+    return reject(GossipCode.Decode, err instanceof GridletError ? err.shortMessage : undefined)
   }
 }
 
 /**
  * The order pipeline after decoding: nonce bound -> shape -> domain and interval window -> signature ->
- * registry -> publisher binding -> duplicates/slot -> per-account rate limit. Cheap checks first; the rate limit
+ * registry -> duplicates/slot -> per-account rate limit. Cheap checks first; the rate limit
  * last, because before the signature is checked the account is only a claim (limiting it would let anyone drain
- * an honest household's budget). Returns the verified order (ACCEPT) or throws GossipValidationError.
+ * an honest household's budget).
  *
  * @example
- * try { book.add(validateOrder(ctx, signed, origin)) } catch (e) { if (e instanceof GossipValidationError) ... }
+ * const j = validateOrder(ctx, signed, origin)
+ * if (j.verdict === 'accept') handleOrder(node, j.value, data)
  */
-export function validateOrder(ctx: OrderValidationContext, signed: SignedOrder, msg: MessageOrigin): VerifiedOrder {
+export function validateOrder(
+  ctx: ValidationContext,
+  signed: SignedOrder,
+  msg: MessageOrigin,
+): Judgement<VerifiedOrder> {
   // REJECT: the nonce bound is part of the market rules and does not depend on arrival order.
   if (signed.order.nonce >= BigInt(ctx.maxOrdersPerInterval)) {
-    throw new GossipValidationError(Verdict.Reject, GossipCode.NonceRange, `nonce ${signed.order.nonce}`)
+    return reject(GossipCode.NonceRange, `nonce ${signed.order.nonce}`)
   }
-  const order = verifyOrOrderVerdict(ctx, signed)
-  checkSender(ctx, order.order.account, msg)
-  const { have, othersInSlot } = ctx.known(order)
-  // IGNORE: already held (seen before a restart, or fetched by reconciliation): harmless.
-  if (have) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
-  // IGNORE: two orders in a slot already prove equivocation; more add nothing, and a relay may have forwarded a
-  // third one before seeing the second, so it must not be punished.
-  if (othersInSlot >= 2) throw new GossipValidationError(Verdict.Ignore, GossipCode.SlotFull)
-  takeToken(ctx, order.order.account, msg)
-  return order
-}
-
-/** The cancel pipeline after decoding: market -> window -> signature -> registry -> publisher -> duplicate -> rate. */
-export function validateCancel(ctx: OrderValidationContext, signed: SignedCancel, msg: MessageOrigin): `0x${string}` {
-  const { cancel } = signed
-  // REJECT: a cancel for another market on this market's topic.
-  if (cancel.market.toLowerCase() !== ctx.market.toLowerCase()) {
-    throw new GossipValidationError(Verdict.Reject, GossipCode.WrongMarket)
-  }
-  // IGNORE: after gate closure (and skew) a cancel no longer changes the book; late is not malicious.
-  if (!acceptsOrdersAt(ctx.time, Number(cancel.interval), ctx.nowMs)) {
-    throw new GossipValidationError(Verdict.Ignore, GossipCode.Late)
-  }
-  let id: `0x${string}`
+  const nowMs = ctx.now()
+  let order: VerifiedOrder
   try {
-    id = verifyCancel(signed, { domain: ctx.domain, market: ctx.market })
-  } catch (err) {
-    if (!(err instanceof OrderError)) throw err
-    throw new GossipValidationError(...ORDER_VERDICT[err.code], err.shortMessage, err)
-  }
-  checkSender(ctx, cancel.account, msg)
-  // IGNORE: already held.
-  if (ctx.knownCancel(id)) throw new GossipValidationError(Verdict.Ignore, GossipCode.Duplicate)
-  takeToken(ctx, cancel.account, msg)
-  return id
-}
-
-function checkSender(ctx: OrderValidationContext, account: `0x${string}`, msg: MessageOrigin): void {
-  // REJECT: only registered households trade; the registered set is the same for every honest node.
-  if (!ctx.registry.has(account)) throw new GossipValidationError(Verdict.Reject, GossipCode.Unregistered, account)
-  // REJECT: a household publishes its own messages; a peer bound to another account publishing them is forging
-  // provenance (relays forward, they do not re-publish).
-  const publisherAccount = ctx.accountOfPeer(msg.from)
-  if (publisherAccount !== undefined && publisherAccount !== account) {
-    throw new GossipValidationError(Verdict.Reject, GossipCode.WrongPublisher, `${msg.from} is ${publisherAccount}`)
-  }
-}
-
-function takeToken(ctx: OrderValidationContext, account: `0x${string}`, msg: MessageOrigin): void {
-  if (ctx.limiter.take(account, ctx.nowMs)) return
-  // REJECT from the publisher itself: it is the flooder. IGNORE from a relay: it may have seen fewer of the
-  // account's messages than we did and honestly forwarded within its own limit.
-  const verdict = msg.from === msg.propagationSource ? Verdict.Reject : Verdict.Ignore
-  throw new GossipValidationError(verdict, GossipCode.RateLimited, account)
-}
-
-function verifyOrOrderVerdict(ctx: OrderValidationContext, signed: SignedOrder): VerifiedOrder {
-  try {
-    return verifyOrder(signed, {
+    order = verifyOrder(signed, {
       domain: ctx.domain,
       market: ctx.market,
       time: ctx.time,
-      nowMs: ctx.nowMs,
+      nowMs,
       maxIntervalsAhead: ctx.maxIntervalsAhead,
     })
   } catch (err) {
-    if (!(err instanceof OrderError)) throw err
-    throw new GossipValidationError(...ORDER_VERDICT[err.code], err.shortMessage, err)
+    return orderErrorJudgement(err)
   }
+  const sender = checkSender(ctx, order.order.account)
+  if (sender) return sender
+  const { have, othersInSlot } = ctx.known(order)
+  // IGNORE: already held (seen before a restart, or fetched by reconciliation): harmless.
+  if (have) return ignore(GossipCode.Duplicate)
+  // IGNORE: two orders in a slot already prove equivocation; more add nothing, and a relay may have forwarded a
+  // third one before seeing the second, so it must not be punished.
+  if (othersInSlot >= 2) return ignore(GossipCode.SlotFull)
+  const limited = checkRate(ctx, order.order.account, msg, nowMs)
+  if (limited) return limited
+  return accept(order, othersInSlot === 1 ? GossipCode.Equivocation : GossipCode.Accepted)
+}
+
+/** The cancel pipeline after decoding: market -> window -> signature -> registry -> duplicate -> rate limit. */
+export function validateCancel(ctx: ValidationContext, signed: SignedCancel, msg: MessageOrigin): Judgement<Hex> {
+  const { cancel } = signed
+  // REJECT: a cancel for another market on this market's topic.
+  if (cancel.market.toLowerCase() !== ctx.market.toLowerCase()) return reject(GossipCode.WrongMarket)
+  const nowMs = ctx.now()
+  // IGNORE: after gate closure (and skew) a cancel no longer changes the book; late is not malicious.
+  if (!acceptsOrdersAt(ctx.time, Number(cancel.interval), nowMs)) return ignore(GossipCode.Late)
+  let id: Hex
+  try {
+    id = verifyCancel(signed, { domain: ctx.domain, market: ctx.market }).toLowerCase() as Hex
+  } catch (err) {
+    return orderErrorJudgement(err)
+  }
+  const sender = checkSender(ctx, cancel.account)
+  if (sender) return sender
+  // IGNORE: already held.
+  if (ctx.knownCancel(cancel.interval, id)) return ignore(GossipCode.Duplicate)
+  return checkRate(ctx, cancel.account, msg, nowMs) ?? accept(id)
+}
+
+/**
+ * A digest: consistent (listed ids sorted, counted and hashing to `setHash`) and signed -> in its time window ->
+ * registered -> the first one of its household. Accepts with the listed ids (or `undefined`: the
+ * set is named by its hash only).
+ */
+export function validateDigest(
+  ctx: ValidationContext,
+  signed: Signed<IntervalDigest>,
+): Judgement<readonly Hex[] | undefined> {
+  let ids: readonly Hex[] | undefined
+  try {
+    ids = checkDigest(ctx.domain, ctx.market, signed)
+  } catch (err) {
+    return announcementErrorJudgement(err)
+  }
+  const d = signed.body
+  const bad = checkAnnouncement(ctx, d.interval, d.account)
+  if (bad) return bad
+  // IGNORE: a second, different digest from one household: the first one counts (and the conflict is counted).
+  if (ctx.digestOf(d.interval, d.account) !== undefined) return ignore(GossipCode.Conflict)
+  return accept(ids)
+}
+
+/** A result announcement: signed -> in its window -> registered -> not a repeat of its last root. */
+export function validateResult(
+  ctx: ValidationContext,
+  signed: Signed<ResultAnnouncement>,
+): Judgement<ResultAnnouncement> {
+  try {
+    checkResult(ctx.domain, ctx.market, signed)
+  } catch (err) {
+    return announcementErrorJudgement(err)
+  }
+  const r = signed.body
+  const bad = checkAnnouncement(ctx, r.interval, r.account)
+  if (bad) return bad
+  // IGNORE: the same root again. A household that re-reconciled publishes its new root: the latest counts.
+  if (ctx.resultOf(r.interval, r.account) === r.root) return ignore(GossipCode.Duplicate)
+  return accept(r)
+}
+
+/** An order or cancel fetched by reconciliation, as the handler adds it. */
+export type Fetched =
+  | { readonly type: 'order'; readonly id: Hex; readonly order: VerifiedOrder }
+  | { readonly type: 'cancel'; readonly id: Hex; readonly cancel: SignedCancel }
+
+/**
+ * A message fetched from a peer for interval `k`: the checks of the gossip path minus timing (it was on time for
+ * at least f + 1 households) and minus the rate limit (it carries its own signature; the sender is not trusted,
+ * and must send only what was asked for).
+ */
+export function validateFetched(
+  ctx: Pick<ValidationContext, 'domain' | 'market' | 'registry' | 'maxOrdersPerInterval'>,
+  k: bigint,
+  wanted: ReadonlySet<Hex>,
+  m: GossipMessage,
+): Judgement<Fetched> {
+  if (m.type === 'order') {
+    if (m.order.order.interval !== k) return reject(GossipCode.Shape, 'another interval')
+    if (m.order.order.nonce >= BigInt(ctx.maxOrdersPerInterval)) return reject(GossipCode.NonceRange)
+    let order: VerifiedOrder
+    try {
+      order = verifyOrder(m.order, { domain: ctx.domain, market: ctx.market })
+    } catch (err) {
+      return orderErrorJudgement(err)
+    }
+    const id = order.id.toLowerCase() as Hex
+    if (!wanted.has(id)) return reject(GossipCode.Shape, 'not asked for')
+    if (!ctx.registry.has(order.order.account)) return reject(GossipCode.Unregistered)
+    return accept({ type: 'order', id, order })
+  }
+  if (m.type === 'cancel') {
+    if (m.cancel.cancel.interval !== k) return reject(GossipCode.Shape, 'another interval')
+    let id: Hex
+    try {
+      id = verifyCancel(m.cancel, { domain: ctx.domain, market: ctx.market }).toLowerCase() as Hex
+    } catch (err) {
+      return orderErrorJudgement(err)
+    }
+    if (!wanted.has(id)) return reject(GossipCode.Shape, 'not asked for')
+    if (!ctx.registry.has(m.cancel.cancel.account)) return reject(GossipCode.Unregistered)
+    return accept({ type: 'cancel', id, cancel: m.cancel })
+  }
+  return reject(GossipCode.Shape, 'not an order or cancel')
+}
+
+/** A result announcement fetched for interval `k` (catch-up): signed by a registered household, no timing. */
+export function validateFetchedResult(
+  ctx: Pick<ValidationContext, 'domain' | 'market' | 'registry'>,
+  k: bigint,
+  m: GossipMessage,
+): Judgement<Signed<ResultAnnouncement>> {
+  if (m.type !== 'result' || m.result.body.interval !== k)
+    return reject(GossipCode.Shape, 'not a result of this interval')
+  if (!ctx.registry.has(m.result.body.account)) return reject(GossipCode.Unregistered)
+  try {
+    checkResult(ctx.domain, ctx.market, m.result)
+  } catch (err) {
+    return announcementErrorJudgement(err)
+  }
+  return accept(m.result)
+}
+
+function checkAnnouncement(ctx: ValidationContext, interval: bigint, account: Address): Judgement<never> | undefined {
+  const now = ctx.now()
+  // IGNORE: announcements before gate closure (a peer's clock is off) or long after the decision.
+  if (now < gateClosureMs(ctx.time, Number(interval))) return ignore(GossipCode.Late)
+  if (now > ctx.staleAfter(interval)) return ignore(GossipCode.Stale)
+  return checkSender(ctx, account)
+}
+
+function checkSender(ctx: ValidationContext, account: Address): Judgement<never> | undefined {
+  // REJECT: only registered households trade and announce; the registered set is the same for every honest node.
+  if (!ctx.registry.has(account)) return reject(GossipCode.Unregistered, account)
+  return undefined
+}
+
+function checkRate(
+  ctx: ValidationContext,
+  account: Address,
+  msg: MessageOrigin,
+  nowMs: number,
+): Judgement<never> | undefined {
+  if (ctx.hasToken(account, nowMs)) return undefined
+  // REJECT from the household's own node: it is the flooder. IGNORE from a relay: it may have seen fewer of the
+  // account's messages than we did and honestly forwarded within its own limit.
+  return ctx.accountOfPeer(msg.propagationSource) === account
+    ? reject(GossipCode.RateLimited, account)
+    : ignore(GossipCode.RateLimited, account)
+}
+
+function orderErrorJudgement(err: unknown): Judgement<never> {
+  if (!(err instanceof OrderError)) return ignore(GossipCode.Internal, String(err))
+  const [verdict, code] = ORDER_VERDICT[err.code]
+  return verdict === Verdict.Reject ? reject(code, err.shortMessage) : ignore(code, err.shortMessage)
+}
+
+/** REJECT: digests and results of another market, inconsistent or badly signed are wrong for every node. */
+function announcementErrorJudgement(err: unknown): Judgement<never> {
+  if (!(err instanceof GridletError)) return ignore(GossipCode.Internal, String(err))
+  const code = err.code.endsWith('_MARKET')
+    ? GossipCode.WrongMarket
+    : err.code.endsWith('_SIGNATURE')
+      ? GossipCode.BadSignature
+      : GossipCode.Shape
+  return reject(code, err.details)
 }
 
 /** Verdict of each core order error on the gossip path. */
@@ -196,10 +347,4 @@ const ORDER_VERDICT: Record<OrderErrorCode, [Exclude<Verdict, 'accept'>, GossipC
   [OrderErrorCode.IntervalTooFar]: [Verdict.Ignore, GossipCode.TooFarAhead],
   // IGNORE: the gossip path does its own slot bookkeeping (see validateOrder).
   [OrderErrorCode.DuplicateNonce]: [Verdict.Ignore, GossipCode.SlotFull],
-}
-
-/** Maps any thrown value to a verdict and code (unexpected errors: IGNORE, never punish a peer for our bug). */
-export function verdictOf(err: unknown): { verdict: Exclude<Verdict, 'accept'>; code: string } {
-  if (err instanceof GossipValidationError) return { verdict: err.verdict, code: err.code }
-  return { verdict: Verdict.Ignore, code: 'INTERNAL' }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signCancel } from '../../src/core/order/signOrder.js'
+import { verifyAnnouncement } from '../../src/core/protocol/index.js'
 import { bookFor, DOMAIN, MARKET, type Net, outcomesFor, startNet, submitAll, upcomingInterval } from './harness.js'
 
 async function oneInterval(net: Net) {
@@ -27,6 +28,28 @@ describe.each([3, 10])('%i honest nodes', (n) => {
       expect(o.orders.map((x) => x.id).sort()).toEqual(book.map((x) => x.id.toLowerCase()).sort())
     }
     expect(outcomes[0]!.result.trades.length).toBeGreaterThan(0)
+  })
+
+  it("carries the quorum's signed votes: each one a household's signature of the agreed root", async () => {
+    const { k, outcomes } = await oneInterval(net)
+    const registered = new Set(net.hs.map((h) => h.account))
+    for (const o of outcomes) {
+      const { attestations, needed } = o.quorum
+      expect(attestations.length).toBeGreaterThanOrEqual(needed)
+      expect(new Set(attestations.map((a) => a.account)).size).toBe(attestations.length)
+      for (const a of attestations) {
+        expect(registered.has(a.account)).toBe(true)
+        const body = {
+          market: MARKET,
+          interval: k,
+          setHash: a.setHash,
+          root: o.root,
+          tradeCount: 0,
+          account: a.account,
+        }
+        expect(verifyAnnouncement(DOMAIN, { body, signature: a.signature })).toBe(a.account)
+      }
+    }
   })
 
   it('every node is bound to a household and nothing was rejected', () => {

@@ -1,0 +1,152 @@
+import type {
+  AbortOptions,
+  ComponentLogger,
+  Connection,
+  Libp2pEvents,
+  Logger,
+  PeerId,
+  PeerStore,
+  Stream,
+  StreamHandler,
+  TypedEventTarget,
+} from '@libp2p/interface'
+import type { Address } from 'viem'
+import type { PreparedDomain } from '../core/order/eip712.js'
+import type { VerifiedOrder } from '../core/order/types.js'
+import { intervalAt } from '../core/time/interval.js'
+import type { AgreementRules } from './agreement.js'
+import type { PeerBindings } from './binding.js'
+import type { GossipSubInternals } from './createLibp2pNode.js'
+import type { IntervalStates, IntervalTimes } from './intervalState.js'
+import type { P2pMetrics } from './metrics.js'
+import type { RateLimiter } from './rateLimit.js'
+import type { ReconcileLimits } from './reconcile.js'
+import type { AgreementTiming, IntervalOutcome, MarketNodeInit, OrderSource } from './types.js'
+
+/**
+ * The libp2p components the market service uses (js-libp2p style: a narrow view, so a test can pass fakes).
+ * `pubsub` is the gossipsub service, which libp2p adds to the components of the services declared after it.
+ */
+export interface MarketComponents {
+  peerId: PeerId
+  logger: ComponentLogger
+  registrar: {
+    handle(protocol: string, handler: StreamHandler): Promise<void>
+    unhandle(protocol: string): Promise<void>
+  }
+  connectionManager: {
+    getConnections(peer?: PeerId): Connection[]
+    openStream(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream>
+  }
+  peerStore: Pick<PeerStore, 'merge'>
+  events: TypedEventTarget<Libp2pEvents>
+  pubsub: GossipSubInternals
+}
+
+/** Subscribers of a node's events. */
+export interface Listeners {
+  readonly result: Set<(o: IntervalOutcome) => void>
+  readonly order: Set<(o: VerifiedOrder, s: OrderSource) => void>
+  readonly disagreement: Set<(o: IntervalOutcome) => void>
+}
+
+/** Everything the parts of a market node share: its rules, its state and its connections. Built once per node. */
+export interface MarketContext {
+  readonly init: MarketNodeInit
+  readonly account: Address
+  readonly domain: PreparedDomain
+  readonly topic: string
+  readonly rules: AgreementRules
+  readonly timing: AgreementTiming
+  readonly times: IntervalTimes
+  readonly limits: ReconcileLimits
+  readonly maxOrders: number
+  readonly maxIntervalsAhead: number
+  readonly states: IntervalStates
+  readonly metrics: P2pMetrics
+  readonly log: Logger
+  readonly bindings: PeerBindings
+  readonly limiter: RateLimiter
+  readonly equivocators: Equivocators
+  readonly components: MarketComponents
+  readonly listeners: Listeners
+  readonly tasks: Tasks
+}
+
+/**
+ * The background work of a running node (interval runs, catch-up): one abort signal per start, and the set of
+ * pending tasks that `stop` waits for. A failed task is logged, never thrown into the event loop.
+ */
+export class Tasks {
+  private controller = new AbortController()
+  private readonly pending = new Set<Promise<void>>()
+
+  constructor(private readonly log: Logger) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  restart(): void {
+    this.controller = new AbortController()
+  }
+
+  track(p: Promise<void>): void {
+    const t = p.catch((err) => {
+      if (!this.controller.signal.aborted) this.log.error('interval task failed %e', err)
+    })
+    this.pending.add(t)
+    t.finally(() => this.pending.delete(t))
+  }
+
+  async stop(reason: unknown): Promise<void> {
+    this.controller.abort(reason)
+    await Promise.all([...this.pending])
+  }
+}
+
+/**
+ * Households caught equivocating, with the last interval they did: each keeps a gossip penalty for
+ * `penaltyIntervals` after it.
+ */
+export class Equivocators {
+  private readonly last = new Map<Address, bigint>()
+
+  constructor(
+    private readonly init: Pick<MarketNodeInit, 'marketTime' | 'clock'>,
+    private readonly penaltyIntervals: bigint,
+  ) {}
+
+  /** Records that `account` equivocated in interval `k`; true if that is news (a newer interval). */
+  mark(account: Address, k: bigint): boolean {
+    const prev = this.last.get(account)
+    if (prev !== undefined && prev >= k) return false
+    this.last.set(account, k)
+    return true
+  }
+
+  penalised(account: Address): boolean {
+    const k = this.last.get(account)
+    if (k === undefined) return false
+    return BigInt(intervalAt(this.init.marketTime, this.init.clock.now())) < k + this.penaltyIntervals
+  }
+}
+
+/** Connected peers (string ids), preferred first among `peers`; duplicates removed. */
+export function peersByPreference(ctx: MarketContext, peers: Iterable<string>): string[] {
+  const connected = connectedPeers(ctx)
+  return [...new Set(peers)].sort((a, b) => Number(connected.has(b)) - Number(connected.has(a)))
+}
+
+export function connectedPeers(ctx: MarketContext): Set<string> {
+  return new Set(ctx.components.connectionManager.getConnections().map((c) => c.remotePeer.toString()))
+}
+
+/** Publishes on the market topic; a failure is logged (gossip recovery and reconciliation repair it). */
+export async function publish(ctx: MarketContext, data: Uint8Array): Promise<void> {
+  try {
+    await ctx.components.pubsub.publish(ctx.topic, data)
+  } catch (err) {
+    ctx.log('publish failed %e', err)
+  }
+}
