@@ -1,6 +1,7 @@
 import { type Address, encodeAbiParameters, type Hex, keccak256, stringToBytes } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import { type PreparedDomain, prepareDomain } from '../../src/core/order/eip712.js'
+import { SETTLEMENT_WINDOW_S } from '../../src/core/order/orderPolicy.js'
 import type { Order } from '../../src/core/order/types.js'
 import type { Scenario } from '../scenario/schema.js'
 
@@ -51,8 +52,8 @@ export function marketContext(
 
 /**
  * The order household `h` signs for period interval `k`: `nonce` is the order's place among the household's
- * orders of that interval (a bid curve has several), expiry one day after the interval ends (time to settle on
- * chain).
+ * orders of that interval (a bid curve has several), expiry the core order policy's settlement window after the
+ * interval ends (as the node signs it).
  */
 export function orderFor(
   ctx: MarketContext,
@@ -72,6 +73,6 @@ export function orderFor(
     limitPrice: BigInt(limit),
     account: ctx.accounts[h] as Address,
     nonce: BigInt(nonce),
-    expiry: (interval + 1n) * BigInt(ctx.intervalS) + 86_400n,
+    expiry: (interval + 1n) * BigInt(ctx.intervalS) + SETTLEMENT_WINDOW_S,
   }
 }

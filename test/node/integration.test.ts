@@ -101,6 +101,8 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
           meter: { port: sims[i]!.port, pollS: 5, timeoutMs: 500 },
           p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], bootstrap: i === 0 ? [] : [boot], mdns: false },
           chain: { rpcUrl: i === 0 ? proxy.url : dev.rpcUrl, retryS: 0.5, pollS: 0.3 },
+          // One-minute intervals carry a few Wh of household load: trade down to 1 Wh.
+          strategy: { minQuantityWh: 1 },
           http: { port: 0 },
           store: { path: 'node.sqlite' },
         },
@@ -161,8 +163,9 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
     for (const e of all) perInterval.set(e.interval, (perInterval.get(e.interval) ?? 0) + 1)
     expect([...perInterval.values()].every((n) => n === 1)).toBe(true) // never paid twice
     expect(all.length).toBeGreaterThan(first.length)
-    await sleep(intervalRealMs)
-    expect(nodes[0]!.node.snapshot().settlement.pending).toBe(0) // the seller's queue drained
+    // The seller's queue drains (a loaded machine may take a few intervals to send the backlog).
+    for (let t = 0; t < 6 && nodes[0]!.node.snapshot().settlement.pending > 0; t++) await sleep(intervalRealMs)
+    expect(nodes[0]!.node.snapshot().settlement.pending).toBe(0)
     const rows = nodes[0]!.store.db.prepare('SELECT state, by_us FROM chain_outbox').all()
     expect(rows.every((r) => r.state === 'confirmed' || r.state === 'final')).toBe(true)
     expect(rows.some((r) => r.by_us === 0)).toBe(true) // caught up by checking, not by paying again
