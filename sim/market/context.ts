@@ -1,5 +1,6 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256, stringToBytes } from 'viem'
+import { type Address, type Hex, keccak256, stringToBytes } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
+import { devKeys } from '../../src/chain/devAccounts.js'
 import { type PreparedDomain, prepareDomain } from '../../src/core/order/eip712.js'
 import { SETTLEMENT_WINDOW_S } from '../../src/core/order/orderPolicy.js'
 import type { Order } from '../../src/core/order/types.js'
@@ -25,13 +26,14 @@ export interface MarketContext {
 }
 
 /**
- * Development private key of household `h`: derived from the scenario seed, so a run is reproducible and the keys
- * are obviously not for real money.
+ * Development private keys of the households: anvil's test-mnemonic accounts 1..n (account 0 is the operator), the
+ * ones `startDevChain({ households: n })` registers and funds. A run is reproducible, and the keys are obviously not
+ * for real money.
  */
-export function devKey(seed: number, h: number): Hex {
-  return keccak256(
-    encodeAbiParameters([{ type: 'string' }, { type: 'uint32' }, { type: 'uint32' }], ['gridlet-sim-dev-key', seed, h]),
-  )
+export function householdKeys(n: number): Hex[] {
+  return devKeys(n + 1)
+    .slice(1)
+    .map((k) => k.privateKey)
 }
 
 /** @example const ctx = marketContext(scenario, firstInterval, SIM_SETTLEMENT_ADDRESS) */
@@ -46,7 +48,7 @@ export function marketContext(
     market: keccak256(stringToBytes(s.market.name)),
     intervalS: s.intervalMinutes * 60,
     firstInterval,
-    accounts: accounts ?? Array.from({ length: s.households.count }, (_, h) => privateKeyToAddress(devKey(s.seed, h))),
+    accounts: accounts ?? householdKeys(s.households.count).map((k) => privateKeyToAddress(k)),
   }
 }
 

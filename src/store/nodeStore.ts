@@ -114,12 +114,16 @@ export class NodeStore {
     return readingOf(this.#st.latestReading!.get() as Row | undefined)
   }
 
-  /** The reading closest to `ts`: the last at or before it, else the first after it. */
+  /**
+   * The reading that stands for the counters at `ts`: the first at or after it, else the last before it, within
+   * `maxAfterMs` either way (a longer gap leaves the interval unmeasured rather than misattributed). After first: a meter that updates its registers once per interval shows an interval's start values
+   * only from that start on, and a poll at an interval boundary completes a moment after it.
+   */
   readingNear(ts: number, maxAfterMs: number): MeterReading | undefined {
-    const before = readingOf(this.#st.readingAtOrBefore!.get(ts) as Row | undefined)
-    if (before) return before
     const after = readingOf(this.#st.readingAtOrAfter!.get(ts) as Row | undefined)
-    return after && after.ts - ts <= maxAfterMs ? after : undefined
+    if (after && after.ts - ts <= maxAfterMs) return after
+    const before = readingOf(this.#st.readingAtOrBefore!.get(ts) as Row | undefined)
+    return before && ts - before.ts <= maxAfterMs ? before : undefined
   }
 
   readingsSince(ts: number, limit = 2000): MeterReading[] {
