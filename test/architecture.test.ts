@@ -90,3 +90,23 @@ describe('architecture', () => {
     expect(offences).toEqual([])
   })
 })
+
+describe('errors', () => {
+  // One code scheme (src/core/errors.ts) and no bare Error in the modules this test guards.
+  it('GridletError codes in core, node, store, http and sim follow AREA_REASON; no bare new Error', async () => {
+    const { isSchemeCode } = await import('../src/core/errors.js')
+    expect(isSchemeCode('NODE_STOPPING')).toBe(true)
+    expect(isSchemeCode('STOPPING')).toBe(false)
+    const dirs = ['src/core', 'src/node', 'src/store', 'src/http'].map((d) => join(root, d))
+    const files = [...dirs.flatMap(sources), ...sources(join(root, 'sim'))]
+    const offences: string[] = []
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8')
+      const rel = relative(root, file)
+      for (const m of text.matchAll(/new GridletError\([\s\S]*?code: '([^']+)'/g))
+        if (!isSchemeCode(m[1]!)) offences.push(`${rel}: ${m[1]}`)
+      if (/new (?:Range|Type)?Error\(/.test(text)) offences.push(`${rel}: bare Error`)
+    }
+    expect(offences).toEqual([])
+  })
+})

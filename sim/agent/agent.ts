@@ -1,3 +1,4 @@
+import { GridletError } from '../../src/core/errors.js'
 import { createForecaster } from '../../src/core/forecast/createForecaster.js'
 import type { Forecaster, Quantiles } from '../../src/core/forecast/types.js'
 import { clampIntents, DEFAULT_ORDER_LIMITS, mergeCurve } from '../../src/core/order/orderPolicy.js'
@@ -91,7 +92,7 @@ export function householdAgent(init: AgentInit): HouseholdAgent {
         load = forecasters.load.forecast(from, horizon)
         pv = forecasters.pv?.forecast(from, horizon)
       } else {
-        if (!oracle) throw new Error('the perfect forecast needs the oracle')
+        if (!oracle) throw new GridletError('the perfect forecast needs the oracle', { code: 'SIM_ORACLE_MISSING' })
         load = exact(oracle.importWh, horizon)
         pv = init.hasPv ? exact(oracle.exportWh, horizon) : undefined
       }
