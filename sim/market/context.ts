@@ -1,6 +1,6 @@
-import { type Address, type Hex, keccak256, stringToBytes } from 'viem'
-import { privateKeyToAddress } from 'viem/accounts'
-import { devKeys } from '../../src/chain/devAccounts.js'
+import { type Address, bytesToHex, type Hex, keccak256, stringToBytes } from 'viem'
+import { type HDKey, mnemonicToAccount, privateKeyToAddress } from 'viem/accounts'
+import { ANVIL_TEST_MNEMONIC } from '../../src/chain/devAccounts.js'
 import { type PreparedDomain, prepareDomain } from '../../src/core/order/eip712.js'
 import { SETTLEMENT_WINDOW_S } from '../../src/core/order/orderPolicy.js'
 import type { Order } from '../../src/core/order/types.js'
@@ -31,9 +31,10 @@ export interface MarketContext {
  * for real money.
  */
 export function householdKeys(n: number): Hex[] {
-  return devKeys(n + 1)
-    .slice(1)
-    .map((k) => k.privateKey)
+  // devKeys' path m/44'/60'/0'/0/i, with the common parent derived once (300 households: ms, not seconds).
+  const master = mnemonicToAccount(ANVIL_TEST_MNEMONIC, { path: 'm' } as never).getHdKey() as HDKey
+  const parent = master.derive("m/44'/60'/0'/0")
+  return Array.from({ length: n }, (_, h) => bytesToHex(parent.deriveChild(h + 1).privateKey!))
 }
 
 /** @example const ctx = marketContext(scenario, firstInterval, SIM_SETTLEMENT_ADDRESS) */
