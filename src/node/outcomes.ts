@@ -51,8 +51,12 @@ export function storeOutcome(d: OutcomeDeps, o: NetworkOutcome, now: number): vo
     : o.reason === 'DISAGREE'
       ? 'disputed'
       : 'unconfirmed'
+  // The peers' orders the trades reference are what settlement needs (the contract re-verifies their signatures).
+  const traded = new Set(o.result.trades.flatMap((t) => [t.buyId, t.sellId]))
   transaction(store.db, () => {
-    for (const order of o.orders) if (order.order.account.toLowerCase() !== me) store.insertReceived(order, now)
+    for (const order of o.orders) {
+      if (traded.has(order.id) && order.order.account.toLowerCase() !== me) store.insertReceived(order, now)
+    }
     const differing = o.voters - o.votesForRoot
     if (!store.result(o.interval)) store.saveResult(o.result, o.orders.length, status, now, o.votesForRoot, differing)
     else store.replaceResult(o.result, o.orders.length, status, o.votesForRoot, differing)
