@@ -164,7 +164,7 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
     expect([...perInterval.values()].every((n) => n === 1)).toBe(true) // never paid twice
     expect(all.length).toBeGreaterThan(first.length)
     // The seller's queue drains (a loaded machine may take a few intervals to send the backlog).
-    for (let t = 0; t < 6 && nodes[0]!.node.snapshot().settlement.pending > 0; t++) await sleep(intervalRealMs)
+    for (let t = 0; t < 12 && nodes[0]!.node.snapshot().settlement.pending > 0; t++) await sleep(intervalRealMs)
     expect(nodes[0]!.node.snapshot().settlement.pending).toBe(0)
     const rows = nodes[0]!.store.db.prepare('SELECT state, by_us FROM chain_outbox').all()
     expect(rows.every((r) => r.state === 'confirmed' || r.state === 'final')).toBe(true)
