@@ -121,7 +121,7 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
   })
 
   it('trade, agree and settle each interval once on chain; the seller keeps settling through an RPC outage', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const intervalRealMs = (TIME.lengthS * 1000) / SPEED
     const settled = async () => {
