@@ -125,7 +125,6 @@ async function main(): Promise<void> {
         mdns: false,
       },
       chain: { rpcUrl: dev.rpcUrl, retryS: 5 },
-      strategy: { name: 'spread' },
       http: { port: 0 },
       store: { path: 'node.sqlite' },
       log: { level: 'warn' },

@@ -1,8 +1,13 @@
 /**
  * `npm run bench:sim`: fast mode on 300 households x 1 year at 30-minute intervals (targets: <= 60 s, < 2 GB RSS)
- * and network mode on 50 nodes x 48 intervals (target: 100% agreement, every interval settled on chain).
- * `--json` prints one JSON object per case; `--case fast|network` runs one case; `--workers n` sets fast-mode threads.
+ * and network mode on 50 real nodes x 48 intervals (target: 100% agreement, the same run root as fast mode, every
+ * interval with trades settled on chain), once on the machine as it is and once (`network-busy`) with one core kept
+ * busy by a spinning child process for the whole run. Each case reports the load average during its run.
+ * `--json` prints one JSON object per case; `--case fast|network|network-busy` runs one case; `--workers n` sets
+ * fast-mode threads.
  */
+import { spawn } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { clearCommunity } from '../sim/fast/run.js'
 import { assembleCommunity } from '../sim/households/assemble.js'
@@ -37,19 +42,42 @@ async function fastCase() {
   }
 }
 
-async function networkCase() {
+/** Samples the 1-minute load average every 5 s while `run` runs; returns its mean and maximum. */
+async function withLoad<T>(run: () => Promise<T>): Promise<{ value: T; loadAvg: number; loadAvgMax: number }> {
+  const samples = [loadavg()[0]!]
+  const timer = setInterval(() => samples.push(loadavg()[0]!), 5000)
+  try {
+    const value = await run()
+    return {
+      value,
+      loadAvg: round2(samples.reduce((a, b) => a + b, 0) / samples.length),
+      loadAvgMax: round2(Math.max(...samples)),
+    }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/** A child process spinning one core at 100% until killed. */
+function spinner() {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+  return { stop: () => child.kill('SIGKILL') }
+}
+
+async function networkCase(busy: boolean) {
   const { runNetwork } = await import('../sim/network/run.js')
   const base = loadScenario(join(scenarios, 'default.yaml'))
   const s = parseScenario({ ...base, name: 'bench-network-50', households: { ...base.households, count: 50 } })
   const c = assembleCommunity(s, realDataSource())
   const t0 = performance.now()
-  const o = await runNetwork(s, c, {})
+  const spin = busy ? spinner() : undefined
+  const { value: o, loadAvg, loadAvgMax } = await withLoad(() => runNetwork(s, c, {})).finally(() => spin?.stop())
   const seconds = (performance.now() - t0) / 1000
   const fast = await clearCommunity(s, c)
   const n = o.network
   return {
     bench: 'sim',
-    case: 'network-50x48',
+    case: busy ? 'network-50x48-busy' : 'network-50x48',
     nodes: n?.nodes ?? 0,
     intervals: c.T,
     agreement: n?.agreementRate ?? 0,
@@ -61,6 +89,8 @@ async function networkCase() {
     seconds: round2(seconds),
     clockHeldSeconds: round2(n?.clockHeldSeconds ?? 0),
     barriersReleased: n?.barriersReleased ?? 0,
+    loadAvg,
+    loadAvgMax,
     rssMb: peakRssMb(),
   }
 }
@@ -69,7 +99,8 @@ const round2 = (x: number) => Math.round(x * 100) / 100
 
 const cases: [string, () => Promise<Record<string, unknown>>][] = [
   ['fast', fastCase],
-  ['network', networkCase],
+  ['network', () => networkCase(false)],
+  ['network-busy', () => networkCase(true)],
 ]
 for (const [name, run] of cases) {
   if (only && only !== name) continue

@@ -40,7 +40,6 @@ export interface NetworkStats {
   readonly orderRefusals: Readonly<Record<string, number>>
   readonly meterMismatches: number
   readonly meterMissing: number
-  readonly ambiguousReads: number
   readonly wallSeconds: number
   /** Real seconds simulated time stood still because a node host was not responsive (a busy machine). */
   readonly clockHeldSeconds: number

@@ -1,7 +1,9 @@
+import { GridletError } from '../../src/core/errors.js'
 import { createForecaster } from '../../src/core/forecast/createForecaster.js'
 import type { Forecaster, Quantiles } from '../../src/core/forecast/types.js'
+import { clampIntents, DEFAULT_ORDER_LIMITS, mergeCurve } from '../../src/core/order/orderPolicy.js'
 import type { Side } from '../../src/core/order/types.js'
-import { createStrategy, type Strategy, type Tariff } from '../../src/core/strategy/index.js'
+import { createStrategy, type OrderIntent, type Strategy, type Tariff } from '../../src/core/strategy/index.js'
 import { draw32, Stream } from '../random.js'
 import { type ForecastChoice, householdChoice, type Scenario } from '../scenario/schema.js'
 
@@ -19,11 +21,10 @@ import { type ForecastChoice, householdChoice, type Scenario } from '../scenario
 export const PLAN_LAG = 2
 
 /**
- * Most orders a household places per interval (nonces 0..15): above the core strategies' largest plan (13 for
- * `forecast-aware`). The network nodes are started with this as `maxOrdersPerInterval`; a plan with more keeps its
- * first ones, in both modes.
+ * Most orders a household places per interval (nonces 0..15), the node's default: a longer plan is merged down to
+ * it by the core order policy (`mergeCurve`), in both modes as in the node.
  */
-export const MAX_ORDERS_PER_INTERVAL = 16
+export const MAX_ORDERS_PER_INTERVAL = DEFAULT_ORDER_LIMITS.maxOrders
 
 /** One order intent in plain numbers: period interval index, side, Wh, limit (token units per kWh). */
 export interface PlannedOrder {
@@ -91,7 +92,7 @@ export function householdAgent(init: AgentInit): HouseholdAgent {
         load = forecasters.load.forecast(from, horizon)
         pv = forecasters.pv?.forecast(from, horizon)
       } else {
-        if (!oracle) throw new Error('the perfect forecast needs the oracle')
+        if (!oracle) throw new GridletError('the perfect forecast needs the oracle', { code: 'SIM_ORACLE_MISSING' })
         load = exact(oracle.importWh, horizon)
         pv = init.hasPv ? exact(oracle.exportWh, horizon) : undefined
       }
@@ -101,15 +102,23 @@ export function householdAgent(init: AgentInit): HouseholdAgent {
       }
       const first = BigInt(init.firstInterval + k0)
       const intents = strategy.plan({ firstInterval: first, intervalS, load, ...(pv ? { pv } : {}), tariffs })
-      const out: PlannedOrder[] = []
-      const count = new Uint8Array(horizon)
-      for (const o of intents) {
-        const i = Number(o.interval - first)
-        if (i < 0 || i >= horizon || count[i]! >= MAX_ORDERS_PER_INTERVAL) continue
-        count[i]!++
-        out.push({ k: k0 + i, side: o.side, quantityWh: Number(o.quantityWh), limitPrice: Number(o.limitPrice) })
-      }
-      return out.sort((a, b) => a.k - b.k) // stable: plan order within an interval
+      const byInterval: OrderIntent[][] = Array.from({ length: horizon }, () => [])
+      for (const o of intents) byInterval[Number(o.interval - first)]?.push(o)
+      // The node's order policy: clamped to the node's default bounds and the interval's tariff, merged to 16.
+      return byInterval.flatMap((xs, i) => {
+        const tariff = tariffs[i]!
+        const bounds = {
+          ...DEFAULT_ORDER_LIMITS,
+          minSellPrice: tariff.feedInPrice,
+          maxBuyPrice: tariff.retailPrice,
+        }
+        return mergeCurve(clampIntents(xs, bounds), bounds.maxOrders).map((o) => ({
+          k: k0 + i,
+          side: o.side,
+          quantityWh: Number(o.quantityWh),
+          limitPrice: Number(o.limitPrice),
+        }))
+      })
     },
   }
 }

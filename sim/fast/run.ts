@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
+import { GridletError } from '../../src/core/errors.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
@@ -129,7 +130,15 @@ function runWorker(job: WorkerJob, onProgress: (d: number) => void): Promise<Wor
       }
     })
     w.on('error', reject)
-    w.on('exit', (code) => code !== 0 && code !== 1 && reject(new Error(`fast-mode worker exited with ${code}`)))
+    w.on(
+      'exit',
+      (code) =>
+        code !== 0 &&
+        code !== 1 &&
+        reject(
+          new GridletError('a fast-mode worker failed', { code: 'SIM_FAST_WORKER', details: `exit code ${code}` }),
+        ),
+    )
   })
 }
 

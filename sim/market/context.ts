@@ -1,6 +1,8 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256, stringToBytes } from 'viem'
-import { privateKeyToAddress } from 'viem/accounts'
+import { type Address, bytesToHex, type Hex, keccak256, stringToBytes } from 'viem'
+import { type HDKey, mnemonicToAccount, privateKeyToAddress } from 'viem/accounts'
+import { ANVIL_TEST_MNEMONIC } from '../../src/chain/devAccounts.js'
 import { type PreparedDomain, prepareDomain } from '../../src/core/order/eip712.js'
+import { SETTLEMENT_WINDOW_S } from '../../src/core/order/orderPolicy.js'
 import type { Order } from '../../src/core/order/types.js'
 import type { Scenario } from '../scenario/schema.js'
 
@@ -24,13 +26,15 @@ export interface MarketContext {
 }
 
 /**
- * Development private key of household `h`: derived from the scenario seed, so a run is reproducible and the keys
- * are obviously not for real money.
+ * Development private keys of the households: anvil's test-mnemonic accounts 1..n (account 0 is the operator), the
+ * ones `startDevChain({ households: n })` registers and funds. A run is reproducible, and the keys are obviously not
+ * for real money.
  */
-export function devKey(seed: number, h: number): Hex {
-  return keccak256(
-    encodeAbiParameters([{ type: 'string' }, { type: 'uint32' }, { type: 'uint32' }], ['gridlet-sim-dev-key', seed, h]),
-  )
+export function householdKeys(n: number): Hex[] {
+  // devKeys' path m/44'/60'/0'/0/i, with the common parent derived once (300 households: ms, not seconds).
+  const master = mnemonicToAccount(ANVIL_TEST_MNEMONIC, { path: 'm' } as never).getHdKey() as HDKey
+  const parent = master.derive("m/44'/60'/0'/0")
+  return Array.from({ length: n }, (_, h) => bytesToHex(parent.deriveChild(h + 1).privateKey!))
 }
 
 /** @example const ctx = marketContext(scenario, firstInterval, SIM_SETTLEMENT_ADDRESS) */
@@ -45,14 +49,14 @@ export function marketContext(
     market: keccak256(stringToBytes(s.market.name)),
     intervalS: s.intervalMinutes * 60,
     firstInterval,
-    accounts: accounts ?? Array.from({ length: s.households.count }, (_, h) => privateKeyToAddress(devKey(s.seed, h))),
+    accounts: accounts ?? householdKeys(s.households.count).map((k) => privateKeyToAddress(k)),
   }
 }
 
 /**
  * The order household `h` signs for period interval `k`: `nonce` is the order's place among the household's
- * orders of that interval (a bid curve has several), expiry one day after the interval ends (time to settle on
- * chain).
+ * orders of that interval (a bid curve has several), expiry the core order policy's settlement window after the
+ * interval ends (as the node signs it).
  */
 export function orderFor(
   ctx: MarketContext,
@@ -72,6 +76,6 @@ export function orderFor(
     limitPrice: BigInt(limit),
     account: ctx.accounts[h] as Address,
     nonce: BigInt(nonce),
-    expiry: (interval + 1n) * BigInt(ctx.intervalS) + 86_400n,
+    expiry: (interval + 1n) * BigInt(ctx.intervalS) + SETTLEMENT_WINDOW_S,
   }
 }

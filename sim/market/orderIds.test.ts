@@ -35,3 +35,15 @@ describe('orderIdHasher', () => {
     )
   })
 })
+
+describe('householdKeys', () => {
+  it('are the dev chain households: anvil test-mnemonic accounts 1..n', async () => {
+    const { devKeys } = await import('../../src/chain/devAccounts.js')
+    const { householdKeys } = await import('./context.js')
+    expect(householdKeys(3)).toEqual(
+      devKeys(4)
+        .slice(1)
+        .map((k) => k.privateKey),
+    )
+  })
+})

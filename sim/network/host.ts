@@ -1,54 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
-import type { Address } from 'viem'
-import { signOrder } from '../../src/core/order/signOrder.js'
-import { intervalAt, intervalStartMs } from '../../src/core/time/interval.js'
-import { createLink, openMeter } from '../../src/meter/index.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import pino from 'pino'
+import { parseConfig } from '../../src/config/loadConfig.js'
+import { GridletError } from '../../src/core/errors.js'
+import type { VerifiedOrder } from '../../src/core/order/types.js'
+import { intervalStartMs } from '../../src/core/time/interval.js'
 import { traceSource } from '../../src/meter/simulator/source.js'
 import { startMeterSimulator } from '../../src/meter/simulator/startMeterSimulator.js'
-import { createMarketNode, type MarketNode } from '../../src/p2p/createMarketNode.js'
-import {
-  exportOf,
-  faultAt,
-  type HouseholdAgent,
-  householdAgent,
-  importOf,
-  MAX_ORDERS_PER_INTERVAL,
-  PLAN_LAG,
-  type PlannedOrder,
-  planDays,
-} from '../agent/agent.js'
-import { marketContext, orderFor } from '../market/context.js'
+import { p2pNetwork } from '../../src/node/adapters/p2pNetwork.js'
+import type { MarketNetwork, NetworkOutcome } from '../../src/node/ports.js'
+import { type RunningNode, startNode } from '../../src/node/startNode.js'
+import type { MarketNode } from '../../src/p2p/createMarketNode.js'
+import { householdAgent, MAX_ORDERS_PER_INTERVAL } from '../agent/agent.js'
+import { agentDecider } from './agentDecider.js'
 import { sharedClock, steppedClock } from './clocks.js'
 import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
 
 /**
- * Worker thread of network mode: runs some of the households, each as a real stack — a Modbus TCP meter simulator
- * replaying the household's grid-side energy, a Modbus reader, and a libp2p market node — plus the household's
- * decision loop: it reads its meter over Modbus every interval, feeds the readings to its forecaster, plans each day
- * with its strategy (sim/agent/agent.ts, as fast mode does) and before each gate closure signs and publishes the
- * orders of the interval.
+ * Worker thread of network mode: runs some of the households, each as the node a home gateway runs — config ->
+ * `startNode` (store, loop, HTTP API, the p2p adapter, the settlement batcher with its outbox) reading its meter over
+ * Modbus TCP with the node's own meter adapter — driven by the shared simulated clock. What the simulation adds: a
+ * Modbus meter simulator per household replaying its grid-side energy, the household's agent as the node's decider
+ * (sim/network/agentDecider.ts) and a wrapper around the network port that reports to the runner.
  */
 const init = workerData as HostInit & { host: number; time: SharedArrayBuffer }
 const post = (m: FromHost) => parentPort?.postMessage(m)
 const clock = sharedClock(init.time, init.host)
 const intervalMs = init.scenario.intervalMinutes * 60_000
-const perDay = 86_400_000 / intervalMs
-const ctx = marketContext(init.scenario, init.firstInterval, init.domain.verifyingContract, init.accounts)
-const registrySet = new Set<Address>(init.accounts)
-const registry = { size: registrySet.size, has: (a: Address) => registrySet.has(a) }
-const abort = new AbortController()
+const s = init.scenario
 
 interface Running {
   readonly hh: HostedHousehold
-  readonly node: MarketNode
-  readonly read: () => Promise<{ importEnergyWh: number; exportEnergyWh: number }>
-  readonly close: () => Promise<void>
-  readonly agent: HouseholdAgent
-  /** Import and export per period interval as read over Modbus (NaN: not measured). */
-  readonly importWh: Float64Array
-  readonly exportWh: Float64Array
-  readonly measured: Int32Array
-  published: number
+  readonly node: RunningNode
+  readonly p2p: () => MarketNode | undefined
+  readonly published: { n: number }
+  /** Orders this node holds per period interval (its own and its peers'), for the runner's pacing. */
+  readonly held: Map<number, Set<string>>
+  close(): Promise<void>
+}
+
+let submitFailures: Record<string, number> = {}
+// Results: every node's root; the first agreed result per interval in this host also carries trades and orders.
+const fullSent = new Set<number>()
+
+function report(hh: HostedHousehold, o: NetworkOutcome): void {
+  const k = o.interval - init.firstInterval
+  if (k < 0 || k >= init.T) return
+  const withTrades = o.agreed && !fullSent.has(k)
+  if (withTrades) fullSent.add(k)
+  const trades = withTrades ? [...o.result.trades] : []
+  const used = new Set(trades.flatMap((t) => [t.buyId.toLowerCase(), t.sellId.toLowerCase()]))
+  const full = {
+    trades,
+    orders: o.orders.filter((x) => used.has(x.id.toLowerCase())),
+    ...(o.result.clearingPrice === undefined ? {} : { clearingPrice: o.result.clearingPrice }),
+  }
+  post({
+    type: 'result',
+    result: {
+      h: hh.h,
+      k,
+      root: o.result.root,
+      agreed: o.agreed,
+      ...(o.reason ? { reason: o.reason } : {}),
+      ...(withTrades ? { full } : {}),
+    },
+  })
+}
+
+/** The node's own p2p adapter, wrapped to tell the runner what the node published, holds and concluded. */
+function reporting(
+  hh: HostedHousehold,
+  inner: MarketNetwork,
+  published: { n: number },
+  held: Map<number, Set<string>>,
+) {
+  const hold = (o: VerifiedOrder) => {
+    const k = Number(o.order.interval) - init.firstInterval
+    const ids = held.get(k) ?? new Set()
+    held.set(k, ids.add(o.id))
+  }
+  const wrapped: MarketNetwork = {
+    start: () => inner.start(),
+    stop: () => inner.stop(),
+    async publishOrder(order) {
+      try {
+        await inner.publishOrder(order)
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'OTHER'
+        submitFailures = { ...submitFailures, [code]: (submitFailures[code] ?? 0) + 1 }
+        throw err
+      }
+      const v = order as VerifiedOrder
+      if (!held.get(Number(v.order.interval) - init.firstInterval)?.has(v.id)) published.n++
+      hold(v)
+    },
+    onOrder: (h) =>
+      inner.onOrder((o) => {
+        hold(o)
+        h(o)
+      }),
+    onOutcome: (h) =>
+      inner.onOutcome((o) => {
+        report(hh, o)
+        h(o)
+      }),
+    peerCount: () => inner.peerCount(),
+  }
+  return wrapped
 }
 
 async function startHousehold(hh: HostedHousehold): Promise<Running> {
@@ -65,29 +127,46 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       loop: false,
     }),
   })
-  const link = createLink({ transport: 'tcp', host: '127.0.0.1', port: sim.port as number })
-  const meter = openMeter(link, { profile: init.meterProfile, clock, timeoutMs: 5000 })
-  const node = await createMarketNode({
-    privateKey: hh.privateKey,
-    domain: init.domain,
-    market: init.market,
-    marketTime: init.marketTime,
-    clock,
-    registry,
-    clearing: {
-      rule: init.scenario.market.rule,
-      k: { num: BigInt(init.scenario.market.k.num), den: BigInt(init.scenario.market.k.den) },
-      retailPrice: BigInt(init.retail[0] as number),
-      feedInPrice: BigInt(init.feedIn[0] as number),
+  const dir = mkdtempSync(join(tmpdir(), `gridlet-sim-${hh.h}-`))
+  const intervalS = intervalMs / 1000
+  const config = parseConfig(
+    {
+      market: {
+        id: init.market,
+        chainId: init.domain.chainId,
+        contract: init.domain.verifyingContract,
+        intervalS,
+        gateClosureS: init.marketTime.gateClosureS,
+        maxSkewS: init.marketTime.maxSkewS,
+        rule: s.market.rule,
+        k: s.market.k,
+        retailPrice: init.retail[0],
+        feedInPrice: init.feedIn[0],
+        households: init.accounts,
+        maxOrdersPerInterval: MAX_ORDERS_PER_INTERVAL,
+        utcOffsetHours: s.tariff.utcOffsetHours,
+      },
+      // Six reads per interval; the simulator's registers step at interval boundaries.
+      meter: {
+        port: sim.port,
+        profile: init.meterProfile,
+        pollS: intervalS / 6,
+        timeoutMs: 5000,
+        staleAfterS: intervalS,
+      },
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false },
+      chain: { rpcUrl: init.rpcUrl, submit: 'own-sells', pollS: 2, retryS: 1 },
+      http: { port: 0 },
+      store: { path: 'node.sqlite' },
+      log: { level: 'silent' },
     },
-    maxOrdersPerInterval: MAX_ORDERS_PER_INTERVAL,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    timing: init.timing,
-    libp2p: { inboundConnectionThreshold: 10_000 },
-  })
-  await node.start()
+    dir,
+  )
+  const published = { n: 0 }
+  const held = new Map<number, Set<string>>()
+  let p2p: ReturnType<typeof p2pNetwork> | undefined
   const agent = householdAgent({
-    scenario: init.scenario,
+    scenario: s,
     h: hh.h,
     hasPv: hh.hasPv,
     firstInterval: init.firstInterval,
@@ -95,172 +174,89 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
     retail: init.retail,
     feedIn: init.feedIn,
   })
-  // What the node forecasts from (a missed reading is NaN: no reading), and what it measured (for the run's checks).
-  const importWh = new Float64Array(init.T).fill(Number.NaN)
-  const exportWh = new Float64Array(init.T).fill(Number.NaN)
-  const measured = new Int32Array(init.T).fill(MISSING)
+  const node = await startNode({
+    config,
+    privateKey: hh.privateKey,
+    clock,
+    logger: pino({ level: process.env.SIM_NODE_LOG ?? 'silent' }),
+    adapters: {
+      network: (ctx) => {
+        p2p = p2pNetwork({
+          privateKey: ctx.privateKey,
+          domain: ctx.domain,
+          market: ctx.market,
+          time: ctx.time,
+          clock,
+          config,
+          households: init.accounts,
+          timing: init.timing,
+          libp2p: { inboundConnectionThreshold: 10_000 },
+        })
+        return reporting(hh, p2p, published, held)
+      },
+      decider: () => agentDecider({ scenario: s, hh, agent, firstInterval: init.firstInterval, T: init.T, intervalMs }),
+    },
+  })
   return {
     hh,
     node,
-    read: () => meter.read({ signal: abort.signal }),
+    p2p: () => p2p?.node(),
+    published,
+    held,
     close: async () => {
       await node.stop()
-      await link.close()
       await sim.close()
+      rmSync(dir, { recursive: true, force: true })
     },
-    agent,
-    importWh,
-    exportWh,
-    measured,
-    published: 0,
   }
 }
 
 const households = await Promise.all(init.households.map(startHousehold))
-post({ type: 'ready', addrs: households.map((r) => ({ h: r.hh.h, addr: r.node.multiaddrs()[0]?.toString() ?? '' })) })
-
-// Results: every node's root; the first agreed result per interval in this host also carries trades and orders.
-const fullSent = new Set<number>()
-for (const r of households) {
-  r.node.onResult((o) => {
-    const k = Number(o.interval) - init.firstInterval
-    if (k < 0 || k >= init.T) return
-    const withTrades = o.agreed && !fullSent.has(k)
-    if (withTrades) fullSent.add(k)
-    const trades = withTrades ? [...o.result.trades] : []
-    const used = new Set(trades.flatMap((t) => [t.buyId.toLowerCase(), t.sellId.toLowerCase()]))
-    post({
-      type: 'result',
-      result: {
-        h: r.hh.h,
-        k,
-        root: o.root,
-        agreed: o.agreed,
-        ...(o.reason ? { reason: o.reason } : {}),
-        ...(withTrades
-          ? {
-              full: {
-                trades,
-                orders: o.orders.filter((x) => used.has(x.id.toLowerCase())),
-                ...(o.result.clearingPrice === undefined ? {} : { clearingPrice: o.result.clearingPrice }),
-              },
-            }
-          : {}),
-      },
-    })
-  })
+const marketNode = (r: Running): MarketNode => {
+  const n = r.p2p()
+  if (!n) throw new GridletError('the p2p node of a household did not start', { code: 'SIM_NETWORK_HOST' })
+  return n
 }
+post({
+  type: 'ready',
+  addrs: households.map((r) => ({ h: r.hh.h, addr: marketNode(r).multiaddrs()[0]?.toString() ?? '' })),
+})
 
-/** Orders each node holds per interval; the host reports the minimum over its nodes so the runner can pace time. */
-const held = households.map(() => new Map<number, number>())
+/**
+ * Tells the runner, per household and interval, once the node has decided and published all its orders of it (the
+ * store says so), and the fewest orders any node of this host holds per interval.
+ */
+const decidedUpTo = households.map(() => 0)
 const reportedMin = new Map<number, number>()
-households.forEach((r, i) => {
-  r.node.onOrder((o) => {
-    const k = Number(o.order.interval) - init.firstInterval
-    const mine = held[i] as Map<number, number>
-    mine.set(k, (mine.get(k) ?? 0) + 1)
-    const min = Math.min(...held.map((m) => m.get(k) ?? 0))
+let polls = 0
+// Polled, not per message: a few store queries per household and poll, so 25 nodes per thread stay cheap.
+const progress = setInterval(() => {
+  households.forEach((r, i) => {
+    for (let k = decidedUpTo[i]!; k < init.T; k++) {
+      const interval = init.firstInterval + k
+      if (!r.node.store.hasDecision(interval)) break
+      const own = r.node.store.ownOrders(interval)
+      if (own.some((o) => o.publishedMs === null)) break
+      post({ type: 'decided', h: r.hh.h, k, published: own.length })
+      decidedUpTo[i] = k + 1
+    }
+  })
+  const from = Math.max(0, Math.min(...decidedUpTo) - 2)
+  for (let k = from; k < Math.min(init.T, Math.max(...decidedUpTo)); k++) {
+    const min = Math.min(...households.map((r) => r.held.get(k)?.size ?? 0))
     if (min > (reportedMin.get(k) ?? 0)) {
       reportedMin.set(k, min)
       post({ type: 'orders', k, min })
     }
-  })
-})
-
-let meterErrors = 0
-let ambiguousReads = 0
-const submitFailures: Record<string, number> = {}
-
-/** Reads the meter and books the energy of the interval(s) completed since the last read. */
-function meterTracker(r: Running) {
-  let last: { k: number; imp: number; exp: number } | undefined
-  return async () => {
-    try {
-      // The meter's registers step at interval boundaries: a read that straddles one is ambiguous and not used.
-      const before = intervalAt(init.marketTime, clock.now())
-      const reading = await r.read()
-      if (intervalAt(init.marketTime, clock.now()) !== before) {
-        ambiguousReads++
-        last = undefined
-        return
-      }
-      const k = before - init.firstInterval // the counters as of this interval's start
-      if (last && k === last.k + 1 && last.k >= 0 && last.k < init.T) {
-        r.importWh[last.k] = reading.importEnergyWh - last.imp
-        r.exportWh[last.k] = reading.exportEnergyWh - last.exp
-        r.measured[last.k] = (r.importWh[last.k] as number) - (r.exportWh[last.k] as number)
-      }
-      last = { k, imp: reading.importEnergyWh, exp: reading.exportEnergyWh }
-    } catch {
-      meterErrors++
-    }
   }
-}
-
-/** Feeds the agent every reading older than `PLAN_LAG` intervals before period interval `k0`, and plans its day. */
-function planDay(r: Running, k0: number, horizon: number, fed: { j: number }): PlannedOrder[][] {
-  const warm = r.hh.warmup.length
-  for (; fed.j < warm + k0 - PLAN_LAG; fed.j++) {
-    const j = fed.j
-    if (j < warm) r.agent.observe(j, importOf(r.hh.warmup[j]!), exportOf(r.hh.warmup[j]!))
-    else r.agent.observe(j, r.importWh[j - warm]!, r.exportWh[j - warm]!)
+  const last = init.firstInterval + init.T - 1
+  if (++polls % 10 === 0 && households.every((r) => r.node.store.recentSummaries(1)[0]?.interval === last)) {
+    clearInterval(progress)
+    post({ type: 'finished' })
   }
-  const day = r.hh.oracle?.subarray(k0, k0 + horizon)
-  const planned = r.agent.plan(k0, horizon, day && { importWh: day.map(importOf), exportWh: day.map(exportOf) })
-  const byK: PlannedOrder[][] = Array.from({ length: horizon }, () => [])
-  for (const o of planned) byK[o.k - k0]?.push(o)
-  return byK
-}
-
-async function runHousehold(r: Running): Promise<void> {
-  const s = init.scenario
-  const track = meterTracker(r)
-  const days = new Map(planDays(init.T, perDay).map((d) => [d.k0, d.horizon]))
-  const fed = { j: 0 }
-  let today: PlannedOrder[][] = []
-  let k0 = 0
-  // Households decide for interval k early in interval k-1 (staggered, so 50 nodes do not publish in one burst):
-  // the meter then shows the counters at the start of k-1, and the orders have most of an interval to spread.
-  const stagger = ((r.hh.h % 16) / 16) * init.decideSpreadMs
-  const reads: Promise<void>[] = []
-  for (let k = 0; k < init.T && !abort.signal.aborted; k++) {
-    await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k - 1) + 1 + stagger, abort.signal)
-    // A day is planned from readings at least PLAN_LAG intervals old: all read an interval ago or earlier, so
-    // waiting for those reads costs nothing, and the read started now cannot make this interval's orders late.
-    const earlier = Promise.all(reads)
-    reads.push(track())
-    const horizon = days.get(k)
-    if (horizon !== undefined) {
-      await earlier
-      today = planDay(r, k, horizon, fed)
-      k0 = k
-    }
-    const orders = faultAt(s, 'offline', r.hh.h, k) ? [] : (today[k - k0] ?? [])
-    let published = 0
-    for (const [nonce, p] of orders.entries()) {
-      const order = orderFor(ctx, r.hh.h, k, p.side, p.quantityWh, p.limitPrice, nonce)
-      try {
-        await r.node.submitOrder(signOrder(r.hh.privateKey, init.domain, order))
-        published++
-      } catch (err) {
-        // A refused or late order is the network's outcome too: the interval clears without it, on every node.
-        const code = (err as { code?: string }).code ?? 'OTHER'
-        submitFailures[code] = (submitFailures[code] ?? 0) + 1
-      }
-    }
-    r.published += published
-    post({ type: 'decided', h: r.hh.h, k, published })
-  }
-  // The last decision read falls in interval T-2: reads in T-1 and T complete the measurement of the period.
-  for (const k of [init.T - 1, init.T]) {
-    await clock.sleepUntil(intervalStartMs(init.marketTime, init.firstInterval + k) + 1, abort.signal)
-    await Promise.all(reads)
-    await track()
-  }
-}
+}, 50)
 
 async function dial(from: MarketNode, addr: string): Promise<void> {
-  const { multiaddr } = await import('@multiformats/multiaddr')
   for (let attempt = 1; ; attempt++) {
     try {
       await from.libp2p.dial(multiaddr(addr))
@@ -274,15 +270,32 @@ async function dial(from: MarketNode, addr: string): Promise<void> {
 
 async function waitForMesh(timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
-  const want = Math.min(2, init.scenario.households.count - 1)
+  const want = Math.min(2, s.households.count - 1)
+  const ok = (r: Running) => marketNode(r).stats().meshPeers >= want && marketNode(r).stats().boundPeers >= 1
   while (Date.now() < until) {
-    if (households.every((r) => r.node.stats().meshPeers >= want && r.node.stats().boundPeers >= 1)) return
+    if (households.every(ok)) return
     await new Promise((res) => setTimeout(res, 100))
   }
-  throw new Error(`gossip mesh not formed: ${households.map((r) => r.node.stats().meshPeers).join(',')}`)
+  throw new GridletError('gossip mesh not formed', {
+    code: 'SIM_NETWORK_MESH',
+    details: households.map((r) => marketNode(r).stats().meshPeers).join(','),
+  })
 }
 
-let loops: Promise<void>[] = []
+function measured(r: Running): Int32Array {
+  const out = new Int32Array(init.T).fill(MISSING)
+  for (const sm of r.node.store.recentSummaries(init.T + 8)) {
+    const k = sm.interval - init.firstInterval
+    if (k >= 0 && k < init.T && sm.measuredNetWh !== null) out[k] = -sm.measuredNetWh
+  }
+  return out
+}
+
+async function meterFailures(r: Running): Promise<number> {
+  const m = await r.node.registry.getSingleMetric('gridlet_meter_read_failures_total')?.get()
+  return (m?.values ?? []).reduce((a, v) => a + v.value, 0)
+}
+
 parentPort?.on('message', async (m: ToHost) => {
   try {
     if (m.type === 'connect') {
@@ -293,28 +306,25 @@ parentPort?.on('message', async (m: ToHost) => {
           // Ring plus chords: h-1, h-2, h-4, ... (mod n), so the graph is connected with a small diameter.
           const targets = new Set<number>()
           for (let d = 1; targets.size < Math.min(m.degree, n - 1) && d < n; d *= 2) targets.add((r.hh.h - d + n) % n)
-          for (const t of targets) await dial(r.node, byH.get(t) as string)
+          for (const t of targets) await dial(marketNode(r), byH.get(t) as string)
         }),
       )
       await waitForMesh(60_000)
       post({ type: 'meshed' })
     } else if (m.type === 'go') {
-      loops = households.map((r) => runHousehold(r).catch(() => {}))
-      void Promise.all(loops).then(() => post({ type: 'finished' }))
+      // The nodes run from the start; the runner's clock starts moving now.
     } else if (m.type === 'stop') {
-      abort.abort()
-      await Promise.all(loops)
+      clearInterval(progress)
       const stats: HostStats = {
-        ordersPublished: households.reduce((a, r) => a + r.published, 0),
+        ordersPublished: households.reduce((a, r) => a + r.published.n, 0),
         messagesValidated: households.reduce(
-          (a, r) => a + Object.values(r.node.stats().validation).reduce((x, y) => x + y, 0),
+          (a, r) => a + Object.values(marketNode(r).stats().validation).reduce((x, y) => x + y, 0),
           0,
         ),
-        bytesSent: households.reduce((a, r) => a + r.node.stats().bytesSent, 0),
-        bytesReceived: households.reduce((a, r) => a + r.node.stats().bytesReceived, 0),
-        measured: households.map((r) => ({ h: r.hh.h, netWh: r.measured })),
-        meterErrors,
-        ambiguousReads,
+        bytesSent: households.reduce((a, r) => a + marketNode(r).stats().bytesSent, 0),
+        bytesReceived: households.reduce((a, r) => a + marketNode(r).stats().bytesReceived, 0),
+        measured: households.map((r) => ({ h: r.hh.h, netWh: measured(r) })),
+        meterErrors: (await Promise.all(households.map(meterFailures))).reduce((a, b) => a + b, 0),
         submitFailures,
       }
       await Promise.all(households.map((r) => r.close()))

@@ -37,9 +37,9 @@ export interface HostInit {
   readonly feedIn: Int32Array
   /** Clock ms of the agreement windows (see the p2p node's AgreementTiming). */
   readonly timing: { digestDelayMs: number; digestWindowMs: number; resultWindowMs: number }
-  /** Households decide for interval k at the start of k-1 plus up to this many clock ms (staggered). */
-  readonly decideSpreadMs: number
   readonly meterProfile: string
+  /** The dev chain the nodes settle on (households registered and funded by `startDevChain`). */
+  readonly rpcUrl: string
 }
 
 /** Main → host. */
@@ -67,12 +67,10 @@ export interface HostStats {
   readonly messagesValidated: number
   readonly bytesSent: number
   readonly bytesReceived: number
-  /** Per hosted household: grid position per interval as measured over Modbus (import - export). */
+  /** Per hosted household: grid position per interval as its node measured it over Modbus (import - export). */
   readonly measured: readonly { h: number; netWh: Int32Array }[]
   readonly meterErrors: number
-  /** Reads that straddled an interval boundary (not used: the interval they measured is unknown). */
-  readonly ambiguousReads: number
-  /** Orders the node refused to publish, by error code. */
+  /** Orders the network refused to publish, by error code. */
   readonly submitFailures: Readonly<Record<string, number>>
 }
 

@@ -1,19 +1,17 @@
 import type { Worker } from 'node:worker_threads'
-import { type Address, createPublicClient, createTestClient, createWalletClient, type Hex, http } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { readContract, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
-import { localChain, settlementAbi, testTokenAbi } from '../../src/chain/contracts.js'
+import { type Address, createPublicClient, type Hex, http } from 'viem'
+import { getContractEvents, getTransactionReceipt, readContract } from 'viem/actions'
+import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
-import { encodeSettlement } from '../../src/chain/encodeSettlement.js'
-import { settleBatch } from '../../src/chain/settleBatch.js'
 import { GridletError } from '../../src/core/errors.js'
-import { gateClosureMs, type MarketTime, marketTime } from '../../src/core/time/interval.js'
+import { gateClosureMs, marketTime } from '../../src/core/time/interval.js'
 import type { Community } from '../households/assemble.js'
-import { devKey, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
+import { householdKeys, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
 import { emptyOutcome, type MarketOutcome } from '../outcome.js'
 import { householdChoice, type Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
 import { sharedTimeBuffer, timeController } from './clocks.js'
+import { pacer } from './pacer.js'
 import {
   type FromHost,
   type HostedHousehold,
@@ -35,11 +33,12 @@ export interface NetworkRunOptions {
 }
 
 /**
- * Network mode: a local anvil chain with the settlement contract and every household registered and funded; per
- * household a Modbus meter simulator and a libp2p market node on loopback, hosted in worker threads; an accelerated
- * clock shared by all. Each household reads its meter, decides, signs and gossips its order; every node clears and
- * the nodes agree on roots; each agreed interval's trades are settled on chain by household 0's account.
- * Returns the same `MarketOutcome` as fast mode, plus network measurements.
+ * Network mode: a local dev chain (anvil, the settlement contract, every household registered and funded); per
+ * household a Modbus meter simulator and a real gridlet node (sim/network/host.ts: config -> startNode), hosted in
+ * worker threads, on an accelerated clock shared by all. Each node reads its meter, decides, signs and gossips its
+ * orders, the network agrees on each interval, and the sellers' batchers settle agreed intervals on chain. This
+ * runner only paces the clock, watches and measures. Returns the same `MarketOutcome` as fast mode, plus network
+ * measurements.
  */
 export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOptions = {}): Promise<MarketOutcome> {
   checkSupported(s, c)
@@ -48,12 +47,13 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
   const realIntervalMs = opts.realIntervalMs ?? Math.max(2000, 800 + 50 * c.n)
   const speed = intervalMs / realIntervalMs
   const ctx = marketContext(s, c.firstInterval)
-  const keys = Array.from({ length: c.n }, (_, h) => devKey(s.seed, h))
+  const keys = householdKeys(c.n)
+  // The dev chain registers and funds every household (the operator's job), as `gridlet chain dev` does.
   const dev = await startDevChain({
-    households: 1,
+    households: c.n,
     chainId: s.market.chainId,
     marketName: s.market.name,
-    // Orders expire a day after their interval (2013 in the shipped scenarios): the chain must live at that time.
+    // Orders expire a week after their interval (2013 in the shipped scenarios): the chain must live at that time.
     anvilArgs: ['--timestamp', String(c.firstInterval * c.intervalS - 3600)],
   })
   const workers: Worker[] = []
@@ -64,14 +64,15 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
         details: `${dev.settlement} != ${SIM_SETTLEMENT_ADDRESS}`,
       })
     }
-    const householdIndex = await registerHouseholds(dev, ctx.accounts, keys[0] as Hex)
     const time = marketTime({
       lengthS: c.intervalS,
       gateClosureS: s.market.gateClosureS,
       maxSkewS: Math.min(c.intervalS, Math.ceil((100 * speed) / 1000)),
     })
     const real = (ms: number) => Math.round(ms * speed)
-    const startMs = gateClosureMs(time, c.firstInterval) - real(1000)
+    // Start just before the gate of the interval before the period: the nodes' first decision (at start) is for that
+    // interval (nothing to trade), so every order of the period is decided and gossiped with the mesh formed.
+    const startMs = gateClosureMs(time, c.firstInterval - 1) - real(200)
     const hosts = Math.max(1, Math.min(opts.hosts ?? 2, c.n))
     const simTime = sharedTimeBuffer(hosts)
     const clock = timeController(simTime, hosts, startMs)
@@ -86,10 +87,12 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       retail: c.retail,
       feedIn: c.feedIn,
       timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
-      decideSpreadMs: Math.round(intervalMs / 8),
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
+      rpcUrl: dev.rpcUrl,
     }
-    const pace = pacer(c, hosts, time, base.timing, real(50), 4 * realIntervalMs)
+    // A busy machine makes the run slower, not different: a barrier is only given up after a minute of real time (a
+    // node that is truly stuck), not after a few intervals of it.
+    const pace = pacer(c, hosts, time, base.timing, real(50), Math.max(60_000, 10 * realIntervalMs))
     const inbox: ((m: FromHost, w: number) => void)[] = []
     const results: NodeResult[][] = Array.from({ length: c.T }, () => [])
     const stats: HostStats[] = []
@@ -143,21 +146,13 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     send({ type: 'go' })
     clock.run(speed, () => pace.limit(clock.now(), results))
 
-    // Settle each interval once a host reports an agreed result with its trades; report progress as nodes decide.
-    const settlement = settler(dev, keys[0] as Hex, householdIndex)
-    const settledK = new Set<number>()
+    // The nodes settle on their own (each seller's batcher); the runner only watches. Report progress as nodes conclude.
     // Give up when simulated time is well past the last decision, or real time far beyond the planned duration.
-    const doneByClock = startMs + (c.T + 3) * intervalMs
+    const doneByClock = startMs + (c.T + 4) * intervalMs
     const doneByWall = performance.now() + 4 * (c.T + 3) * realIntervalMs
     let done = 0
-    while (clock.now() < doneByClock && performance.now() < doneByWall) {
-      for (let k = 0; k < c.T; k++) {
-        const full = results[k]?.find((r) => r.full)
-        if (full?.full && !settledK.has(k)) {
-          settledK.add(k)
-          if (full.full.trades.length > 0) settlement.push(BigInt(c.firstInterval + k), full.full)
-        }
-      }
+    // Time the clock stood still (barriers, starved hosts) extends the real-time budget.
+    while (clock.now() < doneByClock && performance.now() < doneByWall + clock.heldMs()) {
       const nowDone = results.filter((r) => r.length >= c.n).length
       if (nowDone !== done) {
         done = nowDone
@@ -169,11 +164,14 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     if (errors.length > 0)
       throw new GridletError('a node host failed', { code: 'SIM_NETWORK_HOST', details: errors[0] })
     await Promise.race([finished, new Promise((r) => setTimeout(r, 3 * realIntervalMs))])
+    const withTrades = results.flatMap((rs, k) =>
+      rs.some((r) => r.full && r.full.trades.length > 0) ? [BigInt(c.firstInterval + k)] : [],
+    )
+    const chain = await watchSettlement(dev, withTrades, 10 * realIntervalMs)
     const stopped = all('stopped')
     send({ type: 'stop' })
     await stopped
     clock.stop()
-    const chain = await settlement.finish()
     const wall = {
       seconds: (performance.now() - wallStart) / 1000,
       heldSeconds: clock.heldMs() / 1000,
@@ -216,106 +214,37 @@ function hostedHousehold(s: Scenario, c: Community, h: number, privateKey: Hex):
   }
 }
 
-/** Registers the simulated households' accounts in the settlement contract and funds their escrow. */
-async function registerHouseholds(dev: DevChain, accounts: readonly Address[], submitterKey: Hex) {
-  const chain = localChain(dev.chainId, dev.rpcUrl)
-  const operator = createWalletClient({
-    account: privateKeyToAccount(dev.operator.privateKey),
-    chain,
-    transport: http(dev.rpcUrl),
+/**
+ * Waits (up to `timeoutMs` real) until the nodes have settled every interval with trades on chain, then reads what
+ * the chain holds: settled intervals and the gas their settlements used.
+ */
+async function watchSettlement(dev: DevChain, intervals: readonly bigint[], timeoutMs: number) {
+  const client = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) })
+  const isSettled = (interval: bigint) =>
+    readContract(client, { address: dev.settlement, abi: settlementAbi, functionName: 'isSettled', args: [interval] })
+  const until = performance.now() + timeoutMs
+  let settled: bigint[] = []
+  for (;;) {
+    const flags = await Promise.all(intervals.map(isSettled))
+    settled = intervals.filter((_, i) => flags[i])
+    if (settled.length === intervals.length || performance.now() > until) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  const events = await getContractEvents(client, {
+    address: dev.settlement,
+    abi: settlementAbi,
+    eventName: 'Settled',
+    fromBlock: 0n,
   })
-  const deposit = 1_000_000_000n
-  const send = async (p: Promise<Hex>) => {
-    const r = await waitForTransactionReceipt(operator, { hash: await p })
-    if (r.status !== 'success') throw new GridletError('household registration reverted', { code: 'SIM_NETWORK_CHAIN' })
-  }
-  const total = deposit * BigInt(accounts.length)
-  await send(
-    writeContract(operator, {
-      address: dev.token,
-      abi: testTokenAbi,
-      functionName: 'mint',
-      args: [operator.account.address, total],
-    }),
+  const receipts = await Promise.all(
+    [...new Set(events.map((e) => e.transactionHash))].map((hash) => getTransactionReceipt(client, { hash })),
   )
-  await send(
-    writeContract(operator, {
-      address: dev.token,
-      abi: testTokenAbi,
-      functionName: 'approve',
-      args: [dev.settlement, total],
-    }),
-  )
-  for (const [i, account] of accounts.entries()) {
-    const meterId = `0x${(i + 1).toString(16).padStart(64, '0')}` as Hex
-    await send(
-      writeContract(operator, {
-        address: dev.settlement,
-        abi: settlementAbi,
-        functionName: 'register',
-        args: [account, meterId],
-      }),
-    )
-    await send(
-      writeContract(operator, {
-        address: dev.settlement,
-        abi: settlementAbi,
-        functionName: 'depositFor',
-        args: [account, deposit],
-      }),
-    )
-  }
-  const testClient = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
-  await setBalance(testClient, { address: privateKeyToAccount(submitterKey).address, value: 10n ** 21n })
-  const reader = createPublicClient({ chain, transport: http(dev.rpcUrl) })
-  const index = new Map<Address, number>()
-  for (const a of accounts) {
-    index.set(
-      a,
-      Number(
-        await readContract(reader, { address: dev.settlement, abi: settlementAbi, functionName: 'indexOf', args: [a] }),
-      ),
-    )
-  }
-  return index
-}
-
-/** Sends settlement batches one after another from one registered household's account. */
-function settler(dev: DevChain, key: Hex, households: ReadonlyMap<Address, number>) {
-  const chain = localChain(dev.chainId, dev.rpcUrl)
-  const wallet = createWalletClient({ account: privateKeyToAccount(key), chain, transport: http(dev.rpcUrl) })
-  let queue = Promise.resolve()
-  let gasUsed = 0n
-  const intervals: bigint[] = []
-  const failures: string[] = []
+  const failures = intervals.filter((k) => !settled.includes(k)).map((k) => `${k}: not settled`)
   return {
-    push(interval: bigint, full: NonNullable<NodeResult['full']>) {
-      intervals.push(interval)
-      queue = queue.then(async () => {
-        try {
-          const batch = encodeSettlement(interval, full.orders, full.trades, households)
-          const hash = await settleBatch(wallet, { settlement: dev.settlement, batch })
-          const receipt = await waitForTransactionReceipt(wallet, { hash })
-          gasUsed += receipt.gasUsed
-        } catch (err) {
-          failures.push(`${interval}: ${err instanceof Error ? err.message : String(err)}`)
-        }
-      })
-    },
-    async finish() {
-      await queue
-      let settled = 0
-      for (const interval of intervals) {
-        const ok = await readContract(wallet, {
-          address: dev.settlement,
-          abi: settlementAbi,
-          functionName: 'isSettled',
-          args: [interval],
-        })
-        if (ok) settled++
-      }
-      return { gasUsed, settled, withTrades: intervals.length, failures }
-    },
+    gasUsed: receipts.reduce((a, r) => a + r.gasUsed, 0n),
+    settled: settled.length,
+    withTrades: intervals.length,
+    failures,
   }
 }
 
@@ -405,7 +334,6 @@ function buildOutcome(
       orderRefusals: sumCounts(stats.map((x) => x.submitFailures)),
       meterMismatches,
       meterMissing,
-      ambiguousReads: stats.reduce((a, x) => a + x.ambiguousReads, 0),
       wallSeconds: wall.seconds,
       clockHeldSeconds: wall.heldSeconds,
       barriersReleased: wall.released,
@@ -417,61 +345,4 @@ function sumCounts(xs: readonly Readonly<Record<string, number>>[]): Record<stri
   const out: Record<string, number> = {}
   for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v
   return out
-}
-
-/**
- * Where simulated time must wait for the network: before interval k's gate closure until every household has
- * decided and every node holds every published order of k; before k's decision deadline until every node has
- * concluded k. A barrier held longer than `maxHoldMs` of real time is released (a node that never catches up must
- * not stall the run; it then shows as a disagreement).
- */
-function pacer(
-  c: Community,
-  hosts: number,
-  time: MarketTime,
-  timing: HostInit['timing'],
-  guardMs: number,
-  maxHoldMs: number,
-) {
-  const decided = new Int32Array(c.T)
-  const published = new Int32Array(c.T)
-  const minHeld = Array.from({ length: hosts }, () => new Int32Array(c.T))
-  let barrier = { at: Number.NaN, since: 0 }
-  let released = 0
-  const decideAt = (k: number) =>
-    gateClosureMs(time, c.firstInterval + k) +
-    time.maxSkewS * 1000 +
-    timing.digestDelayMs +
-    timing.digestWindowMs +
-    timing.resultWindowMs
-  const ordersIn = (k: number) =>
-    decided[k] === c.n && minHeld.every((m) => (m[k] as number) >= (published[k] as number))
-  let k1 = 0
-  let k2 = 0
-  return {
-    decided(k: number, count: number) {
-      decided[k] = (decided[k] as number) + 1
-      published[k] = (published[k] as number) + count
-    },
-    orders(host: number, k: number, min: number) {
-      if (k >= 0 && k < c.T) (minHeld[host] as Int32Array)[k] = min
-    },
-    limit(now: number, results: readonly (readonly unknown[])[]): number {
-      while (k1 < c.T && ordersIn(k1)) k1++
-      while (k2 < c.T && (results[k2]?.length ?? 0) >= c.n) k2++
-      const at = Math.min(
-        k1 < c.T ? gateClosureMs(time, c.firstInterval + k1) - guardMs : Number.POSITIVE_INFINITY,
-        k2 < c.T ? decideAt(k2) - guardMs : Number.POSITIVE_INFINITY,
-      )
-      if (now < at) return at
-      const t = performance.now()
-      if (at !== barrier.at) barrier = { at, since: t }
-      if (t - barrier.since < maxHoldMs) return at
-      released++
-      if (at === gateClosureMs(time, c.firstInterval + k1) - guardMs) k1++
-      else k2++
-      return Number.POSITIVE_INFINITY
-    },
-    released: () => released,
-  }
 }

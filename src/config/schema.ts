@@ -41,6 +41,14 @@ const market = z
     maxSkewS: z.number().int().min(0).default(5),
     /** Clearing rule all nodes of the market use. */
     rule: z.enum(['k-da', 'pay-as-bid', 'sdr', 'mmr']).default('k-da'),
+    /** k of the k-double auction as num/den in [0, 1] (price = lo + k (hi - lo)); every node must use the same. */
+    k: z
+      .object({ num: z.number().int().min(0), den: z.number().int().positive() })
+      .strict()
+      .refine((k) => k.num <= k.den, { message: 'k must be at most 1 (num <= den)' })
+      .default({ num: 1, den: 2 }),
+    /** Offset of the households' civil time from UTC, hours: the forecasters' weekday/weekend and time of day. */
+    utcOffsetHours: z.number().min(-12).max(14).default(0),
     /**
      * Orders (nonces) a household may place per interval; peers drop higher nonces, so every node of a market must
      * use the same value. The forecast-aware strategy bids a curve of up to 13 orders.

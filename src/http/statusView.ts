@@ -1,8 +1,16 @@
-import type { GridletNode } from '../node/gridletNode.js'
 import type { NodeStore } from '../store/nodeStore.js'
 
+/** What the status view needs of a running node (the node's loop implements it; http never imports the node). */
+export interface StatusSource<S extends { readonly now: number }> {
+  readonly account: string
+  /** The node's health and state now; served as it is, with the history added. */
+  snapshot(): S
+  /** Where an interval's settlement stands on chain, if tracked. */
+  settlementState(interval: number): string | undefined
+}
+
 /** What /api/status serves: the node's snapshot plus the recent history the dashboard draws. */
-export function statusView(node: GridletNode, store: NodeStore) {
+export function statusView<S extends { readonly now: number }>(node: StatusSource<S>, store: NodeStore) {
   const snap = node.snapshot()
   const me = node.account.toLowerCase()
   const results = store.recentResults(48)

@@ -1,57 +1,9 @@
 import type { Hex } from 'viem'
-import { clear } from '../core/market/clear.js'
-import type { ClearingRule } from '../core/market/types.js'
+import type { MeterReading } from '../core/meter/reading.js'
 import { Side } from '../core/order/types.js'
+import type { OrderIntent, Strategy, StrategyContext } from '../core/strategy/types.js'
 import type { Clock } from '../core/time/clock.js'
-import type { ClearFn, DecisionContext, Forecaster, MeterReading, MeterSource, OrderIntent, Strategy } from './ports.js'
-
-/**
- * The matcher bound to one market's rule and prices.
- *
- * @example
- * const clearFn = marketClear({ rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n, lengthS: 900 })
- */
-export function marketClear(p: {
-  rule: ClearingRule
-  retailPrice: bigint
-  feedInPrice: bigint
-  lengthS: number
-}): ClearFn {
-  return (orders, interval) =>
-    clear(orders, {
-      rule: p.rule,
-      interval: BigInt(interval),
-      retailPrice: p.retailPrice,
-      feedInPrice: p.feedInPrice,
-      lengthS: p.lengthS,
-    })
-}
-
-/**
- * Fallback forecaster: same slot yesterday if known, else the last measured interval, else the current power held
- * for the whole interval. Used when the strategy is `spread`.
- */
-export function persistenceForecaster(intervalsPerDay: number): Forecaster {
-  const measured = new Map<number, number>()
-  const lengthS = 86_400 / intervalsPerDay
-  let last: number | undefined
-  let powerW: number | undefined
-  return {
-    observeReading(r) {
-      powerW = r.powerW
-    },
-    observe(interval, m) {
-      const net = m.exportWh - m.importWh
-      measured.set(interval, net)
-      last = net
-      if (measured.size > intervalsPerDay * 8) measured.delete(measured.keys().next().value!)
-    },
-    forecast(interval) {
-      const fromPower = powerW === undefined ? 0 : Math.round((-powerW * lengthS) / 3600)
-      return { netWh: measured.get(interval - intervalsPerDay) ?? last ?? fromPower }
-    },
-  }
-}
+import type { MeterSource } from './ports.js'
 
 /**
  * Fallback strategy: offer the forecast surplus, or bid for the forecast deficit, at a quarter of the way into the
@@ -59,18 +11,22 @@ export function persistenceForecaster(intervalsPerDay: number): Forecaster {
  */
 export function spreadStrategy(bounds: { minSellPrice?: bigint; maxBuyPrice?: bigint } = {}): Strategy {
   return {
-    decide(ctx: DecisionContext): OrderIntent[] {
-      const spread = ctx.retailPrice - ctx.feedInPrice
-      const net = Math.round(ctx.forecast.netWh)
+    name: 'spread',
+    plan(ctx: StrategyContext): OrderIntent[] {
+      const tariff = ctx.tariffs[0]
+      if (!tariff) return []
+      const spread = tariff.retailPrice - tariff.feedInPrice
+      const interval = ctx.firstInterval
+      const net = Math.round((ctx.pv?.p50[0] ?? 0) - (ctx.load.p50[0] ?? 0))
       if (net > 0) {
-        const price = ctx.feedInPrice + spread / 4n
-        const floor = bounds.minSellPrice ?? ctx.feedInPrice
-        return [{ side: Side.Sell, quantityWh: BigInt(net), limitPrice: price > floor ? price : floor }]
+        const price = tariff.feedInPrice + spread / 4n
+        const floor = bounds.minSellPrice ?? tariff.feedInPrice
+        return [{ interval, side: Side.Sell, quantityWh: BigInt(net), limitPrice: price > floor ? price : floor }]
       }
       if (net < 0) {
-        const price = ctx.retailPrice - spread / 4n
-        const cap = bounds.maxBuyPrice ?? ctx.retailPrice
-        return [{ side: Side.Buy, quantityWh: BigInt(-net), limitPrice: price < cap ? price : cap }]
+        const price = tariff.retailPrice - spread / 4n
+        const cap = bounds.maxBuyPrice ?? tariff.retailPrice
+        return [{ interval, side: Side.Buy, quantityWh: BigInt(-net), limitPrice: price < cap ? price : cap }]
       }
       return []
     },

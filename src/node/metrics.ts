@@ -8,7 +8,6 @@ export interface NodeMetrics {
   readingAgeS: Gauge
   ordersSent: Counter<'side'>
   ordersReceived: Counter
-  ordersRejected: Counter<'reason'>
   ordersSuppressed: Counter<'reason'>
   publishErrors: Counter
   peers: Gauge
@@ -43,11 +42,9 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
       labelNames: ['side'],
       registers,
     }),
-    ordersReceived: new Counter({ name: 'gridlet_orders_received_total', help: 'Peer orders stored', registers }),
-    ordersRejected: new Counter({
-      name: 'gridlet_orders_rejected_total',
-      help: 'Peer orders refused by the node (late, duplicate slot, ...)',
-      labelNames: ['reason'],
+    ordersReceived: new Counter({
+      name: 'gridlet_orders_received_total',
+      help: 'Valid peer orders received',
       registers,
     }),
     ordersSuppressed: new Counter({

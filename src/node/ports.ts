@@ -1,25 +1,17 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { Hex } from 'viem'
+import type { Forecaster } from '../core/forecast/types.js'
 import type { ClearingResult, Trade } from '../core/market/types.js'
-import type { Side, SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import type { MeterReading } from '../core/meter/reading.js'
+import type { SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import type { Strategy } from '../core/strategy/types.js'
 
 /**
- * The narrow interfaces the node talks to. Each real adapter (meter, forecast, strategy, p2p, chain) is wrapped
- * into one of these in ./adapters; tests pass small in-process fakes.
+ * The narrow interfaces the node talks to, in the core's vocabulary: readings (`MeterReading`), forecasts (core
+ * `Forecaster`), strategies (core `Strategy` with its `OrderIntent`s), clearing results (`ClearingResult`). Each real
+ * adapter (meter, p2p, chain) is wrapped into one of these in ./adapters; tests pass fakes of the same interfaces.
  */
-
-/** One meter sample. Energy counters are the meter's cumulative registers in whole Wh. */
-export interface MeterReading {
-  /** Unix ms when the sample was taken (node clock). */
-  readonly ts: number
-  /** Net active power in W: positive = importing from the grid, negative = exporting. */
-  readonly powerW: number
-  readonly importWh: number
-  readonly exportWh: number
-}
-
-/** Why a meter read failed; kept apart so metrics can tell a dead bus from a busy meter. */
-export type MeterErrorKind = 'timeout' | 'unavailable' | 'invalid' | 'other'
+export type { MeterErrorKind, MeterReading } from '../core/meter/reading.js'
 
 export interface MeterSource {
   /** Reads once; throws an error whose `code` or `kind` says why on failure. */
@@ -27,75 +19,37 @@ export interface MeterSource {
   close(): Promise<void>
 }
 
-/** Expected energy of one interval, Wh. `netWh` = production - consumption (positive: a surplus to sell). */
-export interface IntervalForecast {
-  readonly netWh: number
-  readonly loadWh?: number
-  readonly pvWh?: number
+/**
+ * What the node decides with: one core forecaster for the energy it imports per interval (stands for load), one
+ * for the energy it exports (stands for PV surplus; the meter sees only the grid side), and a core strategy.
+ */
+export interface Decider {
+  readonly load: Forecaster
+  readonly pv: Forecaster
+  readonly strategy: Strategy
 }
 
-export interface Forecaster {
-  /** Feeds a finished interval's measured energy (Wh) so the model can learn. */
-  observe(interval: number, measured: { importWh: number; exportWh: number }): void
-  forecast(interval: number): IntervalForecast
-  /** Optional: every stored reading, for a model that can start from the current power before it has history. */
-  observeReading?(reading: MeterReading): void
-}
-
-/** What the strategy would like to trade in one interval. */
-export interface OrderIntent {
-  readonly side: Side
-  readonly quantityWh: bigint
-  readonly limitPrice: bigint
-}
-
-export interface DecisionContext {
-  readonly interval: number
-  readonly forecast: IntervalForecast
-  readonly retailPrice: bigint
-  readonly feedInPrice: bigint
-  /** Most recent clearing price seen in this market, if any. */
-  readonly lastClearingPrice?: bigint
-}
-
-export interface Strategy {
-  decide(ctx: DecisionContext): OrderIntent[]
-}
-
-/** A cleared interval as the core computes it (`clear`): trades in canonical order and the result root. */
-export type MarketResult = ClearingResult
-export type { Trade }
-
-/** The deterministic matcher (core `clear` after `selectBook`), bound to this market's parameters. */
-export type ClearFn = (orders: readonly VerifiedOrder[], interval: number) => MarketResult
-
-/** The gossip market: orders out and in, clearing roots out and in, peers. */
+/** The gossip market with its agreement protocol (digests, reconciliation, result quorum): orders out and in. */
 export interface MarketNetwork {
   start(): Promise<void>
   stop(): Promise<void>
   /** Publishes one of our signed orders (idempotent: republishing the same order is harmless). */
   publishOrder(order: SignedOrder): Promise<void>
-  /** Called for every valid order received (already verified by the network layer). */
+  /** Called for every valid order received from a peer (already verified by the network layer). */
   onOrder(handler: (order: VerifiedOrder) => void): void
-  /** Announces our clearing root for an interval. */
-  publishResult(interval: number, root: Hex): Promise<void>
-  /** Roots peers announced for an interval, one per peer. */
-  peerRoots(interval: number): readonly Hex[]
+  /**
+   * Each interval's outcome as the network concluded it. The node stores and settles only agreed outcomes; it never
+   * clears an interval itself.
+   */
+  onOutcome(handler: (outcome: NetworkOutcome) => void): void
   /** Number of connected market peers. */
   peerCount(): number
-  /** Asks peers for orders of these intervals we may have missed (after a partition heals). */
-  reconcile?(intervals: readonly number[]): Promise<void>
-  /**
-   * Networks that run the agreement protocol themselves (digests, reconciliation, result quorum) deliver each
-   * interval's outcome here. The node then stores and settles only agreed outcomes, never its own clearing.
-   */
-  onOutcome?(handler: (outcome: NetworkOutcome) => void): void
 }
 
 /** One interval as the network's agreement protocol concluded it. */
 export interface NetworkOutcome {
   readonly interval: number
-  readonly result: MarketResult
+  readonly result: ClearingResult
   /** The orders the result was cleared from. */
   readonly orders: readonly VerifiedOrder[]
   /** A quorum of registered households announced this root. */

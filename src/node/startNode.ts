@@ -13,15 +13,15 @@ import { type MqttPublisher, mqttInitOf, mqttPublisher } from '../mqtt/index.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
 import { batcherSettlement } from './adapters/batcherSettlement.js'
-import { coreDecider } from './adapters/coreDecider.js'
+import { nodeDecider } from './adapters/decider.js'
 import { gatewayState } from './adapters/gatewayState.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
 import { p2pNetwork } from './adapters/p2pNetwork.js'
 import { registeredHouseholds } from './adapters/registeredHouseholds.js'
-import { marketClear, persistenceForecaster, simulatedMeter, spreadStrategy } from './defaults.js'
+import { simulatedMeter } from './defaults.js'
 import { GridletNode } from './gridletNode.js'
 import { createNodeMetrics } from './metrics.js'
-import type { Forecaster, MarketNetwork, MeterSource, Settlement, Strategy } from './ports.js'
+import type { Decider, MarketNetwork, MeterSource, Settlement } from './ports.js'
 import { noSettlement } from './soloAdapters.js'
 
 /** Adapters built from the config; each can be replaced (tests, the simulator, the benchmark). */
@@ -29,8 +29,7 @@ export interface NodeAdapters {
   meter: MeterSource
   network: MarketNetwork
   settlement: Settlement
-  forecaster: Forecaster
-  strategy: Strategy
+  decider: Decider
 }
 
 /** What an adapter factory gets to build its adapter. */
@@ -103,10 +102,6 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   // Read before anything starts: a missing MQTT password file stops the node here, not halfway up.
   const mqttInit = config.mqtt && mqttInitOf(config.mqtt, { account, baseDir: config.baseDir, env: process.env })
   const store = openStore(config.store.path)
-  const decider =
-    config.strategy.name === 'spread'
-      ? { forecaster: persistenceForecaster(86_400 / time.lengthS), strategy: spreadStrategy(config.strategy) }
-      : coreDecider({ intervalS: time.lengthS, model: config.strategy.model, strategy: config.strategy.name })
   const ctx: AdapterContext = {
     config,
     privateKey: opts.privateKey,
@@ -124,8 +119,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     meter: await (a.meter ?? defaultMeter)(ctx),
     network: await (a.network ?? defaultNetwork)(ctx),
     settlement: await (a.settlement ?? defaultSettlement)(ctx),
-    forecaster: await (a.forecaster ?? (() => decider.forecaster))(ctx),
-    strategy: await (a.strategy ?? (() => decider.strategy))(ctx),
+    decider: await (a.decider ?? defaultDecider)(ctx),
   }
   // The settlement outbox lives in our database, so a result and its hand-off commit together.
   transaction(store.db, () => adapters.settlement.migrate(store.db))
@@ -134,7 +128,6 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       clock,
       store,
       ...adapters,
-      clear: marketClear({ ...config.market, lengthS: time.lengthS }),
       sign: (order) => signOrder(opts.privateKey, domain, order),
       logger,
       metrics,
@@ -150,11 +143,13 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       meterTimeoutMs: config.meter.timeoutMs,
       staleAfterMs: Math.round(config.meter.staleAfterS * 1000),
       submit: config.chain.submit,
-      minQuantityWh: BigInt(config.strategy.minQuantityWh),
-      maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
-      maxOrders: config.market.maxOrdersPerInterval,
-      ...(config.strategy.minSellPrice === undefined ? {} : { minSellPrice: config.strategy.minSellPrice }),
-      ...(config.strategy.maxBuyPrice === undefined ? {} : { maxBuyPrice: config.strategy.maxBuyPrice }),
+      bounds: {
+        minQuantityWh: BigInt(config.strategy.minQuantityWh),
+        maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
+        maxOrders: config.market.maxOrdersPerInterval,
+        minSellPrice: config.strategy.minSellPrice ?? config.market.feedInPrice,
+        maxBuyPrice: config.strategy.maxBuyPrice ?? config.market.retailPrice,
+      },
       retainMs: config.store.retainDays * 86_400_000,
     },
   )
@@ -198,7 +193,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
-      controller.abort(new Error('stopping'))
+      controller.abort(new GridletError('the node is stopping', { code: 'NODE_STOPPING' }))
       await done.catch(() => {})
       await mqtt?.stop()
       await http.close()
@@ -208,6 +203,16 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     return stopping
   }
   return { node, store, http, registry, mqtt, done, stop }
+}
+
+function defaultDecider({ config, time }: AdapterContext): Decider {
+  return nodeDecider({
+    intervalS: time.lengthS,
+    model: config.strategy.model,
+    strategy: config.strategy.name,
+    utcOffsetMs: config.market.utcOffsetHours * 3_600_000,
+    bounds: config.strategy,
+  })
 }
 
 function defaultMeter(ctx: AdapterContext): MeterSource {

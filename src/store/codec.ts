@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
+import type { ClearingResult as MarketResult, Trade } from '../core/market/types.js'
 import type { Order, Side, SignedOrder, VerifiedOrder } from '../core/order/types.js'
-import type { MarketResult, Trade } from '../node/ports.js'
 
 /** JSON with bigints as decimal strings: how orders and results are stored and served. */
 export function toJson(value: unknown): string {

@@ -1,7 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Hex } from 'viem'
+import type { ClearingResult as MarketResult } from '../core/market/types.js'
+import type { MeterReading } from '../core/meter/reading.js'
 import type { VerifiedOrder } from '../core/order/types.js'
-import type { MarketResult, MeterReading } from '../node/ports.js'
 import { decodeResult, decodeSigned, encodeSigned, toJson } from './codec.js'
 import { transaction } from './openStore.js'
 
@@ -77,11 +78,6 @@ export class NodeStore {
       ),
       received: p('SELECT signed FROM received_orders WHERE interval = ? ORDER BY order_id'),
       countReceived: p('SELECT count(*) AS n FROM received_orders WHERE interval = ?'),
-      pendingClearing: p(`
-        SELECT interval FROM decisions WHERE interval NOT IN (SELECT interval FROM results) AND interval <= ?
-        UNION SELECT DISTINCT interval FROM received_orders
-          WHERE interval NOT IN (SELECT interval FROM results) AND interval <= ? AND interval >= ?
-        ORDER BY interval`),
       insertResult: p(
         'INSERT INTO results (interval, root, result, order_count, status, peers_agreeing, peers_differing, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -118,12 +114,16 @@ export class NodeStore {
     return readingOf(this.#st.latestReading!.get() as Row | undefined)
   }
 
-  /** The reading closest to `ts`: the last at or before it, else the first after it. */
+  /**
+   * The reading that stands for the counters at `ts`: the first at or after it, else the last before it, within
+   * `maxAfterMs` either way (a longer gap leaves the interval unmeasured rather than misattributed). After first: a meter that updates its registers once per interval shows an interval's start values
+   * only from that start on, and a poll at an interval boundary completes a moment after it.
+   */
   readingNear(ts: number, maxAfterMs: number): MeterReading | undefined {
-    const before = readingOf(this.#st.readingAtOrBefore!.get(ts) as Row | undefined)
-    if (before) return before
     const after = readingOf(this.#st.readingAtOrAfter!.get(ts) as Row | undefined)
-    return after && after.ts - ts <= maxAfterMs ? after : undefined
+    if (after && after.ts - ts <= maxAfterMs) return after
+    const before = readingOf(this.#st.readingAtOrBefore!.get(ts) as Row | undefined)
+    return before && ts - before.ts <= maxAfterMs ? before : undefined
   }
 
   readingsSince(ts: number, limit = 2000): MeterReading[] {
@@ -215,11 +215,6 @@ export class NodeStore {
 
   receivedCount(interval: number): number {
     return Number((this.#st.countReceived!.get(interval) as Row).n)
-  }
-
-  /** Intervals up to `upTo` with a decision or received orders (>= `from`) but no result yet. */
-  intervalsToClear(upTo: number, from: number): number[] {
-    return (this.#st.pendingClearing!.all(upTo, upTo, from) as Row[]).map((r) => Number(r.interval))
   }
 
   saveResult(

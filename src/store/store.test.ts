@@ -81,6 +81,5 @@ describe('store', () => {
     expect(s.insertReceived(o, 1)).toBe(true)
     expect(s.insertReceived(o, 2)).toBe(false)
     expect(s.receivedOrders(9)).toEqual([o])
-    expect(s.intervalsToClear(9, 0)).toEqual([9])
   })
 })

@@ -26,6 +26,8 @@ interface Run {
   child: ChildProcess
   out: string[]
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Resolves when the node is up (its API answers); a loaded machine may take many seconds to get there. */
+  ready: Promise<void>
 }
 
 function start(dir: string, chain: Record<string, string>, crashAt?: string): Run {
@@ -35,17 +37,22 @@ function start(dir: string, chain: Record<string, string>, crashAt?: string): Ru
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const out: string[] = []
   let buf = ''
+  let up: () => void = () => {}
+  const ready = new Promise<void>((r) => {
+    up = r
+  })
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString()
     const lines = buf.split('\n')
     buf = lines.pop()!
     out.push(...lines)
+    if (lines.some((l) => l.includes('"msg":"ready"'))) up()
   })
   child.stderr!.resume()
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
-  return { child, out, exit }
+  return { child, out, exit, ready }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -61,7 +68,7 @@ describe('crash recovery: kill -9 at named points and at random times (settling 
   }, 60_000)
   afterAll(() => dev?.stop())
 
-  it('resumes, never equivocates, never pays twice, loses no acknowledged reading', { timeout: 110_000 }, async () => {
+  it('resumes, never equivocates, never pays twice, loses no acknowledged reading', { timeout: 400_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridlet-crash-'))
     // Tomorrow noon: signed expiries lie ahead of anvil's (real) block time.
     const chain = {
@@ -81,6 +88,7 @@ describe('crash recovery: kill -9 at named points and at random times (settling 
     const killedAt: string[] = []
     for (const point of POINTS) {
       const run = start(dir, chain, point)
+      await Promise.race([run.ready, run.exit])
       const deadline = sleep(8000).then(() => 'timeout' as const)
       const r = await Promise.race([run.exit, deadline])
       if (r === 'timeout') run.child.kill('SIGKILL')
@@ -93,12 +101,14 @@ describe('crash recovery: kill -9 at named points and at random times (settling 
     for (let i = 0; i < 5; i++) {
       seed = (seed * 48271) % 2147483647
       const run = start(dir, chain)
-      await sleep(900 + (seed % 1500))
+      await run.ready
+      await sleep(300 + (seed % 1500))
       run.child.kill('SIGKILL')
       await run.exit
       ackedTs.push(...acked(run.out))
     }
     const last = start(dir, chain)
+    await last.ready
     await sleep(8000)
     // `gridlet status` asks the running node over its local API.
     const url = last.out.map((l) => /"msg":"ready","url":"([^"]+)"/.exec(l)?.[1]).find(Boolean)!

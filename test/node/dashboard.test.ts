@@ -6,7 +6,7 @@ import { type HttpServer, startHttpServer } from '../../src/http/startHttpServer
 import { statusView } from '../../src/http/statusView.js'
 import { createNodeMetrics } from '../../src/node/metrics.js'
 import { launchChromium } from '../support/chromium.js'
-import { fakeMeter, fakeSettlement, fixedForecast, KEYS, memoryHub, testNode } from './fakes.js'
+import { fakeMeter, fakeSettlement, fixedDecider, KEYS, memoryHub, testNode } from './fakes.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12)
 
@@ -26,7 +26,7 @@ describe('dashboard in headless Chromium', () => {
         network: hub.member().network,
         settlement,
         meter: fakeMeter(clock, -net * 12).meter,
-        forecaster: fixedForecast(net),
+        decider: fixedDecider(net),
         ...(i === 0 ? { metrics: createNodeMetrics(registry) } : {}),
       })
       return { ...n, settlement }
@@ -34,6 +34,7 @@ describe('dashboard in headless Chromium', () => {
     for (const h of homes) await h.node.start()
     for (let t = 0; t < 4 * 300_000; t += 10_000) {
       clock.advance(10_000)
+      hub.conclude(clock.now())
       for (const h of homes) await h.node.tick()
       for (const h of homes) h.settlement.pump()
     }

@@ -1,19 +1,23 @@
 import type { DatabaseSync } from 'node:sqlite'
 import pino from 'pino'
 import type { Hex } from 'viem'
+import type { Forecaster, Quantiles } from '../../src/core/forecast/types.js'
+import { clear } from '../../src/core/market/clear.js'
 import { TEST_DOMAIN } from '../../src/core/market/testBooks.js'
+import type { MeterReading } from '../../src/core/meter/reading.js'
+import { DEFAULT_ORDER_LIMITS } from '../../src/core/order/orderPolicy.js'
 import { accountOf, signOrder } from '../../src/core/order/signOrder.js'
 import type { MarketDomain, VerifiedOrder } from '../../src/core/order/types.js'
 import type { Clock } from '../../src/core/time/clock.js'
-import { marketTime } from '../../src/core/time/interval.js'
-import { marketClear, persistenceForecaster, spreadStrategy } from '../../src/node/defaults.js'
+import { gateClosureMs, type MarketTime, marketTime } from '../../src/core/time/interval.js'
+import { spreadStrategy } from '../../src/node/defaults.js'
 import { GridletNode, type NodeInit } from '../../src/node/gridletNode.js'
 import type { NodeMetrics } from '../../src/node/metrics.js'
 import type {
-  Forecaster,
+  Decider,
   MarketNetwork,
-  MeterReading,
   MeterSource,
+  NetworkOutcome,
   Settlement,
   SettlementBatch,
 } from '../../src/node/ports.js'
@@ -23,59 +27,101 @@ import { openStore } from '../../src/store/index.js'
 export const DOMAIN: MarketDomain = TEST_DOMAIN
 export const MARKET = `0x${'ab'.repeat(32)}` as Hex
 export const TIME = marketTime({ lengthS: 300, gateClosureS: 60, maxSkewS: 2 })
+export const PRICES = { retailPrice: 300_000n, feedInPrice: 80_000n }
 
-/** An in-process gossip: every connected member sees every other member's orders and roots. */
 interface Member {
   connected: boolean
-  published: VerifiedOrder[]
-  handlers: ((o: VerifiedOrder) => void)[]
-  roots: Map<number, Hex>
-  network: MarketNetwork
+  readonly published: VerifiedOrder[]
+  readonly orderHandlers: ((o: VerifiedOrder) => void)[]
+  readonly outcomeHandlers: ((o: NetworkOutcome) => void)[]
+  /** Intervals this member has an agreed outcome for. */
+  readonly agreed: Set<number>
+  readonly network: MarketNetwork
 }
 
-export function memoryHub() {
-  const members = new Set<Member>()
+/**
+ * An in-process market that speaks the production network port (src/node/ports.ts MarketNetwork, as
+ * src/node/adapters/p2pNetwork.ts implements it): connected members see each other's orders; `conclude` plays the
+ * agreement protocol for every interval whose gate closed: the connected members clear the orders they published
+ * and, with a quorum of the registered households (a majority), each gets the agreed outcome; a member cut off gets
+ * a NO_QUORUM outcome of its own orders, and the agreed ones it missed once it is back (the p2p results catch-up).
+ * `dispute(k)` makes interval k end in DISAGREE for everyone (a quorum for another root).
+ */
+export function memoryHub(opts: { time?: MarketTime; registered?: number } = {}) {
+  const time = opts.time ?? TIME
+  const members: Member[] = []
+  const concluded = new Map<number, NetworkOutcome>()
+  const disputed = new Set<number>()
+  const outcomeOf = (k: number, orders: readonly VerifiedOrder[], agreed: boolean, votes: number): NetworkOutcome => {
+    const result = clear(orders, { rule: 'k-da', interval: BigInt(k), ...PRICES, lengthS: time.lengthS })
+    const voters = members.filter((m) => m.connected).length
+    return agreed
+      ? { interval: k, result, orders, agreed, votesForRoot: votes, voters }
+      : { interval: k, result, orders, agreed, reason: 'NO_QUORUM', votesForRoot: votes, voters: votes }
+  }
+  const deliver = (m: Member, o: NetworkOutcome) => {
+    if (o.agreed) m.agreed.add(o.interval)
+    for (const h of m.outcomeHandlers) h(o)
+  }
   const member = (): Member => {
-    const handlers: ((o: VerifiedOrder) => void)[] = []
-    const roots = new Map<number, Hex>()
     const m: Member = {
       connected: true,
-      published: [] as VerifiedOrder[],
-      handlers,
-      roots,
+      published: [],
+      orderHandlers: [],
+      outcomeHandlers: [],
+      agreed: new Set(),
       network: {
         async start() {},
         async stop() {},
         async publishOrder(o) {
-          if (!m.connected || others().length === 0) throw new Error('no peers')
+          if (!m.connected || others().length === 0) throw new Error('no peers subscribed to the topic')
+          if (m.published.some((p) => p.id === (o as VerifiedOrder).id)) return
           m.published.push(o as VerifiedOrder)
-          for (const p of others()) for (const h of p.handlers) h(o as VerifiedOrder)
+          for (const p of others()) for (const h of p.orderHandlers) h(o as VerifiedOrder)
         },
-        onOrder(h) {
-          handlers.push(h)
-        },
-        async publishResult(k, root) {
-          roots.set(k, root)
-        },
-        peerRoots(k): Hex[] {
-          return others()
-            .map((p) => p.roots.get(k))
-            .filter((r): r is Hex => r !== undefined)
-        },
+        onOrder: (h) => void m.orderHandlers.push(h),
+        onOutcome: (h) => void m.outcomeHandlers.push(h),
         peerCount: () => others().length,
-        async reconcile(intervals) {
-          // Pull every order peers hold for these intervals.
-          for (const p of others())
-            for (const o of p.published)
-              if (intervals.includes(Number(o.order.interval))) for (const h of handlers) h(o)
-        },
-      } satisfies MarketNetwork,
+      },
     }
-    const others = (): Member[] => (m.connected ? [...members].filter((p) => p !== m && p.connected) : [])
-    members.add(m)
+    const others = (): Member[] => (m.connected ? members.filter((p) => p !== m && p.connected) : [])
+    members.push(m)
     return m
   }
-  return { member }
+  const registered = () => opts.registered ?? members.length
+  return {
+    member,
+    dispute: (k: number) => void disputed.add(k),
+    /** Concludes every interval whose gate closed (plus the skew) by `now`; catches up members that came back. */
+    conclude(now: number) {
+      const quorum = Math.floor(registered() / 2) + 1
+      const up = members.filter((m) => m.connected)
+      const all = members.flatMap((m) => m.published.map((o) => Number(o.order.interval)))
+      const open = [...new Set(all)].filter(
+        (k) => !concluded.has(k) && gateClosureMs(time, k) + time.maxSkewS * 1000 < now,
+      )
+      for (const k of open.sort((a, b) => a - b)) {
+        const ofUp = up.flatMap((m) => m.published.filter((o) => Number(o.order.interval) === k))
+        const agreed = up.length >= quorum
+        const outcome = disputed.has(k)
+          ? { ...outcomeOf(k, ofUp, false, 1), reason: 'DISAGREE' as const, voters: up.length }
+          : outcomeOf(k, ofUp, agreed, up.length)
+        concluded.set(k, outcome)
+        for (const m of up) deliver(m, outcome)
+        for (const m of members.filter((x) => !x.connected)) {
+          const own = m.published.filter((o) => Number(o.order.interval) === k)
+          deliver(m, outcomeOf(k, own, false, 1))
+        }
+      }
+      // Catch-up: a member that is back receives the agreed outcomes it missed.
+      for (const m of up) for (const [k, o] of concluded) if (o.agreed && !m.agreed.has(k)) deliver(m, o)
+    },
+    /** Delivers interval k's outcome once more to everyone (a duplicate from the network must change nothing). */
+    redeliver(k: number) {
+      const o = concluded.get(k)
+      if (o) for (const m of members) for (const h of m.outcomeHandlers) h(o)
+    },
+  }
 }
 
 /** A settlement outbox in the node's db and a fake chain that, like the contract, ignores a batch key twice. */
@@ -142,8 +188,21 @@ export function fakeMeter(clock: Clock, powerW: number) {
   return m
 }
 
-/** A forecaster that predicts a fixed net energy per interval. */
-export const fixedForecast = (netWh: number): Forecaster => ({ observe() {}, forecast: () => ({ netWh }) })
+/** A core forecaster that predicts the same energy for every slot. */
+export function constantForecaster(wh: number): Forecaster {
+  const q = (n: number): Quantiles => {
+    const v = new Float64Array(n).fill(wh)
+    return { p10: v, p50: v, p90: v }
+  }
+  return { model: 'persistence', observe() {}, forecast: (_from, n) => q(n) }
+}
+
+/** A decider that forecasts a fixed net energy per interval (+ surplus, - deficit) and bids it with `spread`. */
+export const fixedDecider = (netWh: number): Decider => ({
+  load: constantForecaster(Math.max(0, -netWh)),
+  pv: constantForecaster(Math.max(0, netWh)),
+  strategy: spreadStrategy(),
+})
 
 export function testNode(
   clock: Clock,
@@ -152,7 +211,7 @@ export function testNode(
     network: MarketNetwork
     settlement: Settlement
     meter: MeterSource
-    forecaster?: Forecaster
+    decider?: Decider
     storePath?: string
     metrics?: NodeMetrics
     init?: Partial<NodeInit>
@@ -165,11 +224,9 @@ export function testNode(
       clock,
       store,
       meter: opts.meter,
-      forecaster: opts.forecaster ?? persistenceForecaster(288),
-      strategy: spreadStrategy(),
+      decider: opts.decider ?? fixedDecider(0),
       network: opts.network,
       settlement: opts.settlement,
-      clear: marketClear({ rule: 'k-da', retailPrice: 300_000n, feedInPrice: 80_000n, lengthS: TIME.lengthS }),
       sign: (o) => signOrder(opts.key, DOMAIN, o),
       logger: pino({ level: 'silent' }),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
@@ -179,14 +236,12 @@ export function testNode(
       domain: DOMAIN,
       market: MARKET,
       time: TIME,
-      retailPrice: 300_000n,
-      feedInPrice: 80_000n,
+      ...PRICES,
       pollMs: 10_000,
       meterTimeoutMs: 1000,
       staleAfterMs: 60_000,
       submit: 'own-sells',
-      minQuantityWh: 10n,
-      maxQuantityWh: 20_000n,
+      bounds: { ...DEFAULT_ORDER_LIMITS, minSellPrice: PRICES.feedInPrice, maxBuyPrice: PRICES.retailPrice },
       retainMs: 90 * 86_400_000,
       ...opts.init,
     },

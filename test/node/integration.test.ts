@@ -16,7 +16,6 @@ import { intervalAt, intervalStartMs, marketTime } from '../../src/core/time/int
 import { type MeterSimulator, startMeterSimulator, syntheticSource } from '../../src/meter/index.js'
 import { type RunningNode, startNode } from '../../src/node/startNode.js'
 import { derivePeerKey } from '../../src/p2p/createMarketNode.js'
-import { fixedForecast } from './fakes.js'
 
 const SPEED = 20
 const TIME = marketTime({ lengthS: 60, gateClosureS: 40, maxSkewS: 2 })
@@ -53,20 +52,18 @@ async function switchableProxy(target: number): Promise<{ url: string; down: boo
   }
 }
 
-describe('three nodes: meter simulators over Modbus TCP, libp2p on loopback, anvil', () => {
+describe('three default nodes (forecast-aware): meter simulators over Modbus TCP, libp2p on loopback, anvil', () => {
   let dev: DevChain
   const sims: MeterSimulator[] = []
   const nodes: RunningNode[] = []
   let proxy: Awaited<ReturnType<typeof switchableProxy>>
   const configs: ReturnType<typeof parseConfig>[] = []
-  const forecasts = [900, -400, -400]
   const start3 = (i: number) =>
     startNode({
       config: configs[i]!,
       privateKey: dev.households[i]!.privateKey,
       clock,
       logger: pino({ level: process.env.INT_DEBUG ? 'info' : 'silent' }),
-      adapters: { forecaster: () => fixedForecast(forecasts[i]!) },
     })
   // Tomorrow noon (UTC), so signed expiries lie ahead of the chain's real block time and the sun shines.
   const day = Math.floor(Date.now() / 86_400_000) + 1
@@ -104,7 +101,8 @@ describe('three nodes: meter simulators over Modbus TCP, libp2p on loopback, anv
           meter: { port: sims[i]!.port, pollS: 5, timeoutMs: 500 },
           p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], bootstrap: i === 0 ? [] : [boot], mdns: false },
           chain: { rpcUrl: i === 0 ? proxy.url : dev.rpcUrl, retryS: 0.5, pollS: 0.3 },
-          strategy: { name: 'spread' },
+          // One-minute intervals carry a few Wh of household load: trade down to 1 Wh.
+          strategy: { minQuantityWh: 1 },
           http: { port: 0 },
           store: { path: 'node.sqlite' },
         },
@@ -123,7 +121,7 @@ describe('three nodes: meter simulators over Modbus TCP, libp2p on loopback, anv
   })
 
   it('trade, agree and settle each interval once on chain; the seller keeps settling through an RPC outage', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const intervalRealMs = (TIME.lengthS * 1000) / SPEED
     const settled = async () => {
@@ -165,8 +163,9 @@ describe('three nodes: meter simulators over Modbus TCP, libp2p on loopback, anv
     for (const e of all) perInterval.set(e.interval, (perInterval.get(e.interval) ?? 0) + 1)
     expect([...perInterval.values()].every((n) => n === 1)).toBe(true) // never paid twice
     expect(all.length).toBeGreaterThan(first.length)
-    await sleep(intervalRealMs)
-    expect(nodes[0]!.node.snapshot().settlement.pending).toBe(0) // the seller's queue drained
+    // The seller's queue drains (a loaded machine may take a few intervals to send the backlog).
+    for (let t = 0; t < 12 && nodes[0]!.node.snapshot().settlement.pending > 0; t++) await sleep(intervalRealMs)
+    expect(nodes[0]!.node.snapshot().settlement.pending).toBe(0)
     const rows = nodes[0]!.store.db.prepare('SELECT state, by_us FROM chain_outbox').all()
     expect(rows.every((r) => r.state === 'confirmed' || r.state === 'final')).toBe(true)
     expect(rows.some((r) => r.by_us === 0)).toBe(true) // caught up by checking, not by paying again

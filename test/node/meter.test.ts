@@ -6,7 +6,7 @@ import { manualClock } from '../../src/core/time/clock.js'
 import { intervalAt } from '../../src/core/time/interval.js'
 import { type MeterSimulator, startMeterSimulator, syntheticSource } from '../../src/meter/index.js'
 import { modbusMeter } from '../../src/node/adapters/modbusMeter.js'
-import { fakeSettlement, fixedForecast, KEYS, memoryHub, TIME, testNode } from './fakes.js'
+import { fakeSettlement, fixedDecider, KEYS, memoryHub, TIME, testNode } from './fakes.js'
 
 const T0 = Date.UTC(2026, 5, 1, 12) // noon: the simulated house exports PV
 
@@ -32,7 +32,7 @@ describe('node on the meter simulator over Modbus TCP', () => {
       network: hub.member().network,
       settlement: fakeSettlement(clock),
       meter,
-      forecaster: fixedForecast(400),
+      decider: fixedDecider(400),
     })
     await node.start()
     const step = async () => {

@@ -8,8 +8,9 @@ import { parseScenario } from '../../sim/scenario/schema.js'
 import { settle } from '../../sim/settle.js'
 
 /**
- * The issue's "both modes agree bit for bit": real nodes (anvil, Modbus meter simulators, libp2p on loopback, worker
- * threads) and the pure fast mode give the same trades and result roots for the same scenario and seed.
+ * The issue's "both modes agree bit for bit": real gridlet nodes (startNode: store, loop, the node's Modbus meter
+ * adapter against meter simulators, its p2p adapter on loopback, its settlement batcher and outbox against anvil; in
+ * worker threads) and the pure fast mode give the same trades and result roots for the same scenario and seed.
  */
 describe('network mode', () => {
   it('gives the same trades and result roots as fast mode, all agreed and settled on chain', async () => {

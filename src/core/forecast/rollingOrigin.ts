@@ -1,3 +1,4 @@
+import { GridletError } from '../errors.js'
 import { createForecaster } from './createForecaster.js'
 import { pinball } from './stats.js'
 import type { ForecasterInit, ModelName } from './types.js'
@@ -139,7 +140,12 @@ export interface ModelSummary {
 
 export function summarize(scores: readonly ModelScore[], reference: ModelName): ModelSummary[] {
   const ref = scores.find((s) => s.model === reference)
-  if (!ref) throw new Error(`reference model ${reference} was not evaluated`)
+  if (!ref)
+    throw new GridletError('the reference model was not evaluated', {
+      code: 'FORECAST_REFERENCE',
+      field: 'reference',
+      details: `${reference} is not among the evaluated models`,
+    })
   return scores.map((s) => {
     const ratios = [...s.absErrBySeries].flatMap(([id, e]) => {
       const r = ref.absErrBySeries.get(id)

@@ -1,5 +1,6 @@
 export * from './eip712.js'
 export * from './errors.js'
+export * from './orderPolicy.js'
 export { secp256k1Backend } from './secp256k1.js'
 export * from './signOrder.js'
 export * from './types.js'

@@ -1,3 +1,4 @@
+import { GridletError } from '../errors.js'
 /**
  * Time is injected: nothing in gridlet reads `Date.now()` directly. A clock answers "now" in unix milliseconds
  * and can wait until an instant, so a simulation can run a day in seconds and a test can step time by hand.
@@ -30,7 +31,7 @@ export function systemClock(): Clock {
  * const clock = acceleratedClock({ startMs: Date.UTC(2012, 6, 1), speed: 120 })
  */
 export function acceleratedClock(opts: { startMs: number; speed: number; realNow?: () => number }): Clock {
-  if (!(opts.speed > 0)) throw new RangeError('speed must be > 0')
+  if (!(opts.speed > 0)) throw new GridletError('speed must be > 0', { code: 'CLOCK_SPEED', field: 'speed' })
   const realNow = opts.realNow ?? (() => performance.timeOrigin + performance.now())
   const realStart = realNow()
   const now = () => Math.floor(opts.startMs + (realNow() - realStart) * opts.speed)

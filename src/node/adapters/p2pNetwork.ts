@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { type Address, getAddress, type Hex } from 'viem'
 import type { LoadedConfig } from '../../config/loadConfig.js'
+import { GridletError } from '../../core/errors.js'
 import type { MarketDomain, VerifiedOrder } from '../../core/order/types.js'
 import type { Clock } from '../../core/time/clock.js'
 import type { MarketTime } from '../../core/time/interval.js'
@@ -50,6 +51,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
         registry,
         clearing: {
           rule: config.market.rule,
+          k: { num: BigInt(config.market.k.num), den: BigInt(config.market.k.den) },
           retailPrice: config.market.retailPrice,
           feedInPrice: config.market.feedInPrice,
         },
@@ -82,13 +84,11 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
       await node?.stop()
     },
     async publishOrder(order) {
-      if (!node) throw new Error('p2p not started')
+      if (!node) throw new GridletError('the p2p network is not started', { code: 'NODE_P2P_NOT_STARTED' })
       await node.submitOrder(order)
     },
     onOrder: (h) => orderHandlers.push(h),
     onOutcome: (h) => outcomeHandlers.push(h),
-    async publishResult() {}, // the p2p node announces its own signed result
-    peerRoots: () => [],
     peerCount: () => node?.stats().peers ?? 0,
   }
 }
