@@ -7,7 +7,7 @@ import { getTransactionCount, setBalance, waitForTransactionReceipt, writeContra
 import { z } from 'zod'
 import { type Anvil, startAnvil } from './anvil.js'
 import { localChain, settlementAbi, testTokenAbi } from './contracts.js'
-import { deployMarket } from './deployMarket.js'
+import { deployMarket, type SettlementTiming } from './deployMarket.js'
 import { type DevKey, devKeys } from './devAccounts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
@@ -45,8 +45,8 @@ export interface StartDevChainOptions {
   marketName?: string
   /** Escrow deposit per household in token units (default 1,000 tokens of 6 decimals). */
   deposit?: bigint
-  /** Withdrawal delay in seconds (default 0 on a dev chain). */
-  withdrawalDelay?: bigint
+  /** Contract timing (defaults: DEFAULT_SETTLEMENT_TIMING: 900 s intervals, 8-day withdrawal delay). */
+  timing?: Partial<SettlementTiming>
   /** Use an RPC that is already running instead of starting anvil (must hold anvil's test accounts). */
   rpcUrl?: string
   /** Extra anvil flags (e.g. `['--steps-tracing']`). */
@@ -87,7 +87,7 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       pollingInterval: 20,
     })
     const market = keccak256(toHex(opts.marketName ?? 'gridlet-dev'))
-    const { token, settlement } = await deployMarket(client, { market, withdrawalDelay: opts.withdrawalDelay ?? 0n })
+    const { token, settlement } = await deployMarket(client, { market, ...(opts.timing ? { timing: opts.timing } : {}) })
     const deposit = opts.deposit ?? 1_000_000_000n
     const devHouseholds = households.map((h, i) => ({ ...h, meterId: keccak256(toHex(`dev-meter-${i + 1}`)) }))
     const total = deposit * BigInt(count)

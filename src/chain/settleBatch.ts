@@ -32,16 +32,11 @@ export interface SettleBatchArgs {
  * A revert found while estimating gas throws a ChainError with the decoded custom error in `revert`.
  *
  * @example
- * const hash = await settleBatch(wallet, { settlement, batch: encodeSettlement(interval, orders, trades) })
+ * const hash = await settleBatch(wallet, { settlement, batch: encodeSettlement(interval, orders, trades, households, agreement) })
  */
 export async function settleBatch(client: Client<Transport, Chain, Account>, args: SettleBatchArgs): Promise<Hash> {
   const { batch } = args
-  const call = {
-    address: args.settlement,
-    abi: settlementAbi,
-    functionName: 'settle',
-    args: [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount],
-  } as const
+  const call = { address: args.settlement, abi: settlementAbi, functionName: 'settle', args: settleArgs(batch) } as const
   try {
     const accessList =
       args.accessList === false || args.gas !== undefined
@@ -60,6 +55,21 @@ export async function settleBatch(client: Client<Transport, Chain, Account>, arg
   } catch (err) {
     throw toChainError(err)
   }
+}
+
+/** The arguments of `settle` for a batch, in ABI order. */
+export function settleArgs(batch: SettlementBatch) {
+  return [
+    batch.interval,
+    batch.trades,
+    batch.orders,
+    batch.signatures,
+    batch.totalAmount,
+    batch.setHash,
+    batch.rule,
+    batch.clearingPrice,
+    batch.attestations,
+  ] as const
 }
 
 /** The decoded custom error of a settlement revert inside a viem error, if there is one. */
