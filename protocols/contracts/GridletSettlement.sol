@@ -57,9 +57,10 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// `_accounts` value: household index (bits 0..31) | registered (bit 255).
     uint256 internal constant ACCOUNT_REGISTERED = 1 << 255;
     uint256 internal constant INDEX_MASK = 0xffffffff;
-    /// Fixed memory of `settle` for hashing and ecrecover (see `_verifyAndPay`): [BUF, BUF_END).
-    uint256 internal constant BUF = 0x80;
-    uint256 internal constant BUF_END = 0x280;
+    /// Fixed memory of `settle` for hashing and ecrecover (see `_verifyAndPay`): [BUF, BUF_END). Above the area the
+    /// compiler may reserve at 0x80 for stack variables it moves to memory (checked on entry).
+    uint256 internal constant BUF = 0x400;
+    uint256 internal constant BUF_END = 0x600;
     uint256 internal constant SIDE_BUY = 0;
     uint256 internal constant SIDE_SELL = 1;
     /// secp256k1 order / 2: a larger s is the malleable twin of a valid signature (rejected, as OZ ECDSA does).
@@ -348,10 +349,10 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint128 clearingPrice,
         bytes calldata attestations
     ) external returns (bytes32 root) {
-        // The hashing buffer sits at a fixed address (BUF), so the per-order loop addresses it with constants: it
-        // must be the first memory settle allocates (checked, as a guard against a compiler that reserves memory).
+        // The hashing buffer sits at a fixed address (BUF), so the per-order loop addresses it with constants: no
+        // memory may be allocated there before (checked, as a guard against a compiler that reserves more).
         assembly ("memory-safe") {
-            if iszero(eq(mload(0x40), BUF)) { revert(0, 0) }
+            if gt(mload(0x40), BUF) { revert(0, 0) }
             mstore(0x40, BUF_END)
         }
         uint256 flags = _settled[interval >> 7];
