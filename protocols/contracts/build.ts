@@ -45,9 +45,7 @@ interface SolcOutput {
 export function buildArtifacts(): string {
   const solc = require('solc') as { version(): string; compile(input: string, cb: object): string }
   const files = [...new Set(CONTRACTS.map((c) => c.file))]
-  const sources = Object.fromEntries(
-    files.map((file) => [file, { content: readFileSync(join(here, file), 'utf8') }]),
-  )
+  const sources = Object.fromEntries(files.map((file) => [file, { content: readFileSync(join(here, file), 'utf8') }]))
   const findImports = (path: string) => {
     try {
       return { contents: readFileSync(require.resolve(path), 'utf8') }

@@ -203,10 +203,16 @@ export class Batcher {
 
   private async sign(entry: OutboxEntry): Promise<OutboxEntry> {
     const client = this.init.client
-    if (!entry.agreement) return this.unsettleable(entry, 'no attestations (outbox row from before attested settlement)')
+    if (!entry.agreement)
+      return this.unsettleable(entry, 'no attestations (outbox row from before attested settlement)')
     const args = settleArgs(await this.batchOf(entry))
     try {
-      await simulateContract(client, { address: this.init.settlement, abi: settlementAbi, functionName: 'settle', args })
+      await simulateContract(client, {
+        address: this.init.settlement,
+        abi: settlementAbi,
+        functionName: 'settle',
+        args,
+      })
     } catch (err) {
       return this.reverted(entry, err)
     }

@@ -87,7 +87,10 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       pollingInterval: 20,
     })
     const market = keccak256(toHex(opts.marketName ?? 'gridlet-dev'))
-    const { token, settlement } = await deployMarket(client, { market, ...(opts.timing ? { timing: opts.timing } : {}) })
+    const { token, settlement } = await deployMarket(client, {
+      market,
+      ...(opts.timing ? { timing: opts.timing } : {}),
+    })
     const deposit = opts.deposit ?? 1_000_000_000n
     const devHouseholds = households.map((h, i) => ({ ...h, meterId: keccak256(toHex(`dev-meter-${i + 1}`)) }))
     const total = deposit * BigInt(count)

@@ -128,7 +128,8 @@ function encodeAttestations(
 ): { attestations: Hex; attesters: Address[] } {
   const byIndex = new Map<number, Attestation>()
   for (const a of list) {
-    if (!/^0x[0-9a-fA-F]{130}$/.test(a.signature)) throw encodingError(`attestation of ${a.account}: bad signature`, 'attestations')
+    if (!/^0x[0-9a-fA-F]{130}$/.test(a.signature))
+      throw encodingError(`attestation of ${a.account}: bad signature`, 'attestations')
     const index = households.get(getAddress(a.account))
     if (!index) throw encodingError(`attester ${a.account} has no household index`, 'attestations')
     byIndex.set(index, a)

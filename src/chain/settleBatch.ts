@@ -36,7 +36,12 @@ export interface SettleBatchArgs {
  */
 export async function settleBatch(client: Client<Transport, Chain, Account>, args: SettleBatchArgs): Promise<Hash> {
   const { batch } = args
-  const call = { address: args.settlement, abi: settlementAbi, functionName: 'settle', args: settleArgs(batch) } as const
+  const call = {
+    address: args.settlement,
+    abi: settlementAbi,
+    functionName: 'settle',
+    args: settleArgs(batch),
+  } as const
   try {
     const accessList =
       args.accessList === false || args.gas !== undefined

@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem'
-import { signAnnouncement } from '../core/protocol/announcements.js'
 import type { MarketDomain } from '../core/order/types.js'
+import { signAnnouncement } from '../core/protocol/announcements.js'
 import type { Attestation } from './encodeSettlement.js'
 
 /**

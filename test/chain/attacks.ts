@@ -7,13 +7,13 @@
  * households colluded: the per-order checks hold even then. Attacks that move the chain's time run last.
  */
 import { type Address, encodeFunctionData, type Hex, keccak256, toHex } from 'viem'
+import { gridletFeeToken, gridletReentrantToken } from '../../protocols/contracts/artifacts/contracts.js'
 import { settlementAbi, testTokenAbi } from '../../src/chain/contracts.js'
 import { deployMarket } from '../../src/chain/deployMarket.js'
 import { devKeys } from '../../src/chain/devAccounts.js'
 import { encodeSettlement } from '../../src/chain/encodeSettlement.js'
 import { readHouseholds } from '../../src/chain/readHouseholds.js'
 import { signAttestations } from '../../src/chain/signAttestations.js'
-import { gridletFeeToken, gridletReentrantToken } from '../../protocols/contracts/artifacts/contracts.js'
 import type { AuditContext, Outcome } from './auditContext.js'
 import { buildBook, marketDomain, signTestOrder } from './orders.js'
 
@@ -35,7 +35,11 @@ function patch(blob: Hex, from: number, bytesHex: string): Hex {
 const record = (blob: Hex, size: number, i: number) => blob.slice(2 + i * size * 2, 2 + (i + 1) * size * 2)
 
 /** A valid, attested batch for a fresh interval, tampered by `change` before the quorum signs it. */
-async function tampered(ctx: AuditContext, trades: number, change: (b: Awaited<ReturnType<AuditContext['book']>>) => void) {
+async function tampered(
+  ctx: AuditContext,
+  trades: number,
+  change: (b: Awaited<ReturnType<AuditContext['book']>>) => void,
+) {
   const interval = await ctx.interval()
   const book = await ctx.book(interval, trades)
   change(book)
@@ -184,7 +188,9 @@ export const ATTACKS: readonly Attack[] = [
       try {
         const interval = await ctx.interval()
         const book = await ctx.book(interval, 1)
-        return await ctx.attempt(await ctx.encode(interval, book, ctx.agree(interval, book, ctx.dev.accounts.slice(0, 4))))
+        return await ctx.attempt(
+          await ctx.encode(interval, book, ctx.agree(interval, book, ctx.dev.accounts.slice(0, 4))),
+        )
       } finally {
         await registry(ctx, 'remove', [extra.address])
       }
@@ -542,7 +548,9 @@ export const ATTACKS: readonly Attack[] = [
     async run(ctx) {
       const interval = await ctx.interval()
       const book = await ctx.book(interval, 1)
-      const buyer = ctx.dev.accounts.find((a) => a.address === book.orders.find((o) => o.order.side === 0)!.order.account)!
+      const buyer = ctx.dev.accounts.find(
+        (a) => a.address === book.orders.find((o) => o.order.side === 0)!.order.account,
+      )!
       const w = ctx.walletOf(buyer.privateKey)
       const balance = await ctx.pub.readContract({
         address: ctx.dev.settlement,

@@ -16,9 +16,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { type Agreement, encodeSettlement, type SettlementBatch } from '../../src/chain/encodeSettlement.js'
-import { decodeRevert } from '../../src/chain/settleBatch.js'
 import { readHouseholds } from '../../src/chain/readHouseholds.js'
-import { settleBatch } from '../../src/chain/settleBatch.js'
+import { decodeRevert, settleBatch } from '../../src/chain/settleBatch.js'
 import { agreementFor, type Book, type BookOptions, buildBook, marketDomain } from './orders.js'
 
 /** How an attack ended: refused (with the custom error's name, or another reason) or not. */
