@@ -43,7 +43,7 @@ export interface BookOptions {
   domain: MarketDomain
   market: Hex
   interval: bigint
-  /** Keys of the households; the book uses one order per household, cycling (next nonce) when it runs out. */
+  /** Keys of the households; one order per household, or several (next nonce) when there are too few. */
   keys: readonly { address: Address; privateKey: Hex }[]
   trades: number
   /**
@@ -68,9 +68,20 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
   const buyCount = Math.max(...legs.map((l) => l.buy)) + 1
   const sellCount = Math.max(...legs.map((l) => l.sell)) + 1
   const filled = (side: 'buy' | 'sell', k: number) => BigInt(legs.filter((l) => l[side] === k).length) * q
+  // One order per household when there are enough; otherwise buyers cycle through the first half of the keys and
+  // sellers through the second (next nonce each round), so no household trades with itself.
+  const len = opts.keys.length
+  const half = Math.floor(len / 2)
+  const cycle = buyCount + sellCount > len
+  const slot = (side: 0 | 1, k: number) =>
+    !cycle
+      ? { key: side === 0 ? k : buyCount + k, nonce: 0 }
+      : side === 0
+        ? { key: k % half, nonce: Math.floor(k / half) }
+        : { key: half + (k % (len - half)), nonce: Math.floor(k / (len - half)) }
   const sign = (side: 0 | 1, k: number) => {
-    const j = side === 0 ? k : buyCount + k
-    const key = opts.keys[j % opts.keys.length]!
+    const at = slot(side, k)
+    const key = opts.keys[at.key]!
     return signOrder(key.privateKey, opts.domain, {
       market: opts.market,
       interval: opts.interval,
@@ -78,7 +89,7 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
       quantityWh: filled(side === 0 ? 'buy' : 'sell', k),
       limitPrice: side === 0 ? price + BigInt(k) : price - BigInt(k % 1000),
       account: key.address,
-      nonce: BigInt(Math.floor(j / opts.keys.length)),
+      nonce: BigInt(at.nonce),
       expiry: opts.expiry ?? 4_000_000_000n,
     })
   }
