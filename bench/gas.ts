@@ -72,7 +72,9 @@ if (!json) {
       `(target <= 13000), ${b100.ratio}x cheaper than transfers (target >= 3)`,
   )
   console.log(`marginal gas of one attestation (ecrecover path): ${all.gasPerSigner}`)
-  console.log('ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens')
+  console.log(
+    'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
+  )
 }
 
 async function measureMarket(households: number, cases: Case[]): Promise<Record<string, unknown>[]> {
@@ -87,7 +89,9 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
       settlement: dev.settlement,
       accounts: dev.accounts.map((a) => a.address),
     })
-    const quorum = Number(await pub.readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'quorum' }))
+    const quorum = Number(
+      await pub.readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'quorum' }),
+    )
     await fundWallets(dev)
     // Recent intervals (inside the settlement window), all in one 128-interval flag word.
     const now = (await pub.getBlock()).timestamp
