@@ -113,7 +113,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// account => order id => cancelled on chain.
     mapping(address account => mapping(bytes32 orderId => bool)) private _cancelledOrders;
     /// account => interval => every nonce below this is cancelled on chain.
-    mapping(address account => mapping(uint64 interval => uint64)) private _nonceFloor;
+    mapping(address account => mapping(uint64 interval => uint256)) private _nonceFloor;
 
     event HouseholdRegistered(address indexed account, bytes32 indexed meterId, uint256 household);
     event HouseholdRemoved(address indexed account, bytes32 indexed meterId);
@@ -307,8 +307,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         `cancelOrder`). The floor only rises.
     function cancelNonces(uint64 interval, uint64 upTo) external {
         _checkCancel(interval);
-        if (upTo == type(uint64).max || _nonceFloor[msg.sender][interval] > upTo) return;
-        _nonceFloor[msg.sender][interval] = upTo + 1;
+        if (_nonceFloor[msg.sender][interval] > upTo) return;
+        _nonceFloor[msg.sender][interval] = uint256(upTo) + 1;
         emit NoncesCancelled(msg.sender, interval, upTo);
     }
 
