@@ -24,9 +24,11 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///      - `trades`: 20 bytes per trade: buyOrder (uint16) | sellOrder (uint16) | quantityWh (uint32) | price (uint96),
 ///        order indices into `orders`, in the canonical order of the clearing result; amount =
 ///        floor(quantityWh * price / 1000) is computed here.
-///      - `attestations`: 69 bytes each: household index (uint32) | r | s | v, by strictly ascending household index:
-///        signatures of EIP-712 `Result(market, interval, setHash, root)` (what nodes gossip as result announcements),
-///        where `root` is the result root the contract recomputes from the batch (docs/protocol.md, "Result root").
+///      - `attestations`: 101 bytes each: household index (uint32) | setHash | r | s | v, by strictly ascending
+///        household index: signatures of EIP-712 `Result(market, interval, setHash, root)` (what nodes gossip as
+///        result announcements), where `root` is the result root the contract recomputes from the batch
+///        (docs/protocol.md, "Result root"). Each carries its own setHash: households that froze different message
+///        sets but cleared the same result count for it, as they do in the p2p tally (which counts roots).
 ///      Market id and interval are not in the calldata: they are taken from this contract and the `interval`
 ///      argument when hashing, so an order signed for another market, interval, chain or contract fails its signature.
 contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
@@ -44,7 +46,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     uint64 public constant WITHDRAWAL_VALIDITY = 1 days;
 
     uint256 internal constant ORDER_BYTES = 45;
-    uint256 internal constant ATTESTATION_BYTES = 69;
+    uint256 internal constant ATTESTATION_BYTES = 101;
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant TRADE_BYTES = 20;
     uint256 internal constant REGISTERED = 0x800000000000000000000000; // 1 << 95
@@ -333,10 +335,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param orders Packed orders, 45 bytes each, strictly ascending by EIP-712 id, each filled by some trade.
     /// @param signatures 65-byte signatures r || s || v of `orders`, same order.
     /// @param totalAmount Sum of all trade amounts as cleared off chain; must equal the sum computed here.
-    /// @param setHash The interval's message set hash the attesters signed in their `Result`.
     /// @param rule Clearing rule code of the result (k-da 0, pay-as-bid 1, sdr 2, mmr 3), part of the root.
     /// @param clearingPrice Uniform clearing price of the result (0 if none), part of the root.
-    /// @param attestations 69 bytes each: household index (uint32) | r | s | v, strictly ascending index.
+    /// @param attestations 101 bytes each: household index (uint32) | setHash | r | s | v, strictly ascending index.
     /// @return root The result root recomputed from the batch (docs/protocol.md), emitted in `Settled`.
     function settle(
         uint64 interval,
@@ -344,7 +345,6 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes calldata orders,
         bytes calldata signatures,
         uint256 totalAmount,
-        bytes32 setHash,
         uint8 rule,
         uint128 clearingPrice,
         bytes calldata attestations
@@ -385,7 +385,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         _verifyAndPay(interval, orders, signatures, n, words);
         if (flags & (bit << 128) != 0) _checkCancelled(interval, orders, n, words);
         root = _resultRoot(interval, trades, words, rule, clearingPrice);
-        _verifyAttestations(interval, setHash, root, attestations);
+        _verifyAttestations(interval, root, attestations);
         _settled[interval >> 7] = flags | bit;
         emit Settled(interval, root, trades.length / TRADE_BYTES, computed, msg.sender);
     }
@@ -455,9 +455,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @dev Checks the attestations: strictly ascending household index, each household registered now, each a
     ///      valid signature (low s, v in {27, 28}) of EIP-712 `Result(market, interval, setHash, root)` by the
-    ///      household's account. The quorum count was checked on entry. The digest is the same for every signer,
-    ///      so each attestation costs one slot read (warm when the household also trades) and one ecrecover.
-    function _verifyAttestations(uint64 interval, bytes32 setHash, bytes32 root, bytes calldata attestations)
+    ///      household's account, with the attestation's own setHash. The quorum count was checked on entry. Each
+    ///      attestation costs two keccaks, one slot read (warm when the household also trades) and one ecrecover.
+    function _verifyAttestations(uint64 interval, bytes32 root, bytes calldata attestations)
         private
         view
     {
@@ -469,20 +469,21 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             mstore(BUF, typehash)
             mstore(add(BUF, 0x20), market_)
             mstore(add(BUF, 0x40), interval)
-            mstore(add(BUF, 0x60), setHash)
             mstore(add(BUF, 0x80), root)
             mstore(add(BUF, 0xa0), shl(240, 0x1901))
             mstore(add(BUF, 0xa2), domain)
-            mstore(add(BUF, 0xc2), keccak256(BUF, 0xa0))
-            // ecrecover input at BUF + 0x100: digest, v, r, s
-            mstore(add(BUF, 0x100), keccak256(add(BUF, 0xa0), 0x42))
+            // struct at BUF (setHash at BUF + 0x60 per attestation), digest input at BUF + 0xa0, ecrecover input
+            // (digest, v, r, s) at BUF + 0x100
             let prev := 0
             let end := add(attestations.offset, attestations.length)
             for { let p := attestations.offset } lt(p, end) { p := add(p, ATTESTATION_BYTES) } {
                 let index := shr(224, calldataload(p))
                 let slot := sload(add(_households.slot, index))
-                mstore(add(BUF, 0x120), shr(248, calldataload(add(p, 68)))) // v
-                calldatacopy(add(BUF, 0x140), add(p, 4), 0x40) // r, s
+                mstore(add(BUF, 0x60), calldataload(add(p, 4))) // setHash
+                mstore(add(BUF, 0xc2), keccak256(BUF, 0xa0))
+                mstore(add(BUF, 0x100), keccak256(add(BUF, 0xa0), 0x42))
+                mstore(add(BUF, 0x120), shr(248, calldataload(add(p, 100)))) // v
+                calldatacopy(add(BUF, 0x140), add(p, 36), 0x40) // r, s
                 mstore(0, 0)
                 pop(staticcall(gas(), 0x01, add(BUF, 0x100), 0x80, 0, 0x20))
                 let bad := or(iszero(gt(index, prev)), iszero(and(slot, REGISTERED)))

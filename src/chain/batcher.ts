@@ -104,7 +104,7 @@ export function submitterOrder(interval: bigint, participants: readonly Address[
  * @example
  * const batcher = new Batcher({ db, client, settlement, clock })
  * const result = clear(orders, params)
- * batcher.enqueue({ ...result, agreement: { setHash, rule: result.rule, clearingPrice: result.clearingPrice, attestations } }, orders)
+ * batcher.enqueue({ ...result, agreement: { rule: result.rule, clearingPrice: result.clearingPrice, attestations } }, orders)
  * await batcher.run({ signal })
  */
 export class Batcher {

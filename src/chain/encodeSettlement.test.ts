@@ -31,15 +31,15 @@ const households = new Map([
 ])
 const sigA = `0x${'22'.repeat(64)}1c` as Hex
 const sigB = `0x${'33'.repeat(64)}1b` as Hex
+const setHash = `0x${'55'.repeat(32)}` as Hex
 const agreement: Agreement = {
-  setHash: `0x${'55'.repeat(32)}`,
   rule: 'k-da',
   clearingPrice: 240_000n,
   // out of household order, B twice: encoded by ascending index, once each
   attestations: [
-    { account: B, signature: sigB },
-    { account: A, signature: sigA },
-    { account: B, signature: sigB },
+    { account: B, setHash, signature: sigB },
+    { account: A, setHash, signature: sigA },
+    { account: B, setHash, signature: sigB },
   ],
 }
 
@@ -59,9 +59,10 @@ describe('encodeSettlement', () => {
     expect(batch.signatures).toBe(`0x${sig.slice(2).repeat(2)}`)
     expect(batch.trades).toBe(`0x0001000000000258${hex(240_000n, 12)}`) // buy = order 1, sell = order 0, 600 Wh
     expect(batch.totalAmount).toBe(144_000n)
-    expect(batch.attestations).toBe(`0x00000001${sigA.slice(2)}00000002${sigB.slice(2)}`)
+    const h = setHash.slice(2)
+    expect(batch.attestations).toBe(`0x00000001${h}${sigA.slice(2)}00000002${h}${sigB.slice(2)}`)
     expect(batch.attesters).toEqual([A, B])
-    expect([batch.setHash, batch.rule, batch.clearingPrice]).toEqual([agreement.setHash, 0, 240_000n])
+    expect([batch.rule, batch.clearingPrice]).toEqual([0, 240_000n])
     // The root is the core's result root of the same trades: what the households signed.
     const core = { interval: 7n, rule: 'k-da', clearingPrice: 240_000n, volumeWh: 600n } as const
     expect(batch.root).toBe(resultRoot({ ...core, trades: [{ ...trade, buyer: A, seller: B }] }))

@@ -18,6 +18,8 @@ export interface SettlementTrade {
 /** One household's signature over the interval's EIP-712 `Result(market, interval, setHash, root)`. */
 export interface Attestation {
   readonly account: Address
+  /** The set hash the household signed (its frozen message set; households may differ here, not in the root). */
+  readonly setHash: Hex
   /** 65 bytes r || s || v (v 27 or 28, low s): the signature of its result announcement. */
   readonly signature: Hex
 }
@@ -27,8 +29,6 @@ export interface Attestation {
  * result announcements of a quorum of households (docs/settlement.md, "Attested settlement").
  */
 export interface Agreement {
-  /** Set hash of the interval's frozen message set, as signed in the `Result` announcements. */
-  readonly setHash: Hex
   readonly rule: ClearingRule
   /** Uniform clearing price; undefined (encoded 0) for pay-as-bid or no trade. */
   readonly clearingPrice: bigint | undefined
@@ -42,11 +42,10 @@ export interface SettlementBatch {
   readonly orders: Hex
   readonly signatures: Hex
   readonly totalAmount: bigint
-  readonly setHash: Hex
   /** Rule code (RULE_CODE). */
   readonly rule: number
   readonly clearingPrice: bigint
-  /** 69 bytes each: household index (4) | r | s | v, by ascending household index. */
+  /** 101 bytes each: household index (4) | setHash | r | s | v, by ascending household index. */
   readonly attestations: Hex
   /** The accounts whose attestations are in the batch, in batch order. */
   readonly attesters: readonly Address[]
@@ -72,7 +71,7 @@ export interface EncodeSettlementOptions {
  * the contract (`indexOf`).
  *
  * @example
- * const agreement = { setHash, rule: result.rule, clearingPrice: result.clearingPrice, attestations }
+ * const agreement = { rule: result.rule, clearingPrice: result.clearingPrice, attestations }
  * const batch = encodeSettlement(result.interval, verifiedOrders, result.trades, households, agreement)
  * await settleBatch(client, { settlement, batch })
  */
@@ -110,7 +109,6 @@ export function encodeSettlement(
     orders: `0x${orderHex}`,
     signatures: `0x${signatureHex}`,
     totalAmount,
-    setHash: agreement.setHash,
     rule: RULE_CODE[agreement.rule],
     clearingPrice: agreement.clearingPrice ?? 0n,
     attestations,
@@ -120,7 +118,7 @@ export function encodeSettlement(
   }
 }
 
-/** 69 bytes per attestation (household index | signature), ascending index, one per account, at most `max`. */
+/** 101 bytes per attestation (household index | setHash | signature), ascending index, one per account, at most `max`. */
 function encodeAttestations(
   list: readonly Attestation[],
   households: ReadonlyMap<Address, number>,
@@ -128,6 +126,8 @@ function encodeAttestations(
 ): { attestations: Hex; attesters: Address[] } {
   const byIndex = new Map<number, Attestation>()
   for (const a of list) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(a.setHash))
+      throw encodingError(`attestation of ${a.account}: bad setHash`, 'attestations')
     if (!/^0x[0-9a-fA-F]{130}$/.test(a.signature))
       throw encodingError(`attestation of ${a.account}: bad signature`, 'attestations')
     const index = households.get(getAddress(a.account))
@@ -136,7 +136,7 @@ function encodeAttestations(
   }
   const kept = [...byIndex].sort(([x], [y]) => x - y).slice(0, max)
   return {
-    attestations: `0x${kept.map(([i, a]) => hex(BigInt(i), 4) + a.signature.slice(2)).join('')}`,
+    attestations: `0x${kept.map(([i, a]) => hex(BigInt(i), 4) + a.setHash.slice(2) + a.signature.slice(2)).join('')}`,
     attesters: kept.map(([, a]) => getAddress(a.account)),
   }
 }

@@ -70,7 +70,6 @@ export function settleArgs(batch: SettlementBatch) {
     batch.orders,
     batch.signatures,
     batch.totalAmount,
-    batch.setHash,
     batch.rule,
     batch.clearingPrice,
     batch.attestations,

@@ -19,6 +19,10 @@ export function signAttestations(
   return keys.map((k) => {
     // tradeCount travels in the gossip message but is not part of the signed typed data.
     const body = { ...result, tradeCount: 0, account: k.address }
-    return { account: k.address, signature: signAnnouncement(k.privateKey, domain, body).signature }
+    return {
+      account: k.address,
+      setHash: result.setHash,
+      signature: signAnnouncement(k.privateKey, domain, body).signature,
+    }
   })
 }

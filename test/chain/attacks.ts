@@ -108,7 +108,7 @@ export const ATTACKS: readonly Attack[] = [
       const [forged] = signAttestations([outsider], ctx.domain(), {
         market: ctx.dev.market,
         interval,
-        setHash: a.setHash,
+        setHash: a.attestations[0]!.setHash,
         root: (await ctx.encode(interval, book, a)).root,
       })
       const attestations = a.attestations.map((x, i) => (i === 1 ? { ...x, signature: forged!.signature } : x))
@@ -122,7 +122,7 @@ export const ATTACKS: readonly Attack[] = [
       const interval = await ctx.interval()
       const book = await ctx.book(interval, 1)
       const batch = await ctx.encode(interval, book, ctx.agree(interval, book, ctx.dev.accounts.slice(0, 4)))
-      const first = record(batch.attestations, 69, 0)
+      const first = record(batch.attestations, 101, 0)
       return ctx.attempt({ ...batch, attestations: `0x${first}${batch.attestations.slice(2)}` })
     },
   },
@@ -133,8 +133,8 @@ export const ATTACKS: readonly Attack[] = [
       const interval = await ctx.interval()
       const book = await ctx.book(interval, 1)
       const batch = await ctx.encode(interval, book)
-      const [a0, a1] = [record(batch.attestations, 69, 0), record(batch.attestations, 69, 1)]
-      return ctx.attempt({ ...batch, attestations: `0x${a1}${a0}${batch.attestations.slice(2 + 2 * 138)}` })
+      const [a0, a1] = [record(batch.attestations, 101, 0), record(batch.attestations, 101, 1)]
+      return ctx.attempt({ ...batch, attestations: `0x${a1}${a0}${batch.attestations.slice(2 + 2 * 202)}` })
     },
   },
   {
@@ -144,10 +144,11 @@ export const ATTACKS: readonly Attack[] = [
       const interval = await ctx.interval()
       const book = await ctx.book(interval, 1)
       const batch = await ctx.encode(interval, book)
-      const a = record(batch.attestations, 69, 0)
-      const s = BigInt(`0x${a.slice(72, 136)}`)
-      const v = Number.parseInt(a.slice(136), 16)
-      const twin = `${a.slice(0, 72)}${(SECP_N - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`
+      // index (4) | setHash (32) | r (32) | s (32) | v (1)
+      const a = record(batch.attestations, 101, 0)
+      const s = BigInt(`0x${a.slice(136, 200)}`)
+      const v = Number.parseInt(a.slice(200), 16)
+      const twin = `${a.slice(0, 136)}${(SECP_N - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`
       return ctx.attempt({ ...batch, attestations: patch(batch.attestations, 0, twin) })
     },
   },

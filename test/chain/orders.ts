@@ -121,7 +121,7 @@ export interface AgreementOptions {
  */
 export function agreementFor(book: Book, opts: AgreementOptions): Agreement {
   const setHash = opts.setHash ?? keccak256(toHex(`set-${opts.interval}`))
-  const agreement = { setHash, rule: 'k-da', clearingPrice: book.trades[0]?.price } as const
+  const agreement = { rule: 'k-da', clearingPrice: book.trades[0]?.price } as const
   const root = rootOfResult(opts.interval, book.trades, agreement)
   const attestations = signAttestations(opts.signers, opts.domain, {
     market: opts.market,
