@@ -2,12 +2,13 @@
  * The settlement contract on a real anvil: the happy path (attested by a quorum, the emitted root is the core's
  * result root), the registry and the escrow. The attacks are in the catalogue (test/chain/attacks.test.ts).
  */
-import { type Address, parseEventLogs, toFunctionSelector } from 'viem'
+import { type Address, keccak256, parseEventLogs, toFunctionSelector, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { settlementAbi, testTokenAbi } from '../../src/chain/contracts.js'
 import { deployMarket } from '../../src/chain/deployMarket.js'
 import { devKeys } from '../../src/chain/devAccounts.js'
 import { settleBatch } from '../../src/chain/settleBatch.js'
+import { signAttestations } from '../../src/chain/signAttestations.js'
 import { clear } from '../../src/core/market/clear.js'
 import { type AuditContext, startAuditContext } from './auditContext.js'
 import { signTestOrder } from './orders.js'
@@ -61,6 +62,20 @@ describe('settle', () => {
       { ...agreement, rule: result.rule, clearingPrice: result.clearingPrice },
     )
     expect(batch.root).toBe(result.root)
+  })
+
+  it('counts households that signed the same root over different message sets (setHash per attestation)', async () => {
+    const interval = await ctx.interval()
+    const b = await ctx.book(interval, 2)
+    const agreed = ctx.agree(interval, b)
+    const root = (await ctx.encode(interval, b, agreed)).root
+    const [first, ...rest] = ctx.dev.accounts.slice(0, await ctx.quorum())
+    const other = keccak256(toHex('a set with one more unmatched order'))
+    const attestations = [
+      ...signAttestations([first!], ctx.domain(), { market: ctx.dev.market, interval, setHash: other, root }),
+      ...agreed.attestations.filter((a) => rest.some((r) => r.address === a.account)),
+    ]
+    expect(await ctx.attempt(await ctx.encode(interval, b, { ...agreed, attestations }))).toEqual(ok)
   })
 
   it('accepts orders signed by viem signTypedData too: the contract hashes exactly the core EIP-712 type', async () => {
