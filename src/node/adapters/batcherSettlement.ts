@@ -12,9 +12,10 @@ import { crashpoint } from '../crashpoint.js'
 import type { Settlement, SettlementBatch } from '../ports.js'
 
 /**
- * What the node must hand over with a batch for attested settlement: the agreed outcome's set hash, rule, clearing
- * price and the quorum's signed result announcements (p2p `IntervalOutcome`). Without it the interval is kept as
- * `unsettleable` (the contract would refuse it with NoQuorum).
+ * What the node must hand over with a batch for attested settlement: the agreed outcome's rule and clearing price
+ * and the signed result announcements of the households that voted for its root (`{ account, setHash, signature }`
+ * each, from the p2p `IntervalOutcome`). Without it the interval is kept as `unsettleable` (the contract would
+ * refuse it with NoQuorum).
  */
 export type AttestedSettlementBatch = SettlementBatch & { readonly agreement?: Agreement }
 
