@@ -4,129 +4,187 @@
  * transfer there is, so `ratio` is conservative). `ratioEmptyRecipient` compares with the same transfers to sellers
  * that hold no tokens yet (a transfer that creates a balance).
  *
+ * Every batch carries the attestations `settle` requires: the signatures of a quorum (floor(n / 2) + 1) of the n
+ * registered households over the interval's `Result`, made with the core's result announcement signing.
+ * - `batch-*`: a market of 302 registered households (one order per household, so every slot is cold; quorum 152).
+ * - `batch-*-attested`: a market of 50 registered households (quorum 26), households trading several orders.
+ *   `batch-100-attested-all` has all 50 sign: the difference to `batch-100-attested` is the marginal gas of one
+ *   attestation (`gasPerSigner`), the figure the BLS comparison in docs/settlement.md starts from.
+ *
  * Books are shaped as a double auction clears them ('staircase': walking sorted buyers and sellers, consecutive
- * trades share an order, n trades fill n + 1 orders, one order per household). `batch-100-pairs` is the worst case
- * (each trade its own buyer and seller). The settled-interval bitmap word is warm (as for 255 of 256 intervals).
+ * trades share an order, n trades fill n + 1 orders). `batch-100-pairs` is the worst case (each trade its own buyer
+ * and seller). The interval-flag word is warm (as for 127 of 128 intervals).
  *
  *   npm run bench:gas            readable table
  *   npm run bench:gas -- --json  one JSON object per line
  */
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
 import { privateKeyToAccount, privateKeyToAddress } from 'viem/accounts'
-import { localChain, testTokenAbi } from '../src/chain/contracts.js'
+import { localChain, settlementAbi, testTokenAbi } from '../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../src/chain/devChain.js'
 import { encodeSettlement } from '../src/chain/encodeSettlement.js'
 import { readHouseholds } from '../src/chain/readHouseholds.js'
 import { settleBatch } from '../src/chain/settleBatch.js'
-import { type Book, buildBook, marketDomain } from '../test/chain/orders.js'
+import { agreementFor, type Book, buildBook, marketDomain } from '../test/chain/orders.js'
+import { jsonOutput as json } from './args.js'
 
-const json = process.argv.includes('--json')
-const CASES = [
-  { name: 'batch-1', trades: 1, shape: 'staircase' },
-  { name: 'batch-10', trades: 10, shape: 'staircase' },
-  { name: 'batch-100', trades: 100, shape: 'staircase' },
-  { name: 'batch-300', trades: 300, shape: 'staircase' },
-  { name: 'batch-100-pairs', trades: 100, shape: 'pairs' },
-] as const
+type Shape = 'staircase' | 'pairs'
+interface Case {
+  name: string
+  trades: number
+  shape: Shape
+  /** Sign with every registered household instead of the quorum. */
+  allSign?: boolean
+}
 
-const dev = await startDevChain({ households: 302 })
-try {
-  const chain = localChain(dev.chainId, dev.rpcUrl)
-  const pub = createPublicClient({ chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
-  const wallet = (key: Hex) =>
-    createWalletClient({ account: privateKeyToAccount(key), chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
-  const submitter = wallet(dev.accounts[0]!.privateKey)
-  const households = await readHouseholds(pub, {
-    settlement: dev.settlement,
-    accounts: dev.accounts.map((a) => a.address),
-  })
-  await fundWallets(dev)
+const MARKETS: { households: number; cases: Case[] }[] = [
+  {
+    households: 302,
+    cases: [
+      { name: 'batch-1', trades: 1, shape: 'staircase' },
+      { name: 'batch-10', trades: 10, shape: 'staircase' },
+      { name: 'batch-100', trades: 100, shape: 'staircase' },
+      { name: 'batch-300', trades: 300, shape: 'staircase' },
+      { name: 'batch-100-pairs', trades: 100, shape: 'pairs' },
+    ],
+  },
+  {
+    households: 50,
+    cases: [
+      { name: 'batch-10-attested', trades: 10, shape: 'staircase' },
+      { name: 'batch-100-attested', trades: 100, shape: 'staircase' },
+      { name: 'batch-300-attested', trades: 300, shape: 'staircase' },
+      { name: 'batch-100-attested-all', trades: 100, shape: 'staircase', allSign: true },
+    ],
+  },
+]
 
-  let interval = 256n * 100_000n
-  const settle = async (trades: number, shape: 'staircase' | 'pairs') => {
-    const domain = marketDomain(dev.chainId, dev.settlement)
-    const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape })
-    const batch = encodeSettlement(interval++, book.orders, book.trades, households)
-    const hash = await settleBatch(submitter, { settlement: dev.settlement, batch })
-    const receipt = await pub.waitForTransactionReceipt({ hash })
-    if (receipt.status !== 'success') throw new Error(`settle reverted: ${hash}`)
-    return { book, gas: receipt.gasUsed }
-  }
-  await settle(1, 'staircase') // warms the bitmap word, not reported
+const rows: Record<string, unknown>[] = []
+for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases)))
 
-  const rows = []
-  for (const c of CASES) {
-    const { book, gas } = await settle(c.trades, c.shape)
-    const baseline = await transferBaseline(book, false)
-    const baselineEmpty = await transferBaseline(book, true)
-    const gasPerTrade = Math.round(Number(gas) / c.trades)
-    const row = {
-      bench: 'gas',
-      case: c.name,
-      trades: c.trades,
-      orders: book.orders.length,
-      gasPerTrade,
-      baselineGasPerTrade: baseline,
-      ratio: Number((baseline / gasPerTrade).toFixed(2)),
-      baselineEmptyRecipientGasPerTrade: baselineEmpty,
-      ratioEmptyRecipient: Number((baselineEmpty / gasPerTrade).toFixed(2)),
-    }
-    rows.push(row)
-    if (json) console.log(JSON.stringify(row))
-  }
-  if (!json) {
-    console.log('gas per trade: GridletSettlement.settle vs one ERC-20 transfer per trade (anvil, same run)')
-    console.table(rows.map(({ bench: _, ...r }) => r))
-    const b100 = rows.find((r) => r.case === 'batch-100')!
-    console.log(`batch-100: ${b100.gasPerTrade} gas/trade (target <= 14000), ${b100.ratio}x cheaper (target >= 3)`)
-    console.log(
-      'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
+if (!json) {
+  console.log('gas per trade: GridletSettlement.settle (attested) vs one ERC-20 transfer per trade (anvil, same run)')
+  console.table(rows.map(({ bench: _, ...r }) => r))
+  const b100 = rows.find((r) => r.case === 'batch-100-attested')!
+  const all = rows.find((r) => r.case === 'batch-100-attested-all')!
+  console.log(
+    `batch-100-attested: ${b100.gasPerTrade} gas/trade with ${b100.signers} of ${b100.households} households signing ` +
+      `(target <= 13000), ${b100.ratio}x cheaper than transfers (target >= 3)`,
+  )
+  console.log(`marginal gas of one attestation (ecrecover path): ${all.gasPerSigner}`)
+  console.log(
+    'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
+  )
+}
+
+async function measureMarket(households: number, cases: Case[]): Promise<Record<string, unknown>[]> {
+  const dev = await startDevChain({ households })
+  try {
+    const chain = localChain(dev.chainId, dev.rpcUrl)
+    const pub = createPublicClient({ chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
+    const wallet = (key: Hex) =>
+      createWalletClient({ account: privateKeyToAccount(key), chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
+    const submitter = wallet(dev.accounts[0]!.privateKey)
+    const index = await readHouseholds(pub, {
+      settlement: dev.settlement,
+      accounts: dev.accounts.map((a) => a.address),
+    })
+    const quorum = Number(
+      await pub.readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'quorum' }),
     )
-  }
+    await fundWallets(dev)
+    // Recent intervals (inside the settlement window), all in one 128-interval flag word.
+    const now = (await pub.getBlock()).timestamp
+    let interval = ((now / 900n - 400n) / 128n) * 128n + 1n
+    const domain = marketDomain(dev.chainId, dev.settlement)
 
-  /**
-   * Sends each trade's amount from buyer to seller as its own ERC-20 transfer; mean gas per transfer. With
-   * `emptyRecipients`, each seller is replaced by a fresh address (its first transfer creates the balance): the
-   * cost of the same trades among households that hold no tokens yet.
-   */
-  async function transferBaseline(book: Book, emptyRecipients: boolean): Promise<number> {
-    const fresh = new Map<string, Address>()
-    const recipient = (seller: Address) => {
-      if (!emptyRecipients) return seller
-      if (!fresh.has(seller))
-        fresh.set(seller, privateKeyToAddress(keccak256(toHex(`${seller}-${interval}-${fresh.size}`))))
-      return fresh.get(seller)!
+    const settle = async (trades: number, shape: Shape, signers: number) => {
+      const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape })
+      const signing = dev.accounts.slice(0, signers)
+      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing })
+      const batch = encodeSettlement(interval++, book.orders, book.trades, index, agreement)
+      const hash = await settleBatch(submitter, { settlement: dev.settlement, batch })
+      const receipt = await pub.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`settle reverted: ${hash}`)
+      return { book, gas: receipt.gasUsed }
     }
-    const byId = new Map(book.orders.map((o) => [o.id, o.order]))
-    const keyOf = new Map(dev.accounts.map((a) => [a.address, a.privateKey]))
-    let total = 0n
-    for (const t of book.trades) {
-      const buyer = byId.get(t.buyId)!.account
-      const seller = byId.get(t.sellId)!.account
-      const hash = await wallet(keyOf.get(buyer)!).writeContract({
-        address: dev.token,
-        abi: testTokenAbi,
-        functionName: 'transfer',
-        args: [recipient(seller), t.amount],
-      })
-      total += (await pub.waitForTransactionReceipt({ hash })).gasUsed
-    }
-    return Math.round(Number(total) / book.trades.length)
-  }
+    await settle(1, 'staircase', quorum) // warms the flag word, not reported
 
-  /** Gives every household a token wallet balance, so baseline transfers never create a balance from zero. */
-  async function fundWallets(d: DevChain) {
-    const op = wallet(d.operator.privateKey)
-    for (const a of d.accounts) {
-      const hash = await op.writeContract({
-        address: d.token,
-        abi: testTokenAbi,
-        functionName: 'mint',
-        args: [a.address, 10n ** 12n],
-      })
-      await pub.waitForTransactionReceipt({ hash })
+    const out: Record<string, unknown>[] = []
+    const gasOf = new Map<string, bigint>()
+    for (const c of cases) {
+      const signers = c.allSign ? households : quorum
+      const { book, gas } = await settle(c.trades, c.shape, signers)
+      gasOf.set(c.name, gas)
+      const baseline = await transferBaseline(book, false)
+      const baselineEmpty = await transferBaseline(book, true)
+      const gasPerTrade = Math.round(Number(gas) / c.trades)
+      const quorumCase = c.allSign ? gasOf.get(c.name.replace(/-all$/, '')) : undefined
+      const row = {
+        bench: 'gas',
+        case: c.name,
+        households,
+        signers,
+        trades: c.trades,
+        orders: book.orders.length,
+        gasPerTrade,
+        baselineGasPerTrade: baseline,
+        ratio: Number((baseline / gasPerTrade).toFixed(2)),
+        baselineEmptyRecipientGasPerTrade: baselineEmpty,
+        ratioEmptyRecipient: Number((baselineEmpty / gasPerTrade).toFixed(2)),
+        ...(quorumCase === undefined
+          ? {}
+          : { gasPerSigner: Math.round(Number(gas - quorumCase) / (households - quorum)) }),
+      }
+      out.push(row)
+      if (json) console.log(JSON.stringify(row))
     }
+    return out
+
+    /**
+     * Sends each trade's amount from buyer to seller as its own ERC-20 transfer; mean gas per transfer. With
+     * `emptyRecipients`, each seller is replaced by a fresh address (its first transfer creates the balance): the
+     * cost of the same trades among households that hold no tokens yet.
+     */
+    async function transferBaseline(book: Book, emptyRecipients: boolean): Promise<number> {
+      const fresh = new Map<string, Address>()
+      const recipient = (seller: Address) => {
+        if (!emptyRecipients) return seller
+        if (!fresh.has(seller))
+          fresh.set(seller, privateKeyToAddress(keccak256(toHex(`${seller}-${interval}-${fresh.size}`))))
+        return fresh.get(seller)!
+      }
+      const byId = new Map(book.orders.map((o) => [o.id, o.order]))
+      const keyOf = new Map(dev.accounts.map((a) => [a.address, a.privateKey]))
+      let total = 0n
+      for (const t of book.trades) {
+        const buyer = byId.get(t.buyId)!.account
+        const seller = byId.get(t.sellId)!.account
+        const hash = await wallet(keyOf.get(buyer)!).writeContract({
+          address: dev.token,
+          abi: testTokenAbi,
+          functionName: 'transfer',
+          args: [recipient(seller), t.amount],
+        })
+        total += (await pub.waitForTransactionReceipt({ hash })).gasUsed
+      }
+      return Math.round(Number(total) / book.trades.length)
+    }
+
+    /** Gives every household a token wallet balance, so baseline transfers never create a balance from zero. */
+    async function fundWallets(d: DevChain) {
+      const op = wallet(d.operator.privateKey)
+      for (const a of d.accounts) {
+        const hash = await op.writeContract({
+          address: d.token,
+          abi: testTokenAbi,
+          functionName: 'mint',
+          args: [a.address, 10n ** 12n],
+        })
+        await pub.waitForTransactionReceipt({ hash })
+      }
+    }
+  } finally {
+    await dev.stop()
   }
-} finally {
-  await dev.stop()
 }

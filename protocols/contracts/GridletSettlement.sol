@@ -5,10 +5,13 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title GridletSettlement
 /// @notice Pays the trades of one gridlet market: a registry of households, an ERC-20 escrow with internal balances,
-///         and `settle`, which pays one market interval at most once, from orders the households signed themselves.
+///         and `settle`, which pays one market interval at most once, from orders the households signed themselves,
+///         and only the result a quorum of currently registered households signed (attested settlement), within the
+///         interval's settlement window.
 /// @dev Every account ever registered gets a household index (1, 2, ...) and one storage slot
 ///      `address (bits 96..255) | registered (bit 95) | escrow balance (bits 0..94)`, element `index` of a fixed
 ///      array (slot = base + index, no hashing), so that `settle` reads and writes each household once for the
@@ -19,10 +22,16 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 ///        (so an order cannot appear twice). The order's `account` is the household's registered address.
 ///      - `signatures`: 65 bytes per order, r || s || v, in the order of `orders`.
 ///      - `trades`: 20 bytes per trade: buyOrder (uint16) | sellOrder (uint16) | quantityWh (uint32) | price (uint96),
-///        order indices into `orders`; amount = floor(quantityWh * price / 1000) is computed here.
+///        order indices into `orders`, in the canonical order of the clearing result; amount =
+///        floor(quantityWh * price / 1000) is computed here.
+///      - `attestations`: 101 bytes each: household index (uint32) | setHash | r | s | v, by strictly ascending
+///        household index: signatures of EIP-712 `Result(market, interval, setHash, root)` (what nodes gossip as
+///        result announcements), where `root` is the result root the contract recomputes from the batch
+///        (docs/protocol.md, "Result root"). Each carries its own setHash: households that froze different message
+///        sets but cleared the same result count for it, as they do in the p2p tally (which counts roots).
 ///      Market id and interval are not in the calldata: they are taken from this contract and the `interval`
 ///      argument when hashing, so an order signed for another market, interval, chain or contract fails its signature.
-contract GridletSettlement is AccessControl, EIP712 {
+contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
@@ -30,21 +39,30 @@ contract GridletSettlement is AccessControl, EIP712 {
         "Order(bytes32 market,uint64 interval,uint8 side,uint64 quantityWh,uint128 limitPrice,address account,uint64 nonce,uint64 expiry)"
     );
 
+    bytes32 public constant RESULT_TYPEHASH = keccak256("Result(bytes32 market,uint64 interval,bytes32 setHash,bytes32 root)");
+    /// "gridlet/result/v1", left-aligned: the tag of the result root.
+    bytes32 internal constant RESULT_TAG = "gridlet/result/v1";
+    /// How long a ready withdrawal request can be executed before it expires (and stops reserving its amount).
+    uint64 public constant WITHDRAWAL_VALIDITY = 1 days;
+
     uint256 internal constant ORDER_BYTES = 45;
+    uint256 internal constant ATTESTATION_BYTES = 101;
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant TRADE_BYTES = 20;
     uint256 internal constant REGISTERED = 0x800000000000000000000000; // 1 << 95
     uint256 internal constant BALANCE_MASK = 0x7fffffffffffffffffffffff; // (1 << 95) - 1
     uint256 internal constant MASK64 = 0xffffffffffffffff;
     uint256 internal constant MASK128 = 0xffffffffffffffffffffffffffffffff;
+    uint256 internal constant MASK96 = 0xffffffffffffffffffffffff;
     /// side 1 (sell) above a 128-bit limit price, as `_applyTrades` reads an order's first 17 bytes.
     uint256 internal constant SELL_FLAG = 0x100000000000000000000000000000000; // 1 << 128
     /// `_accounts` value: household index (bits 0..31) | registered (bit 255).
     uint256 internal constant ACCOUNT_REGISTERED = 1 << 255;
     uint256 internal constant INDEX_MASK = 0xffffffff;
-    /// Fixed memory of `settle` for hashing and ecrecover (see `_verifyAndPay`): [BUF, BUF_END).
-    uint256 internal constant BUF = 0x80;
-    uint256 internal constant BUF_END = 0x280;
+    /// Fixed memory of `settle` for hashing and ecrecover (see `_verifyAndPay`): [BUF, BUF_END). Above the area the
+    /// compiler may reserve at 0x80 for stack variables it moves to memory (checked on entry).
+    uint256 internal constant BUF = 0x400;
+    uint256 internal constant BUF_END = 0x600;
     uint256 internal constant SIDE_BUY = 0;
     uint256 internal constant SIDE_SELL = 1;
     /// secp256k1 order / 2: a larger s is the malleable twin of a valid signature (rejected, as OZ ECDSA does).
@@ -54,11 +72,32 @@ contract GridletSettlement is AccessControl, EIP712 {
     IERC20 public immutable token;
     /// @notice The market id (bytes32) every order of this contract is signed for.
     bytes32 public immutable market;
-    /// @notice Seconds between a withdrawal request and the withdrawal, so signed buy orders can still be paid.
+    /// @notice Seconds between a withdrawal request and the withdrawal, so signed buy orders can still be paid: more
+    ///         than gate closure + settle delay + settlement window (checked), so every interval whose book closed
+    ///         before a request can be settled before the requested money leaves.
     uint64 public immutable withdrawalDelay;
+    /// @notice Market interval length in seconds: interval k starts at k * intervalLength (unix, UTC aligned).
+    uint32 public immutable intervalLength;
+    /// @notice Seconds before an interval's start when its order book closes (on-chain cancels end there).
+    uint32 public immutable gateClosure;
+    /// @notice Seconds after an interval's start before it can be settled (not before the nodes decided it).
+    uint32 public immutable settleDelay;
+    /// @notice Seconds after the earliest settlement time during which an interval can still be settled.
+    uint32 public immutable settlementWindow;
+
+    /// @notice Market timing fixed at deployment (docs/settlement.md, "Time").
+    struct Timing {
+        uint32 intervalLength;
+        uint32 gateClosure;
+        uint32 settleDelay;
+        uint32 settlementWindow;
+        uint64 withdrawalDelay;
+    }
 
     /// @notice Number of household indices handed out (index 0 is never used).
     uint32 public householdCount;
+    /// @notice Number of households registered now: the quorum of `settle` is floor(registeredCount / 2) + 1.
+    uint32 public registeredCount;
     /// household index => address | registered | balance (see contract doc).
     uint256[4294967296] private _households;
     /// account => household index (0: never registered; an index stays with its account for good) | registered.
@@ -67,18 +106,26 @@ contract GridletSettlement is AccessControl, EIP712 {
     mapping(address account => bytes32) public meterOf;
     /// @notice Registered account of a meter id (address(0) if none).
     mapping(bytes32 meterId => address) public accountOfMeter;
-    /// Settled intervals as a bitmap: bit (interval % 256) of word (interval / 256). One word per 256 intervals,
-    /// so settling costs a warm rewrite of an existing word most of the time. Roots are in the `Settled` event.
+    /// Interval flags, 128 intervals per word (word interval / 128, bit b = interval % 128): bit b = settled,
+    /// bit 128 + b = some household cancelled an order of the interval on chain. One slot read tells `settle` both,
+    /// so the per-order cancel checks run only for intervals that have cancels. Roots are in the `Settled` event.
     mapping(uint256 word => uint256) private _settled;
-    /// account => requested amount (bits 0..127) | ready at, unix seconds (bits 128..191).
+    /// account => requested amount (bits 0..127) | ready at (bits 128..191) | expires at (bits 192..255), unix s.
     mapping(address account => uint256) private _withdrawals;
+    /// account => order id => cancelled on chain.
+    mapping(address account => mapping(bytes32 orderId => bool)) private _cancelledOrders;
+    /// account => interval => every nonce below this is cancelled on chain.
+    mapping(address account => mapping(uint64 interval => uint256)) private _nonceFloor;
 
     event HouseholdRegistered(address indexed account, bytes32 indexed meterId, uint256 household);
     event HouseholdRemoved(address indexed account, bytes32 indexed meterId);
     event HouseholdKeyRotated(bytes32 indexed meterId, address indexed oldAccount, address indexed newAccount);
     event Deposited(address indexed account, address indexed from, uint256 amount);
-    event WithdrawalRequested(address indexed account, uint256 amount, uint64 readyAt);
+    event WithdrawalRequested(address indexed account, uint256 amount, uint64 readyAt, uint64 expiresAt);
+    event OrderCancelledOnChain(address indexed account, uint64 indexed interval, bytes32 orderId);
+    event NoncesCancelled(address indexed account, uint64 indexed interval, uint64 upTo);
     event Withdrawn(address indexed account, uint256 amount);
+    /// @dev `root` is the result root (docs/protocol.md) the attesting households signed.
     event Settled(uint64 indexed interval, bytes32 root, uint256 trades, uint256 totalAmount, address submitter);
 
     // Registry and escrow errors.
@@ -91,6 +138,9 @@ contract GridletSettlement is AccessControl, EIP712 {
     error BalanceOverflow(address account);
     error NoWithdrawalRequested(address account);
     error WithdrawalNotReady(address account, uint64 readyAt);
+    error WithdrawalExpired(address account, uint64 expiresAt);
+    error BadTiming();
+    error CancelTooLate(uint64 interval, uint256 closedAt);
 
     // Settlement errors: each names the offending order or trade by its index in the batch.
     error AlreadySettled(uint64 interval);
@@ -111,14 +161,31 @@ contract GridletSettlement is AccessControl, EIP712 {
     error UnfilledOrder(uint256 order);
     error NotBudgetBalanced(uint256 declared, uint256 computed);
     error InsufficientBalance(uint256 order, address account, uint256 balance, uint256 needed);
+    error TooEarly(uint64 interval, uint256 earliest);
+    error SettlementWindowClosed(uint64 interval, uint256 deadline);
+    error LimitPriceTooHigh(uint256 order);
+    error OrderCancelled(uint256 order);
+    error NoQuorum(uint256 have, uint256 need);
+    error AttestationNotSorted(uint256 attestation);
+    error AttesterNotRegistered(uint256 attestation);
+    error InvalidAttestation(uint256 attestation);
 
-    constructor(IERC20 token_, bytes32 market_, uint64 withdrawalDelay_, address admin, address operator)
+    constructor(IERC20 token_, bytes32 market_, Timing memory timing, address admin, address operator)
         EIP712("gridlet", "1")
     {
         if (address(token_) == address(0) || admin == address(0) || operator == address(0)) revert ZeroAddress();
+        if (
+            timing.intervalLength == 0
+                || uint256(timing.withdrawalDelay)
+                    <= uint256(timing.gateClosure) + timing.settleDelay + timing.settlementWindow
+        ) revert BadTiming();
         token = token_;
         market = market_;
-        withdrawalDelay = withdrawalDelay_;
+        withdrawalDelay = timing.withdrawalDelay;
+        intervalLength = timing.intervalLength;
+        gateClosure = timing.gateClosure;
+        settleDelay = timing.settleDelay;
+        settlementWindow = timing.settlementWindow;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
     }
@@ -159,6 +226,7 @@ contract GridletSettlement is AccessControl, EIP712 {
         }
         _accounts[account] = index | ACCOUNT_REGISTERED;
         _households[index] |= REGISTERED;
+        ++registeredCount;
     }
 
     function _unregister(address account) private returns (bytes32 meterId) {
@@ -169,6 +237,7 @@ contract GridletSettlement is AccessControl, EIP712 {
         uint256 index = _accounts[account] & INDEX_MASK;
         _accounts[account] = index;
         _households[index] &= ~REGISTERED;
+        --registeredCount;
     }
 
     // ---------------------------------------------------------------- escrow (households)
@@ -179,30 +248,41 @@ contract GridletSettlement is AccessControl, EIP712 {
     }
 
     /// @notice Deposits `amount` tokens of the caller into the escrow balance of `account` (registered now or before).
-    function depositFor(address account, uint256 amount) public {
+    ///         Credits what the contract received (its token balance delta), so a fee-on-transfer token cannot
+    ///         credit more than it paid; reentry (a token calling back during the transfer) is refused.
+    function depositFor(address account, uint256 amount) public nonReentrant {
         uint256 index = _accounts[account] & INDEX_MASK;
         if (index == 0) revert UnknownAccount(account);
-        uint256 slot = _households[index];
-        if ((slot & BALANCE_MASK) + amount > BALANCE_MASK) revert BalanceOverflow(account);
-        _households[index] = slot + amount;
+        uint256 before = token.balanceOf(address(this));
         token.safeTransferFrom(msg.sender, address(this), amount);
-        emit Deposited(account, msg.sender, amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        uint256 slot = _households[index];
+        if ((slot & BALANCE_MASK) + received > BALANCE_MASK) revert BalanceOverflow(account);
+        _households[index] = slot + received;
+        emit Deposited(account, msg.sender, received);
     }
 
-    /// @notice Announces a withdrawal of up to `amount`; it can be executed `withdrawalDelay` seconds later. Until
-    ///         then the balance keeps paying for the caller's signed buy orders. A new request replaces the old one.
+    /// @notice Announces a withdrawal of up to `amount`: executable from `withdrawalDelay` seconds on, for
+    ///         `WITHDRAWAL_VALIDITY` seconds, then it expires. From now until it expires the amount is reserved:
+    ///         `availableOf` no longer counts it, so nodes stop clearing new buy orders against it, while `settle`
+    ///         can still pay intervals cleared before (the delay outlasts their settlement window). A new request
+    ///         replaces the old one; amount 0 cancels.
     function requestWithdrawal(uint128 amount) external {
         uint64 readyAt = uint64(block.timestamp) + withdrawalDelay;
-        _withdrawals[msg.sender] = uint256(amount) | (uint256(readyAt) << 128);
-        emit WithdrawalRequested(msg.sender, amount, readyAt);
+        uint64 expiresAt = readyAt + WITHDRAWAL_VALIDITY;
+        _withdrawals[msg.sender] =
+            amount == 0 ? 0 : uint256(amount) | (uint256(readyAt) << 128) | (uint256(expiresAt) << 192);
+        emit WithdrawalRequested(msg.sender, amount, readyAt, expiresAt);
     }
 
-    /// @notice Executes the caller's ready withdrawal request, paying out at most the current balance.
-    function withdraw() external returns (uint256 amount) {
+    /// @notice Executes the caller's ready, unexpired withdrawal request, paying out at most the current balance.
+    function withdraw() external nonReentrant returns (uint256 amount) {
         uint256 request = _withdrawals[msg.sender];
         if (request == 0) revert NoWithdrawalRequested(msg.sender);
         uint64 readyAt = uint64(request >> 128);
+        uint64 expiresAt = uint64(request >> 192);
         if (block.timestamp < readyAt) revert WithdrawalNotReady(msg.sender, readyAt);
+        if (block.timestamp > expiresAt) revert WithdrawalExpired(msg.sender, expiresAt);
         delete _withdrawals[msg.sender];
         uint256 index = _accounts[msg.sender] & INDEX_MASK;
         uint256 slot = _households[index];
@@ -214,58 +294,219 @@ contract GridletSettlement is AccessControl, EIP712 {
         emit Withdrawn(msg.sender, amount);
     }
 
+    // ---------------------------------------------------------------- on-chain cancel (households)
+
+    /// @notice Cancels one of the caller's orders (by EIP-712 id) of `interval`: `settle` then refuses it. Only
+    ///         until the interval's gate closure, so that nodes reading the chain at gate closure see every cancel
+    ///         that can affect the interval, and an agreed result cannot be made unpayable afterwards.
+    function cancelOrder(uint64 interval, bytes32 orderId) external {
+        _checkCancel(interval);
+        _cancelledOrders[msg.sender][orderId] = true;
+        emit OrderCancelledOnChain(msg.sender, interval, orderId);
+    }
+
+    /// @notice Cancels every order of the caller for `interval` with a nonce <= `upTo` (same deadline as
+    ///         `cancelOrder`). The floor only rises.
+    function cancelNonces(uint64 interval, uint64 upTo) external {
+        _checkCancel(interval);
+        if (_nonceFloor[msg.sender][interval] > upTo) return;
+        _nonceFloor[msg.sender][interval] = uint256(upTo) + 1;
+        emit NoncesCancelled(msg.sender, interval, upTo);
+    }
+
+    /// @dev Registered caller, before gate closure; flags the interval as having cancels.
+    function _checkCancel(uint64 interval) private {
+        if (_accounts[msg.sender] & ACCOUNT_REGISTERED == 0) revert NotRegistered(msg.sender);
+        uint256 start = uint256(interval) * intervalLength;
+        if (start < gateClosure || block.timestamp > start - gateClosure) {
+            revert CancelTooLate(interval, start < gateClosure ? 0 : start - gateClosure);
+        }
+        _settled[interval >> 7] |= 1 << (128 + (interval & 127));
+    }
+
     // ---------------------------------------------------------------- settlement
 
-    /// @notice Pays every trade of one interval, or nothing: any bad order or trade reverts the whole call.
-    ///         Only a registered household may submit.
+    /// @notice Pays every trade of one interval, or nothing: any bad order, trade or attestation reverts the whole
+    ///         call. Only a registered household may submit, only from the interval's start + `settleDelay` until
+    ///         `settlementWindow` seconds later, and only with the signatures of a quorum of the households
+    ///         registered now (floor(registeredCount / 2) + 1) over the result this batch is.
     /// @param interval Market interval id (the `interval` field every order is signed with).
-    /// @param trades Packed trades, 20 bytes each (see contract doc).
+    /// @param trades Packed trades, 20 bytes each (see contract doc), in the clearing result's order.
     /// @param orders Packed orders, 45 bytes each, strictly ascending by EIP-712 id, each filled by some trade.
     /// @param signatures 65-byte signatures r || s || v of `orders`, same order.
     /// @param totalAmount Sum of all trade amounts as cleared off chain; must equal the sum computed here.
-    /// @return root keccak256(orderIds || trades), the interval's settlement root, emitted in `Settled`.
+    /// @param rule Clearing rule code of the result (k-da 0, pay-as-bid 1, sdr 2, mmr 3), part of the root.
+    /// @param clearingPrice Uniform clearing price of the result (0 if none), part of the root.
+    /// @param attestations 101 bytes each: household index (uint32) | setHash | r | s | v, strictly ascending index.
+    /// @return root The result root recomputed from the batch (docs/protocol.md), emitted in `Settled`.
     function settle(
         uint64 interval,
         bytes calldata trades,
         bytes calldata orders,
         bytes calldata signatures,
-        uint256 totalAmount
+        uint256 totalAmount,
+        uint8 rule,
+        uint128 clearingPrice,
+        bytes calldata attestations
     ) external returns (bytes32 root) {
-        // The hashing buffer sits at a fixed address (BUF), so the per-order loop addresses it with constants: it
-        // must be the first memory settle allocates (checked, as a guard against a compiler that reserves memory).
+        // The hashing buffer sits at a fixed address (BUF), so the per-order loop addresses it with constants: no
+        // memory may be allocated there before (checked, as a guard against a compiler that reserves more).
         assembly ("memory-safe") {
-            if iszero(eq(mload(0x40), BUF)) { revert(0, 0) }
+            if gt(mload(0x40), BUF) { revert(0, 0) }
             mstore(0x40, BUF_END)
         }
-        uint256 settledWord = _settled[interval >> 8];
-        uint256 bit = 1 << (interval & 0xff);
-        if (settledWord & bit != 0) revert AlreadySettled(interval);
+        uint256 flags = _settled[interval >> 7];
+        uint256 bit = 1 << (interval & 127);
+        if (flags & bit != 0) revert AlreadySettled(interval);
+        _checkWindow(interval);
         if (_accounts[msg.sender] & ACCOUNT_REGISTERED == 0) revert UnauthorizedSubmitter(msg.sender);
         uint256 n = orders.length / ORDER_BYTES;
         if (
             n == 0 || n > 0xffff || orders.length != n * ORDER_BYTES || signatures.length != n * SIGNATURE_BYTES
                 || trades.length == 0 || trades.length % TRADE_BYTES != 0
+                || attestations.length % ATTESTATION_BYTES != 0
         ) revert MalformedBatch();
+        {
+            uint256 need = registeredCount / 2 + 1;
+            uint256 have = attestations.length / ATTESTATION_BYTES;
+            if (have < need) revert NoQuorum(have, need);
+        }
 
         // One memory word per order: first its tally (filled Wh | amount << 64), then, once the order is verified
-        // and paid, its id; the trades are copied right behind the ids, so the root is hashed in place.
+        // and paid, its id, which the result root reads.
         uint256 words;
         assembly ("memory-safe") {
             words := mload(0x40)
             calldatacopy(words, calldatasize(), shl(5, n)) // zeroes
-            mstore(0x40, add(add(words, shl(5, n)), and(add(trades.length, 31), not(31))))
+            mstore(0x40, add(words, shl(5, n)))
         }
         uint256 computed = _applyTrades(trades, orders, n, words);
         if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
         _verifyAndPay(interval, orders, signatures, n, words);
-
-        assembly ("memory-safe") {
-            let idsEnd := add(words, shl(5, n))
-            calldatacopy(idsEnd, trades.offset, trades.length)
-            root := keccak256(words, add(shl(5, n), trades.length))
-        }
-        _settled[interval >> 8] = settledWord | bit;
+        if (flags & (bit << 128) != 0) _checkCancelled(interval, orders, n, words);
+        root = _resultRoot(interval, trades, words, rule, clearingPrice);
+        _verifyAttestations(interval, root, attestations);
+        _settled[interval >> 7] = flags | bit;
         emit Settled(interval, root, trades.length / TRADE_BYTES, computed, msg.sender);
+    }
+
+    /// @dev Settlement only in [start + settleDelay, start + settleDelay + settlementWindow] (block time).
+    function _checkWindow(uint64 interval) private view {
+        uint256 earliest = uint256(interval) * intervalLength + settleDelay;
+        if (block.timestamp < earliest) revert TooEarly(interval, earliest);
+        if (block.timestamp > earliest + settlementWindow) {
+            revert SettlementWindowClosed(interval, earliest + settlementWindow);
+        }
+    }
+
+    /// @dev Slow path, only for intervals with on-chain cancels: refuses an order its household cancelled.
+    function _checkCancelled(uint64 interval, bytes calldata orders, uint256 n, uint256 words) private view {
+        for (uint256 i; i < n; ++i) {
+            (, uint256 b) = _orderWords(orders, i);
+            address account = address(uint160(_households[b & 0xffffffff] >> 96));
+            bytes32 id;
+            assembly ("memory-safe") {
+                id := mload(add(words, shl(5, i)))
+            }
+            if (_cancelledOrders[account][id] || (b >> 96) & MASK64 < _nonceFloor[account][interval]) {
+                revert OrderCancelled(i);
+            }
+        }
+    }
+
+    /// @dev The result root (docs/protocol.md, "Result root") of this batch, hashed in fresh memory:
+    ///      "gridlet/result/v1" || interval u64 || rule u8 || clearingPrice u128 || volumeWh u128 ||
+    ///      tradeCount u32 || per trade: buyId 32 || sellId 32 || quantityWh u64 || price u128 || amount u256.
+    ///      Ids come from `words` (filled by `_verifyAndPay`), amounts are recomputed, volume = sum of quantities.
+    function _resultRoot(uint64 interval, bytes calldata trades, uint256 words, uint8 rule, uint128 clearingPrice)
+        private
+        pure
+        returns (bytes32 root)
+    {
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            // Header fields left-aligned, in ascending offsets (each store only clobbers bytes written later).
+            mstore(buf, RESULT_TAG)
+            mstore(add(buf, 17), shl(192, interval))
+            mstore(add(buf, 25), shl(248, rule))
+            mstore(add(buf, 26), shl(128, clearingPrice))
+            mstore(add(buf, 58), shl(224, div(trades.length, TRADE_BYTES)))
+            let o := add(buf, 62)
+            let volume := 0
+            let end := add(trades.offset, trades.length)
+            for { let p := trades.offset } lt(p, end) { p := add(p, TRADE_BYTES) } {
+                let w := calldataload(p)
+                let q := and(shr(192, w), 0xffffffff)
+                let price := and(shr(96, w), MASK96)
+                mstore(o, mload(add(words, shl(5, shr(240, w)))))
+                mstore(add(o, 32), mload(add(words, shl(5, and(shr(224, w), 0xffff)))))
+                mstore(add(o, 64), shl(192, q))
+                mstore(add(o, 72), shl(128, price))
+                mstore(add(o, 88), div(mul(q, price), 1000))
+                volume := add(volume, q)
+                o := add(o, 120)
+            }
+            // volumeWh (bytes 42..58): patched in now that it is known, keeping the bytes behind it.
+            let v := mload(add(buf, 42))
+            mstore(add(buf, 42), or(shl(128, volume), and(v, MASK128)))
+            root := keccak256(buf, sub(o, buf))
+        }
+    }
+
+    /// @dev Checks the attestations: strictly ascending household index, each household registered now, each a
+    ///      valid signature (low s, v in {27, 28}) of EIP-712 `Result(market, interval, setHash, root)` by the
+    ///      household's account, with the attestation's own setHash. The quorum count was checked on entry. Each
+    ///      attestation costs two keccaks, one slot read (warm when the household also trades) and one ecrecover.
+    function _verifyAttestations(uint64 interval, bytes32 root, bytes calldata attestations)
+        private
+        view
+    {
+        bytes32 domain = _domainSeparatorV4();
+        bytes32 typehash = RESULT_TYPEHASH;
+        bytes32 market_ = market;
+        uint256 failedAt = type(uint256).max;
+        assembly ("memory-safe") {
+            mstore(BUF, typehash)
+            mstore(add(BUF, 0x20), market_)
+            mstore(add(BUF, 0x40), interval)
+            mstore(add(BUF, 0x80), root)
+            mstore(add(BUF, 0xa0), shl(240, 0x1901))
+            mstore(add(BUF, 0xa2), domain)
+            // struct at BUF (setHash at BUF + 0x60 per attestation), digest input at BUF + 0xa0, ecrecover input
+            // (digest, v, r, s) at BUF + 0x100
+            let prev := 0
+            let end := add(attestations.offset, attestations.length)
+            for { let p := attestations.offset } lt(p, end) { p := add(p, ATTESTATION_BYTES) } {
+                let index := shr(224, calldataload(p))
+                let slot := sload(add(_households.slot, index))
+                mstore(add(BUF, 0x60), calldataload(add(p, 4))) // setHash
+                mstore(add(BUF, 0xc2), keccak256(BUF, 0xa0))
+                mstore(add(BUF, 0x100), keccak256(add(BUF, 0xa0), 0x42))
+                mstore(add(BUF, 0x120), shr(248, calldataload(add(p, 100)))) // v
+                calldatacopy(add(BUF, 0x140), add(p, 36), 0x40) // r, s
+                mstore(0, 0)
+                pop(staticcall(gas(), 0x01, add(BUF, 0x100), 0x80, 0, 0x20))
+                let bad := or(iszero(gt(index, prev)), iszero(and(slot, REGISTERED)))
+                bad := or(bad, gt(mload(add(BUF, 0x160)), HALF_ORDER))
+                if or(bad, xor(mload(0), shr(96, slot))) {
+                    failedAt := div(sub(p, attestations.offset), ATTESTATION_BYTES)
+                    break
+                }
+                prev := index
+            }
+        }
+        if (failedAt != type(uint256).max) {
+            uint256 index;
+            uint256 prev;
+            assembly ("memory-safe") {
+                let p := add(attestations.offset, mul(failedAt, ATTESTATION_BYTES))
+                index := shr(224, calldataload(p))
+                if failedAt { prev := shr(224, calldataload(sub(p, ATTESTATION_BYTES))) }
+            }
+            if (failedAt > 0 && index <= prev) revert AttestationNotSorted(failedAt);
+            if (_households[index] & REGISTERED == 0) revert AttesterNotRegistered(failedAt);
+            revert InvalidAttestation(failedAt);
+        }
     }
 
     /// @dev One pass over the orders: checks expiry, registration, order (strictly ascending ids), fill (every
@@ -335,6 +576,7 @@ contract GridletSettlement is AccessControl, EIP712 {
                 let bad := or(lt(expiry, timestamp()), iszero(and(slot, REGISTERED)))
                 bad := or(bad, or(iszero(gt(id, prev)), gt(filled, quantity)))
                 bad := or(bad, or(iszero(filled), gt(mload(add(BUF, 0x1e0)), HALF_ORDER)))
+                bad := or(bad, shr(96, mload(add(BUF, 0xa0)))) // limit price >= 2^96
                 if or(bad, xor(mload(0), account)) {
                     failedAt := shr(5, sub(w, words))
                     break
@@ -403,6 +645,8 @@ contract GridletSettlement is AccessControl, EIP712 {
             if i { prev := mload(add(words, shl(5, sub(i, 1)))) }
         }
         if ((b >> 32) & MASK64 < block.timestamp) revert OrderExpired(i);
+        (uint256 a,) = _orderWords(orders, i);
+        if ((a >> 120) & MASK128 > MASK96) revert LimitPriceTooHigh(i);
         uint256 slot = _households[b & 0xffffffff];
         if (slot & REGISTERED == 0) revert UnregisteredAccount(i, address(uint160(slot >> 96)));
         if (i > 0 && id == prev) revert DuplicateOrder(i);
@@ -509,13 +753,43 @@ contract GridletSettlement is AccessControl, EIP712 {
     }
 
     /// @notice Pending withdrawal request of `account` (amount 0 if none).
-    function withdrawalOf(address account) external view returns (uint256 amount, uint64 readyAt) {
+    function withdrawalOf(address account) external view returns (uint256 amount, uint64 readyAt, uint64 expiresAt) {
         uint256 request = _withdrawals[account];
-        return (request & BALANCE_MASK, uint64(request >> 128));
+        return (request & MASK128, uint64(request >> 128), uint64(request >> 192));
+    }
+
+    /// @notice Escrow balance minus the amount an unexpired withdrawal request reserves: what new buy orders may
+    ///         count on (the input of the nodes' escrow rule before clearing).
+    function availableOf(address account) external view returns (uint256) {
+        uint256 index = _accounts[account] & INDEX_MASK;
+        uint256 balance = index == 0 ? 0 : _households[index] & BALANCE_MASK;
+        uint256 request = _withdrawals[account];
+        uint256 reserved = block.timestamp > uint64(request >> 192) ? 0 : request & MASK128;
+        return reserved >= balance ? 0 : balance - reserved;
+    }
+
+    /// @notice Whether `settle` refuses the order `orderId` (nonce `nonce`) of `account` in `interval`.
+    function isCancelled(address account, uint64 interval, bytes32 orderId, uint64 nonce)
+        external
+        view
+        returns (bool)
+    {
+        return _cancelledOrders[account][orderId] || nonce < _nonceFloor[account][interval];
+    }
+
+    /// @notice The quorum `settle` needs now: floor(registeredCount / 2) + 1 (docs/protocol.md, "Quorum").
+    function quorum() external view returns (uint256) {
+        return registeredCount / 2 + 1;
+    }
+
+    /// @notice First and last block time at which `interval` can be settled.
+    function settlementTimes(uint64 interval) external view returns (uint256 earliest, uint256 deadline) {
+        earliest = uint256(interval) * intervalLength + settleDelay;
+        deadline = earliest + settlementWindow;
     }
 
     function isSettled(uint64 interval) external view returns (bool) {
-        return _settled[interval >> 8] & (1 << (interval & 0xff)) != 0;
+        return _settled[interval >> 7] & (1 << (interval & 127)) != 0;
     }
 
     /// @notice The EIP-712 domain separator orders are signed under.

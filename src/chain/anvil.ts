@@ -52,13 +52,37 @@ export function freePort(): Promise<number> {
  * try { ... anvil.rpcUrl ... } finally { await anvil.stop() }
  */
 export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
+  // A free port can be taken by another process before anvil binds it (parallel test runs): then anvil exits and
+  // the port answers for someone else's chain. Only our own process's "Listening on" counts; retry on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAnvilOnce(opts)
+    } catch (err) {
+      if (opts.port !== undefined || attempt >= 3 || opts.signal?.aborted) throw err
+    }
+  }
+}
+
+async function startAnvilOnce(opts: StartAnvilOptions): Promise<Anvil> {
   const port = opts.port ?? (await freePort())
   const chainId = opts.chainId ?? 31337
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), ...(opts.args ?? [])]
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000)
+  })
+  let stdout = ''
+  const listening = new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      stdout = (stdout + d.toString()).slice(-4000)
+      if (stdout.includes(`Listening on 127.0.0.1:${port}`)) {
+        child.stdout?.off('data', onData)
+        child.stdout?.resume() // keep draining anvil's log so it never blocks on a full pipe
+        resolve()
+      }
+    }
+    child.stdout?.on('data', onData)
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   // If this process ends without calling stop() (crash, process.exit), take anvil down with it.
@@ -71,12 +95,28 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<Anvil> {
     await exited
   }
   try {
-    await waitForRpc(rpcUrl, child, opts.timeoutMs ?? 15_000, opts.signal)
+    const timeoutMs = opts.timeoutMs ?? 15_000
+    const bound = Promise.race([
+      listening,
+      exited.then(() => {
+        throw new Error(`anvil exited with code ${child.exitCode}`)
+      }),
+    ])
+    await withTimeout(bound, timeoutMs, `anvil did not listen on ${rpcUrl} within ${timeoutMs} ms`)
+    await waitForRpc(rpcUrl, child, timeoutMs, opts.signal)
   } catch (cause) {
     await stop()
     throw new ChainError('anvil did not start', { code: ChainErrorCode.AnvilStart, details: stderr.trim(), cause })
   }
   return { rpcUrl, port, chainId, stop }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }
 
 async function waitForRpc(rpcUrl: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal) {

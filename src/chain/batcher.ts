@@ -28,15 +28,23 @@ import {
 import type { VerifiedOrder } from '../core/order/types.js'
 import type { Clock } from '../core/time/clock.js'
 import { settlementAbi } from './contracts.js'
-import { encodeSettlement, rootOfTrades, type SettlementTrade } from './encodeSettlement.js'
+import { type Agreement, encodeSettlement, rootOfResult, type SettlementTrade } from './encodeSettlement.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 import { migrateOutbox, Outbox, type OutboxEntry } from './outbox.js'
 import { readHouseholds } from './readHouseholds.js'
-import { decodeRevert, toChainError } from './settleBatch.js'
+import { decodeRevert, settleArgs, toChainError } from './settleBatch.js'
 
-/** A cleared interval as the market core's `clear()` returns it (only the fields settlement needs). */
+/**
+ * A cleared interval as the market core's `clear()` returns it (only the fields settlement needs), with the
+ * agreement that proves it on chain: the set hash and the quorum's result announcements.
+ */
 export interface ClearedInterval {
   readonly interval: bigint
   readonly trades: readonly SettlementTrade[]
+  /** Undefined: nothing proves the result on chain; the entry is kept, visibly `unsettleable`. */
+  readonly agreement: Agreement | undefined
+  /** The result root as cleared; when given it must be the root of trades and agreement. */
+  readonly root?: Hex
 }
 
 export interface BatcherInit {
@@ -56,12 +64,19 @@ export interface BatcherInit {
   /** First block to search `Settled` events from (default: 'earliest'; set to the deployment block). */
   fromBlock?: bigint
   logger?: Logger
+  /**
+   * Simulations reverting with an error that may pass later (a deposit, a re-registration) before the interval is
+   * given up as `unsettleable` (default 5, with the retry backoff between them).
+   */
+  maxRevertRetries?: number
   /** Called after a signed transaction is stored and before it is broadcast (observability; tests crash here). */
   onSigned?: (entry: OutboxEntry) => void
 }
 
-/** Reverts that may pass later (a deposit, a re-registration): retried with backoff instead of given up. */
-const RETRYABLE_REVERTS = new Set(['InsufficientBalance', 'UnregisteredAccount', 'UnauthorizedSubmitter'])
+/** Reverts that may pass later (a deposit, a re-registration): retried a bounded number of times. */
+const RETRYABLE_REVERTS = new Set(['InsufficientBalance', 'UnregisteredAccount', 'UnauthorizedSubmitter', 'NoQuorum'])
+/** Reverts that will pass by themselves: the chain's time has not reached the interval's settlement time yet. */
+const WAIT_REVERTS = new Set(['TooEarly'])
 
 /**
  * The order in which the participants of an interval may submit its settlement: sorted by
@@ -88,7 +103,8 @@ export function submitterOrder(interval: bigint, participants: readonly Address[
  *
  * @example
  * const batcher = new Batcher({ db, client, settlement, clock })
- * batcher.enqueue(clear(orders, params), orders)
+ * const result = clear(orders, params)
+ * batcher.enqueue({ ...result, agreement: { rule: result.rule, clearingPrice: result.clearingPrice, attestations } }, orders)
  * await batcher.run({ signal })
  */
 export class Batcher {
@@ -98,6 +114,7 @@ export class Batcher {
   private readonly retryBaseMs: number
   private readonly retryMaxMs: number
   private readonly finality: bigint
+  private readonly maxRevertRetries: number
 
   constructor(private readonly init: BatcherInit) {
     migrateOutbox(init.db)
@@ -106,19 +123,29 @@ export class Batcher {
     this.retryBaseMs = init.retryBaseMs ?? 1_000
     this.retryMaxMs = init.retryMaxMs ?? 300_000
     this.finality = init.finalityBlocks ?? 12n
+    this.maxRevertRetries = init.maxRevertRetries ?? 5
   }
 
   /** Writes a cleared interval to the outbox (no-op if it is there already). No chain access. */
   enqueue(result: ClearedInterval, orders: readonly VerifiedOrder[]): OutboxEntry {
+    const root = result.agreement ? rootOfResult(result.interval, result.trades, result.agreement) : result.root
+    if (!root || (result.root && result.root.toLowerCase() !== root.toLowerCase())) {
+      throw new ChainError('the trades and agreement do not make the result root given', {
+        code: ChainErrorCode.BatchEncoding,
+        field: 'root',
+        details: `${result.root} != ${root}`,
+      })
+    }
     const byId = new Map(orders.map((o) => [o.id.toLowerCase(), o]))
     const used = new Set(result.trades.flatMap((t) => [t.buyId.toLowerCase(), t.sellId.toLowerCase()]))
     const filled = [...used].map((id) => byId.get(id)).filter((o) => o !== undefined)
     return this.outbox.insert({
       settlement: this.init.settlement,
       interval: result.interval,
-      root: rootOfTrades(result.trades),
+      root,
       orders: filled,
       trades: result.trades,
+      agreement: result.agreement,
       participants: submitterOrder(
         result.interval,
         filled.map((o) => o.order.account),
@@ -176,8 +203,9 @@ export class Batcher {
 
   private async sign(entry: OutboxEntry): Promise<OutboxEntry> {
     const client = this.init.client
-    const batch = encodeSettlement(entry.interval, entry.orders, entry.trades, await this.householdsOf(entry))
-    const args = [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount] as const
+    if (!entry.agreement)
+      return this.unsettleable(entry, 'no attestations (outbox row from before attested settlement)')
+    const args = settleArgs(await this.batchOf(entry))
     try {
       await simulateContract(client, {
         address: this.init.settlement,
@@ -230,8 +258,7 @@ export class Batcher {
     if (settled) return this.settledAs(entry, settled)
     const receipt = await getTransactionReceipt(this.init.client, { hash: entry.txHash! }).catch(() => undefined)
     if (receipt?.status === 'reverted') {
-      const batch = encodeSettlement(entry.interval, entry.orders, entry.trades, await this.householdsOf(entry))
-      const args = [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount] as const
+      const args = settleArgs(await this.batchOf(entry))
       try {
         await simulateContract(this.init.client, {
           address: this.init.settlement,
@@ -279,15 +306,58 @@ export class Batcher {
     return this.outbox.update(entry, { state: 'confirmed', block: settled.block, byUs, lastError: undefined })
   }
 
-  /** A revert on simulation: AlreadySettled is success-if-same-root (seen next pass); some are retried later. */
+  /**
+   * A revert on simulation: AlreadySettled is success-if-same-root (seen next pass); TooEarly waits; a few may pass
+   * later and are retried `maxRevertRetries` times; every other one (and those, in the end) makes the interval
+   * unsettleable, never retried for ever.
+   */
   private reverted(entry: OutboxEntry, err: unknown): OutboxEntry {
     const revert = decodeRevert(err)
     if (!revert) throw err
     const reason = `${revert.name}(${revert.args.map(String).join(', ')})`
     if (revert.name === 'AlreadySettled') return this.outbox.update(entry, { state: 'pending', lastError: reason })
-    if (RETRYABLE_REVERTS.has(revert.name)) throw toChainError(err)
-    this.init.logger?.error({ interval: entry.interval, reason }, 'settlement batch rejected by the contract')
-    return this.outbox.update(entry, { state: 'failed', lastError: reason })
+    if (WAIT_REVERTS.has(revert.name)) throw toChainError(err)
+    if (RETRYABLE_REVERTS.has(revert.name) && entry.reverts + 1 < this.maxRevertRetries) {
+      this.outbox.update(entry, { reverts: entry.reverts + 1 })
+      throw toChainError(err)
+    }
+    return this.unsettleable(entry, reason)
+  }
+
+  private unsettleable(entry: OutboxEntry, reason: string): OutboxEntry {
+    this.init.logger?.error({ interval: entry.interval, reason }, 'interval unsettleable: the contract refuses it')
+    return this.outbox.update(entry, { state: 'unsettleable', lastError: reason })
+  }
+
+  /**
+   * The batch of an entry: attestations of households registered now (a removed one would revert), the lowest
+   * household indices first, as many as the contract's quorum needs.
+   */
+  private async batchOf(entry: OutboxEntry) {
+    const agreement = entry.agreement!
+    const common = { address: this.init.settlement, abi: settlementAbi } as const
+    const client = this.init.client
+    const [quorum, registered] = await Promise.all([
+      readContract(client, { ...common, functionName: 'quorum' }),
+      Promise.all(
+        agreement.attestations.map((a) =>
+          readContract(client, { ...common, functionName: 'isRegistered', args: [a.account] }),
+        ),
+      ),
+    ])
+    const attestations = agreement.attestations.filter((_, i) => registered[i])
+    const households = await this.householdsOf([
+      ...entry.orders.map((o) => o.order.account),
+      ...attestations.map((a) => a.account),
+    ])
+    return encodeSettlement(
+      entry.interval,
+      entry.orders,
+      entry.trades,
+      households,
+      { ...agreement, attestations },
+      { maxAttestations: Number(quorum) },
+    )
   }
 
   /** The `Settled` event of an interval, if the chain has one (and `isSettled` agrees). */
@@ -305,8 +375,8 @@ export class Batcher {
     return { root: log.args.root, txHash: log.transactionHash, block: log.blockNumber }
   }
 
-  private async householdsOf(entry: OutboxEntry): Promise<Map<Address, number>> {
-    const missing = entry.orders.map((o) => getAddress(o.order.account)).filter((a) => !this.households.has(a))
+  private async householdsOf(accounts: readonly Address[]): Promise<Map<Address, number>> {
+    const missing = accounts.map((a) => getAddress(a)).filter((a) => !this.households.has(a))
     if (missing.length > 0) {
       const found = await readHouseholds(this.init.client, { settlement: this.init.settlement, accounts: missing })
       for (const [a, i] of found) this.households.set(a, i)

@@ -3,13 +3,40 @@ import { deployContract, waitForTransactionReceipt } from 'viem/actions'
 import { settlementArtifact, testTokenArtifact } from './contracts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
+/** Market timing fixed in the contract at deployment (seconds; docs/settlement.md, "Time"). */
+export interface SettlementTiming {
+  /** Interval length; must equal the nodes' `lengthS`. */
+  readonly intervalLength: number
+  /** Gate closure before an interval's start; must equal the nodes' `gateClosureS` (on-chain cancels end there). */
+  readonly gateClosure: number
+  /** Earliest settlement after the interval's start; at least the nodes' decide time (0 with default timing). */
+  readonly settleDelay: number
+  /** How long after its earliest time an interval can be settled (default 7 days, the nodes' order expiry). */
+  readonly settlementWindow: number
+  /** Seconds between a withdrawal request and its execution; the contract requires more than the three above. */
+  readonly withdrawalDelay: number
+}
+
+/**
+ * Defaults matching the core's default market time (900 s intervals, gate closure 60 s) and the p2p default
+ * timing, whose decide time (gate closure + skew + digest delay + digest and result windows = start - 29 s) falls
+ * before the interval's start, so settlement may start at the start.
+ */
+export const DEFAULT_SETTLEMENT_TIMING: SettlementTiming = {
+  intervalLength: 900,
+  gateClosure: 60,
+  settleDelay: 0,
+  settlementWindow: 7 * 86_400,
+  withdrawalDelay: 8 * 86_400,
+}
+
 export interface DeployMarketArgs {
   /** Market id (bytes32) the orders are signed for. */
   market: Hex
   /** ERC-20 to escrow; a fresh dev test token is deployed when omitted. */
   token?: Address
-  /** Seconds between a withdrawal request and its execution (default 1 day). */
-  withdrawalDelay?: bigint
+  /** Market timing (defaults: DEFAULT_SETTLEMENT_TIMING). */
+  timing?: Partial<SettlementTiming>
   /** Holder of DEFAULT_ADMIN_ROLE (default: the deploying account). */
   admin?: Address
   /** Holder of OPERATOR_ROLE, who manages the registry (default: the deploying account). */
@@ -43,10 +70,15 @@ export async function deployMarket(
     await deployContract(client, {
       abi: settlementArtifact.abi,
       bytecode: settlementArtifact.bytecode,
-      args: [token, args.market, args.withdrawalDelay ?? 86_400n, args.admin ?? me, args.operator ?? me],
+      args: [token, args.market, timingArg(args.timing), args.admin ?? me, args.operator ?? me],
     }),
   )
   return { token, settlement }
+}
+
+function timingArg(init: Partial<SettlementTiming> = {}) {
+  const t = { ...DEFAULT_SETTLEMENT_TIMING, ...init }
+  return { ...t, withdrawalDelay: BigInt(t.withdrawalDelay) }
 }
 
 async function deployed(client: Client, hash: Hex): Promise<Address> {

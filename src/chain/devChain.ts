@@ -5,11 +5,13 @@ import { type Address, type Client, createTestClient, createWalletClient, type H
 import { privateKeyToAccount } from 'viem/accounts'
 import { getTransactionCount, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { z } from 'zod'
+import type { Clock } from '../core/time/clock.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { localChain, settlementAbi, testTokenAbi } from './contracts.js'
-import { deployMarket } from './deployMarket.js'
+import { deployMarket, type SettlementTiming } from './deployMarket.js'
 import { type DevKey, devKeys } from './devAccounts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+import { followClock } from './followClock.js'
 
 /** A household of the dev market: a registered, funded account with a DEV key from anvil's test mnemonic. */
 export interface DevHousehold extends DevKey {
@@ -45,10 +47,15 @@ export interface StartDevChainOptions {
   marketName?: string
   /** Escrow deposit per household in token units (default 1,000 tokens of 6 decimals). */
   deposit?: bigint
-  /** Withdrawal delay in seconds (default 0 on a dev chain). */
-  withdrawalDelay?: bigint
+  /** Contract timing (defaults: DEFAULT_SETTLEMENT_TIMING: 900 s intervals, 8-day withdrawal delay). */
+  timing?: Partial<SettlementTiming>
   /** Use an RPC that is already running instead of starting anvil (must hold anvil's test accounts). */
   rpcUrl?: string
+  /**
+   * A market clock that runs ahead of real time (the demo's `demoClock(speed)`): the chain's block time follows it
+   * (`followClock`), so intervals of that clock can be settled. Dev chains only.
+   */
+  clock?: Clock
   /** Extra anvil flags (e.g. `['--steps-tracing']`). */
   anvilArgs?: readonly string[]
   signal?: AbortSignal
@@ -87,7 +94,10 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       pollingInterval: 20,
     })
     const market = keccak256(toHex(opts.marketName ?? 'gridlet-dev'))
-    const { token, settlement } = await deployMarket(client, { market, withdrawalDelay: opts.withdrawalDelay ?? 0n })
+    const { token, settlement } = await deployMarket(client, {
+      market,
+      ...(opts.timing ? { timing: opts.timing } : {}),
+    })
     const deposit = opts.deposit ?? 1_000_000_000n
     const devHouseholds = households.map((h, i) => ({ ...h, meterId: keccak256(toHex(`dev-meter-${i + 1}`)) }))
     const total = deposit * BigInt(count)
@@ -143,7 +153,15 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
       operator,
       households: devHouseholds,
     }
-    return { ...config, accounts: devHouseholds, stop: async () => anvil?.stop() }
+    const unfollow = opts.clock ? followClock(rpcUrl, opts.clock) : () => {}
+    return {
+      ...config,
+      accounts: devHouseholds,
+      stop: async () => {
+        unfollow()
+        await anvil?.stop()
+      },
+    }
   } catch (err) {
     await anvil?.stop()
     throw err

@@ -1,7 +1,8 @@
-import { getAddress, type Hex, keccak256 } from 'viem'
+import { getAddress, type Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
+import { resultRoot } from '../core/market/resultRoot.js'
 import type { VerifiedOrder } from '../core/order/types.js'
-import { encodeSettlement, rootOfTrades, settlementRoot } from './encodeSettlement.js'
+import { type Agreement, encodeSettlement } from './encodeSettlement.js'
 import { ChainError } from './errors.js'
 
 const A = getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8')
@@ -28,10 +29,23 @@ const households = new Map([
   [A, 1],
   [B, 2],
 ])
+const sigA = `0x${'22'.repeat(64)}1c` as Hex
+const sigB = `0x${'33'.repeat(64)}1b` as Hex
+const setHash = `0x${'55'.repeat(32)}` as Hex
+const agreement: Agreement = {
+  rule: 'k-da',
+  clearingPrice: 240_000n,
+  // out of household order, B twice: encoded by ascending index, once each
+  attestations: [
+    { account: B, setHash, signature: sigB },
+    { account: A, setHash, signature: sigA },
+    { account: B, setHash, signature: sigB },
+  ],
+}
 
 describe('encodeSettlement', () => {
   it('packs orders (45 bytes, sorted by id), signatures (65 bytes) and trades (20 bytes) as the contract reads them', () => {
-    const batch = encodeSettlement(7n, [buy, sell], [trade], households)
+    const batch = encodeSettlement(7n, [buy, sell], [trade], households, agreement)
     expect(batch.orderIds).toEqual([sell.id, buy.id]) // 0xaa.. < 0xbb..
     const hex = (v: bigint, bytes: number) => v.toString(16).padStart(bytes * 2, '0')
     const record = (side: number, household: number) =>
@@ -45,15 +59,24 @@ describe('encodeSettlement', () => {
     expect(batch.signatures).toBe(`0x${sig.slice(2).repeat(2)}`)
     expect(batch.trades).toBe(`0x0001000000000258${hex(240_000n, 12)}`) // buy = order 1, sell = order 0, 600 Wh
     expect(batch.totalAmount).toBe(144_000n)
-    expect(batch.root).toBe(keccak256(`0x${sell.id.slice(2)}${buy.id.slice(2)}${batch.trades.slice(2)}`))
-    expect(batch.root).toBe(settlementRoot(batch.orderIds, batch.trades))
-    expect(rootOfTrades([trade])).toBe(batch.root)
+    const h = setHash.slice(2)
+    expect(batch.attestations).toBe(`0x00000001${h}${sigA.slice(2)}00000002${h}${sigB.slice(2)}`)
+    expect(batch.attesters).toEqual([A, B])
+    expect([batch.rule, batch.clearingPrice]).toEqual([0, 240_000n])
+    // The root is the core's result root of the same trades: what the households signed.
+    const core = { interval: 7n, rule: 'k-da', clearingPrice: 240_000n, volumeWh: 600n } as const
+    expect(batch.root).toBe(resultRoot({ ...core, trades: [{ ...trade, buyer: A, seller: B }] }))
+  })
+
+  it('keeps the attestations of the lowest household indices when capped', () => {
+    const batch = encodeSettlement(7n, [buy, sell], [trade], households, agreement, { maxAttestations: 1 })
+    expect(batch.attesters).toEqual([A])
   })
 
   it('leaves out orders no trade fills, so every submitter encodes the same bytes', () => {
     const idle = order('c', 0, A)
-    expect(encodeSettlement(7n, [idle, sell, buy], [trade], households)).toEqual(
-      encodeSettlement(7n, [buy, sell], [trade], households),
+    expect(encodeSettlement(7n, [idle, sell, buy], [trade], households, agreement)).toEqual(
+      encodeSettlement(7n, [buy, sell], [trade], households, agreement),
     )
   })
 
@@ -62,8 +85,15 @@ describe('encodeSettlement', () => {
     ['an account has no household index', [buy, sell], [trade], new Map([[A, 1]]), 'account'],
     ['no trades', [buy, sell], [], households, 'trades'],
     ['a trade quantity does not fit 32 bits', [buy, sell], [{ ...trade, quantityWh: 2n ** 32n }], households, 'trades'],
+    [
+      'a limit price is 2^96',
+      [{ ...buy, order: { ...buy.order, limitPrice: 2n ** 96n } }, sell],
+      [trade],
+      households,
+      'limitPrice',
+    ],
   ] as const)('rejects a batch where %s', (_name, orders, trades, map, field) => {
-    const run = () => encodeSettlement(7n, orders, trades, map)
+    const run = () => encodeSettlement(7n, orders, trades, map, { ...agreement, attestations: [] })
     expect(run).toThrow(ChainError)
     try {
       run()

@@ -1,4 +1,6 @@
-import { type Address, getAddress, type Hex, keccak256 } from 'viem'
+import { type Address, getAddress, type Hex } from 'viem'
+import { resultRoot } from '../core/market/resultRoot.js'
+import { type ClearingRule, RULE_CODE, type Trade } from '../core/market/types.js'
 import type { VerifiedOrder } from '../core/order/types.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
@@ -13,6 +15,26 @@ export interface SettlementTrade {
   readonly amount: bigint
 }
 
+/** One household's signature over the interval's EIP-712 `Result(market, interval, setHash, root)`. */
+export interface Attestation {
+  readonly account: Address
+  /** The set hash the household signed (its frozen message set; households may differ here, not in the root). */
+  readonly setHash: Hex
+  /** 65 bytes r || s || v (v 27 or 28, low s): the signature of its result announcement. */
+  readonly signature: Hex
+}
+
+/**
+ * What the neighbourhood agreed for an interval beyond the trades: the rest of the result root's header and the
+ * result announcements of a quorum of households (docs/settlement.md, "Attested settlement").
+ */
+export interface Agreement {
+  readonly rule: ClearingRule
+  /** Uniform clearing price; undefined (encoded 0) for pay-as-bid or no trade. */
+  readonly clearingPrice: bigint | undefined
+  readonly attestations: readonly Attestation[]
+}
+
 /** The packed arguments of `GridletSettlement.settle` for one interval, plus the root it will emit. */
 export interface SettlementBatch {
   readonly interval: bigint
@@ -20,19 +42,37 @@ export interface SettlementBatch {
   readonly orders: Hex
   readonly signatures: Hex
   readonly totalAmount: bigint
+  /** Rule code (RULE_CODE). */
+  readonly rule: number
+  readonly clearingPrice: bigint
+  /** 101 bytes each: household index (4) | setHash | r | s | v, by ascending household index. */
+  readonly attestations: Hex
+  /** The accounts whose attestations are in the batch, in batch order. */
+  readonly attesters: readonly Address[]
   /** Ids of the orders in batch order (strictly ascending). */
   readonly orderIds: readonly Hex[]
-  /** keccak256(orderIds || trades): the root the contract emits in `Settled` for this batch. */
+  /** The result root (core `resultRoot`) the contract recomputes, checks the attestations against and emits. */
   readonly root: Hex
 }
 
+export interface EncodeSettlementOptions {
+  /**
+   * Put at most this many attestations in the batch (the contract's quorum is enough; each one more costs an
+   * ecrecover). The ones with the lowest household indices are kept, so every submitter encodes the same bytes.
+   */
+  maxAttestations?: number
+}
+
 /**
- * Packs one interval's trades and the orders they fill into `settle` calldata (layout: docs/settlement.md).
- * Only orders that some trade fills are included, sorted by id, so every honest submitter encodes the same bytes.
- * `households` maps each (checksummed) account to its household index in the contract (`indexOf`).
+ * Packs one interval's trades, the orders they fill and the agreement's attestations into `settle` calldata
+ * (layout: docs/settlement.md). Only orders that some trade fills are included, sorted by id; trades keep the
+ * clearing result's order (the root hashes them in that order); attestations are sorted by household index, one
+ * per account. `households` maps each (checksummed) account of an order or attestation to its household index in
+ * the contract (`indexOf`).
  *
  * @example
- * const batch = encodeSettlement(result.interval, verifiedOrders, result.trades, households)
+ * const agreement = { rule: result.rule, clearingPrice: result.clearingPrice, attestations }
+ * const batch = encodeSettlement(result.interval, verifiedOrders, result.trades, households, agreement)
  * await settleBatch(client, { settlement, batch })
  */
 export function encodeSettlement(
@@ -40,6 +80,8 @@ export function encodeSettlement(
   orders: readonly VerifiedOrder[],
   trades: readonly SettlementTrade[],
   households: ReadonlyMap<Address, number>,
+  agreement: Agreement,
+  opts: EncodeSettlementOptions = {},
 ): SettlementBatch {
   const { orderIds: ids, trades: tradesData, totalAmount } = encodeTrades(trades)
   const byId = new Map(orders.map((o) => [o.id.toLowerCase(), o]))
@@ -51,6 +93,7 @@ export function encodeSettlement(
     if (o.order.interval !== interval) throw encodingError(`order ${id} is for another interval`, 'orders')
     if (!/^0x[0-9a-fA-F]{130}$/.test(o.signature)) throw encodingError(`order ${id}: bad signature`, 'signature')
     const { quantityWh, limitPrice, nonce, account, expiry, side } = o.order
+    if (limitPrice >= 1n << 96n) throw encodingError(`order ${id}: limit price must be below 2^96`, 'limitPrice')
     const household = households.get(getAddress(account))
     if (!household) throw encodingError(`account ${account} has no household index`, 'account')
     // 45 bytes: side (1) | limitPrice (16) | quantityWh (8) | nonce (8) | expiry (8) | household (4)
@@ -59,22 +102,66 @@ export function encodeSettlement(
     signatureHex += o.signature.slice(2)
   }
 
-  const orderIds = ids as Hex[]
+  const { attestations, attesters } = encodeAttestations(agreement.attestations, households, opts.maxAttestations)
   return {
     interval,
     trades: tradesData,
     orders: `0x${orderHex}`,
     signatures: `0x${signatureHex}`,
     totalAmount,
-    orderIds,
-    root: settlementRoot(orderIds, tradesData),
+    rule: RULE_CODE[agreement.rule],
+    clearingPrice: agreement.clearingPrice ?? 0n,
+    attestations,
+    attesters,
+    orderIds: ids as Hex[],
+    root: rootOfResult(interval, trades, agreement),
+  }
+}
+
+/** 101 bytes per attestation (household index | setHash | signature), ascending index, one per account, at most `max`. */
+function encodeAttestations(
+  list: readonly Attestation[],
+  households: ReadonlyMap<Address, number>,
+  max = Number.POSITIVE_INFINITY,
+): { attestations: Hex; attesters: Address[] } {
+  const byIndex = new Map<number, Attestation>()
+  for (const a of list) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(a.setHash))
+      throw encodingError(`attestation of ${a.account}: bad setHash`, 'attestations')
+    if (!/^0x[0-9a-fA-F]{130}$/.test(a.signature))
+      throw encodingError(`attestation of ${a.account}: bad signature`, 'attestations')
+    const index = households.get(getAddress(a.account))
+    if (!index) throw encodingError(`attester ${a.account} has no household index`, 'attestations')
+    byIndex.set(index, a)
+  }
+  const kept = [...byIndex].sort(([x], [y]) => x - y).slice(0, max)
+  return {
+    attestations: `0x${kept.map(([i, a]) => hex(BigInt(i), 4) + a.setHash.slice(2) + a.signature.slice(2)).join('')}`,
+    attesters: kept.map(([, a]) => getAddress(a.account)),
   }
 }
 
 /**
- * The trades part of a batch: order ids (sorted, each filled order once), the packed trades and their total.
- * It depends on the trades alone, so the root of a cleared interval is known before any chain read.
+ * The result root of an interval from its trades and agreement (core `resultRoot`): what the contract recomputes
+ * from a batch and emits in `Settled`, and what the attesting households signed.
  */
+export function rootOfResult(
+  interval: bigint,
+  trades: readonly SettlementTrade[],
+  agreement: Pick<Agreement, 'rule' | 'clearingPrice'>,
+): Hex {
+  const volumeWh = trades.reduce((v, t) => v + t.quantityWh, 0n)
+  // resultRoot reads only the fields a SettlementTrade has (ids, quantity, price, amount).
+  return resultRoot({
+    interval,
+    rule: agreement.rule,
+    clearingPrice: agreement.clearingPrice,
+    volumeWh,
+    trades: trades as readonly Trade[],
+  })
+}
+
+/** The trades part of a batch: order ids (sorted, each filled order once), the packed trades and their total. */
 export function encodeTrades(trades: readonly SettlementTrade[]): {
   orderIds: Hex[]
   trades: Hex
@@ -99,17 +186,6 @@ export function encodeTrades(trades: readonly SettlementTrade[]): {
     totalAmount += t.amount
   }
   return { orderIds, trades: `0x${tradeHex}`, totalAmount }
-}
-
-/** The root `settle` emits for these trades (see `settlementRoot`). */
-export function rootOfTrades(trades: readonly SettlementTrade[]): Hex {
-  const { orderIds, trades: packed } = encodeTrades(trades)
-  return settlementRoot(orderIds, packed)
-}
-
-/** keccak256(orderIds || trades): the root `settle` emits for an interval. */
-export function settlementRoot(orderIds: readonly Hex[], trades: Hex): Hex {
-  return keccak256(`0x${orderIds.map((id) => id.slice(2)).join('')}${trades.slice(2)}`)
 }
 
 /** Big-endian fixed-width hex of `value` (checked to fit). */

@@ -1,18 +1,19 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { Address, Hex } from 'viem'
 import type { VerifiedOrder } from '../core/order/types.js'
-import type { SettlementTrade } from './encodeSettlement.js'
+import type { Agreement, SettlementTrade } from './encodeSettlement.js'
 
 /**
  * The settlement outbox: one row per (settlement contract, interval), written before anything is sent, so a
  * restarted node knows what it owes the chain and which transaction it may already have broadcast.
  *
  * States: `pending` (nothing broadcast) → `sent` (a signed transaction is stored, maybe broadcast) →
- * `confirmed` (settled on chain with our root, watched for reorgs) → `final` (deep enough). `failed` is a
- * permanent revert (e.g. InvalidSignature: resending cannot help); `conflict` means the chain settled the interval
- * with another root.
+ * `confirmed` (settled on chain with our root, watched for reorgs) → `final` (deep enough). `unsettleable`: the
+ * contract refuses the batch and resending cannot help (e.g. InvalidSignature, OrderCancelled, the settlement window
+ * closed, or InsufficientBalance still after `maxRevertRetries`); `lastError` names the reason. `conflict` means the
+ * chain settled the interval with another root.
  */
-export type OutboxState = 'pending' | 'sent' | 'confirmed' | 'final' | 'failed' | 'conflict'
+export type OutboxState = 'pending' | 'sent' | 'confirmed' | 'final' | 'unsettleable' | 'conflict'
 
 export interface OutboxEntry {
   readonly settlement: Address
@@ -22,6 +23,8 @@ export interface OutboxEntry {
   readonly root: Hex
   readonly orders: readonly VerifiedOrder[]
   readonly trades: readonly SettlementTrade[]
+  /** The agreement the batch proves (undefined in rows written before attested settlement: unsettleable). */
+  readonly agreement: Agreement | undefined
   /** Accounts trading in the interval: the candidate submitters. */
   readonly participants: readonly Address[]
   /** Clock ms when the entry was written; the submitter schedule counts from here. */
@@ -34,11 +37,13 @@ export interface OutboxEntry {
   /** Whether the `Settled` event came from our own transaction. */
   readonly byUs: boolean
   readonly attempts: number
+  /** Simulations that reverted with an error that may pass later (e.g. InsufficientBalance); bounded. */
+  readonly reverts: number
   readonly nextAttemptMs: number
   readonly lastError: string | undefined
 }
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /**
  * Creates the outbox tables if needed (idempotent, versioned in `chain_schema`). The node shares one database file
@@ -76,6 +81,12 @@ export function migrateOutbox(db: DatabaseSync): void {
       CREATE INDEX IF NOT EXISTS chain_outbox_open ON chain_outbox (state) WHERE state IN ('pending', 'sent', 'confirmed');
     `)
   }
+  if (version < 2) {
+    db.exec(`
+      ALTER TABLE chain_outbox ADD COLUMN reverts INTEGER NOT NULL DEFAULT 0;
+      UPDATE chain_outbox SET state = 'unsettleable' WHERE state = 'failed';
+    `)
+  }
   db.exec('DELETE FROM chain_schema')
   db.prepare('INSERT INTO chain_schema (version) VALUES (?)').run(SCHEMA_VERSION)
 }
@@ -86,7 +97,10 @@ export class Outbox {
 
   /** Inserts an entry unless the interval is already there; returns the stored entry either way. */
   insert(
-    entry: Pick<OutboxEntry, 'settlement' | 'interval' | 'root' | 'orders' | 'trades' | 'participants' | 'createdMs'>,
+    entry: Pick<
+      OutboxEntry,
+      'settlement' | 'interval' | 'root' | 'orders' | 'trades' | 'agreement' | 'participants' | 'createdMs'
+    >,
   ): OutboxEntry {
     this.db
       .prepare(
@@ -97,7 +111,7 @@ export class Outbox {
         entry.settlement.toLowerCase(),
         entry.interval,
         entry.root,
-        JSON.stringify({ orders: entry.orders, trades: entry.trades }, bigintReplacer),
+        JSON.stringify({ orders: entry.orders, trades: entry.trades, agreement: entry.agreement }, bigintReplacer),
         JSON.stringify(entry.participants),
         entry.createdMs,
       )
@@ -126,7 +140,16 @@ export class Outbox {
     patch: Partial<
       Pick<
         OutboxEntry,
-        'state' | 'txHash' | 'rawTx' | 'nonce' | 'block' | 'byUs' | 'attempts' | 'nextAttemptMs' | 'lastError'
+        | 'state'
+        | 'txHash'
+        | 'rawTx'
+        | 'nonce'
+        | 'block'
+        | 'byUs'
+        | 'attempts'
+        | 'reverts'
+        | 'nextAttemptMs'
+        | 'lastError'
       >
     >,
   ): OutboxEntry {
@@ -134,7 +157,7 @@ export class Outbox {
     this.db
       .prepare(
         `UPDATE chain_outbox SET state = ?, tx_hash = ?, raw_tx = ?, nonce = ?, block = ?, by_us = ?, attempts = ?,
-         next_attempt_ms = ?, last_error = ? WHERE settlement = ? AND interval = ?`,
+         reverts = ?, next_attempt_ms = ?, last_error = ? WHERE settlement = ? AND interval = ?`,
       )
       .run(
         next.state,
@@ -144,6 +167,7 @@ export class Outbox {
         next.block ?? null,
         next.byUs ? 1 : 0,
         next.attempts,
+        next.reverts,
         next.nextAttemptMs,
         next.lastError ?? null,
         entry.settlement.toLowerCase(),
@@ -154,7 +178,9 @@ export class Outbox {
 }
 
 function fromRow(row: Record<string, unknown>): OutboxEntry {
-  const payload = JSON.parse(String(row.payload), bigintReviver) as Pick<OutboxEntry, 'orders' | 'trades'>
+  const payload = JSON.parse(String(row.payload), bigintReviver) as Pick<OutboxEntry, 'orders' | 'trades'> & {
+    agreement?: Agreement
+  }
   return {
     settlement: row.settlement as Address,
     interval: BigInt(row.interval as number | bigint),
@@ -162,6 +188,7 @@ function fromRow(row: Record<string, unknown>): OutboxEntry {
     root: row.root as Hex,
     orders: payload.orders,
     trades: payload.trades,
+    agreement: payload.agreement,
     participants: JSON.parse(String(row.participants)) as Address[],
     createdMs: Number(row.created_ms),
     txHash: (row.tx_hash as Hex | null) ?? undefined,
@@ -170,6 +197,7 @@ function fromRow(row: Record<string, unknown>): OutboxEntry {
     block: row.block === null ? undefined : BigInt(row.block as number | bigint),
     byUs: row.by_us === 1 || row.by_us === 1n,
     attempts: Number(row.attempts),
+    reverts: Number(row.reverts),
     nextAttemptMs: Number(row.next_attempt_ms),
     lastError: (row.last_error as string | null) ?? undefined,
   }

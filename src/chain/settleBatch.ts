@@ -32,7 +32,7 @@ export interface SettleBatchArgs {
  * A revert found while estimating gas throws a ChainError with the decoded custom error in `revert`.
  *
  * @example
- * const hash = await settleBatch(wallet, { settlement, batch: encodeSettlement(interval, orders, trades) })
+ * const hash = await settleBatch(wallet, { settlement, batch: encodeSettlement(interval, orders, trades, households, agreement) })
  */
 export async function settleBatch(client: Client<Transport, Chain, Account>, args: SettleBatchArgs): Promise<Hash> {
   const { batch } = args
@@ -40,7 +40,7 @@ export async function settleBatch(client: Client<Transport, Chain, Account>, arg
     address: args.settlement,
     abi: settlementAbi,
     functionName: 'settle',
-    args: [batch.interval, batch.trades, batch.orders, batch.signatures, batch.totalAmount],
+    args: settleArgs(batch),
   } as const
   try {
     const accessList =
@@ -60,6 +60,20 @@ export async function settleBatch(client: Client<Transport, Chain, Account>, arg
   } catch (err) {
     throw toChainError(err)
   }
+}
+
+/** The arguments of `settle` for a batch, in ABI order. */
+export function settleArgs(batch: SettlementBatch) {
+  return [
+    batch.interval,
+    batch.trades,
+    batch.orders,
+    batch.signatures,
+    batch.totalAmount,
+    batch.rule,
+    batch.clearingPrice,
+    batch.attestations,
+  ] as const
 }
 
 /** The decoded custom error of a settlement revert inside a viem error, if there is one. */

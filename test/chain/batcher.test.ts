@@ -14,19 +14,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Batcher, type BatcherInit, submitterOrder } from '../../src/chain/batcher.js'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import type { Agreement } from '../../src/chain/encodeSettlement.js'
 import { clear } from '../../src/core/market/clear.js'
 import { signOrder } from '../../src/core/order/signOrder.js'
 import { Side } from '../../src/core/order/types.js'
 import { manualClock } from '../../src/core/time/clock.js'
-import { type Book, buildBook, marketDomain, signTestOrder } from './orders.js'
+import { agreementFor, type Book, buildBook, marketDomain, signTestOrder } from './orders.js'
 
 let dev: DevChain
 let dir: string
 let proxy: { url: string; down: boolean; server: Server }
-let interval = 5_000n
+let interval: bigint
 
 beforeAll(async () => {
   dev = await startDevChain({ households: 4 })
+  // Intervals whose settlement window is open at the chain's time (300 intervals of 900 s back).
+  interval = (await pub().getBlock()).timestamp / 900n - 300n
   dir = mkdtempSync(join(tmpdir(), 'gridlet-batcher-'))
   proxy = await startProxy(dev.rpcUrl)
 })
@@ -58,7 +61,17 @@ function batcherFor(who: Address, db: DatabaseSync, opts: Partial<BatcherInit> =
   return { batcher, clock }
 }
 
-async function cleared(trades = 2): Promise<{ book: Book; interval: bigint; primary: Address; fallback: Address }> {
+/** The quorum (3 of 4 households) signs the result, as their nodes do in their result announcements. */
+const agree = (i: bigint, book: Book, signers = dev.accounts.slice(0, 3)) =>
+  agreementFor(book, { domain: marketDomain(dev.chainId, dev.settlement), market: dev.market, interval: i, signers })
+
+async function cleared(trades = 2): Promise<{
+  book: Book
+  interval: bigint
+  primary: Address
+  fallback: Address
+  agreement: Agreement
+}> {
   const i = interval++
   const book = await buildBook({
     domain: marketDomain(dev.chainId, dev.settlement),
@@ -71,7 +84,7 @@ async function cleared(trades = 2): Promise<{ book: Book; interval: bigint; prim
     i,
     book.orders.map((o) => o.order.account),
   )
-  return { book, interval: i, primary: primary!, fallback: fallback! }
+  return { book, interval: i, primary: primary!, fallback: fallback!, agreement: agree(i, book) }
 }
 
 const balances = () =>
@@ -90,10 +103,10 @@ const moved = (before: bigint[], after: bigint[]) => after.map((x, i) => x - bef
 
 describe('batcher', () => {
   it('settles once: enqueue is idempotent, the primary submits, the entry becomes final', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const { batcher } = batcherFor(primary, new DatabaseSync(':memory:'))
-    batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
-    batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     const before = await balances()
     const sent = await batcher.tick()
     expect(sent).toHaveLength(1)
@@ -131,7 +144,11 @@ describe('batcher', () => {
     )
     const { batcher } = batcherFor(primary!, new DatabaseSync(':memory:'))
     const before = await balances()
-    batcher.enqueue(result, orders)
+    const attested = agree(i, { orders, trades: [...result.trades] })
+    batcher.enqueue(
+      { ...result, agreement: { ...attested, rule: result.rule, clearingPrice: result.clearingPrice } },
+      orders,
+    )
     await mined((await batcher.tick())[0])
     expect((await batcher.tick())[0]).toMatchObject({ state: 'confirmed', byUs: true })
     const expected = dev.accounts.map((a) =>
@@ -144,24 +161,24 @@ describe('batcher', () => {
   })
 
   it('the fallback submitter steps in after the timeout when the primary stays silent', async () => {
-    const { book, interval: i, primary, fallback } = await cleared()
+    const { book, interval: i, primary, fallback, agreement } = await cleared()
     const { batcher: fb, clock } = batcherFor(fallback, new DatabaseSync(':memory:'))
-    fb.enqueue({ interval: i, trades: book.trades }, book.orders)
+    fb.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     expect((await fb.tick())[0]!.state).toBe('pending')
     clock.advance(60_000)
     await mined((await fb.tick())[0])
     expect((await fb.tick())[0]!.state).toBe('confirmed')
     // The primary wakes up late: it sees the interval settled with its root and never sends.
     const { batcher: late } = batcherFor(primary, new DatabaseSync(':memory:'))
-    late.enqueue({ interval: i, trades: book.trades }, book.orders)
+    late.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     expect((await late.tick()).map((e) => [e.state, e.byUs, e.txHash])).toEqual([['confirmed', false, undefined]])
   })
 
   it('survives the RPC being down: backs off, keeps the outbox, sends when the RPC is back', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const key = dev.accounts.find((a) => a.address === primary)!.privateKey
     const { batcher, clock } = batcherFor(primary, new DatabaseSync(':memory:'), { client: walletFor(key, proxy.url) })
-    batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     proxy.down = true
     const [failed] = await batcher.tick()
     expect(failed).toMatchObject({ state: 'pending', attempts: 1, nextAttemptMs: clock.now() + 1_000 })
@@ -174,26 +191,90 @@ describe('batcher', () => {
     expect((await batcher.tick())[0]!.state).toBe('confirmed')
   })
 
-  it('a batch the contract rejects ends as failed with the decoded custom error, and is not resent', async () => {
-    const { book, interval: i, primary } = await cleared(1)
+  it('a batch the contract rejects ends as unsettleable with the decoded custom error, and is not resent', async () => {
+    const { book, interval: i, primary, agreement } = await cleared(1)
     const victim = book.orders[0]!
     const forged = await signTestOrder(dev.accounts[3]!.privateKey, marketDomain(dev.chainId, dev.settlement), {
       ...victim.order,
     })
     book.orders[0] = { ...victim, signature: forged.signature }
     const { batcher } = batcherFor(primary, new DatabaseSync(':memory:'))
-    batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     const [entry] = await batcher.tick()
-    expect(entry).toMatchObject({ state: 'failed', txHash: undefined })
+    expect(entry).toMatchObject({ state: 'unsettleable', txHash: undefined })
     expect(entry!.lastError).toMatch(/^InvalidSignature\(\d\)$/)
     expect(await batcher.tick()).toEqual([])
   })
 
+  it('an underfunded buyer: retried a bounded number of times, then unsettleable with the reason (no endless retry)', async () => {
+    const i = interval++
+    const book = await buildBook({
+      domain: marketDomain(dev.chainId, dev.settlement),
+      market: dev.market,
+      interval: i,
+      keys: dev.accounts,
+      trades: 1,
+      price: 10n ** 12n,
+      quantityWh: 10_000n,
+    })
+    const [primary] = submitterOrder(
+      i,
+      book.orders.map((o) => o.order.account),
+    )
+    const { batcher, clock } = batcherFor(primary!, new DatabaseSync(':memory:'), { maxRevertRetries: 3 })
+    batcher.enqueue({ interval: i, trades: book.trades, agreement: agree(i, book) }, book.orders)
+    const states: string[] = []
+    for (let k = 0; k < 4; k++) {
+      const [e] = await batcher.tick()
+      states.push(e?.state ?? 'done')
+      clock.advance(60_000)
+    }
+    expect(states).toEqual(['pending', 'pending', 'unsettleable', 'done'])
+    expect(batcher.outbox.get(dev.settlement, i)!.lastError).toMatch(/^InsufficientBalance\(/)
+  })
+
+  it('leaves out the attestation of a household removed since, and settles with the remaining quorum', async () => {
+    const { book, interval: i, primary } = await cleared(1)
+    const gone = dev.accounts[3]!
+    const operator = walletFor(dev.operator.privateKey)
+    const common = { address: dev.settlement, abi: settlementAbi } as const
+    // All four attest; then household 3 is removed (3 registered: quorum 2).
+    const agreement = agree(i, book, [...dev.accounts])
+    const { batcher } = batcherFor(primary, new DatabaseSync(':memory:'))
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
+    const removal = await operator.writeContract({ ...common, functionName: 'remove', args: [gone.address] })
+    await pub().waitForTransactionReceipt({ hash: removal })
+    try {
+      if (book.orders.some((o) => o.order.account === gone.address))
+        throw new Error('the book must not use household 3')
+      await mined((await batcher.tick())[0])
+      expect((await batcher.tick())[0]).toMatchObject({ state: 'confirmed', byUs: true })
+    } finally {
+      const back = await operator.writeContract({
+        ...common,
+        functionName: 'register',
+        args: [gone.address, gone.meterId],
+      })
+      await pub().waitForTransactionReceipt({ hash: back })
+    }
+  })
+
+  it('an interval without attestations is kept, visibly unsettleable, never sent', async () => {
+    const { book, interval: i, primary, agreement } = await cleared(1)
+    const { batcher } = batcherFor(primary, new DatabaseSync(':memory:'))
+    const root = batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders).root
+    const other = batcherFor(primary, new DatabaseSync(':memory:')).batcher
+    other.enqueue({ interval: i, trades: book.trades, agreement: undefined, root }, book.orders)
+    const [entry] = await other.tick()
+    expect(entry).toMatchObject({ state: 'unsettleable', txHash: undefined })
+    expect(entry!.lastError).toMatch(/no attestations/)
+  })
+
   it('a process killed after sending: the restarted batcher finds the tx in the outbox and confirms it', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const file = join(dir, 'killed-after-send.sqlite')
     const first = batcherFor(primary, new DatabaseSync(file))
-    first.batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    first.batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     const [sent] = await first.batcher.tick() // signed, stored, broadcast; then the process "dies"
     await mined(sent)
     const before = await balances()
@@ -204,7 +285,7 @@ describe('batcher', () => {
   })
 
   it('a process killed between signing and sending: the restart broadcasts the same stored transaction', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const file = join(dir, 'killed-before-send.sqlite')
     const crash = new Error('killed')
     const first = batcherFor(primary, new DatabaseSync(file), {
@@ -212,7 +293,7 @@ describe('batcher', () => {
         throw crash
       },
     })
-    first.batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    first.batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     await first.batcher.tick() // the error is caught as a failed attempt; the signed tx is in the outbox
     const stored = first.batcher.outbox.get(dev.settlement, i)!
     expect(stored.state).toBe('sent')
@@ -223,14 +304,14 @@ describe('batcher', () => {
   })
 
   it('a nonce conflict: the stored transaction lost its nonce to another one, the batcher signs afresh', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const db = new DatabaseSync(':memory:')
     const first = batcherFor(primary, db, {
       onSigned: () => {
         throw new Error('killed')
       },
     })
-    first.batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    first.batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     await first.batcher.tick()
     const stored = first.batcher.outbox.get(dev.settlement, i)!
     // Another transaction of the same account takes the nonce of the stored one.
@@ -247,9 +328,9 @@ describe('batcher', () => {
   })
 
   it('a reorg that drops the settlement: the batcher notices and resends, the interval is paid once', async () => {
-    const { book, interval: i, primary } = await cleared()
+    const { book, interval: i, primary, agreement } = await cleared()
     const { batcher } = batcherFor(primary, new DatabaseSync(':memory:'))
-    batcher.enqueue({ interval: i, trades: book.trades }, book.orders)
+    batcher.enqueue({ interval: i, trades: book.trades, agreement }, book.orders)
     const before = await balances()
     const snapshot = await anvil().snapshot()
     await mined((await batcher.tick())[0])

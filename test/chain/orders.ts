@@ -1,10 +1,12 @@
 /**
  * Test and benchmark helpers: builds cleared books of any size, signed with the core's `signOrder` (what nodes
- * use), and signs single orders with viem's `signTypedData` as an independent implementation of the same typed data.
+ * use), the quorum's attestations of their result (the core's result announcement signature), and signs single
+ * orders with viem's `signTypedData` as an independent implementation of the same typed data.
  */
-import { type Address, type Hex, hashTypedData } from 'viem'
+import { type Address, type Hex, hashTypedData, keccak256, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { SettlementTrade } from '../../src/chain/encodeSettlement.js'
+import { type Agreement, rootOfResult, type SettlementTrade } from '../../src/chain/encodeSettlement.js'
+import { signAttestations } from '../../src/chain/signAttestations.js'
 import { signOrder } from '../../src/core/order/signOrder.js'
 import type { MarketDomain, Order, VerifiedOrder } from '../../src/core/order/types.js'
 
@@ -41,7 +43,7 @@ export interface BookOptions {
   domain: MarketDomain
   market: Hex
   interval: bigint
-  /** Keys of the households; the book uses one order per household. */
+  /** Keys of the households; one order per household, or several (next nonce) when there are too few. */
   keys: readonly { address: Address; privateKey: Hex }[]
   trades: number
   /**
@@ -65,10 +67,21 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
   )
   const buyCount = Math.max(...legs.map((l) => l.buy)) + 1
   const sellCount = Math.max(...legs.map((l) => l.sell)) + 1
-  if (buyCount + sellCount > opts.keys.length) throw new Error(`need ${buyCount + sellCount} households`)
   const filled = (side: 'buy' | 'sell', k: number) => BigInt(legs.filter((l) => l[side] === k).length) * q
+  // One order per household when there are enough; otherwise buyers cycle through the first half of the keys and
+  // sellers through the second (next nonce each round), so no household trades with itself.
+  const len = opts.keys.length
+  const half = Math.floor(len / 2)
+  const cycle = buyCount + sellCount > len
+  const slot = (side: 0 | 1, k: number) =>
+    !cycle
+      ? { key: side === 0 ? k : buyCount + k, nonce: 0 }
+      : side === 0
+        ? { key: k % half, nonce: Math.floor(k / half) }
+        : { key: half + (k % (len - half)), nonce: Math.floor(k / (len - half)) }
   const sign = (side: 0 | 1, k: number) => {
-    const key = opts.keys[side === 0 ? k : buyCount + k]!
+    const at = slot(side, k)
+    const key = opts.keys[at.key]!
     return signOrder(key.privateKey, opts.domain, {
       market: opts.market,
       interval: opts.interval,
@@ -76,7 +89,7 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
       quantityWh: filled(side === 0 ? 'buy' : 'sell', k),
       limitPrice: side === 0 ? price + BigInt(k) : price - BigInt(k % 1000),
       account: key.address,
-      nonce: 0n,
+      nonce: BigInt(at.nonce),
       expiry: opts.expiry ?? 4_000_000_000n,
     })
   }
@@ -90,4 +103,31 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
     amount: (q * price) / 1000n,
   }))
   return { orders: [...buys, ...sells], trades }
+}
+
+export interface AgreementOptions {
+  domain: MarketDomain
+  market: Hex
+  interval: bigint
+  /** Households that sign the result (a quorum, or not, as the caller wants). */
+  signers: readonly { address: Address; privateKey: Hex }[]
+  /** Set hash signed in the `Result` (default: a hash of the interval). */
+  setHash?: Hex
+}
+
+/**
+ * The agreement on a book built by `buildBook` (one uniform price: rule k-da at that price), signed by `signers`
+ * exactly as nodes sign their result announcements.
+ */
+export function agreementFor(book: Book, opts: AgreementOptions): Agreement {
+  const setHash = opts.setHash ?? keccak256(toHex(`set-${opts.interval}`))
+  const agreement = { rule: 'k-da', clearingPrice: book.trades[0]?.price } as const
+  const root = rootOfResult(opts.interval, book.trades, agreement)
+  const attestations = signAttestations(opts.signers, opts.domain, {
+    market: opts.market,
+    interval: opts.interval,
+    setHash,
+    root,
+  })
+  return { ...agreement, attestations }
 }
