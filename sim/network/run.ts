@@ -3,6 +3,7 @@ import { type Address, createPublicClient, type Hex, http } from 'viem'
 import { getContractEvents, getTransactionReceipt, readContract } from 'viem/actions'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { followClock } from '../../src/chain/followClock.js'
 import { GridletError } from '../../src/core/errors.js'
 import { gateClosureMs, marketTime } from '../../src/core/time/interval.js'
 import type { Community } from '../households/assemble.js'
@@ -55,8 +56,11 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     marketName: s.market.name,
     // Orders expire a week after their interval (2013 in the shipped scenarios): the chain must live at that time.
     anvilArgs: ['--timestamp', String(c.firstInterval * c.intervalS - 3600)],
+    // The contract's interval timing is the scenario's (it checks settlement windows and cancel deadlines with it).
+    timing: { intervalLength: c.intervalS, gateClosure: s.market.gateClosureS },
   })
   const workers: Worker[] = []
+  let unfollow = () => {}
   try {
     if (dev.settlement.toLowerCase() !== SIM_SETTLEMENT_ADDRESS.toLowerCase()) {
       throw new GridletError('settlement contract not at the address fast mode hashes with', {
@@ -76,6 +80,8 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     const hosts = Math.max(1, Math.min(opts.hosts ?? 2, c.n))
     const simTime = sharedTimeBuffer(hosts)
     const clock = timeController(simTime, hosts, startMs)
+    // The chain lives in simulated time: the contract pays an interval only once its start has passed in block time.
+    unfollow = followClock(dev.rpcUrl, clock)
     const base: Omit<HostInit, 'households'> = {
       scenario: s,
       accounts: ctx.accounts,
@@ -179,6 +185,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
     }
     return buildOutcome(s, c, ctx.accounts, results, stats, chain, wall)
   } finally {
+    unfollow()
     await Promise.all(workers.map((w) => w.terminate()))
     await dev.stop()
   }

@@ -16,13 +16,9 @@ export interface SettlementTrade {
 }
 
 /** One household's signature over the interval's EIP-712 `Result(market, interval, setHash, root)`. */
-export interface Attestation {
-  readonly account: Address
-  /** The set hash the household signed (its frozen message set; households may differ here, not in the root). */
-  readonly setHash: Hex
-  /** 65 bytes r || s || v (v 27 or 28, low s): the signature of its result announcement. */
-  readonly signature: Hex
-}
+import type { Attestation } from '../core/protocol/announcements.js'
+
+export type { Attestation }
 
 /**
  * What the neighbourhood agreed for an interval beyond the trades: the rest of the result root's header and the

@@ -12,7 +12,7 @@ import type { Clock } from '../core/time/clock.js'
  * @example
  * const stop = followClock(dev.rpcUrl, demoClock(60))
  */
-export function followClock(rpcUrl: string, clock: Clock, opts: { everyMs?: number } = {}): () => void {
+export function followClock(rpcUrl: string, clock: Pick<Clock, 'now'>, opts: { everyMs?: number } = {}): () => void {
   const client = createTestClient({ mode: 'anvil', transport: http(rpcUrl, { retryCount: 0 }) })
   let busy = false
   const step = async () => {

@@ -58,8 +58,9 @@ export function storeOutcome(d: OutcomeDeps, o: NetworkOutcome, now: number): vo
       if (traded.has(order.id) && order.order.account.toLowerCase() !== me) store.insertReceived(order, now)
     }
     const differing = o.voters - o.votesForRoot
-    if (!store.result(o.interval)) store.saveResult(o.result, o.orders.length, status, now, o.votesForRoot, differing)
-    else store.replaceResult(o.result, o.orders.length, status, o.votesForRoot, differing)
+    if (!store.result(o.interval))
+      store.saveResult(o.result, o.orders.length, status, now, o.votesForRoot, differing, o.attestations)
+    else store.replaceResult(o.result, o.orders.length, status, o.votesForRoot, differing, o.attestations)
   })
   crashpoint('after-result-store')
   metrics?.results.inc({ status })
@@ -82,7 +83,16 @@ export function handOffCleared(d: OutcomeDeps, fromInterval: number): void {
     const orders = [...new Map(pool.filter((o) => ids.has(o.id)).map((o) => [o.id, o])).values()]
     crashpoint('before-handoff')
     transaction(store.db, () => {
-      settlement.enqueue(store.db, { key: `${d.market}:${k}`, interval: k, root: stored.result.root, trades, orders })
+      const { rule, clearingPrice } = stored.result
+      const agreement = { rule, clearingPrice, attestations: stored.attestations }
+      settlement.enqueue(store.db, {
+        key: `${d.market}:${k}`,
+        interval: k,
+        root: stored.result.root,
+        trades,
+        orders,
+        agreement,
+      })
       store.setResultStatus(k, 'queued', stored.peersAgreeing, stored.peersDiffering)
     })
     crashpoint('after-handoff')

@@ -1,9 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { Hex } from 'viem'
 import type { Forecaster } from '../core/forecast/types.js'
-import type { ClearingResult, Trade } from '../core/market/types.js'
+import type { ClearingResult, ClearingRule, Trade } from '../core/market/types.js'
 import type { MeterReading } from '../core/meter/reading.js'
 import type { SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import type { Attestation } from '../core/protocol/announcements.js'
 import type { Strategy } from '../core/strategy/types.js'
 
 /**
@@ -58,6 +59,8 @@ export interface NetworkOutcome {
   readonly reason?: 'NO_QUORUM' | 'DISAGREE'
   readonly votesForRoot: number
   readonly voters: number
+  /** The signed votes of the households that announced this root: the contract pays only with a quorum of them. */
+  readonly attestations: readonly Attestation[]
 }
 
 /** What the node hands to settlement for one interval. */
@@ -69,6 +72,12 @@ export interface SettlementBatch {
   readonly trades: readonly Trade[]
   /** The signed orders the trades reference (with their ids), for on-chain signature checks. */
   readonly orders: readonly VerifiedOrder[]
+  /** The agreement the contract checks: the result's rule and clearing price (they are in its root) and the votes. */
+  readonly agreement: {
+    readonly rule: ClearingRule
+    readonly clearingPrice: bigint | undefined
+    readonly attestations: readonly Attestation[]
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client'
 import type { Address, Hex } from 'viem'
 import type { ClearingParams, ClearingResult } from '../core/market/types.js'
 import type { MarketDomain, SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
+import type { Attestation } from '../core/protocol/announcements.js'
 import type { Clock } from '../core/time/clock.js'
 import type { MarketTime } from '../core/time/interval.js'
 import type { AgreementRules } from './agreement.js'
@@ -99,13 +100,8 @@ export interface IntervalOutcome {
   readonly reason?: 'NO_QUORUM' | 'DISAGREE'
 }
 
-/** One household's signed vote for a result root. */
-export interface ResultAttestation {
-  readonly account: Address
-  /** The announcement's set hash and root are the outcome's; the signature is over `Result(market, interval, setHash, root)`. */
-  readonly setHash: Hex
-  readonly signature: Hex
-}
+/** One household's signed vote for a result root (the announcement's set hash and root are the outcome's). */
+export type ResultAttestation = Attestation
 
 export type OrderSource = 'local' | 'gossip' | 'reconcile'
 

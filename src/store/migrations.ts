@@ -81,4 +81,11 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE interval_summaries ADD COLUMN measured_export_wh INTEGER;
       `),
   },
+  {
+    version: 3,
+    name: 'result attestations',
+    // The contract pays an interval only with a quorum's signed votes for its root: they are kept with the result,
+    // because the hand-off to settlement may happen after a restart, long after the gossip that carried them.
+    up: (db) => db.exec(`ALTER TABLE results ADD COLUMN attestations TEXT NOT NULL DEFAULT '[]';`),
+  },
 ]

@@ -3,6 +3,7 @@ import type { Hex } from 'viem'
 import type { ClearingResult as MarketResult } from '../core/market/types.js'
 import type { MeterReading } from '../core/meter/reading.js'
 import type { VerifiedOrder } from '../core/order/types.js'
+import type { Attestation } from '../core/protocol/announcements.js'
 import { decodeResult, decodeSigned, encodeSigned, toJson } from './codec.js'
 import { transaction } from './openStore.js'
 
@@ -21,6 +22,8 @@ export interface StoredResult {
   readonly peersAgreeing: number
   readonly peersDiffering: number
   readonly createdMs: number
+  /** The quorum's signed votes for the root, as the network delivered them (what settlement submits). */
+  readonly attestations: readonly Attestation[]
 }
 
 export interface OwnOrderRow {
@@ -79,11 +82,11 @@ export class NodeStore {
       received: p('SELECT signed FROM received_orders WHERE interval = ? ORDER BY order_id'),
       countReceived: p('SELECT count(*) AS n FROM received_orders WHERE interval = ?'),
       insertResult: p(
-        'INSERT INTO results (interval, root, result, order_count, status, peers_agreeing, peers_differing, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO results (interval, root, result, order_count, status, peers_agreeing, peers_differing, created_ms, attestations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       result: p('SELECT * FROM results WHERE interval = ?'),
       replaceResult: p(
-        "UPDATE results SET root = ?, result = ?, order_count = ?, status = ?, peers_agreeing = ?, peers_differing = ? WHERE interval = ? AND status IN ('cleared', 'nothing', 'unconfirmed')",
+        "UPDATE results SET root = ?, result = ?, order_count = ?, status = ?, peers_agreeing = ?, peers_differing = ?, attestations = ? WHERE interval = ? AND status IN ('cleared', 'nothing', 'unconfirmed')",
       ),
       resultsWithStatus: p('SELECT * FROM results WHERE status = ? ORDER BY interval'),
       openResults: p(
@@ -224,6 +227,7 @@ export class NodeStore {
     createdMs: number,
     agreeing = 0,
     differing = 0,
+    attestations: readonly Attestation[] = [],
   ): void {
     this.#st.insertResult!.run(
       Number(result.interval),
@@ -234,11 +238,19 @@ export class NodeStore {
       agreeing,
       differing,
       createdMs,
+      JSON.stringify(attestations),
     )
   }
 
   /** Replaces a result not yet handed to settlement (after reconciliation brought more orders). */
-  replaceResult(result: MarketResult, orderCount: number, status: ResultStatus, agreeing = 0, differing = 0): void {
+  replaceResult(
+    result: MarketResult,
+    orderCount: number,
+    status: ResultStatus,
+    agreeing = 0,
+    differing = 0,
+    attestations: readonly Attestation[] = [],
+  ): void {
     this.#st.replaceResult!.run(
       result.root,
       toJson(result),
@@ -246,6 +258,7 @@ export class NodeStore {
       status,
       agreeing,
       differing,
+      JSON.stringify(attestations),
       Number(result.interval),
     )
   }
@@ -344,5 +357,6 @@ function resultOf(r: Row): StoredResult {
     peersAgreeing: Number(r.peers_agreeing),
     peersDiffering: Number(r.peers_differing),
     createdMs: Number(r.created_ms),
+    attestations: JSON.parse(r.attestations as string) as Attestation[],
   }
 }

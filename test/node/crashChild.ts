@@ -12,10 +12,12 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path'
 import pino from 'pino'
 import type { Hex } from 'viem'
+import { signAttestations } from '../../src/chain/signAttestations.js'
 import { parseConfig } from '../../src/config/loadConfig.js'
 import { clear } from '../../src/core/market/clear.js'
 import { accountOf, signOrder } from '../../src/core/order/signOrder.js'
 import { Side, type VerifiedOrder } from '../../src/core/order/types.js'
+import { setHash } from '../../src/core/protocol/announcements.js'
 import { acceleratedClock, type Clock } from '../../src/core/time/clock.js'
 import { gateClosureMs, intervalAt, type MarketTime } from '../../src/core/time/interval.js'
 import type { MarketNetwork, NetworkOutcome } from '../../src/node/ports.js'
@@ -77,7 +79,14 @@ function counterparty(domain: Parameters<typeof signOrder>[1], time: MarketTime,
       interval: BigInt(k),
       lengthS: time.lengthS,
     })
-    const outcome = { interval: k, result, orders, agreed: true, votesForRoot: 2, voters: 2 }
+    // Both registered households vote for the root (a quorum of 2): the contract pays only with their signatures.
+    const setHashOfOrders = setHash(orders.map((o) => o.id))
+    const attestations = signAttestations(
+      [env('KEY0'), key].map((privateKey) => ({ address: accountOf(privateKey), privateKey })),
+      domain,
+      { market: env('MARKET') as Hex, interval: BigInt(k), setHash: setHashOfOrders, root: result.root },
+    )
+    const outcome = { interval: k, result, orders, agreed: true, votesForRoot: 2, voters: 2, attestations }
     for (const h of outcomeHandlers) h(outcome)
   }
   const loop = async () => {

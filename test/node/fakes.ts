@@ -56,8 +56,17 @@ export function memoryHub(opts: { time?: MarketTime; registered?: number } = {})
     const result = clear(orders, { rule: 'k-da', interval: BigInt(k), ...PRICES, lengthS: time.lengthS })
     const voters = members.filter((m) => m.connected).length
     return agreed
-      ? { interval: k, result, orders, agreed, votesForRoot: votes, voters }
-      : { interval: k, result, orders, agreed, reason: 'NO_QUORUM', votesForRoot: votes, voters: votes }
+      ? { interval: k, result, orders, agreed, votesForRoot: votes, voters, attestations: [] }
+      : {
+          interval: k,
+          result,
+          orders,
+          agreed,
+          reason: 'NO_QUORUM',
+          votesForRoot: votes,
+          voters: votes,
+          attestations: [],
+        }
   }
   const deliver = (m: Member, o: NetworkOutcome) => {
     if (o.agreed) m.agreed.add(o.interval)

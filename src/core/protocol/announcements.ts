@@ -35,6 +35,18 @@ export interface ResultAnnouncement {
   readonly account: Address
 }
 
+/**
+ * One household's signed vote for an interval's result root: the signature of its `Result(market, interval,
+ * setHash, root)` announcement. A quorum of these is what the settlement contract checks before it pays (households
+ * may have frozen different message sets, hence a set hash each; the root is the same for all).
+ */
+export interface Attestation {
+  readonly account: Address
+  readonly setHash: Hex
+  /** 65 bytes r || s || v (v 27 or 28, low s). */
+  readonly signature: Hex
+}
+
 export interface Signed<T> {
   readonly body: T
   readonly signature: Hex

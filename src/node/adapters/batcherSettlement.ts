@@ -5,19 +5,10 @@ import { type Address, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { Batcher } from '../../chain/batcher.js'
 import { localChain } from '../../chain/contracts.js'
-import type { Agreement } from '../../chain/encodeSettlement.js'
 import { migrateOutbox, type OutboxEntry } from '../../chain/outbox.js'
 import type { Clock } from '../../core/time/clock.js'
 import { crashpoint } from '../crashpoint.js'
-import type { Settlement, SettlementBatch } from '../ports.js'
-
-/**
- * What the node must hand over with a batch for attested settlement: the agreed outcome's rule and clearing price
- * and the signed result announcements of the households that voted for its root (`{ account, setHash, signature }`
- * each, from the p2p `IntervalOutcome`). Without it the interval is kept as `unsettleable` (the contract would
- * refuse it with NoQuorum).
- */
-export type AttestedSettlementBatch = SettlementBatch & { readonly agreement?: Agreement }
+import type { Settlement } from '../ports.js'
 
 export interface BatcherSettlementInit {
   db: DatabaseSync
@@ -88,12 +79,13 @@ export function batcherSettlement(init: BatcherSettlementInit): Settlement & { r
   return {
     batcher,
     migrate: (db) => migrateOutbox(db),
-    enqueue(_db, b: AttestedSettlementBatch) {
+    enqueue(_db, b) {
       const entry = batcher.enqueue(
         { interval: BigInt(b.interval), trades: b.trades, agreement: b.agreement, root: b.root },
         b.orders,
       )
-      if (!b.agreement && entry.state === 'pending') {
+      // The contract refuses a batch without a quorum's votes (NoQuorum): kept, visibly, instead of sent to revert.
+      if (b.agreement.attestations.length === 0 && entry.state === 'pending') {
         batcher.outbox.update(entry, { state: 'unsettleable', lastError: 'no attestations handed over' })
         states?.inc({ state: 'unsettleable' })
       }

@@ -75,6 +75,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
           agreed: o.agreed,
           votesForRoot: o.quorum.votesForRoot,
           voters: o.quorum.voters,
+          attestations: o.quorum.attestations,
         }
         for (const h of outcomeHandlers) h(outcome)
       })
