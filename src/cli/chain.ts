@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { startDevChain, writeDevChainConfig } from '../chain/devChain.js'
+import { demoClock } from '../node/demoClock.js'
 
 /** Default path of the dev chain config that nodes and `sim/` read. */
 export const DEV_CHAIN_CONFIG_PATH = '.gridlet/chain-dev.json'
@@ -17,12 +18,18 @@ export function registerChainCommands(program: Command): void {
     .option('--deposit <units>', 'escrow deposit per household, token units (6 decimals)', bigintArg, 1_000_000_000n)
     .option('--market <name>', 'market name; the market id is keccak256 of it', 'gridlet-dev')
     .option('-o, --out <path>', 'where to write the config JSON', DEV_CHAIN_CONFIG_PATH)
-    .action(async (opts: { households: number; port?: number; deposit: bigint; market: string; out: string }) => {
+    .option(
+      '--demo-speed <x>',
+      "block time follows the nodes' --demo-speed market clock (the contract pays an interval only after it began)",
+      speedArg,
+    )
+    .action(async (opts: ChainDevOptions) => {
       const dev = await startDevChain({
         households: opts.households,
         port: opts.port,
         deposit: opts.deposit,
         marketName: opts.market,
+        ...(opts.demoSpeed !== undefined ? { clock: demoClock(opts.demoSpeed) } : {}),
       })
       const stop = async () => {
         await dev.stop()
@@ -40,6 +47,21 @@ export function registerChainCommands(program: Command): void {
       console.log(`  ${dev.warning}`)
       console.log(`config written to ${opts.out}; Ctrl-C stops the chain`)
     })
+}
+
+interface ChainDevOptions {
+  households: number
+  port?: number
+  deposit: bigint
+  market: string
+  out: string
+  demoSpeed?: number
+}
+
+function speedArg(value: string): number {
+  const x = Number(value)
+  if (!Number.isFinite(x) || x < 1 || x > 10_000) throw new InvalidArgumentError('must be a number in 1..10000')
+  return x
 }
 
 function integer(min: number, max: number) {
