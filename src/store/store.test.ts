@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { clear } from '../core/market/clear.js'
 import { TEST_DOMAIN as domain } from '../core/market/testBooks.js'
 import { signOrder } from '../core/order/signOrder.js'
 import { Side } from '../core/order/types.js'
@@ -39,7 +40,7 @@ describe('store', () => {
     const b = openStore(path, [outbox])
     expect(b.latestReading()).toEqual({ ts: 1000, powerW: -500, importWh: 10, exportWh: 20 })
     expect(externalRuns).toBe(2)
-    expect(b.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 })
+    expect(b.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length })
     b.db.exec('PRAGMA user_version = 99')
     b.db.close()
     expect(() => openStore(path)).toThrow(/newer gridlet/)
@@ -52,13 +53,27 @@ describe('store', () => {
       earnings, created_ms) VALUES (5, 100, 90, 80, 20, '1234', 1)`)
     v1.close()
     const s = openStore(path)
-    expect(s.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 })
+    expect(s.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length })
     expect(s.recentSummaries(1)[0]).toMatchObject({
       interval: 5,
       measuredNetWh: 100,
       measuredImportWh: null,
       earnings: 1234n,
     })
+  })
+
+  it('keeps the attestations with a result, and replaces them with a later outcome', () => {
+    const s = openStore(':memory:')
+    const result = clear([], { rule: 'k-da', interval: 7n, retailPrice: 300_000n, feedInPrice: 80_000n, lengthS: 900 })
+    const vote = (n: number) => ({
+      account: `0x${String(n).repeat(40)}` as const,
+      setHash: `0x${'ab'.repeat(32)}` as const,
+      signature: `0x${'cd'.repeat(65)}` as const,
+    })
+    s.saveResult(result, 0, 'cleared', 1, 1, 0, [vote(1)])
+    expect(s.result(7)?.attestations).toEqual([vote(1)])
+    s.replaceResult(result, 0, 'cleared', 2, 0, [vote(1), vote(2)])
+    expect(s.result(7)?.attestations).toEqual([vote(1), vote(2)])
   })
 
   it('stores a decision with its signed orders atomically and refuses a second one for the slot', () => {

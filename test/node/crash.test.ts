@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { createPublicClient, type Hex, http } from 'viem'
 import { getContractEvents, readContract } from 'viem/actions'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { followClock } from '../../src/chain/followClock.js'
+import { acceleratedClock } from '../../src/core/time/clock.js'
 
 const CHILD = join(import.meta.dirname, 'crashChild.ts')
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
@@ -64,7 +66,8 @@ const acked = (out: string[]) =>
 describe('crash recovery: kill -9 at named points and at random times (settling on anvil)', () => {
   let dev: DevChain
   beforeAll(async () => {
-    dev = await startDevChain({ households: 2 })
+    // crashChild's market: 60 s intervals, gate closure 10 s.
+    dev = await startDevChain({ households: 2, timing: { intervalLength: 60, gateClosure: 10 } })
   }, 60_000)
   afterAll(() => dev?.stop())
 
@@ -84,6 +87,10 @@ describe('crash recovery: kill -9 at named points and at random times (settling 
     const balance = (account: Hex) =>
       readContract(client, { address: dev.settlement, abi: settlementAbi, functionName: 'balanceOf', args: [account] })
     const before = await balance(dev.households[0]!.address)
+    // The nodes' market clock runs 60x from T0 (as crashChild's): the chain's block time follows it, since the
+    // contract pays an interval only once it has begun in block time.
+    const unfollow = followClock(dev.rpcUrl, acceleratedClock({ startMs: Number(chain.T0), speed: 60 }))
+    onTestFinished(unfollow)
     const ackedTs: number[] = []
     const killedAt: string[] = []
     for (const point of POINTS) {

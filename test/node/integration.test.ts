@@ -71,7 +71,12 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
   const clock = acceleratedClock({ startMs: start, speed: SPEED })
 
   beforeAll(async () => {
-    dev = await startDevChain({ households: 3 })
+    // The chain's block time follows the nodes' accelerated clock: the contract pays an interval once it has begun.
+    dev = await startDevChain({
+      households: 3,
+      clock,
+      timing: { intervalLength: TIME.lengthS, gateClosure: TIME.gateClosureS },
+    })
     proxy = await switchableProxy(Number(new URL(dev.rpcUrl).port))
     const ports = [await freePort(), await freePort(), await freePort()]
     const peerIds = await Promise.all(
