@@ -128,3 +128,34 @@ export async function subscriber(url: string, filters: string[], opts: { usernam
     close: () => client.endAsync(true),
   }
 }
+
+const PUBLISHER_CHILD = new URL('./publisherChild.ts', import.meta.url).pathname
+
+/**
+ * Starts a publisher in a child process against `brokerUrl`, waits until it is online, kills it with SIGKILL and
+ * returns the availability a client subscribing afterwards gets (HA after a restart): the retained last will.
+ * `cleanups` receives what the caller must close.
+ */
+export async function availabilityAfterKill(
+  brokerUrl: string,
+  availabilityTopic: string,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<Received | undefined> {
+  const s = await subscriber(brokerUrl, [availabilityTopic])
+  cleanups.push(() => s.close())
+  const child = spawn(process.execPath, ['--import', 'tsx', PUBLISHER_CHILD], {
+    env: { ...process.env, BROKER_URL: brokerUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => String(d).includes('published') && resolve())
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)))
+  })
+  await s.waitFor('online', () => s.latest(availabilityTopic)?.payload === 'online')
+  child.kill('SIGKILL')
+  await s.waitFor('last will', () => s.latest(availabilityTopic)?.payload === 'offline')
+  const late = await subscriber(brokerUrl, [availabilityTopic])
+  cleanups.push(() => late.close())
+  await late.waitFor('retained offline', () => late.latest(availabilityTopic)?.retain === true)
+  return late.latest(availabilityTopic)
+}

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,11 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/loadConfig.js'
 import { mqttInitOf } from '../../src/mqtt/mqttInit.js'
 import { havePeers } from '../support/peers.js'
-import { startMosquitto, subscriber } from './brokers.js'
+import { availabilityAfterKill, startMosquitto, subscriber } from './brokers.js'
 import { ACCOUNT, NODE, testPublisher, UID } from './fixtures.js'
 
 const T = `gridlet/${NODE}`
-const CHILD = new URL('./publisherChild.ts', import.meta.url).pathname
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -63,23 +61,8 @@ describe.skipIf(!havePeers('mosquitto'))('MQTT publisher against Debian mosquitt
   it('sends the last will, retained, when the publisher process is killed', async () => {
     const broker = await startMosquitto()
     cleanups.push(() => broker.close())
-    const s = await subscriber(broker.url, [`${T}/availability`])
-    cleanups.push(() => s.close())
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-      env: { ...process.env, BROKER_URL: broker.url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d) => String(d).includes('published') && resolve())
-      child.once('exit', (code) => reject(new Error(`child exited with ${code}`)))
-    })
-    await s.waitFor('online', () => s.latest(`${T}/availability`)?.payload === 'online')
-    child.kill('SIGKILL')
-    await s.waitFor('last will', () => s.latest(`${T}/availability`)?.payload === 'offline')
-    const late = await subscriber(broker.url, [`${T}/availability`])
-    cleanups.push(() => late.close())
-    await late.waitFor('retained offline', () => late.latest(`${T}/availability`)?.retain === true)
-    expect(late.latest(`${T}/availability`)?.payload).toBe('offline')
+    const will = await availabilityAfterKill(broker.url, `${T}/availability`, cleanups)
+    expect(will).toEqual({ topic: `${T}/availability`, payload: 'offline', retain: true })
   })
 
   it('with a wrong password: no crash, refused logins are retried with backoff and counted', async () => {

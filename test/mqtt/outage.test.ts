@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/chain/anvil.js'
-import { startAedes, subscriber } from './brokers.js'
+import { availabilityAfterKill, startAedes, subscriber } from './brokers.js'
 import { NODE, sampleState, testPublisher } from './fixtures.js'
 
 const T = `gridlet/${NODE}`
-const CHILD = new URL('./publisherChild.ts', import.meta.url).pathname
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -97,24 +95,9 @@ describe('MQTT publisher when the broker fails', () => {
   it('marks the node offline by last will (retained) when its process is killed', async () => {
     const broker = await startAedes()
     cleanups.push(() => broker.close())
-    const s = await subscriber(broker.url, [`${T}/availability`])
-    cleanups.push(() => s.close())
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-      env: { ...process.env, BROKER_URL: broker.url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d) => String(d).includes('published') && resolve())
-      child.once('exit', (code) => reject(new Error(`child exited with ${code}`)))
-    })
-    await s.waitFor('online', () => s.latest(`${T}/availability`)?.payload === 'online')
-    child.kill('SIGKILL')
-    await s.waitFor('last will', () => s.latest(`${T}/availability`)?.payload === 'offline')
-    // A client that subscribes now (HA after a restart) gets the retained last will.
-    const late = await subscriber(broker.url, [`${T}/availability`])
-    cleanups.push(() => late.close())
-    await late.waitFor('retained offline', () => late.latest(`${T}/availability`) !== undefined)
-    expect(late.latest(`${T}/availability`)).toEqual({ topic: `${T}/availability`, payload: 'offline', retain: true })
+    // A client that subscribes after the kill (HA after a restart) gets the retained last will.
+    const will = await availabilityAfterKill(broker.url, `${T}/availability`, cleanups)
+    expect(will).toEqual({ topic: `${T}/availability`, payload: 'offline', retain: true })
   })
 
   it('says offline on a graceful stop, as the retained availability', async () => {
