@@ -26,7 +26,7 @@ import {
   openMeter,
   startMeterSimulator,
 } from '../src/meter/index.js'
-import { registersPlan } from '../src/meter/openMeter.js'
+import { registersPlan } from '../src/meter/meterSource.js'
 import { decodePlan } from '../src/meter/plan.js'
 
 const DEVICES = 10

@@ -3,13 +3,13 @@ import { Counter, type Registry } from 'prom-client'
 import { type Clock, systemClock } from '../core/time/clock.js'
 import { checkPlausibility, type PlausibilityLimits } from './checkPlausibility.js'
 import { CounterGuard } from './counterGuard.js'
-import { registerCount, type WordOrder } from './decode.js'
+import type { WordOrder } from './decode.js'
 import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
 import { implausibleError } from './implausibleError.js'
-import type { Link, ReadRegistersArgs } from './link.js'
-import { decodePlan, type PlannedValue, planReads, type ReadPlan, withWordOrder } from './plan.js'
+import type { Link } from './link.js'
+import { createSource, type Source } from './meterSource.js'
+import { decodePlan, type ReadPlan } from './plan.js'
 import { loadProfile, type MeterProfile } from './profile.js'
-import { discoverSunSpec, type SunSpecLayout, sunspecModelValues } from './sunspec.js'
 import type { Counter as CounterQuantity, PhaseValues, Quantity, Reading } from './types.js'
 
 export interface OpenMeterOptions {
@@ -65,18 +65,6 @@ export interface Meter {
  */
 export function openMeter(link: Link, opts: OpenMeterOptions): Meter {
   return new ModbusMeter(link, opts)
-}
-
-/** A device on the link that yields decoded quantities: a fixed register map or a discovered SunSpec model. */
-interface Source {
-  readonly profile: MeterProfile
-  readonly unitId: number
-  /** The plan when it is known without asking the device (fixed register maps). */
-  readonly fixedPlan?: ReadPlan
-  /** Set on first use for a one-block fixed plan (see `fastPath`). */
-  fast?: { args: ReadRegistersArgs; onReply: (reply: Buffer) => Map<Quantity, number | undefined> }
-  plan(signal?: AbortSignal): Promise<ReadPlan>
-  invalidate(): void
 }
 
 class ModbusMeter implements Meter {
@@ -331,84 +319,6 @@ function readPhases(values: Map<Quantity, number | undefined>, sign: number): Re
     phases[k.phase] = p
   }
   return phases
-}
-
-function createSource(
-  link: Link,
-  profile: MeterProfile,
-  unitId: number,
-  role: 'grid' | 'pv',
-  meter: ModbusMeter,
-  wordOrder: WordOrder | undefined,
-): Source {
-  if (profile.kind === 'registers') {
-    if (profile.role !== role) {
-      throw new MeterError(`profile ${profile.id} is not a ${role} profile`, { code: 'PROFILE', field: 'role' })
-    }
-    const plan = withWordOrder(registersPlan(profile), wordOrder)
-    return { profile, unitId, fixedPlan: plan, plan: async () => plan, invalidate: () => {} }
-  }
-  let cached: Promise<ReadPlan> | undefined
-  const discover = async (signal?: AbortSignal): Promise<ReadPlan> => {
-    const counted: Link = Object.create(link, {
-      readRegisters: {
-        value: (args: Parameters<Link['readRegisters']>[0]) => meter.request(args.unitId, args, signal),
-      },
-    })
-    const layout = await discoverSunSpec(counted, { unitId, baseAddresses: profile.baseAddresses, signal })
-    return withWordOrder(sunspecPlan(profile, layout, role, unitId), wordOrder)
-  }
-  return {
-    profile,
-    unitId,
-    plan(signal) {
-      cached ??= discover(signal).catch((err) => {
-        cached = undefined
-        throw err
-      })
-      return cached
-    },
-    invalidate: () => {
-      cached = undefined
-    },
-  }
-}
-
-/** The read plan of a fixed register map: counters and power always, plus every other mapped quantity. */
-export function registersPlan(profile: Extract<MeterProfile, { kind: 'registers' }>): ReadPlan {
-  const values: PlannedValue[] = Object.entries(profile.values).map(([quantity, spec]) => ({
-    quantity: quantity as Quantity,
-    functionCode: spec!.functionCode ?? profile.functionCode,
-    address: spec!.address,
-    type: spec!.type,
-    wordOrder: spec!.wordOrder ?? 'ABCD',
-    scale: spec!.scale ?? 1,
-    scaleFactorAddress: spec!.scaleFactorAddress,
-    notAvailable: spec!.notAvailable,
-    sunspec: false,
-  }))
-  return planReads(values, profile.maxRegistersPerRead ?? 125)
-}
-
-function sunspecPlan(
-  profile: Extract<MeterProfile, { kind: 'sunspec' }>,
-  layout: SunSpecLayout,
-  role: 'grid' | 'pv',
-  unitId: number,
-): ReadPlan {
-  for (const id of profile.preference[role]) {
-    const model = profile.models[String(id)]
-    const ref = layout.models.find((m) => m.id === id)
-    if (!model || model.role !== role || !ref) continue
-    const values = sunspecModelValues(ref, model)
-    const fits = values.every((v) => v.address + registerCount(v.type) <= ref.address + 2 + ref.length)
-    if (!fits) continue
-    return planReads(values, 125, [{ functionCode: 3, address: ref.address, value: id }])
-  }
-  throw new MeterError(`no SunSpec ${role} model at unit ${unitId}`, {
-    code: 'NO_SUNSPEC',
-    details: `models found: ${layout.models.map((m) => m.id).join(', ') || 'none'}; usable: ${profile.preference[role].join(', ')}`,
-  })
 }
 
 function meterMetrics(registry: Registry) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { registersPlan } from './openMeter.js'
+import { registersPlan } from './meterSource.js'
 import { listProfiles, loadProfile, PROFILES_DIR, parseProfile, profileJsonSchema } from './profile.js'
 
 describe('meter profiles', () => {
