@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { errorOf } from '../../test/support/errorOf.js'
+import { GridletError } from '../core/errors.js'
 import { configTemplate } from './configTemplate.js'
 import { parseConfig } from './loadConfig.js'
 
 const url = 'mqtt://broker.local:1883'
 
+function errorOf(fn: () => unknown): GridletError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(GridletError)
+    return err as GridletError
+  }
+  throw new Error('expected an error')
+}
 const fieldOf = (mqtt: unknown) => errorOf(() => parseConfig({ mqtt }, '/etc/gridlet')).field
 
 describe('mqtt config section', () => {

@@ -2,12 +2,22 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { errorOf } from '../../test/support/errorOf.js'
 import { parseConfig } from '../config/loadConfig.js'
+import { GridletError } from '../core/errors.js'
 import { mqttInitOf } from './mqttInit.js'
 
 const url = 'mqtt://broker.local:1883'
 const ACCOUNT = '0x1A2b3C4d5E6f708192a3B4c5D6e7F80912345678'
+
+function errorOf(fn: () => unknown): GridletError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(GridletError)
+    return err as GridletError
+  }
+  throw new Error('expected an error')
+}
 
 describe('mqttInitOf', () => {
   it('reads the password from a file or the environment, never from the config', () => {
