@@ -1,323 +1,26 @@
 /**
- * `npm run eval:strategy [-- --json] [--days D] [--model M]`: a neighbourhood of SGSC households trading with
- * each other day-ahead under the default market rule (k-DA, k = 1/2) on real data, every strategy against
- * (a) the grid only and (b) perfect foresight, with the imbalance rule of src/core/strategy/settleImbalance.ts.
+ * `npm run eval:strategy [-- --json] [--days D] [--model M] [--flex] [--ev-share S] ...`: the strategies on real
+ * data (strategyCommunity.ts). With `--flex` each strategy runs twice with hot-water tanks and EVs (bench/flexLoads.ts)
+ * on top of the real loads: at full power from their start (`fixed`) and planned (`flexible`); the table gives the
+ * extra savings and self-consumption the flexibility brings.
  */
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { type Hex, keccak256, numberToHex } from 'viem'
-import { createForecaster } from '../src/core/forecast/createForecaster.js'
-import type { ModelName, Quantiles } from '../src/core/forecast/types.js'
-import { clear } from '../src/core/market/index.js'
-import type { VerifiedOrder } from '../src/core/order/types.js'
+import type { ModelName } from '../src/core/forecast/types.js'
+import type { FlexLoad, FlexOptions } from './flexLoads.js'
 import {
-  type BatteryState,
-  createStrategy,
-  deliverBattery,
-  type Strategy,
-  settleImbalance,
-  type Tariff,
-} from '../src/core/strategy/index.js'
-import { loadPv } from '../src/data/loadPv.js'
-import { loadSgsc } from '../src/data/loadSgsc.js'
-import type { MeterSeries } from '../src/data/series.js'
+  type CommunityOptions,
+  type CommunityReport,
+  optimumShare,
+  PV_RESIDUAL_DECAY,
+  runCommunity,
+  type StrategyOutcome,
+  savingsShare,
+  selfConsumption,
+  TARIFF,
+} from './strategyCommunity.js'
 
 const HOUR = 3_600_000
-const DAY = 24 * HOUR
-const SLOT = HOUR / 2
-const SPD = 48
-const INTERVAL_S = 1800
-/** A 6-decimal token: 0.30 per kWh retail, 0.08 per kWh feed-in. */
-export const TARIFF: Tariff = { retailPrice: 300_000n, feedInPrice: 80_000n }
-const MARKET: Hex = keccak256(numberToHex(0x67726964)) // 'grid'
-/** Intraday PV correction (see ForecasterInit.residualDecay): 0.8 to 0.97 measured within 1% of savings. */
-const PV_RESIDUAL_DECAY = 0.9
-
-/** One simulated home: its real load, its share of the PV shape, its battery. */
-export interface Home {
-  readonly id: string
-  readonly account: Hex
-  /** Actual load and PV per slot of the window, whole Wh. */
-  readonly load: Int32Array
-  readonly pv: Int32Array
-  /** PV size as a multiple of the customer-12 system (0: no PV). */
-  readonly pvScale: number
-  readonly battery: BatteryState | undefined
-  /** Load slots that had no reading and were filled (same slot a week earlier). */
-  readonly filled: number
-}
-
-export interface CommunityOptions {
-  /** First test day starts at this UTC instant (local midnight). */
-  readonly startMs: number
-  readonly days: number
-  readonly warmupDays: number
-  readonly model: ModelName
-  /** Day-ahead: all 48 intervals bid at local midnight. Intraday: each interval bid just before its gate closure
-   * with the readings up to then (the market takes orders per interval until gate closure). */
-  readonly cadence: 'day-ahead' | 'intraday'
-  /** The PV forecaster's `residualDecay`; default 0.9 (0: the plain profile). */
-  readonly pvResidualDecay?: number
-  /** Use at most this many households (in id order). */
-  readonly maxHomes?: number
-}
-
-export interface StrategyOutcome {
-  readonly strategy: string
-  /** Community cost over the window: grid imbalance bills + trade payments (which cancel out), token units. */
-  readonly cost: bigint
-  readonly tradedWh: bigint
-  readonly fromGridWh: bigint
-  readonly toGridWh: bigint
-  /** What the grid bills would be if each interval's community net import met the grid as one meter (perfect
-   * netting, the same battery flows): a floor for any trading strategy given those flows. */
-  readonly nettedCost: bigint
-}
-
-export interface CommunityReport {
-  readonly homes: readonly Home[]
-  readonly outcomes: readonly StrategyOutcome[]
-  readonly gridOnly: StrategyOutcome
-  readonly perfect: StrategyOutcome
-  /** The community optimum's cost, a floor for every strategy (see `communityOptimum`). */
-  readonly optimum: bigint
-}
-
-/** Maps a UTC instant to the same day of year and time in the PV year (July 2011 - June 2012). */
-function pvIndex(pv: MeterSeries, ms: number): number {
-  const d = new Date(ms)
-  const year = d.getUTCMonth() >= 6 ? 2011 : 2012
-  const shifted = Date.UTC(year, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes())
-  return (shifted - pv.startMs) / SLOT
-}
-
-/** Builds the neighbourhood: households with >= 95% of readings over warm-up + test; every 2nd has PV, every 4th a battery. */
-export function buildHomes(opts: CommunityOptions): { homes: Home[]; firstMs: number; slots: number } {
-  const { households } = loadSgsc()
-  const { pv } = loadPv()
-  const firstMs = opts.startMs - opts.warmupDays * DAY
-  const slots = (opts.warmupDays + opts.days) * SPD
-  const homes: Home[] = []
-  for (const h of households) {
-    const off = (firstMs - h.general.startMs) / SLOT
-    let present = 0
-    for (let i = 0; i < slots; i++) if (!Number.isNaN(h.general.wh[off + i] ?? Number.NaN)) present++
-    if (present < 0.95 * slots) continue
-    const n = homes.length
-    if (opts.maxHomes !== undefined && n >= opts.maxHomes) break
-    const load = new Int32Array(slots)
-    let filled = 0
-    for (let i = 0; i < slots; i++) {
-      let v = h.general.wh[off + i] ?? Number.NaN
-      for (let k = 1; Number.isNaN(v) && k <= 4; k++) v = h.general.wh[off + i - k * 7 * SPD] ?? Number.NaN
-      if (Number.isNaN(h.general.wh[off + i] ?? Number.NaN)) filled++
-      load[i] = Number.isNaN(v) ? 0 : v
-    }
-    const pvScale = n % 2 === 0 ? [1.5, 2, 2.5][(n / 2) % 3]! : 0
-    const pvWh = new Int32Array(slots)
-    if (pvScale > 0)
-      for (let i = 0; i < slots; i++) pvWh[i] = Math.round(pvScale * pv.wh[pvIndex(pv, firstMs + i * SLOT)]!)
-    const battery = n % 4 === 0 ? { capacityWh: 10_000, powerW: 5000, efficiency: 0.9, socWh: 5000 } : undefined
-    const account = `0x${(n + 1).toString(16).padStart(40, '0')}` as Hex
-    homes.push({ id: h.id, account, load, pv: pvWh, pvScale, battery, filled })
-  }
-  return { homes, firstMs, slots }
-}
-
-/** Quantiles that are the truth: what a strategy sees with perfect foresight. */
-function exact(values: Int32Array, from: number, n: number): Quantiles {
-  const v = Float64Array.from(values.subarray(from, from + n))
-  return { p10: v, p50: v, p90: v }
-}
-
-function scaled(q: Quantiles, s: number): Quantiles {
-  const m = (a: Float64Array) => a.map((x) => x * s)
-  return { p10: m(q.p10), p50: m(q.p50), p90: m(q.p90) }
-}
-
-interface Runner {
-  readonly name: string
-  readonly strategy: Strategy | null
-  readonly foresight: boolean
-  batteries: (BatteryState | undefined)[]
-  idCounter: bigint
-  cost: bigint
-  tradedWh: bigint
-  fromGridWh: bigint
-  toGridWh: bigint
-  nettedCost: bigint
-}
-
-/**
- * Runs the community day by day: at each local midnight every home forecasts its next 48 half hours (load with
- * `opts.model`; PV with the same model on the unit PV shape, scaled), plans with each strategy, and each interval
- * is cleared with the market core's `clear` (k-DA). Then the meter decides: the battery follows the contracted
- * position (deliverBattery) and the imbalance rule settles the rest against the grid.
- */
-export function runCommunity(opts: CommunityOptions): CommunityReport {
-  const { homes, firstMs, slots } = buildHomes(opts)
-  const init = { utcOffsetMs: 10 * HOUR }
-  const loadF = homes.map(() => createForecaster(opts.model, init))
-  // PV departures (cloud) persist for hours: the PV forecaster carries the latest one forward (residualDecay).
-  const pvF = createForecaster(opts.model, { ...init, residualDecay: opts.pvResidualDecay ?? PV_RESIDUAL_DECAY })
-  const unitPv = Int32Array.from({ length: slots }, (_, i) => {
-    const h = homes.find((x) => x.pvScale > 0)
-    return h ? Math.round(h.pv[i]! / h.pvScale) : 0
-  })
-  const runner = (name: string, strategy: Strategy | null, foresight: boolean): Runner => ({
-    name,
-    strategy,
-    foresight,
-    batteries: homes.map((h) => h.battery),
-    idCounter: 0n,
-    cost: 0n,
-    tradedWh: 0n,
-    fromGridWh: 0n,
-    toGridWh: 0n,
-    nettedCost: 0n,
-  })
-  const runners = [
-    runner('grid-only', null, false),
-    runner('truthful', createStrategy('truthful'), false),
-    runner('forecast-aware', createStrategy('forecast-aware'), false),
-    runner('perfect-foresight', createStrategy('forecast-aware'), true),
-  ]
-  let fed = 0
-  const observeUpTo = (slot: number) => {
-    for (let i = fed; i < slot; i++) {
-      const ms = firstMs + i * SLOT
-      homes.forEach((h, k) => {
-        loadF[k]!.observe(ms, h.load[i]!)
-      })
-      pvF.observe(ms, unitPv[i]!)
-    }
-    fed = Math.max(fed, slot)
-  }
-  const tariffs = Array.from({ length: SPD }, () => TARIFF)
-  const step = opts.cadence === 'intraday' ? 1 : SPD
-  for (let slot = opts.warmupDays * SPD; slot < slots; slot += step) {
-    observeUpTo(slot)
-    const originMs = firstMs + slot * SLOT
-    const horizon = Math.min(SPD, slots - slot)
-    const loadQ = loadF.map((f) => f.forecast(originMs, horizon))
-    const pvQ = pvF.forecast(originMs, horizon)
-    const firstInterval = BigInt(originMs / 1000 / INTERVAL_S)
-    for (const r of runners) {
-      // Orders for the next `step` intervals (day-ahead: the whole day; intraday: the next interval only).
-      const orders: VerifiedOrder[][] = Array.from({ length: step }, () => [])
-      if (r.strategy) {
-        homes.forEach((h, k) => {
-          const ctx = {
-            firstInterval,
-            intervalS: INTERVAL_S,
-            load: r.foresight ? exact(h.load, slot, horizon) : loadQ[k]!,
-            pv: h.pvScale > 0 ? (r.foresight ? exact(h.pv, slot, horizon) : scaled(pvQ, h.pvScale)) : undefined,
-            tariffs: tariffs.slice(0, horizon),
-            battery: r.batteries[k],
-          }
-          let nonce = 0n // one per order of a home, as a node gives them: equal nonces would be equivocation
-          for (const intent of r.strategy!.plan(ctx)) {
-            const j = Number(intent.interval - firstInterval)
-            if (j >= step) continue
-            orders[j]!.push({
-              order: {
-                market: MARKET,
-                interval: intent.interval,
-                side: intent.side,
-                quantityWh: intent.quantityWh,
-                limitPrice: intent.limitPrice,
-                account: h.account,
-                nonce: nonce++,
-                expiry: (intent.interval + 2n) * BigInt(INTERVAL_S),
-              },
-              signature: `0x${'00'.repeat(65)}`,
-              id: keccak256(numberToHex(r.idCounter++, { size: 32 })),
-            })
-          }
-        })
-      }
-      for (let j = 0; j < step && slot + j < slots; j++) {
-        const interval = firstInterval + BigInt(j)
-        const contracted = new Map<string, bigint>()
-        const book = orders[j]!
-        if (book.length > 0) {
-          const result = clear(book, { rule: 'k-da', interval, ...TARIFF, lengthS: INTERVAL_S })
-          for (const t of result.trades) {
-            // Trade payments move money inside the community (buyer pays seller): they cancel in its cost.
-            contracted.set(t.buyer, (contracted.get(t.buyer) ?? 0n) + t.quantityWh)
-            contracted.set(t.seller, (contracted.get(t.seller) ?? 0n) - t.quantityWh)
-            r.tradedWh += t.quantityWh
-          }
-        }
-        let communityWh = 0n
-        homes.forEach((h, k) => {
-          const c = contracted.get(h.account) ?? 0n
-          const d = deliverBattery(r.batteries[k], Number(c), h.load[slot + j]!, h.pv[slot + j]!, INTERVAL_S)
-          r.batteries[k] = d.battery
-          const imb = settleImbalance({ contractedWh: c, meteredWh: BigInt(d.meteredWh), tariff: TARIFF })
-          r.cost += imb.cost
-          r.fromGridWh += imb.fromGridWh
-          r.toGridWh += imb.toGridWh
-          communityWh += BigInt(d.meteredWh)
-        })
-        r.nettedCost += settleImbalance({ contractedWh: 0n, meteredWh: communityWh, tariff: TARIFF }).cost
-      }
-    }
-  }
-  const outcome = (r: Runner): StrategyOutcome => ({
-    strategy: r.name,
-    cost: r.cost,
-    tradedWh: r.tradedWh,
-    fromGridWh: r.fromGridWh,
-    toGridWh: r.toGridWh,
-    nettedCost: r.nettedCost,
-  })
-  return {
-    homes,
-    gridOnly: outcome(runners[0]!),
-    perfect: outcome(runners[3]!),
-    outcomes: runners.slice(1, 3).map(outcome),
-    optimum: communityOptimum(homes, opts.warmupDays * SPD, slots),
-  }
-}
-
-/**
- * The cheapest the community can do with perfect foresight: every interval nets perfectly (one meter for the
- * neighbourhood) and all batteries act as one pooled battery (summed capacity, power and charge) that charges
- * from the community's surplus and discharges into its deficit. Pooling relaxes the per-home limits, so no
- * strategy beats it; with a flat tariff and r x efficiency > f, greedy is the optimal schedule for the pool (a Wh
- * stored from surplus saves r whenever it meets a deficit, and discharging early only makes room).
- */
-export function communityOptimum(homes: readonly Home[], from: number, to: number): bigint {
-  const batteries = homes.flatMap((h) => (h.battery ? [h.battery] : []))
-  let pool: BatteryState | undefined = batteries.length
-    ? {
-        capacityWh: batteries.reduce((a, b) => a + b.capacityWh, 0),
-        powerW: batteries.reduce((a, b) => a + b.powerW, 0),
-        efficiency: batteries[0]!.efficiency,
-        socWh: batteries.reduce((a, b) => a + b.socWh, 0),
-      }
-    : undefined
-  let cost = 0n
-  for (let i = from; i < to; i++) {
-    let net = 0
-    for (const h of homes) net += h.load[i]! - h.pv[i]!
-    const d = deliverBattery(pool, 0, net, 0, INTERVAL_S)
-    pool = d.battery
-    cost += settleImbalance({ contractedWh: 0n, meteredWh: BigInt(d.meteredWh), tariff: TARIFF }).cost
-  }
-  return cost
-}
-
-/** Share of the community optimum's savings (vs grid only) a strategy captures. */
-export function optimumShare(report: CommunityReport, o: StrategyOutcome): number {
-  return Number(report.gridOnly.cost - o.cost) / Number(report.gridOnly.cost - report.optimum)
-}
-
-/** Share of the perfect-foresight savings (vs grid only) a strategy captures. */
-export function savingsShare(report: CommunityReport, o: StrategyOutcome): number {
-  return Number(report.gridOnly.cost - o.cost) / Number(report.gridOnly.cost - report.perfect.cost)
-}
 
 function main(): void {
   const { values } = parseArgs({
@@ -328,67 +31,125 @@ function main(): void {
       model: { type: 'string', default: 'empirical-profile' },
       cadence: { type: 'string', default: 'intraday' },
       'pv-decay': { type: 'string', default: String(PV_RESIDUAL_DECAY) },
+      flex: { type: 'boolean', default: false },
+      // An off-peak tank: switched on at 22:00, its day's heat due by the next 22:00 (24 h window), 3.6 kW.
+      'hot-water-share': { type: 'string', default: '0.5' },
+      'hot-water-kwh': { type: 'string', default: '6' },
+      'hot-water-kw': { type: 'string', default: '3.6' },
+      'hot-water-from': { type: 'string', default: '22:00' },
+      'hot-water-due': { type: 'string', default: '22:00' },
+      'ev-share': { type: 'string', default: '0.25' },
+      'ev-kwh': { type: 'string', default: '7' },
+      'ev-kw': { type: 'string', default: '7.2' },
+      'ev-from': { type: 'string', default: '17:30' },
+      'ev-due': { type: 'string', default: '07:30' },
     },
   })
-  const startMs = Date.parse(`${values.start}T00:00:00Z`) - 10 * HOUR
-  const opts = {
-    startMs,
+  const opts: CommunityOptions = {
+    startMs: Date.parse(`${values.start}T00:00:00Z`) - 10 * HOUR,
     days: Number(values.days),
     warmupDays: 28,
     model: values.model as ModelName,
     cadence: values.cadence as 'day-ahead' | 'intraday',
     pvResidualDecay: Number(values['pv-decay']),
   }
-  const report = runCommunity(opts)
-  const all = [report.gridOnly, ...report.outcomes, report.perfect]
-  if (values.json) {
-    for (const o of all)
-      console.log(
-        JSON.stringify({
-          bench: 'strategy',
-          strategy: o.strategy,
-          communityCost: Number(o.cost) / 1e6,
-          savings: Number(report.gridOnly.cost - o.cost) / 1e6,
-          savingsShare: round(savingsShare(report, o), 4),
-          optimumShare: round(optimumShare(report, o), 4),
-          tradedKwh: Number(o.tradedWh) / 1000,
-          nettedCost: Number(o.nettedCost) / 1e6,
-        }),
-      )
+  if (!values.flex) {
+    print([{ flex: undefined, report: runCommunity(opts) }], values.json, opts, values.start)
     return
   }
-  const h = report.homes
+  const load = (name: 'hot-water' | 'ev'): FlexLoad | undefined => {
+    const v = (k: string) => values[`${name}-${k}` as keyof typeof values] as string
+    const share = Number(v('share'))
+    if (share <= 0) return undefined
+    return {
+      share,
+      energyWh: Math.round(Number(v('kwh')) * 1000),
+      maxW: Math.round(Number(v('kw')) * 1000),
+      startMinute: minuteOf(v('from')),
+      dueMinute: minuteOf(v('due')),
+    }
+  }
+  const flex = (plan: FlexOptions['plan']): FlexOptions => ({
+    plan,
+    tariff: TARIFF,
+    hotWater: load('hot-water'),
+    ev: load('ev'),
+  })
+  const runs = (['fixed', 'flexible'] as const).map((plan) => ({
+    flex: plan,
+    report: runCommunity({ ...opts, flex: flex(plan) }),
+  }))
+  print(runs, values.json, opts, values.start)
+}
+
+interface Run {
+  readonly flex: 'fixed' | 'flexible' | undefined
+  readonly report: CommunityReport
+}
+
+/** Prints every strategy of every run; savings are against the first run's grid-only cost (fixed loads, no trading). */
+function print(runs: readonly Run[], json: boolean, opts: CommunityOptions, start: string): void {
+  const base = runs[0]!.report.gridOnly.cost
+  const rows = runs.flatMap(({ flex, report }) =>
+    [report.gridOnly, ...report.outcomes, report.perfect].map((o) => row(flex, report, o, base)),
+  )
+  if (json) {
+    for (const r of rows) console.log(JSON.stringify({ bench: 'strategy', ...r }))
+    return
+  }
+  const h = runs[0]!.report.homes
   console.log(
     `${h.length} SGSC homes (${h.filter((x) => x.pvScale > 0).length} with PV from the customer-12 shape of 2011-12 ` +
       `aligned by day of year, ${h.filter((x) => x.battery).length} with a 10 kWh / 5 kW battery; ` +
       `${h.reduce((a, x) => a + x.filled, 0)} missing load slots filled from a week earlier), ` +
-      `${opts.days} days from ${values.start} (local), ${opts.cadence}, 30-min intervals, k-DA k=1/2, ` +
-      `retail 0.30 / feed-in 0.08 per kWh, forecasts: ${opts.model} (PV residual decay ${opts.pvResidualDecay})`,
+      `${opts.days} days from ${start} (local), ${opts.cadence}, 30-min intervals, k-DA k=1/2, ` +
+      `retail 0.30 / feed-in 0.08 per kWh, forecasts: ${opts.model} (PV residual decay ${opts.pvResidualDecay})` +
+      (runs[0]!.flex ? '; plus modelled hot-water tanks and EVs, fixed (full power from start) or flexible' : ''),
   )
   console.log('community cost = grid bills under the imbalance rule (trade payments cancel inside the community)')
   console.table(
-    all.map((o) => ({
-      strategy: o.strategy,
-      'community cost': (Number(o.cost) / 1e6).toFixed(2),
-      'savings vs grid': (Number(report.gridOnly.cost - o.cost) / 1e6).toFixed(2),
-      'share of perfect': `${(100 * savingsShare(report, o)).toFixed(1)}%`,
-      'share of optimum': `${(100 * optimumShare(report, o)).toFixed(1)}%`,
-      'traded kWh': (Number(o.tradedWh) / 1000).toFixed(0),
-      'grid import kWh': (Number(o.fromGridWh) / 1000).toFixed(0),
-      'grid export kWh': (Number(o.toGridWh) / 1000).toFixed(0),
-      'netted cost': (Number(o.nettedCost) / 1e6).toFixed(2),
+    rows.map((r) => ({
+      ...(r.flex ? { loads: r.flex } : {}),
+      strategy: r.strategy,
+      'community cost': r.communityCost.toFixed(2),
+      'savings vs grid': r.savings.toFixed(2),
+      'share of perfect': `${(100 * r.savingsShare).toFixed(1)}%`,
+      'share of optimum': r.optimumShare === null ? 'n/a' : `${(100 * r.optimumShare).toFixed(1)}%`,
+      'self-consumption': `${(100 * r.selfConsumption).toFixed(1)}%`,
+      'traded kWh': r.tradedKwh.toFixed(0),
+      'grid import kWh': r.fromGridKwh.toFixed(0),
+      'netted cost': r.nettedCost.toFixed(2),
     })),
   )
   console.log(
-    'netted cost = the bills if each interval the whole community met the grid through one meter (perfect netting)\n' +
-      "with that run's battery flows: a floor no trading strategy beats without moving the batteries differently",
+    'savings vs grid = against the grid-only cost of the first run (fixed loads, no trading); self-consumption =\n' +
+      "share of the community's PV used inside it; netted cost = the bills if the whole community met the grid\n" +
+      "through one meter (perfect netting) with that run's battery flows",
   )
+  const r0 = runs[0]!.report
   console.log(
-    `community optimum (perfect foresight, perfect netting, all batteries pooled for the neighbourhood): ` +
-      `${(Number(report.optimum) / 1e6).toFixed(2)}, savings ${(Number(report.gridOnly.cost - report.optimum) / 1e6).toFixed(2)}`,
+    `community optimum (perfect foresight, perfect netting, all batteries pooled, loads as metered): ` +
+      `${(Number(r0.optimum) / 1e6).toFixed(2)}, savings ${(Number(r0.gridOnly.cost - r0.optimum) / 1e6).toFixed(2)}`,
   )
 }
 
+function row(flex: Run['flex'], report: CommunityReport, o: StrategyOutcome, base: bigint) {
+  return {
+    ...(flex ? { flex } : {}),
+    strategy: o.strategy,
+    communityCost: Number(o.cost) / 1e6,
+    savings: Number(base - o.cost) / 1e6,
+    savingsShare: round(savingsShare(report, o), 4),
+    // The optimum keeps the loads where they run unplanned: no floor for a run that moves them.
+    optimumShare: flex === 'flexible' ? null : round(optimumShare(report, o), 4),
+    selfConsumption: round(selfConsumption(report, o), 4),
+    tradedKwh: Number(o.tradedWh) / 1000,
+    fromGridKwh: Number(o.fromGridWh) / 1000,
+    nettedCost: Number(o.nettedCost) / 1e6,
+  }
+}
+
+const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main()

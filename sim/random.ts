@@ -14,4 +14,6 @@ export const Stream = {
   LoadScale: 4,
   LimitPrice: 5,
   DevKey: 6,
+  HasHotWater: 7,
+  HasEv: 8,
 } as const

@@ -73,4 +73,47 @@ describe('assembleCommunity on the real data', () => {
       expect(sumOf(c.net, index, 1)).toBeLessThan(sumOf(noBattery.net, index, 1))
     }
   })
+
+  it('adds flexible loads whole each day; planned, they move into PV surplus and cheap bands and cut exports', () => {
+    const tou = [
+      { from: '00:00', to: '07:00', price: 150000 },
+      { from: '07:00', to: '24:00', price: 300000 },
+    ]
+    const base = {
+      name: 'flex',
+      seed: 3,
+      period: { start: '2013-01-14T14:00:00Z', days: 2 },
+      tariff: { retail: tou, feedIn: 70000 },
+    }
+    const households = (plan: 'fixed' | 'flexible', share: number) => ({
+      count: 8,
+      pv: { share: 0.5, kWp: { min: 5, max: 5 } },
+      flexible: { plan, hotWater: { share }, ev: { share } },
+    })
+    const none = assembleCommunity(parseScenario({ ...base, households: households('fixed', 0) }), data)
+    const fixed = assembleCommunity(parseScenario({ ...base, households: households('fixed', 1) }), data)
+    const flexible = assembleCommunity(parseScenario({ ...base, households: households('flexible', 1) }), data)
+    const total = (c: typeof none, h: number, from: number, to: number, of: Int32Array = c.load) => {
+      let t = 0
+      for (let j = from; j < to; j++) t += of[h * c.stride + j]!
+      return t
+    }
+    const exported = (c: typeof none, h: number) => {
+      let t = 0
+      for (let j = c.warmup; j < c.stride; j++) t += Math.max(0, -c.net[h * c.stride + j]!)
+      return t
+    }
+    let exportFixed = 0
+    let exportFlexible = 0
+    for (const hh of fixed.households) {
+      expect(hh.hotWater && hh.ev).toBe(true)
+      // The same sessions (every one ends inside the series), planned or not: the same energy.
+      const added = total(fixed, hh.index, 0, none.stride) - total(none, hh.index, 0, none.stride)
+      expect(added).toBeGreaterThan(0)
+      expect(total(flexible, hh.index, 0, none.stride) - total(none, hh.index, 0, none.stride)).toBe(added)
+      exportFixed += exported(fixed, hh.index)
+      exportFlexible += exported(flexible, hh.index)
+    }
+    expect(exportFlexible).toBeLessThan(exportFixed)
+  })
 })

@@ -2,6 +2,7 @@ import { GridletError } from '../../src/core/errors.js'
 import { type BatteryState, deliverBattery } from '../../src/core/strategy/index.js'
 import { drawUnit, Stream } from '../random.js'
 import { firstInterval, intervalCount, type Price, type Scenario } from '../scenario/schema.js'
+import { flexibleSchedule } from './flexible.js'
 import { type HouseholdDataSource, type LoadSeries, type PvShape, SLOT_MS } from './sources.js'
 
 const DAY_MS = 86_400_000
@@ -21,6 +22,9 @@ export interface HouseholdInfo {
   readonly kWp: number
   /** Battery capacity, Wh (0 = none). */
   readonly batteryWh: number
+  /** Flexible loads it has on top of its real load (`households.flexible`). */
+  readonly hotWater: boolean
+  readonly ev: boolean
 }
 
 /**
@@ -81,6 +85,7 @@ export function assembleCommunity(scenario: Scenario, data: HouseholdDataSource)
   const slotLoad = new Int32Array(slots)
   const slotPv = new Int32Array(slots)
   const pvUnit = pvSeries(pvShape, startMs, slots)
+  const flexibleSeries = flexibleContext(scenario, startMs, warmup, stride)
   for (const hh of households) {
     const series = eligible[hh.index % eligible.length] as LoadSeries
     const shift = hh.offsetDays * DAY_MS
@@ -91,6 +96,7 @@ export function assembleCommunity(scenario: Scenario, data: HouseholdDataSource)
     const o = hh.index * stride
     resample(slotLoad, load.subarray(o, o + stride))
     resample(slotPv, pv.subarray(o, o + stride))
+    addFlexible(scenario, hh, load.subarray(o, o + stride), pv.subarray(o, o + stride), flexibleSeries)
     runBattery(scenario, hh, load.subarray(o, o + stride), pv.subarray(o, o + stride), net.subarray(o, o + stride))
   }
   const first = firstInterval(scenario)
@@ -125,12 +131,37 @@ function drawHouseholds(s: Scenario, eligible: readonly LoadSeries[]): Household
       loadScale: Math.round(scale * 1000) / 1000,
       kWp,
       batteryWh: hasBattery ? battery.capacityWh : 0,
+      hotWater: drawUnit(s.seed, Stream.HasHotWater, i) < s.households.flexible.hotWater.share,
+      ev: drawUnit(s.seed, Stream.HasEv, i) < s.households.flexible.ev.share,
     })
   }
   return out
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10
+
+/** The series-wide facts the flexible loads plan with: prices over warm-up and period, the first local midnight. */
+function flexibleContext(s: Scenario, startMs: number, warmup: number, stride: number) {
+  const intervalS = s.intervalMinutes * 60
+  const first = firstInterval(s) - warmup
+  const retail = pricePerInterval(s.tariff.retail, s, first, stride)
+  const feedIn = pricePerInterval(s.tariff.feedIn, s, first, stride)
+  const tariffs = Array.from(retail, (r, j) => ({ retailPrice: BigInt(r), feedInPrice: BigInt(feedIn[j]!) }))
+  const intoDay = (((startMs / 1000 + s.tariff.utcOffsetHours * 3600) % 86_400) + 86_400) % 86_400
+  return { tariffs, warmup, firstMidnight: intoDay === 0 ? 0 : Math.ceil((86_400 - intoDay) / intervalS) }
+}
+
+/** Adds the household's flexible loads (if it has any) to its load, before the battery and the meter see it. */
+function addFlexible(
+  s: Scenario,
+  hh: HouseholdInfo,
+  load: Int32Array,
+  pv: Int32Array,
+  ctx: ReturnType<typeof flexibleContext>,
+): void {
+  const schedule = flexibleSchedule(s.households.flexible, hh, { ...ctx, load, pv }, s.intervalMinutes * 60)
+  if (schedule) for (let j = 0; j < load.length; j++) load[j] = load[j]! + schedule[j]!
+}
 
 /** Reading of `series` at `atMs`, or of the nearest week before/after that has one. */
 function loadAt(series: LoadSeries, atMs: number): number {

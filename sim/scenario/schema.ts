@@ -27,6 +27,18 @@ const range = z
   .object({ min: z.number().nonnegative(), max: z.number().nonnegative() })
   .refine((r) => r.max >= r.min, { message: 'max must be >= min' })
 
+/** A flexible load some households have: `kWhPerDay` due each day between `from` and `due` (local), at most `kW`. */
+const dailyLoad = (defaults: { kWhPerDay: number; kW: number; from: string; due: string }) =>
+  z.object({
+    /** Share of households that have it, 0..1; which ones is drawn from the seed. */
+    share: z.number().min(0).max(1).default(0),
+    kWhPerDay: z.number().positive().default(defaults.kWhPerDay),
+    kW: z.number().positive().default(defaults.kW),
+    /** Local time it can start (plug-in, the off-peak relay) and is due by (the next day when not later). */
+    from: z.string().regex(HHMM, 'expected HH:MM').default(defaults.from),
+    due: z.string().regex(HHMM, 'expected HH:MM').default(defaults.due),
+  })
+
 const fault = z.discriminatedUnion('kind', [
   /** The household's node is down: it sends no orders; its meter still runs and its deviation is settled. */
   z.object({
@@ -122,6 +134,19 @@ export const scenarioSchema = z
           powerW: z.number().int().positive().default(5_000),
           /** Round-trip efficiency, applied on charge. */
           efficiency: z.number().gt(0).max(1).default(0.9),
+        })
+        .prefault({}),
+      /**
+       * Flexible loads on top of the real ones (docs/simulation.md): run at full power from their start (`fixed`)
+       * or each day's need planned at least expected cost from the household's own forecast and the tariff.
+       */
+      flexible: z
+        .object({
+          plan: z.enum(['fixed', 'flexible']).default('flexible'),
+          /** An off-peak hot-water tank: on from 22:00, its day's heat due by the next 22:00. */
+          hotWater: dailyLoad({ kWhPerDay: 6, kW: 3.6, from: '22:00', due: '22:00' }).prefault({}),
+          /** An EV charged at home: plugged in on arrival, needed by departure. */
+          ev: dailyLoad({ kWhPerDay: 7, kW: 7.2, from: '17:30', due: '07:30' }).prefault({}),
         })
         .prefault({}),
       /** Forecasting model of every household (unless a group says otherwise): see `forecastModel`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runCommunity, savingsShare } from '../../bench/strategy.js'
+import { runCommunity, savingsShare } from '../../bench/strategyCommunity.js'
 import { rollingOrigin, summarize } from '../../src/core/forecast/rollingOrigin.js'
 import { loadSgsc } from '../../src/data/loadSgsc.js'
 

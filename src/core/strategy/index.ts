@@ -1,7 +1,16 @@
 export { createStrategy, STRATEGY_NAMES, type StrategyName, type StrategyOptions } from './createStrategy.js'
 export { type Delivery, deliverBattery } from './deliverBattery.js'
 export { energyAmount } from './energyAmount.js'
+export {
+  type DailyNeed,
+  dailySessions,
+  FlexibleLoads,
+  type FlexSession,
+  needFrom,
+  runImmediately,
+} from './flexibleLoads.js'
 export { forecastAware, netQuantile } from './forecastAware.js'
+export { type DeferrableNeed, deferrableCosts, type EnergyCost, planDeferrable } from './planDeferrable.js'
 export { PriceMemory } from './priceMemory.js'
 export { type Imbalance, type ImbalanceInput, settleImbalance } from './settleImbalance.js'
 export { truthful } from './truthful.js'
