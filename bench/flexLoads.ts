@@ -50,7 +50,7 @@ export class FlexPlanner {
       if (opts.hotWater && hasLoad(k, opts.hotWater.share, 0))
         sessions.push(...dailySessions('hot-water', grid.slots, day, opts.hotWater))
       if (opts.ev && hasLoad(k, opts.ev.share, 0.5)) sessions.push(...dailySessions('ev', grid.slots, day, opts.ev))
-      return new FlexibleLoads(sessions, { length: grid.slots, plan: opts.plan, from: grid.from })
+      return new FlexibleLoads(sessions, { length: grid.slots, plan: opts.plan, from: grid.from, stagger: k + 1 })
     })
     this.scheduled = this.loads.map((l) => l.scheduled)
     this.prices = new PriceMemory(grid.intervalS)

@@ -16,4 +16,5 @@ export const Stream = {
   DevKey: 6,
   HasHotWater: 7,
   HasEv: 8,
+  FlexStagger: 9,
 } as const

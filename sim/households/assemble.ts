@@ -1,6 +1,6 @@
 import { GridletError } from '../../src/core/errors.js'
 import { type BatteryState, deliverBattery } from '../../src/core/strategy/index.js'
-import { drawUnit, Stream } from '../random.js'
+import { draw32, drawUnit, Stream } from '../random.js'
 import { firstInterval, intervalCount, type Price, type Scenario } from '../scenario/schema.js'
 import { flexibleSchedule } from './flexible.js'
 import { type HouseholdDataSource, type LoadSeries, type PvShape, SLOT_MS } from './sources.js'
@@ -25,6 +25,8 @@ export interface HouseholdInfo {
   /** Flexible loads it has on top of its real load (`households.flexible`). */
   readonly hotWater: boolean
   readonly ev: boolean
+  /** Where in a window of equal prices its flexible loads start (drawn: spreads the neighbourhood's switch-on). */
+  readonly flexStagger: number
 }
 
 /**
@@ -133,6 +135,7 @@ function drawHouseholds(s: Scenario, eligible: readonly LoadSeries[]): Household
       batteryWh: hasBattery ? battery.capacityWh : 0,
       hotWater: drawUnit(s.seed, Stream.HasHotWater, i) < s.households.flexible.hotWater.share,
       ev: drawUnit(s.seed, Stream.HasEv, i) < s.households.flexible.ev.share,
+      flexStagger: draw32(s.seed, Stream.FlexStagger, i) || 1,
     })
   }
   return out

@@ -29,7 +29,7 @@ export interface FlexibleSeries {
  */
 export function flexibleSchedule(
   spec: FlexibleSpec,
-  has: { readonly hotWater: boolean; readonly ev: boolean },
+  has: { readonly hotWater: boolean; readonly ev: boolean; readonly flexStagger: number },
   series: FlexibleSeries,
   intervalS: number,
 ): Int32Array | undefined {
@@ -40,7 +40,7 @@ export function flexibleSchedule(
   if (has.hotWater) sessions.push(...dailySessions('hot-water', length, grid, need(spec.hotWater)))
   if (has.ev) sessions.push(...dailySessions('ev', length, grid, need(spec.ev)))
   if (sessions.length === 0) return undefined
-  const flex = new FlexibleLoads(sessions, { length, plan: spec.plan, from: series.warmup })
+  const flex = new FlexibleLoads(sessions, { length, plan: spec.plan, from: series.warmup, stagger: has.flexStagger })
   for (let slot = series.warmup; slot < length; slot++) {
     const reach = flex.reach(slot, 1)
     if (reach === 0) continue

@@ -107,6 +107,7 @@ function whPerInterval(w: number, intervalS: number): number {
 export class FlexibleLoads {
   readonly scheduled: Int32Array
   private readonly waiting: FlexSession[]
+  private readonly stagger: number
 
   constructor(
     sessions: readonly FlexSession[],
@@ -114,8 +115,11 @@ export class FlexibleLoads {
       readonly length: number
       readonly plan: 'fixed' | 'flexible'
       readonly from: number
+      /** This household's tie-break offset in its windows (see `planDeferrable`); 0 by default. */
+      readonly stagger?: number
     },
   ) {
+    this.stagger = init.stagger ?? 0
     this.scheduled = new Int32Array(init.length)
     this.waiting = []
     for (const s of sessions) {
@@ -150,7 +154,11 @@ export class FlexibleLoads {
       const n = s.deadline - slot
       const surplusWh = new Float64Array(n)
       for (let j = 0; j < n; j++) surplusWh[j] = (forecast.pv?.[j] ?? 0) - forecast.load[j]! - this.scheduled[slot + j]!
-      const plan = planDeferrable(needFrom(s, slot), deferrableCosts({ surplusWh, tariffs, expectedPrice }))
+      const plan = planDeferrable(
+        needFrom(s, slot),
+        deferrableCosts({ surplusWh, tariffs, expectedPrice }),
+        this.stagger,
+      )
       for (let j = 0; j < n; j++) this.scheduled[slot + j] = this.scheduled[slot + j]! + plan[j]!
     }
   }

@@ -108,3 +108,20 @@ describe('deferrableCosts', () => {
     ])
   })
 })
+
+describe('planDeferrable stagger', () => {
+  it('spreads households over a band of equal prices, each still at least cost', () => {
+    const costs = [
+      ...Array.from({ length: 8 }, () => cost(150_000n)),
+      ...Array.from({ length: 8 }, () => cost(300_000n)),
+    ]
+    const need = { energyWh: 2000, from: 0, deadline: 16, maxWh: 1000 }
+    const firstOn = new Set<number>()
+    for (let stagger = 1; stagger <= 20; stagger++) {
+      const plan = planDeferrable(need, costs, stagger)
+      expect(costOf(plan, costs)).toBe(costOf(planDeferrable(need, costs), costs))
+      firstOn.add(plan.findIndex((wh) => wh > 0))
+    }
+    expect(firstOn.size).toBeGreaterThan(4)
+  })
+})

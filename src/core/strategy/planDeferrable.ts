@@ -26,16 +26,18 @@ export interface EnergyCost {
 /**
  * Schedules a deferrable need at least cost: Wh per interval of the plan (zeros outside the window). Greedy by
  * marginal cost, which is optimal because each interval's cost is convex (cheap tier first) and the intervals are
- * coupled only by the total; ties go to the earlier interval, so the schedule is deterministic and never later
- * than it needs to be.
+ * coupled only by the total. Ties go to the earlier interval when `stagger` is 0; any other stagger orders equal
+ * prices by a hash of (stagger, interval) instead, so households that give different staggers spread over a cheap
+ * band rather than all switching on at its first interval, which would only move the neighbourhood's peak there.
  *
  * @example
  * const cost = (price: bigint, cheapWh = 0) => ({ cheapWh, cheapPrice: 80_000n, price })
  * planDeferrable({ energyWh: 1500, from: 0, deadline: 3, maxWh: 1000 }, [cost(300_000n), cost(300_000n, 600), cost(150_000n)])
  * // Int32Array [0, 600, 900]: the own surplus first, then the cheap night tariff
  */
-export function planDeferrable(need: DeferrableNeed, costs: readonly EnergyCost[]): Int32Array {
+export function planDeferrable(need: DeferrableNeed, costs: readonly EnergyCost[], stagger = 0): Int32Array {
   checkNeed(need, costs.length)
+  const rank = stagger === 0 ? (j: number) => j : (j: number) => mix32(stagger, j)
   const plan = new Int32Array(costs.length)
   const tiers: { j: number; wh: number; price: bigint }[] = []
   for (let j = need.from; j < need.deadline; j++) {
@@ -44,7 +46,7 @@ export function planDeferrable(need: DeferrableNeed, costs: readonly EnergyCost[
     if (cheap > 0) tiers.push({ j, wh: cheap, price: c.cheapPrice })
     if (need.maxWh - cheap > 0) tiers.push({ j, wh: need.maxWh - cheap, price: c.price })
   }
-  tiers.sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : a.j - b.j))
+  tiers.sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : rank(a.j) - rank(b.j)))
   let left = need.energyWh
   for (const t of tiers) {
     if (left === 0) break
@@ -77,6 +79,14 @@ export function deferrableCosts(input: {
     out.push({ cheapWh: Math.max(0, input.surplusWh[j]!), cheapPrice, price })
   }
   return out
+}
+
+/** A 32-bit integer mix of two integers (murmur3's finaliser): the same on every platform. */
+function mix32(a: number, b: number): number {
+  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
 }
 
 const clamp = (x: bigint, lo: bigint, hi: bigint) => (x < lo ? lo : x > hi ? hi : x)
