@@ -32,11 +32,14 @@ export async function connectMarket<A extends Account | undefined = undefined>(
     throw toMarketError(err, { rpcUrl: args.rpcUrl })
   }
   if (args.chainId !== undefined && actual !== args.chainId) {
-    throw new MarketError(`wrong chain: ${args.rpcUrl} serves chain ${actual}, the market is on chain ${args.chainId}`, {
-      code: MarketErrorCode.WrongChain,
-      field: 'chainId',
-      details: 'use the RPC URL of the market\'s chain (or the market file the operator deployed on this chain)',
-    })
+    throw new MarketError(
+      `wrong chain: ${args.rpcUrl} serves chain ${actual}, the market is on chain ${args.chainId}`,
+      {
+        code: MarketErrorCode.WrongChain,
+        field: 'chainId',
+        details: "use the RPC URL of the market's chain (or the market file the operator deployed on this chain)",
+      },
+    )
   }
   return createClient({
     chain: localChain(actual, args.rpcUrl),

@@ -32,7 +32,8 @@ const SENTENCES: Record<string, (a: readonly unknown[]) => string> = {
   AlreadyRegistered: (a) => `account ${a[0]} is already registered (with another meter)`,
   MeterInUse: (a) => `meter ${meterText(a[0])} is already registered to another account`,
   NotRegistered: (a) => `account ${a[0]} is not a registered household of this market`,
-  UnknownAccount: (a) => `account ${a[0]} was never registered on this market: escrow takes deposits for households only`,
+  UnknownAccount: (a) =>
+    `account ${a[0]} was never registered on this market: escrow takes deposits for households only`,
   BalanceOverflow: (a) => `the escrow balance of ${a[0]} would exceed the contract's limit (2^95 - 1 units)`,
   NoWithdrawalRequested: () => 'no withdrawal is requested: run `gridlet escrow withdraw-request AMOUNT` first',
   WithdrawalNotReady: (a) => `the withdrawal is not ready yet: it can be executed from ${iso(a[1])}`,
@@ -40,7 +41,8 @@ const SENTENCES: Record<string, (a: readonly unknown[]) => string> = {
   BadTiming: () =>
     'the timing is refused: the withdrawal delay must exceed gate closure + settle delay + settlement window, and the interval length must be positive',
   ERC20InsufficientBalance: (a) => `the token balance of ${a[0]} is ${a[1]} units, the transfer needs ${a[2]}`,
-  ERC20InsufficientAllowance: (a) => `the escrow may take ${a[1]} units of ${a[0]}'s tokens, the transfer needs ${a[2]}`,
+  ERC20InsufficientAllowance: (a) =>
+    `the escrow may take ${a[1]} units of ${a[0]}'s tokens, the transfer needs ${a[2]}`,
   SafeERC20FailedOperation: (a) => `the token ${a[0]} refused the transfer`,
   Error: (a) => `reverted: ${a[0]}`,
 }
@@ -88,7 +90,8 @@ export function toMarketError(err: unknown, ctx: { rpcUrl?: string; action?: str
   const what = ctx.action ? `${ctx.action}: ` : ''
   const revert = revertOf(err)
   if (revert) {
-    const code = revert.name === 'AccessControlUnauthorizedAccount' ? MarketErrorCode.NotOperator : MarketErrorCode.Reverted
+    const code =
+      revert.name === 'AccessControlUnauthorizedAccount' ? MarketErrorCode.NotOperator : MarketErrorCode.Reverted
     return new MarketError(`${what}${describeRevert(revert)}`, { code, revert, cause: err })
   }
   if (err instanceof BaseError) {
@@ -115,5 +118,8 @@ export function toMarketError(err: unknown, ctx: { rpcUrl?: string; action?: str
     }
   }
   const message = err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)
-  return new MarketError(`${what}the chain refused the call: ${message}`, { code: MarketErrorCode.Reverted, cause: err })
+  return new MarketError(`${what}the chain refused the call: ${message}`, {
+    code: MarketErrorCode.Reverted,
+    cause: err,
+  })
 }

@@ -30,7 +30,11 @@ export interface MarketFile {
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte address')
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex value')
-const seconds = z.number().int().nonnegative().max(2 ** 32 - 1)
+const seconds = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 32 - 1)
 
 /** Schema of the market file (it crosses a trust boundary: validated on every load). */
 export const marketFileSchema = z

@@ -11,10 +11,13 @@ import { MarketError, MarketErrorCode } from './marketError.js'
 export function meterIdOf(text: string): Hex {
   if (/^0x[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase() as Hex
   if (!/^[\x20-\x7e]{1,32}$/.test(text) || text.trim() !== text) {
-    throw new MarketError(`meter id ${JSON.stringify(text)} must be 1 to 32 printable ASCII characters (or 0x + 64 hex)`, {
-      code: MarketErrorCode.Invalid,
-      field: 'meter',
-    })
+    throw new MarketError(
+      `meter id ${JSON.stringify(text)} must be 1 to 32 printable ASCII characters (or 0x + 64 hex)`,
+      {
+        code: MarketErrorCode.Invalid,
+        field: 'meter',
+      },
+    )
   }
   return stringToHex(text, { size: 32 })
 }

@@ -36,9 +36,12 @@ export async function readEscrow(
   args: { settlement: Address; token: Address; account: Address },
 ): Promise<EscrowState> {
   const s = (functionName: string, a: readonly unknown[] = [args.account]) =>
-    readContract(client, { address: args.settlement, abi: settlementAbi, functionName, args: a } as never) as Promise<
-      unknown
-    >
+    readContract(client, {
+      address: args.settlement,
+      abi: settlementAbi,
+      functionName,
+      args: a,
+    } as never) as Promise<unknown>
   const t = (functionName: 'balanceOf' | 'allowance', a: readonly Address[]) =>
     readContract(client, { address: args.token, abi: erc20Abi, functionName, args: a } as never) as Promise<bigint>
   const [registered, index, balance, available, w, wallet, allowance, gasBalance, block] = await Promise.all([

@@ -26,9 +26,12 @@ export async function readHouseholdList(
   args: { settlement: Address; chunk?: number },
 ): Promise<HouseholdRow[]> {
   const read = (functionName: string, a: readonly unknown[]) =>
-    readContract(client, { address: args.settlement, abi: settlementAbi, functionName, args: a } as never) as Promise<
-      unknown
-    >
+    readContract(client, {
+      address: args.settlement,
+      abi: settlementAbi,
+      functionName,
+      args: a,
+    } as never) as Promise<unknown>
   const count = Number(await read('householdCount', []))
   const rows: HouseholdRow[] = []
   const chunk = args.chunk ?? 16

@@ -1,5 +1,12 @@
 import { type Address, type Client, decodeFunctionData, erc20Abi, type Hex } from 'viem'
-import { getBlock, getBlockNumber, getContractEvents, getTransaction, getTransactionReceipt, readContract } from 'viem/actions'
+import {
+  getBlock,
+  getBlockNumber,
+  getContractEvents,
+  getTransaction,
+  getTransactionReceipt,
+  readContract,
+} from 'viem/actions'
 import { settlementAbi } from './contracts.js'
 
 /** One UTC day of settlement, as `gridlet market status` prints it. */
@@ -67,7 +74,10 @@ export async function readMarketStatus(
       })),
     )
   }
-  const days = new Map<string, { intervals: number; trades: number; volumeWh: bigint; value: bigint; gasUsed: bigint; gasCost: bigint }>()
+  const days = new Map<
+    string,
+    { intervals: number; trades: number; volumeWh: bigint; value: bigint; gasUsed: bigint; gasCost: bigint }
+  >()
   const blockTime = new Map<bigint, number>()
   for (const e of events) {
     const block = e.blockNumber as bigint

@@ -34,7 +34,13 @@ export function settlementDeployData(d: Omit<MarketDeployment, 'contract'>): Hex
   return encodeDeployData({
     abi: settlementArtifact.abi,
     bytecode: settlementArtifact.bytecode,
-    args: [d.token, d.marketId, { ...d.timing, withdrawalDelay: BigInt(d.timing.withdrawalDelay) }, d.admin, d.operator],
+    args: [
+      d.token,
+      d.marketId,
+      { ...d.timing, withdrawalDelay: BigInt(d.timing.withdrawalDelay) },
+      d.admin,
+      d.operator,
+    ],
   })
 }
 
@@ -65,7 +71,8 @@ export async function verifyMarketCode(client: Client, d: MarketDeployment): Pro
       field: 'contract',
     })
   }
-  if (!replayed) throw new MarketError('the chain did not replay the creation code', { code: MarketErrorCode.CodeMismatch })
+  if (!replayed)
+    throw new MarketError('the chain did not replay the creation code', { code: MarketErrorCode.CodeMismatch })
   const chainId = client.chain?.id ?? (await getChainId(client))
   const at = getContractAddress({ from: REPLAYER, nonce: BigInt(nonce) })
   const expected = substitute(replayed.toLowerCase(), [

@@ -5,8 +5,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { readContract } from 'viem/actions'
 import { connectMarket } from '../chain/connectMarket.js'
 import { settlementAbi } from '../chain/contracts.js'
-import { describeRevert } from '../chain/describeRevert.js'
 import { deployMarketFile } from '../chain/deployMarketFile.js'
+import { describeRevert } from '../chain/describeRevert.js'
 import { MarketError, MarketErrorCode } from '../chain/marketError.js'
 import { writeMarketFile } from '../chain/marketFile.js'
 import { meterIdOf, meterText } from '../chain/meterId.js'
@@ -36,15 +36,25 @@ const addressArg = (value: string): Address => {
   return getAddress(value)
 }
 const secondsArg = (value: string): number => {
-  if (!/^\d+$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError('must be whole seconds')
+  if (!/^\d+$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER)
+    throw new InvalidArgumentError('must be whole seconds')
   return Number(value)
 }
 
 /** Registers `gridlet market …`: the operator's commands (deploy, registry, status). */
 export function registerMarketCommands(program: Command, io: CliIo = terminalIo): void {
-  const market = program.command('market').description("the market's settlement contract: deploy, register households, status")
+  const market = program
+    .command('market')
+    .description("the market's settlement contract: deploy, register households, status")
   const common = (c: Command) =>
-    c.addOption(marketOption().default('market.json')).addOption(keystoreOption()).addOption(passFileOption()).addOption(journalOption()).addOption(yesOption()).addOption(rpcOption()).addOption(pollOption())
+    c
+      .addOption(marketOption().default('market.json'))
+      .addOption(keystoreOption())
+      .addOption(passFileOption())
+      .addOption(journalOption())
+      .addOption(yesOption())
+      .addOption(rpcOption())
+      .addOption(pollOption())
 
   common(
     market
@@ -55,19 +65,28 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
       .option('--chain-id <id>', 'refuse unless the RPC serves this chain', Number)
       .option('--operator <address>', 'holder of the operator role (default: the deploying account)', addressArg)
       .option('--admin <address>', 'holder of the admin role (default: the deploying account)', addressArg)
-      .option('--interval-s <s>', 'interval length (the nodes\' market.intervalS)', secondsArg, 900)
+      .option('--interval-s <s>', "interval length (the nodes' market.intervalS)", secondsArg, 900)
       .option('--gate-closure-s <s>', 'gate closure before an interval (market.gateClosureS)', secondsArg, 60)
-      .option('--settle-delay-s <s>', 'earliest settlement after an interval\'s start', secondsArg, 0)
+      .option('--settle-delay-s <s>', "earliest settlement after an interval's start", secondsArg, 0)
       .option('--settlement-window-s <s>', 'how long an interval can be settled', secondsArg, 7 * 86_400)
-      .option('--withdrawal-delay-s <s>', 'from a withdrawal request to the withdrawal (more than the three above)', secondsArg, 8 * 86_400),
+      .option(
+        '--withdrawal-delay-s <s>',
+        'from a withdrawal request to the withdrawal (more than the three above)',
+        secondsArg,
+        8 * 86_400,
+      ),
   )
     .option('-o, --out <file>', 'where to write the market file', 'market.json')
     .action(
       run(io, async (o: MarketOptions & DeployOptions) => {
         if (!o.rpc) throw new MarketError('--rpc URL is required', { code: MarketErrorCode.Invalid, field: 'rpc' })
-        if (!o.keystore) throw new MarketError('--keystore FILE is required', { code: MarketErrorCode.Invalid, field: 'keystore' })
+        if (!o.keystore)
+          throw new MarketError('--keystore FILE is required', { code: MarketErrorCode.Invalid, field: 'keystore' })
         if (existsSync(o.out)) {
-          throw new MarketError(`market file ${o.out} exists; refusing to overwrite it`, { code: MarketErrorCode.Invalid, field: 'out' })
+          throw new MarketError(`market file ${o.out} exists; refusing to overwrite it`, {
+            code: MarketErrorCode.Invalid,
+            field: 'out',
+          })
         }
         const account = privateKeyToAccount(await loadKey(o.keystore, { file: o.passphraseFile }))
         const client = await connectMarket({ rpcUrl: o.rpc, chainId: o.chainId, account, pollingMs: o.pollMs })
@@ -106,39 +125,58 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
       .option('--csv <file>', 'register every row of this CSV (account,meter)')
       .option('--dry-run', 'show what would be registered and the gas; send nothing'),
   ).action(
-    run(io, async (account: Address | undefined, o: MarketOptions & { meter?: string; csv?: string; dryRun?: boolean }) => {
-      const rows = o.csv
-        ? parseHouseholdCsv(readFileSync(o.csv, 'utf8'))
-        : account && o.meter
-          ? [{ line: 1, account, meter: o.meter, meterId: meterIdOf(o.meter) }]
-          : usage('register ACCOUNT --meter ID, or register --csv FILE')
-      const ctx = await openMarket(io, o, { sign: true })
-      const steps = await planRegistrations(ctx, rows)
-      const todo = steps.filter((s) => s.action === 'register')
-      if (o.dryRun) {
-        for (const s of steps) io.out(`line ${s.row.line}  ${s.row.account}  ${s.row.meter}  ${s.reason}${s.gas ? `, gas ≈ ${s.gas}` : ''}`)
-        io.out(`dry run: ${todo.length} to register, ${steps.length - todo.length - conflicts(steps)} already registered, ${conflicts(steps)} conflicts; nothing sent`)
-        return
-      }
-      refuseConflicts(steps)
-      for (const s of steps) if (s.action === 'skip') io.out(`${s.row.account} (meter ${s.row.meter}): already registered, nothing sent`)
-      if (todo.length === 0) return
-      if (todo.length > 1) {
-        const gas = todo.reduce((sum, s) => sum + (s.gas ?? 0n), 0n)
-        io.err(`register ${todo.length} households: gas ≈ ${gas} in ${todo.length} transactions`)
-        if (!o.yes && !(await io.ask('send these transactions?'))) {
-          throw new MarketError('cancelled: nothing was sent', { code: MarketErrorCode.Declined })
+    run(
+      io,
+      async (account: Address | undefined, o: MarketOptions & { meter?: string; csv?: string; dryRun?: boolean }) => {
+        const rows = o.csv
+          ? parseHouseholdCsv(readFileSync(o.csv, 'utf8'))
+          : account && o.meter
+            ? [{ line: 1, account, meter: o.meter, meterId: meterIdOf(o.meter) }]
+            : usage('register ACCOUNT --meter ID, or register --csv FILE')
+        const ctx = await openMarket(io, o, { sign: true })
+        const steps = await planRegistrations(ctx, rows)
+        const todo = steps.filter((s) => s.action === 'register')
+        if (o.dryRun) {
+          for (const s of steps)
+            io.out(
+              `line ${s.row.line}  ${s.row.account}  ${s.row.meter}  ${s.reason}${s.gas ? `, gas ≈ ${s.gas}` : ''}`,
+            )
+          io.out(
+            `dry run: ${todo.length} to register, ${steps.length - todo.length - conflicts(steps)} already registered, ${conflicts(steps)} conflicts; nothing sent`,
+          )
+          return
         }
-      }
-      for (const s of todo) {
-        await send(io, ctx, s.plan, { ask: todo.length === 1 })
-        const index = await readContract(ctx.client, { address: ctx.contract, abi: settlementAbi, functionName: 'indexOf', args: [s.row.account] })
-        io.out(`  household ${index}: ${s.row.account}, meter ${s.row.meter}`)
-      }
-    }),
+        refuseConflicts(steps)
+        for (const s of steps)
+          if (s.action === 'skip') io.out(`${s.row.account} (meter ${s.row.meter}): already registered, nothing sent`)
+        if (todo.length === 0) return
+        if (todo.length > 1) {
+          const gas = todo.reduce((sum, s) => sum + (s.gas ?? 0n), 0n)
+          io.err(`register ${todo.length} households: gas ≈ ${gas} in ${todo.length} transactions`)
+          if (!o.yes && !(await io.ask('send these transactions?'))) {
+            throw new MarketError('cancelled: nothing was sent', { code: MarketErrorCode.Declined })
+          }
+        }
+        for (const s of todo) {
+          await send(io, ctx, s.plan, { ask: todo.length === 1 })
+          const index = await readContract(ctx.client, {
+            address: ctx.contract,
+            abi: settlementAbi,
+            functionName: 'indexOf',
+            args: [s.row.account],
+          })
+          io.out(`  household ${index}: ${s.row.account}, meter ${s.row.meter}`)
+        }
+      },
+    ),
   )
 
-  common(market.command('remove').description('remove a household (its escrow stays withdrawable by it)').argument('<account>', 'household account', addressArg)).action(
+  common(
+    market
+      .command('remove')
+      .description('remove a household (its escrow stays withdrawable by it)')
+      .argument('<account>', 'household account', addressArg),
+  ).action(
     run(io, async (account: Address, o: MarketOptions) => {
       const ctx = await openMarket(io, o, { sign: true })
       if (!(await isRegistered(ctx, account))) return io.out(`${account} is not registered: nothing to do`)
@@ -156,10 +194,15 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
     run(io, async (oldAccount: Address, newAccount: Address, o: MarketOptions) => {
       const ctx = await openMarket(io, o, { sign: true })
       const [oldReg, newReg] = [await isRegistered(ctx, oldAccount), await isRegistered(ctx, newAccount)]
-      if (!oldReg && newReg) return io.out(`${oldAccount} is not registered and ${newAccount} is: already rotated, nothing sent`)
+      if (!oldReg && newReg)
+        return io.out(`${oldAccount} is not registered and ${newAccount} is: already rotated, nothing sent`)
       if (!oldReg) throw refused('NotRegistered', [oldAccount])
       if (newReg) throw refused('AlreadyRegistered', [newAccount])
-      await send(io, ctx, settlementCall(ctx, 'rotateKey', [oldAccount, newAccount], `rotate ${oldAccount} -> ${newAccount}`))
+      await send(
+        io,
+        ctx,
+        settlementCall(ctx, 'rotateKey', [oldAccount, newAccount], `rotate ${oldAccount} -> ${newAccount}`),
+      )
     }),
   )
 
@@ -173,10 +216,17 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
       run(io, async (o: MarketOptions) => {
         const ctx = await openMarket(io, o)
         const rows = await readHouseholdList(ctx.client, { settlement: ctx.contract })
-        io.out(`market "${ctx.name}" on chain ${ctx.chainId}: ${rows.length} households (${rows.filter((r) => r.registered).length} registered)`)
-        io.out('index  account                                     meter                 registered  escrow              withdrawal')
+        io.out(
+          `market "${ctx.name}" on chain ${ctx.chainId}: ${rows.length} households (${rows.filter((r) => r.registered).length} registered)`,
+        )
+        io.out(
+          'index  account                                     meter                 registered  escrow              withdrawal',
+        )
         for (const r of rows) {
-          const w = r.withdrawal.amount === 0n ? '-' : `${formatAmount(r.withdrawal.amount, ctx.token, o.raw)} from ${iso(r.withdrawal.readyAt)}`
+          const w =
+            r.withdrawal.amount === 0n
+              ? '-'
+              : `${formatAmount(r.withdrawal.amount, ctx.token, o.raw)} from ${iso(r.withdrawal.readyAt)}`
           io.out(
             `${String(r.index).padEnd(6)} ${r.account}  ${meterText(r.meterId).padEnd(20)}  ${(r.registered ? 'yes' : 'no').padEnd(10)}  ${formatAmount(r.balance, ctx.token, o.raw).padEnd(18)}  ${w}`,
           )
@@ -205,7 +255,12 @@ const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z'
 const conflicts = (steps: readonly { action: string }[]) => steps.filter((s) => s.action === 'conflict').length
 
 async function isRegistered(ctx: { client: Parameters<typeof readContract>[0]; contract: Address }, account: Address) {
-  return readContract(ctx.client, { address: ctx.contract, abi: settlementAbi, functionName: 'isRegistered', args: [account] })
+  return readContract(ctx.client, {
+    address: ctx.contract,
+    abi: settlementAbi,
+    functionName: 'isRegistered',
+    args: [account],
+  })
 }
 
 function refused(name: string, args: readonly unknown[]): MarketError {

@@ -52,6 +52,8 @@ export interface MarketContext {
   /** First block to read events from (the deployment's, from a market file). */
   readonly fromBlock: bigint
   readonly client: Client<Transport, Chain>
+  /** The keystore a node config names (undefined with a market file). */
+  readonly keystore: string | undefined
 }
 
 export interface SigningContext extends MarketContext {
@@ -85,10 +87,10 @@ export async function openMarket(
   let tokenAddress: Address
   let code: `0x${string}` | undefined
   try {
-    ;[code, tokenAddress] = await Promise.all([
+    ;[code, tokenAddress] = (await Promise.all([
       getCode(client, { address: src.contract }),
       readContract(client, { address: src.contract, abi: settlementAbi, functionName: 'token' }).catch(() => undefined),
-    ]) as [`0x${string}` | undefined, Address]
+    ])) as [`0x${string}` | undefined, Address]
   } catch (err) {
     throw toMarketError(err, { rpcUrl: src.rpcUrl })
   }
@@ -108,7 +110,12 @@ export async function openMarket(
   const token = await readToken(client, { token: getAddress(tokenAddress) })
   const base = { ...src, token, client: client as Client<Transport, Chain> }
   if (!opts.sign) return base
-  return { ...base, signer: client as unknown as SigningClient, journal: openJournal(o, keystore!), hooks: sendHooks(io, o) }
+  return {
+    ...base,
+    signer: client as unknown as SigningClient,
+    journal: openJournal(o, keystore!),
+    hooks: sendHooks(io, o),
+  }
 }
 
 /** The market named by `--market` (a market file) or by a node config (`-c`, default gridlet.yaml). */

@@ -39,7 +39,8 @@ export interface IntervalView {
 export function intervalView(i: z.infer<typeof nodeStatusSchema>['settlementIntervals'][number]): IntervalView {
   const at = (state: IntervalView['state'], reason: string) => ({ interval: i.interval, state, reason })
   if (i.result === 'nothing' || i.trades === 0) return at('no trades', 'nothing to settle')
-  if (i.result === 'disputed') return at('unsettleable', 'peers cleared different results: no quorum on one result root')
+  if (i.result === 'disputed')
+    return at('unsettleable', 'peers cleared different results: no quorum on one result root')
   if (i.result === 'cleared') return at('pending', 'cleared, waiting for the result vote')
   if (i.result === 'unconfirmed') return at('pending', 'waiting for a quorum of result attestations')
   switch (i.settlement) {
@@ -69,13 +70,19 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
     .action(
       run(io, async (o: MarketOptions & { node?: string[] }) => {
         const ctx = await openMarket(io, o)
-        const s = await readMarketStatus(ctx.client, { settlement: ctx.contract, token: ctx.token.address, fromBlock: ctx.fromBlock })
+        const s = await readMarketStatus(ctx.client, {
+          settlement: ctx.contract,
+          token: ctx.token.address,
+          fromBlock: ctx.fromBlock,
+        })
         const money = (x: bigint) => formatAmount(x, ctx.token, o.raw)
         io.out(`market "${ctx.name}" on chain ${ctx.chainId}, contract ${ctx.contract}`)
         io.out(`households  ${s.registered} registered (${s.households} ever), quorum ${s.quorum}`)
         io.out(`escrow      ${money(s.escrowed)} held`)
         const last = s.settledIntervals.at(-1)
-        io.out(`settled     ${s.settledIntervals.length} intervals${last === undefined ? '' : ` (last ${last})`}, blocks ${s.fromBlock}..${s.toBlock}`)
+        io.out(
+          `settled     ${s.settledIntervals.length} intervals${last === undefined ? '' : ` (last ${last})`}, blocks ${s.fromBlock}..${s.toBlock}`,
+        )
         if (s.days.length > 0) {
           io.out('day         intervals  trades  energy        value               gas used    gas paid')
           for (const d of s.days) {
@@ -88,7 +95,9 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
           const views = (await nodeIntervals(url)).map(intervalView)
           const pending = views.filter((v) => v.state === 'pending')
           const bad = views.filter((v) => v.state === 'unsettleable')
-          io.out(`node ${url}: ${pending.length} pending, ${bad.length} unsettleable of its last ${views.length} intervals`)
+          io.out(
+            `node ${url}: ${pending.length} pending, ${bad.length} unsettleable of its last ${views.length} intervals`,
+          )
           for (const v of [...bad, ...pending]) io.out(`  interval ${v.interval}  ${v.state.padEnd(12)}  ${v.reason}`)
         }
       }),

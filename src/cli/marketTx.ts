@@ -27,7 +27,12 @@ export function settlementCall(
 }
 
 /** Sends one plan with the context's journal and hooks; prints the outcome with the gas used. */
-export async function send(io: CliIo, ctx: SigningContext, plan: TxPlan, opts: { ask?: boolean } = {}): Promise<SentTx> {
+export async function send(
+  io: CliIo,
+  ctx: SigningContext,
+  plan: TxPlan,
+  opts: { ask?: boolean } = {},
+): Promise<SentTx> {
   const sent = await sendTransactionOnce(ctx.signer, {
     journal: ctx.journal,
     plan,
@@ -59,24 +64,41 @@ export interface RegistrationStep {
  * Judges each row against the registry (state first, so a repeated registration sends nothing) and, for rows to
  * register, estimates the gas as the signer: a revert (e.g. not the operator) becomes the row's conflict.
  */
-export async function planRegistrations(ctx: SigningContext, rows: readonly HouseholdCsvRow[]): Promise<RegistrationStep[]> {
+export async function planRegistrations(
+  ctx: SigningContext,
+  rows: readonly HouseholdCsvRow[],
+): Promise<RegistrationStep[]> {
   const view = (functionName: 'meterOf' | 'accountOfMeter', arg: Address | Hex) =>
-    readContract(ctx.client, { address: ctx.contract, abi: settlementAbi, functionName, args: [arg] } as never) as Promise<
-      Hex | Address
-    >
+    readContract(ctx.client, {
+      address: ctx.contract,
+      abi: settlementAbi,
+      functionName,
+      args: [arg],
+    } as never) as Promise<Hex | Address>
   const steps: RegistrationStep[] = []
   for (const row of rows) {
-    const plan = settlementCall(ctx, 'register', [row.account, row.meterId], `register ${row.account} (meter ${row.meter})`)
-    const [meterOf, holder] = await Promise.all([view('meterOf', row.account), view('accountOfMeter', row.meterId)]).catch(
-      (err: unknown) => {
-        throw toMarketError(err, { rpcUrl: ctx.rpcUrl })
-      },
+    const plan = settlementCall(
+      ctx,
+      'register',
+      [row.account, row.meterId],
+      `register ${row.account} (meter ${row.meter})`,
     )
+    const [meterOf, holder] = await Promise.all([
+      view('meterOf', row.account),
+      view('accountOfMeter', row.meterId),
+    ]).catch((err: unknown) => {
+      throw toMarketError(err, { rpcUrl: ctx.rpcUrl })
+    })
     const free = /^0x0+$/
     if (meterOf.toLowerCase() === row.meterId.toLowerCase()) {
       steps.push({ row, plan, action: 'skip', reason: 'already registered with this meter' })
     } else if (!free.test(meterOf)) {
-      steps.push({ row, plan, action: 'conflict', reason: `account is registered with meter ${meterText(meterOf)} (rotate or remove it first)` })
+      steps.push({
+        row,
+        plan,
+        action: 'conflict',
+        reason: `account is registered with meter ${meterText(meterOf)} (rotate or remove it first)`,
+      })
     } else if (!free.test(holder)) {
       steps.push({ row, plan, action: 'conflict', reason: `meter is registered to ${holder}` })
     } else {
@@ -97,11 +119,16 @@ export async function planRegistrations(ctx: SigningContext, rows: readonly Hous
 export function refuseConflicts(steps: readonly RegistrationStep[]): void {
   const conflicts = steps.filter((s) => s.action === 'conflict')
   if (conflicts.length === 0) return
-  const code = conflicts.some((c) => c.reason.includes('operator role')) ? MarketErrorCode.NotOperator : MarketErrorCode.Refused
+  const code = conflicts.some((c) => c.reason.includes('operator role'))
+    ? MarketErrorCode.NotOperator
+    : MarketErrorCode.Refused
   throw new MarketError(
     conflicts.length === 1 && steps.length === 1
       ? `cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`
       : `${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`,
-    { code, details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; ') },
+    {
+      code,
+      details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; '),
+    },
   )
 }
