@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Address, Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
@@ -41,6 +42,7 @@ export async function createKeystore(opts: {
     file: opts.passphraseFile,
     prompt: process.stdin.isTTY ? { input: process.stdin, output: process.stderr, confirm: true } : undefined,
   })
+  mkdirSync(dirname(opts.path), { recursive: true })
   writeKeystoreFile(
     opts.path,
     encryptKeystore(privateKey, passphrase, { ...DEFAULT_SCRYPT, n: opts.scryptN ?? DEFAULT_SCRYPT.n }),
