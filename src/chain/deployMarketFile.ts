@@ -3,7 +3,7 @@ import { DEFAULT_SETTLEMENT_TIMING, type SettlementTiming } from './deployMarket
 import { MarketError, MarketErrorCode } from './marketError.js'
 import type { MarketFile } from './marketFile.js'
 import { readToken } from './readToken.js'
-import { type SendHooks, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
+import { type SendHooks, type SentTx, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
 import type { TxJournal } from './txJournal.js'
 import { settlementDeployData, verifyMarketCode } from './verifyMarketCode.js'
 
@@ -29,10 +29,13 @@ export interface DeployMarketFileArgs extends SendHooks {
  * artifact, and returns the market file's content.
  *
  * @example
- * const market = await deployMarketFile(wallet, { journal, name: 'my-street', token, rpcUrl, confirm })
+ * const { market } = await deployMarketFile(wallet, { journal, name: 'my-street', token, rpcUrl, confirm })
  * writeMarketFile('market.json', market)
  */
-export async function deployMarketFile(client: SigningClient, args: DeployMarketFileArgs): Promise<MarketFile> {
+export async function deployMarketFile(
+  client: SigningClient,
+  args: DeployMarketFileArgs,
+): Promise<{ market: MarketFile; sent: SentTx }> {
   const me = client.account.address
   const timing = { ...DEFAULT_SETTLEMENT_TIMING, ...args.timing }
   if (timing.withdrawalDelay <= timing.gateClosure + timing.settleDelay + timing.settlementWindow) {
@@ -60,7 +63,7 @@ export async function deployMarketFile(client: SigningClient, args: DeployMarket
   const contract = sent.receipt.contractAddress
   if (!contract) throw new MarketError('the deployment created no contract', { code: MarketErrorCode.Reverted })
   const codeHash = await verifyMarketCode(client, { contract: getAddress(contract), ...d })
-  return {
+  const market: MarketFile = {
     format: 'gridlet-market/1',
     name: args.name,
     marketId,
@@ -74,4 +77,5 @@ export async function deployMarketFile(client: SigningClient, args: DeployMarket
     deployment: { tx: sent.hash, block: Number(sent.receipt.blockNumber) },
     codeHash,
   }
+  return { market, sent }
 }

@@ -12,7 +12,7 @@ import { writeMarketFile } from '../chain/marketFile.js'
 import { meterIdOf, meterText } from '../chain/meterId.js'
 import { readHouseholdList } from '../chain/readHouseholdList.js'
 import { loadKey } from '../keystore/keystoreFile.js'
-import { formatAmount } from './amounts.js'
+import { formatAmount, formatNative } from './amounts.js'
 import { type CliIo, run, terminalIo } from './cliIo.js'
 import { parseHouseholdCsv } from './householdCsv.js'
 import {
@@ -90,7 +90,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
         }
         const account = privateKeyToAccount(await loadKey(o.keystore, { file: o.passphraseFile }))
         const client = await connectMarket({ rpcUrl: o.rpc, chainId: o.chainId, account, pollingMs: o.pollMs })
-        const file = await deployMarketFile(client, {
+        const { market: file, sent } = await deployMarketFile(client, {
           journal: openJournal(o, o.keystore),
           name: o.name,
           token: o.token,
@@ -108,6 +108,12 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
         })
         writeMarketFile(o.out, file)
         io.progress('')
+        const r = sent.receipt
+        io.out(
+          sent.resumed
+            ? `deploy: done earlier in block ${r.blockNumber} (tx ${sent.hash}); not sent again`
+            : `deploy: mined in block ${r.blockNumber}, gas used ${r.gasUsed} (${formatNative(r.gasUsed * r.effectiveGasPrice)}), tx ${sent.hash}`,
+        )
         io.out(`market "${file.name}" on chain ${file.chainId}`)
         io.out(`  contract  ${file.contract}  (code verified against the artifact, block ${file.deployment.block})`)
         io.out(`  token     ${file.token.address}  ${file.token.symbol}, ${file.token.decimals} decimals`)

@@ -16,9 +16,11 @@ import { registerSimCommands } from './sim.js'
  * await createProgram().parseAsync(process.argv)
  */
 export function createProgram(io?: CliIo): Command {
+  // exitOverride before the sub-commands exist: they copy it, so a usage error throws instead of exiting.
   const program = new Command('gridlet')
     .description('peer-to-peer neighbourhood electricity trading')
     .showHelpAfterError()
+    .exitOverride()
   registerMeterCommands(program)
   registerChainCommands(program)
   registerSimCommands(program)

@@ -36,7 +36,7 @@ export async function gridlet(args: readonly string[], opts: { answer?: boolean 
       code = c
     },
   }
-  const program = createProgram(io).exitOverride()
+  const program = createProgram(io)
   try {
     await program.parseAsync(['node', 'gridlet', ...args])
   } catch (e) {
