@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Gas used per transaction type, from the commands' output (the report's and docs/chain.md's table). */
 const gas = new Map<string, bigint[]>()
 const record = (kind: string, r: Run) => {
-  for (const m of r.out.matchAll(/^(\w[\w -]*?) [^\n:]*: mined in block \d+, gas used (\d+)/gm)) {
+  for (const m of r.out.matchAll(/^([\w-]+)[^\n:]*: mined in block \d+, gas used (\d+)/gm)) {
     const k = kind === 'auto' ? m[1]!.split(' ')[0]! : kind
     gas.set(k, [...(gas.get(k) ?? []), BigInt(m[2]!)])
   }
