@@ -95,14 +95,17 @@ export function toMarketError(err: unknown, ctx: { rpcUrl?: string; action?: str
     return new MarketError(`${what}${describeRevert(revert)}`, { code, revert, cause: err })
   }
   if (err instanceof BaseError) {
-    if (err.walk((e) => e instanceof InsufficientFundsError)) {
+    // viem classifies most node errors; raw-transaction rejections (e.g. "Transaction creation failed") keep the
+    // node's words only in `details`.
+    const said = err.details ?? ''
+    if (err.walk((e) => e instanceof InsufficientFundsError) || /insufficient funds/i.test(said)) {
       return new MarketError(`${what}the account cannot pay for the gas of this transaction`, {
         code: MarketErrorCode.InsufficientFunds,
         details: "send some of the chain's native currency to the account for gas, then run the command again",
         cause: err,
       })
     }
-    if (err.walk((e) => e instanceof NonceTooLowError)) {
+    if (err.walk((e) => e instanceof NonceTooLowError) || /nonce too low|nonce has already been used/i.test(said)) {
       return new MarketError(`${what}nonce too low: another transaction of this account took its nonce`, {
         code: MarketErrorCode.NonceTooLow,
         details: 'another wallet or gridlet uses the same key at the same time; run the command again',

@@ -3,12 +3,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Address, encodeFunctionData, keccak256, zeroHash } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { getBalance, getTransactionCount, prepareTransactionRequest, sendTransaction } from 'viem/actions'
+import {
+  getBalance,
+  getTransactionCount,
+  prepareTransactionRequest,
+  sendRawTransaction,
+  sendTransaction,
+} from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Anvil, startAnvil } from './anvil.js'
 import { connectMarket } from './connectMarket.js'
 import { settlementAbi } from './contracts.js'
 import { deployMarket } from './deployMarket.js'
+import { toMarketError } from './describeRevert.js'
 import { devKeys } from './devAccounts.js'
 import { MarketError, MarketErrorCode } from './marketError.js'
 import { resolveJournal, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
@@ -115,6 +122,16 @@ describe('sendTransactionOnce against anvil', () => {
     )
     expect((declined as MarketError).code).toBe(MarketErrorCode.Declined)
     expect(await getTransactionCount(client, { address: me!.address })).toBe(nonce)
+  })
+
+  it('a transaction whose nonce is taken is refused as nonce too low (and leaves the journal)', async () => {
+    const entry = await journalOnly(2n, 'pay:stale')
+    await sendTransaction(client, { account: client.account, to, value: 1n, nonce: entry.nonce, chain: client.chain })
+    const err = await sendRawTransaction(client, { serializedTransaction: entry.raw }).catch((e: unknown) =>
+      toMarketError(e),
+    )
+    expect((err as MarketError).code).toBe(MarketErrorCode.NonceTooLow)
+    journal.remove(entry.hash)
   })
 
   it('the wrong chain and a dead RPC are named', async () => {

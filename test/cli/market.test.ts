@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Address, createPublicClient, getAddress, http } from 'viem'
 import { readContract } from 'viem/actions'
@@ -235,6 +235,22 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     ])
     expect(poor.code).toBe(2)
     expect(poor.err).toContain('the account cannot pay for the gas of this transaction')
+  })
+
+  it('init --operator writes only an operator keystore', async () => {
+    const r = await gridlet([
+      'init',
+      '--operator',
+      '-c',
+      join(dir, 'op2', 'gridlet.yaml'),
+      '--passphrase-file',
+      chain.passFile,
+      '--scrypt-n',
+      '4096',
+    ])
+    expect(r.code, r.err).toBe(0)
+    expect(keystoreAddress(join(dir, 'op2', 'operator-keystore.json'))).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    expect(existsSync(join(dir, 'op2', 'gridlet.yaml'))).toBe(false)
   })
 
   it('market status reads the chain; an RPC that is down is named', async () => {
