@@ -59,7 +59,12 @@ export function describeRevert(revert: Revert): string {
   return sentence ? sentence(revert.args) : `reverted with ${revert.name}(${revert.args.map(String).join(', ')})`
 }
 
-/** The decoded revert inside a viem error (a decoded contract error, or raw revert data decoded here). */
+/**
+ * The decoded revert inside a viem error (a decoded contract error, or raw revert data decoded here).
+ *
+ * @example
+ * const revert = revertOf(err) // { name: 'NotRegistered', args: ['0xabc…'] }
+ */
 export function revertOf(err: unknown): Revert | undefined {
   if (!(err instanceof BaseError)) return undefined
   const decoded = err.walk((e) => e instanceof ContractFunctionRevertedError)

@@ -29,7 +29,12 @@ export interface MarketDeployment {
 /** Any sender for the replayed creation: it needs no funds, only a known nonce. */
 const REPLAYER: Address = '0x000000000000000000000000000000000000dEaD'
 
-/** The creation code of the settlement artifact with these constructor arguments. */
+/**
+ * The creation code of the settlement artifact with these constructor arguments.
+ *
+ * @example
+ * const data = settlementDeployData({ token, marketId, timing, admin, operator })
+ */
 export function settlementDeployData(d: Omit<MarketDeployment, 'contract'>): Hex {
   return encodeDeployData({
     abi: settlementArtifact.abi,

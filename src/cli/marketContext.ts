@@ -66,6 +66,9 @@ export interface SigningContext extends MarketContext {
  * Opens the market a command works on, from a market file (`--market`) or, for a household, its node config
  * (`-c`): connects to the RPC, checks its chain id and that the contract is the file's (code hash and token), and
  * reads the token's display unit. With `sign`, decrypts the keystore and opens the transaction journal.
+ *
+ * @example
+ * const ctx = await openMarket(io, { market: 'market.json', keystore: 'operator/key.json' }, { sign: true })
  */
 export async function openMarket(io: CliIo, o: MarketOptions, opts: { sign: true }): Promise<SigningContext>
 export async function openMarket(io: CliIo, o: MarketOptions, opts?: { sign?: false }): Promise<MarketContext>
@@ -152,12 +155,22 @@ function marketSource(o: MarketOptions) {
   }
 }
 
-/** The transaction journal: `--journal`, or tx-journal.json beside the keystore. */
+/**
+ * The transaction journal: `--journal`, or tx-journal.json beside the keystore.
+ *
+ * @example
+ * const journal = openJournal({}, '/etc/gridlet/keystore.json') // /etc/gridlet/tx-journal.json
+ */
 export function openJournal(o: MarketOptions, keystore: string): TxJournal {
   return new TxJournal(o.journal ?? join(dirname(resolve(keystore)), 'tx-journal.json'))
 }
 
-/** Prints the gas estimate of every transaction and asks before sending, unless --yes. */
+/**
+ * Prints the gas estimate of every transaction and asks before sending, unless --yes.
+ *
+ * @example
+ * await sendTransactionOnce(signer, { journal, plan, ...sendHooks(io, { yes: true }) })
+ */
 export function sendHooks(io: CliIo, o: MarketOptions): SendHooks {
   return {
     progress: (line) => io.progress(line),

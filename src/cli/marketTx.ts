@@ -10,7 +10,13 @@ import type { CliIo } from './cliIo.js'
 import type { HouseholdCsvRow } from './householdCsv.js'
 import type { MarketContext, SigningContext } from './marketContext.js'
 
-/** A transaction plan calling the settlement contract. */
+/**
+ * A transaction plan calling the settlement contract; its journal key is the call itself, so the same call retried
+ * finds its earlier attempt.
+ *
+ * @example
+ * const plan = settlementCall(ctx, 'remove', [account], `remove ${account}`)
+ */
 export function settlementCall(
   ctx: Pick<MarketContext, 'contract' | 'chainId'>,
   functionName: 'register' | 'remove' | 'rotateKey' | 'deposit' | 'requestWithdrawal' | 'withdraw',
@@ -26,7 +32,12 @@ export function settlementCall(
   }
 }
 
-/** Sends one plan with the context's journal and hooks; prints the outcome with the gas used. */
+/**
+ * Sends one plan with the context's journal and hooks; prints the outcome with the gas used.
+ *
+ * @example
+ * await send(io, ctx, settlementCall(ctx, 'withdraw', [], 'withdraw'))
+ */
 export async function send(
   io: CliIo,
   ctx: SigningContext,
@@ -63,6 +74,9 @@ export interface RegistrationStep {
 /**
  * Judges each row against the registry (state first, so a repeated registration sends nothing) and, for rows to
  * register, estimates the gas as the signer: a revert (e.g. not the operator) becomes the row's conflict.
+ *
+ * @example
+ * const steps = await planRegistrations(ctx, parseHouseholdCsv(text))
  */
 export async function planRegistrations(
   ctx: SigningContext,
@@ -115,7 +129,13 @@ export async function planRegistrations(
   return steps
 }
 
-/** Throws CHAIN_REFUSED listing the conflicting rows (a batch with conflicts sends nothing). */
+/**
+ * Throws CHAIN_REFUSED (CHAIN_NOT_OPERATOR for a missing role) listing the conflicting rows: a batch with conflicts
+ * sends nothing.
+ *
+ * @example
+ * refuseConflicts(await planRegistrations(ctx, rows))
+ */
 export function refuseConflicts(steps: readonly RegistrationStep[]): void {
   const conflicts = steps.filter((s) => s.action === 'conflict')
   if (conflicts.length === 0) return
