@@ -237,6 +237,24 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     expect(poor.err).toContain('the account cannot pay for the gas of this transaction')
   })
 
+  it('a registration cut off after the send is found on retry, not sent twice', async () => {
+    const account = '0x0000000000000000000000000000000000C0FFee'
+    const proxy = await droppingProxy(chain.anvil.rpcUrl)
+    try {
+      const cut = await gridlet(op('market', 'register', account, '--meter', 'late-1', '--yes', '--rpc', proxy.url))
+      expect(cut.code).toBe(2)
+      expect(cut.err).toContain('no answer from the RPC endpoint')
+    } finally {
+      await proxy.close()
+    }
+    const retry = await gridlet(op('market', 'register', account, '--meter', 'late-1', '--yes'))
+    expect(retry.code, retry.err).toBe(0)
+    expect(retry.out).toMatch(/already registered, nothing sent|done earlier/)
+    expect(
+      await readContract(client(), { address: settlement(), abi: settlementAbi, functionName: 'householdCount' }),
+    ).toBe(5)
+  })
+
   it('init --operator writes only an operator keystore', async () => {
     const r = await gridlet([
       'init',
@@ -256,7 +274,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
   it('market status reads the chain; an RPC that is down is named', async () => {
     const s = await gridlet(['market', 'status', '-m', marketFile])
     expect(s.code, s.err).toBe(0)
-    expect(s.out).toMatch(/households\s+2 registered \(4 ever\), quorum 2/)
+    expect(s.out).toMatch(/households\s+3 registered \(5 ever\), quorum 2/)
     expect(s.out).toMatch(/escrow\s+120 gEUR held/)
     const down = await gridlet(['market', 'status', '-m', marketFile, '--rpc', 'http://127.0.0.1:9'])
     expect(down.code).toBe(2)
