@@ -1,18 +1,10 @@
-import { Command } from 'commander'
-import { registerChainCommands } from './chain.js'
-import { registerMeterCommands } from './meter.js'
-import { registerNodeCommands } from './node.js'
-import { registerSimCommands } from './sim.js'
+import { CommanderError } from 'commander'
+import { createProgram } from './program.js'
 
-/** `gridlet`: one command with a sub-command per adapter. Each module adds its own sub-commands. */
-const program = new Command('gridlet')
-  .description('peer-to-peer neighbourhood electricity trading')
-  .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode))
-
-registerMeterCommands(program)
-registerChainCommands(program)
-registerSimCommands(program)
-registerNodeCommands(program)
-
-await program.parseAsync(process.argv)
+/** The `gridlet` executable: a usage error (or --help) exits with commander's code. */
+try {
+  await createProgram().parseAsync(process.argv)
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err
+  process.exit(err.exitCode)
+}

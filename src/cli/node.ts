@@ -13,6 +13,8 @@ import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
 import { derivePeerKey } from '../p2p/createMarketNode.js'
+import { marketTemplateValues } from './initMarket.js'
+import { createKeystore } from './key.js'
 
 const configOption = () =>
   new Option('-c, --config <path>', 'config file').env('GRIDLET_CONFIG').default('gridlet.yaml')
@@ -38,6 +40,11 @@ export function registerNodeCommands(program: Command): void {
     .option('--dev-chain <file>', 'take key, chain, contract and households from `gridlet chain dev` output (DEV ONLY)')
     .option('--household <n>', 'which household of --dev-chain (0-based)', Number, 0)
     .option(
+      '--market <file>',
+      "take chain, contract, market and token from the operator's market file (checked on chain)",
+    )
+    .option('--operator', 'create only an operator keystore (operator-keystore.json beside -c), no node config')
+    .option(
       '--dev-ports',
       'with --dev-chain: household i uses meter port 5021+i, p2p 4101+i, dashboard 8081+i, and dials the others',
     )
@@ -59,8 +66,11 @@ export function registerNodeCommands(program: Command): void {
     .action(
       withErrors(async (o) => {
         const configPath = resolve(o.config)
-        if (existsSync(configPath)) fail(`config ${configPath} exists; refusing to overwrite`, 'config')
         const dir = dirname(configPath)
+        if (o.operator) return await initOperator(join(dir, 'operator-keystore.json'), o)
+        if (existsSync(configPath)) fail(`config ${configPath} exists; refusing to overwrite`, 'config')
+        if (o.market && o.devChain) fail('--market and --dev-chain exclude each other', 'market')
+        const market = o.market ? await marketTemplateValues(o.market) : undefined
         mkdirSync(dir, { recursive: true })
         const keystorePath = join(dir, 'keystore.json')
         const dev = o.devChain ? readDevChain(o.devChain, o.household) : undefined
@@ -77,13 +87,14 @@ export function registerNodeCommands(program: Command): void {
         writeFileAtomic(
           configPath,
           configTemplate({
+            ...market,
             keystore: 'keystore.json',
-            marketName: o.marketName,
-            marketId: dev?.market,
-            intervalS: o.intervalS,
-            chainId: o.chainId ?? dev?.chainId,
-            contract: o.contract ?? dev?.settlement,
-            rpcUrl: o.rpcUrl ?? dev?.rpcUrl,
+            marketName: o.marketName ?? market?.marketName,
+            marketId: dev?.market ?? market?.marketId,
+            intervalS: o.intervalS ?? market?.intervalS,
+            chainId: o.chainId ?? dev?.chainId ?? market?.chainId,
+            contract: o.contract ?? dev?.settlement ?? market?.contract,
+            rpcUrl: o.rpcUrl ?? dev?.rpcUrl ?? market?.rpcUrl,
             meterKind: o.meterKind ?? (local ? 'modbus-tcp' : undefined),
             meterHost: o.meterHost,
             meterPort: o.meterPort ?? local?.meterPort,
@@ -101,7 +112,11 @@ export function registerNodeCommands(program: Command): void {
         console.log(`peer id  ${peerIdFromPrivateKey(await derivePeerKey(privateKey)).toString()}`)
         console.log(`keystore ${keystorePath} (mode 0600)`)
         console.log(`config   ${configPath}`)
-        console.log('Register the account on the market contract, then run: gridlet node -c ' + o.config)
+        console.log(
+          market
+            ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
+            : 'Register the account on the market contract, then run: gridlet node -c ' + o.config,
+        )
       }),
     )
 
@@ -154,6 +169,21 @@ export function registerNodeCommands(program: Command): void {
         console.log(formatStatus(body))
       }),
     )
+}
+
+/** `gridlet init --operator`: only the operator's encrypted key; the market commands use it (`--keystore`). */
+// biome-ignore lint/suspicious/noExplicitAny: commander passes untyped options
+async function initOperator(path: string, o: any): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true })
+  const account = await createKeystore({
+    path,
+    importKeyFile: o.importKeyFile,
+    passphraseFile: o.passphraseFile,
+    scryptN: o.scryptN,
+  })
+  console.log(`operator ${account}`)
+  console.log(`keystore ${path} (mode 0600)`)
+  console.log(`Fund it with gas, then: gridlet market deploy --keystore ${path} --rpc URL --token ADDRESS --name NAME`)
 }
 
 /** The fields `gridlet init` takes from the dev chain's JSON (`gridlet chain dev`): dev keys, never for real money. */

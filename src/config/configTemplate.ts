@@ -4,6 +4,9 @@ export interface TemplateValues {
   marketName?: string
   marketId?: string
   intervalS?: number
+  gateClosureS?: number
+  /** The escrow token's display unit (from a market file). */
+  token?: { symbol: string; decimals: number }
   chainId?: number
   contract?: string
   meterKind?: 'modbus-tcp' | 'modbus-rtu' | 'simulated'
@@ -51,7 +54,7 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   # Interval length in seconds (60..3600, must divide a day). Intervals are aligned to UTC.
   intervalS: ${v.intervalS ?? 900}
   # The order book of an interval closes this many seconds before the interval starts.
-  gateClosureS: 60
+  gateClosureS: ${v.gateClosureS ?? 60}
   # Clock skew tolerated between peers, seconds. Keep the gateway on NTP.
   maxSkewS: 5
   # Clearing rule: k-da (uniform price), pay-as-bid, sdr, mmr. Must be the same on every node.
@@ -63,6 +66,8 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   feedInPrice: 80000
   # Accounts of the registered households (the base of the result quorum). Empty: read from the contract at start.
   households:${list(v.households ?? [])}
+  # The escrow token's display unit (symbol, decimals): the dashboard shows money in it; absent: smallest units.
+${v.token ? `  token: { symbol: ${JSON.stringify(v.token.symbol)}, decimals: ${v.token.decimals} }` : '  # token: { symbol: gEUR, decimals: 6 }'}
 
 meter:
   # modbus-tcp (a meter or the simulator over TCP), modbus-rtu (serial RS-485), simulated (built-in, demo only).

@@ -63,6 +63,14 @@ const market = z
      * registered accounts from the settlement contract at start.
      */
     households: z.array(hex(20)).default([]),
+    /**
+     * The escrow token's display unit (from the market file, `gridlet init --market`): the dashboard shows money
+     * in it. Absent: amounts are shown in the token's smallest units.
+     */
+    token: z
+      .object({ symbol: z.string().min(1).max(32), decimals: z.number().int().min(0).max(36) })
+      .strict()
+      .optional(),
   })
   .strict()
 

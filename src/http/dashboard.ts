@@ -1,6 +1,7 @@
 /**
  * The local dashboard: one HTML page and one script, self-contained (no CDN, no build step), polling
- * `/api/status` every two seconds. Amounts are the token's smallest units, energy Wh, power W.
+ * `/api/status` every two seconds. Money is shown in the token's display unit when the status names it (`token`:
+ * symbol and decimals, from the market file), else in its smallest units; energy Wh, power W.
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -37,7 +38,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </header>
 <div class="grid">
   <div class="card"><h2>Live power</h2><div class="big" id="power">–</div><div id="power-note" class="mono"></div></div>
-  <div class="card"><h2>Earnings</h2><div class="big" id="earnings">–</div><div class="mono">token units, net of purchases</div></div>
+  <div class="card"><h2>Earnings</h2><div class="big" id="earnings">–</div><div class="mono" id="earnings-note">token units, net of purchases</div></div>
   <div class="card"><h2>Market</h2><div>Peers: <b id="peers">–</b></div><div>Next interval: <b id="next"></b></div><div>Gate closes in <b id="closes"></b></div></div>
   <div class="card"><h2>Node health</h2><ul id="checks"></ul><div class="mono" id="settlement"></div></div>
 </div>
@@ -58,6 +59,17 @@ export const DASHBOARD_HTML = `<!doctype html>
 export const DASHBOARD_JS = `'use strict'
 const $ = (id) => document.getElementById(id)
 const fmt = (x) => Number(x).toLocaleString('en-US')
+// Integer token units in the display unit, exactly (BigInt: amounts can exceed 2^53): 12500000 -> "12.50 gEUR".
+function money(x, t) {
+  if (!t) return fmt(x)
+  let v = BigInt(String(x))
+  const neg = v < 0n
+  if (neg) v = -v
+  const d = 10n ** BigInt(t.decimals)
+  let frac = (v % d).toString().padStart(t.decimals, '0').replace(/0+$/, '')
+  if (t.decimals >= 2) frac = frac.padEnd(2, '0')
+  return (neg ? '-' : '') + (v / d).toLocaleString('en-US') + (frac ? '.' + frac : '') + ' ' + t.symbol
+}
 const short = (a) => a.slice(0, 8) + '…' + a.slice(-4)
 const timeOf = (k, lengthS) => new Date(k * lengthS * 1000).toISOString().slice(11, 16) + ' UTC'
 
@@ -116,7 +128,8 @@ function render(s) {
   $('power').textContent = last ? fmt(Math.abs(last.powerW)) + ' W ' + (last.powerW >= 0 ? 'import' : 'export') : 'no reading'
   $('power-note').textContent = s.meter.fresh ? 'meter ok, read ' + Math.round((s.now - last.ts) / 1000) + ' s ago'
     : 'meter ' + (s.meter.error || 'stale') + ': not offering energy'
-  $('earnings').textContent = fmt(s.earnings)
+  $('earnings').textContent = money(s.earnings, s.token)
+  $('earnings-note').textContent = (s.token ? s.token.symbol : 'token units') + ', net of purchases'
   $('peers').textContent = s.peers
   $('next').textContent = timeOf(s.interval.nextOpen, s.interval.lengthS)
   $('closes').textContent = Math.max(0, Math.round((s.interval.closesAtMs - s.now) / 1000)) + ' s'
@@ -139,10 +152,10 @@ function render(s) {
     ], iv[0].interval, iv[iv.length - 1].interval)
   }
   const L = s.interval.lengthS
-  fill('orders', s.orders, (o) => [[timeOf(o.interval, L)], [o.side, o.side], [fmt(o.quantityWh)], [fmt(o.limitPrice)],
+  fill('orders', s.orders, (o) => [[timeOf(o.interval, L)], [o.side, o.side], [fmt(o.quantityWh)], [money(o.limitPrice, s.token)],
     [fmt(o.filledWh)], [o.state + (o.settlement ? ' / ' + o.settlement : '')]])
   fill('trades', s.trades, (t) => [[timeOf(t.interval, L)], [t.side, t.side], [short(t.counterparty)], [fmt(t.quantityWh)],
-    [fmt(t.price)], [fmt(t.amount)], [t.status]])
+    [money(t.price, s.token)], [money(t.amount, s.token)], [t.status]])
   $('updated').textContent = 'updated ' + new Date().toLocaleTimeString()
 }
 

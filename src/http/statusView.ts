@@ -7,10 +7,22 @@ export interface StatusSource<S extends { readonly now: number }> {
   snapshot(): S
   /** Where an interval's settlement stands on chain, if tracked. */
   settlementState(interval: number): string | undefined
+  /** Why an interval cannot be settled (the contract's refusal), if the settlement adapter knows. */
+  settlementReason?(interval: number): string | undefined
+}
+
+/** The escrow token's display unit: the dashboard shows money in it (absent: smallest units). */
+export interface TokenDisplay {
+  readonly symbol: string
+  readonly decimals: number
 }
 
 /** What /api/status serves: the node's snapshot plus the recent history the dashboard draws. */
-export function statusView<S extends { readonly now: number }>(node: StatusSource<S>, store: NodeStore) {
+export function statusView<S extends { readonly now: number }>(
+  node: StatusSource<S>,
+  store: NodeStore,
+  opts: { token?: TokenDisplay } = {},
+) {
   const snap = node.snapshot()
   const me = node.account.toLowerCase()
   const results = store.recentResults(48)
@@ -60,7 +72,15 @@ export function statusView<S extends { readonly now: number }>(node: StatusSourc
       imbalanceWh: s.imbalanceWh,
       earnings: s.earnings,
     }))
-  return { ...snap, power, intervals, orders, trades }
+  // Where each recent interval stands between clearing and the chain (`gridlet market status --node`).
+  const settlementIntervals = results.map((r) => ({
+    interval: r.interval,
+    result: r.status,
+    settlement: r.status === 'queued' ? (node.settlementState(r.interval) ?? null) : null,
+    trades: r.result.trades.length,
+    reason: node.settlementReason?.(r.interval) ?? null,
+  }))
+  return { ...snap, token: opts.token ?? null, power, intervals, orders, trades, settlementIntervals }
 }
 
 function downsample<T>(xs: readonly T[], n: number): T[] {

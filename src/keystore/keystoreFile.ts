@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
-import type { Hex } from 'viem'
+import { type Address, getAddress, type Hex, isAddress } from 'viem'
 import { GridletError } from '../core/errors.js'
 import { decryptKeystore, type KeystoreV3 } from './keystore.js'
 
@@ -87,6 +87,26 @@ function ask(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, questi
       resolve(line)
     })
   })
+}
+
+/**
+ * The account a keystore holds, from its public `address` field, without the passphrase (to read balances).
+ *
+ * @example
+ * keystoreAddress('/etc/gridlet/keystore.json') // '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
+ */
+export function keystoreAddress(path: string): Address {
+  let json: { address?: unknown }
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (cause) {
+    throw new GridletError(`cannot read keystore ${path}`, { code: 'KEYSTORE_READ', cause })
+  }
+  const a = typeof json.address === 'string' ? json.address.replace(/^(0x)?/, '0x') : ''
+  if (!isAddress(a, { strict: false })) {
+    throw new GridletError(`keystore ${path} names no address`, { code: 'KEYSTORE_READ', field: 'address' })
+  }
+  return getAddress(a)
 }
 
 /** Reads and decrypts the keystore at `path`. */

@@ -1,0 +1,143 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Address, encodeFunctionData, keccak256, zeroHash } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import {
+  getBalance,
+  getTransactionCount,
+  prepareTransactionRequest,
+  sendRawTransaction,
+  sendTransaction,
+} from 'viem/actions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Anvil, startAnvil } from './anvil.js'
+import { connectMarket } from './connectMarket.js'
+import { settlementAbi } from './contracts.js'
+import { deployMarket } from './deployMarket.js'
+import { toMarketError } from './describeRevert.js'
+import { devKeys } from './devAccounts.js'
+import { MarketError, MarketErrorCode } from './marketError.js'
+import { resolveJournal, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
+import { TxJournal } from './txJournal.js'
+
+describe('sendTransactionOnce against anvil', () => {
+  let anvil: Anvil
+  let client: SigningClient
+  let journal: TxJournal
+  const [me, other, stranger] = devKeys(3)
+  const to: Address = '0x000000000000000000000000000000000000c0de'
+  const transfer = (wei: bigint, key = `pay:${wei}`) => ({
+    key,
+    description: `pay ${wei} wei`,
+    to,
+    data: '0x' as const,
+    value: wei,
+  })
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    client = await connectMarket({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      account: privateKeyToAccount(me!.privateKey),
+      pollingMs: 20,
+    })
+    journal = new TxJournal(join(mkdtempSync(join(tmpdir(), 'gridlet-journal-')), 'journal.json'))
+  })
+  afterAll(() => anvil?.stop())
+
+  /** Signs a transfer and journals it without broadcasting: what a crash right after the journal write leaves. */
+  async function journalOnly(wei: bigint, key: string) {
+    const request = await prepareTransactionRequest(client, {
+      account: client.account,
+      to,
+      value: wei,
+      chain: client.chain,
+    })
+    const raw = await client.account.signTransaction(request as never)
+    const entry = {
+      key,
+      description: `pay ${wei} wei`,
+      chainId: anvil.chainId,
+      from: me!.address,
+      nonce: request.nonce as number,
+      hash: keccak256(raw),
+      raw,
+      createdMs: 0,
+    }
+    journal.add(entry)
+    return entry
+  }
+
+  it('sends, waits for the receipt with progress lines, and leaves nothing in the journal', async () => {
+    const lines: string[] = []
+    const sent = await sendTransactionOnce(client, { journal, plan: transfer(7n), progress: (l) => lines.push(l) })
+    expect(sent.receipt.status).toBe('success')
+    expect(sent.resumed).toBe(false)
+    expect(lines[0]).toBe(`sent ${sent.hash}`)
+    expect(journal.unresolved(anvil.chainId, me!.address)).toEqual([])
+    expect(await getBalance(client, { address: to })).toBe(7n)
+  })
+
+  it('a journalled transaction the chain never saw is broadcast once; a retry of its action sends nothing new', async () => {
+    const entry = await journalOnly(5n, 'pay:crashed')
+    const before = await getTransactionCount(client, { address: me!.address })
+    const sent = await sendTransactionOnce(client, { journal, plan: transfer(5n, 'pay:crashed') })
+    expect(sent).toMatchObject({ hash: entry.hash, resumed: true })
+    expect(await getTransactionCount(client, { address: me!.address })).toBe(before + 1)
+    expect(await getBalance(client, { address: to })).toBe(12n)
+  })
+
+  it('a journalled transaction whose nonce went to another transaction is dropped, and the action is sent anew', async () => {
+    const entry = await journalOnly(3n, 'pay:lost')
+    await sendTransaction(client, { account: client.account, to, value: 1n, nonce: entry.nonce, chain: client.chain }) // e.g. another wallet
+    const resolved = await resolveJournal(client, { journal })
+    expect(resolved.map((r) => r.outcome)).toEqual(['dropped'])
+    const sent = await sendTransactionOnce(client, { journal, plan: transfer(3n, 'pay:lost') })
+    expect(sent.resumed).toBe(false)
+    expect(await getBalance(client, { address: to })).toBe(16n)
+  })
+
+  it('a revert is decoded before anything is signed; a declined confirmation sends nothing', async () => {
+    const { settlement } = await deployMarket(client, { market: zeroHash })
+    const asStranger = await connectMarket({
+      rpcUrl: anvil.rpcUrl,
+      account: privateKeyToAccount(stranger!.privateKey),
+      pollingMs: 20,
+    })
+    const data = encodeFunctionData({
+      abi: settlementAbi,
+      functionName: 'register',
+      args: [other!.address, keccak256('0x01')],
+    })
+    const plan = { key: 'register', description: 'register', to: settlement, data }
+    const err = await sendTransactionOnce(asStranger as SigningClient, { journal, plan }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(MarketError)
+    expect((err as MarketError).code).toBe(MarketErrorCode.NotOperator)
+    expect((err as MarketError).revert?.name).toBe('AccessControlUnauthorizedAccount')
+    const nonce = await getTransactionCount(client, { address: me!.address })
+    const declined = await sendTransactionOnce(client, { journal, plan, confirm: async (q) => q.gas < 0n }).catch(
+      (e: unknown) => e,
+    )
+    expect((declined as MarketError).code).toBe(MarketErrorCode.Declined)
+    expect(await getTransactionCount(client, { address: me!.address })).toBe(nonce)
+  })
+
+  it('a transaction whose nonce is taken is refused as nonce too low (and leaves the journal)', async () => {
+    const entry = await journalOnly(2n, 'pay:stale')
+    await sendTransaction(client, { account: client.account, to, value: 1n, nonce: entry.nonce, chain: client.chain })
+    const err = await sendRawTransaction(client, { serializedTransaction: entry.raw }).catch((e: unknown) =>
+      toMarketError(e),
+    )
+    expect((err as MarketError).code).toBe(MarketErrorCode.NonceTooLow)
+    journal.remove(entry.hash)
+  })
+
+  it('the wrong chain and a dead RPC are named', async () => {
+    const wrong = await connectMarket({ rpcUrl: anvil.rpcUrl, chainId: 1 }).catch((e: unknown) => e)
+    expect((wrong as MarketError).code).toBe(MarketErrorCode.WrongChain)
+    const dead = await connectMarket({ rpcUrl: 'http://127.0.0.1:9' }).catch((e: unknown) => e)
+    expect((dead as MarketError).code).toBe(MarketErrorCode.RpcDown)
+  })
+})

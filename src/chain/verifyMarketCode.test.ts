@@ -1,0 +1,56 @@
+import { keccak256, toHex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { getCode } from 'viem/actions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Anvil, startAnvil } from './anvil.js'
+import { connectMarket } from './connectMarket.js'
+import { DEFAULT_SETTLEMENT_TIMING, deployMarket, type MarketContracts } from './deployMarket.js'
+import { devKeys } from './devAccounts.js'
+import { MarketErrorCode } from './marketError.js'
+import type { SigningClient } from './sendTransactionOnce.js'
+import { type MarketDeployment, verifyMarketCode } from './verifyMarketCode.js'
+
+describe('verifyMarketCode against anvil', () => {
+  let anvil: Anvil
+  let client: SigningClient
+  let deployed: MarketContracts
+  let d: MarketDeployment
+  const [me, other] = devKeys(2)
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    client = await connectMarket({ rpcUrl: anvil.rpcUrl, account: privateKeyToAccount(me!.privateKey), pollingMs: 20 })
+    const marketId = keccak256(toHex('verify-street'))
+    deployed = await deployMarket(client, { market: marketId })
+    d = {
+      contract: deployed.settlement,
+      token: deployed.token,
+      marketId,
+      timing: DEFAULT_SETTLEMENT_TIMING,
+      admin: me!.address,
+      operator: me!.address,
+    }
+  })
+  afterAll(() => anvil?.stop())
+
+  it('accepts the artifact deployed with the same arguments and returns the code hash', async () => {
+    const code = await getCode(client, { address: deployed.settlement })
+    expect(await verifyMarketCode(client, d)).toBe(keccak256(code!))
+  })
+
+  it('refuses other constructor arguments, another operator, and an address without the contract', async () => {
+    const refused = (x: Partial<MarketDeployment>) =>
+      verifyMarketCode(client, { ...d, ...x }).then(
+        () => 'accepted',
+        (e: { code: string; field?: string }) => `${e.code}:${e.field}`,
+      )
+    expect(await refused({ timing: { ...DEFAULT_SETTLEMENT_TIMING, withdrawalDelay: 9 * 86_400 } })).toBe(
+      `${MarketErrorCode.CodeMismatch}:contract`,
+    )
+    expect(await refused({ marketId: keccak256(toHex('elsewhere')) })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ token: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ operator: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:operator`)
+    expect(await refused({ contract: deployed.token })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ contract: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
+  })
+})

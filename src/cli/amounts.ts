@@ -1,0 +1,41 @@
+import { formatUnits, parseUnits } from 'viem'
+import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import type { TokenInfo } from '../chain/readToken.js'
+
+/**
+ * An amount typed in the token's display unit ("12.5" gEUR), or in smallest units with `raw`, as token units.
+ * Refuses more fraction digits than the token has, signs, exponents and anything else that is not a plain number.
+ *
+ * @example
+ * parseAmount('12.5', { symbol: 'gEUR', decimals: 6 }) // 12500000n
+ */
+export function parseAmount(text: string, token: Pick<TokenInfo, 'decimals' | 'symbol'>, raw = false): bigint {
+  const plain = raw ? /^\d+$/ : /^\d+(\.\d+)?$/
+  const fraction = text.split('.')[1]?.length ?? 0
+  if (!plain.test(text) || fraction > token.decimals) {
+    throw new MarketError(
+      raw
+        ? `amount ${JSON.stringify(text)} must be a whole number of the token's smallest units (--raw)`
+        : `amount ${JSON.stringify(text)} must be a number of ${token.symbol} with at most ${token.decimals} decimals`,
+      { code: MarketErrorCode.Invalid, field: 'amount' },
+    )
+  }
+  return raw ? BigInt(text) : parseUnits(text, token.decimals)
+}
+
+/**
+ * Token units for people: "12.5 gEUR", or "12500000 units" with `raw`.
+ *
+ * @example
+ * formatAmount(12_500_000n, { symbol: 'gEUR', decimals: 6 }) // '12.5 gEUR'
+ */
+export function formatAmount(units: bigint, token: Pick<TokenInfo, 'decimals' | 'symbol'>, raw = false): string {
+  return raw ? `${units} units` : `${formatUnits(units, token.decimals)} ${token.symbol}`
+}
+
+/** Wei as the chain's native currency, e.g. "0.000123 ETH" (6 significant decimals are enough for gas). */
+export function formatNative(wei: bigint): string {
+  const [whole, frac = ''] = formatUnits(wei, 18).split('.')
+  const short = frac.slice(0, 8).replace(/0+$/, '')
+  return `${whole}${short ? `.${short}` : ''} ETH`
+}

@@ -1,0 +1,124 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { readMarketStatus } from '../chain/readMarketStatus.js'
+import { formatAmount, formatNative } from './amounts.js'
+import { type CliIo, run } from './cliIo.js'
+import { type MarketOptions, marketOption, openMarket, rpcOption } from './marketContext.js'
+
+/** What `market status` reads of a node's /api/status (validated: it crosses a trust boundary). */
+const nodeStatusSchema = z.object({
+  account: z.string(),
+  settlementIntervals: z
+    .array(
+      z.object({
+        interval: z.number(),
+        result: z.string(),
+        settlement: z.string().nullable(),
+        trades: z.number(),
+        reason: z.string().nullable().optional(),
+      }),
+    )
+    .max(1000)
+    .default([]),
+})
+
+/** An interval as the network sees it: pending (on its way), unsettleable (with the reason), or done. */
+export interface IntervalView {
+  readonly interval: number
+  readonly state: 'pending' | 'unsettleable' | 'settled' | 'no trades'
+  readonly reason: string
+}
+
+/**
+ * Judges one interval of a node's status: where it stands between clearing and the chain, and why.
+ *
+ * @example
+ * intervalView({ interval: 7, result: 'disputed', settlement: null, trades: 2 }).state // 'unsettleable'
+ */
+export function intervalView(i: z.infer<typeof nodeStatusSchema>['settlementIntervals'][number]): IntervalView {
+  const at = (state: IntervalView['state'], reason: string) => ({ interval: i.interval, state, reason })
+  if (i.result === 'nothing' || i.trades === 0) return at('no trades', 'nothing to settle')
+  if (i.result === 'disputed')
+    return at('unsettleable', 'peers cleared different results: no quorum on one result root')
+  if (i.result === 'cleared') return at('pending', 'cleared, waiting for the result vote')
+  if (i.result === 'unconfirmed') return at('pending', 'waiting for a quorum of result attestations')
+  switch (i.settlement) {
+    case 'confirmed':
+    case 'final':
+      return at('settled', `settled (${i.settlement})`)
+    case 'unsettleable':
+      return at('unsettleable', i.reason ?? 'the contract refuses the batch')
+    case 'conflict':
+      return at('unsettleable', 'the chain settled this interval with another result root')
+    case 'sent':
+      return at('pending', 'settlement transaction sent')
+    default:
+      return at('pending', 'queued for settlement')
+  }
+}
+
+/** Registers `gridlet market status`. */
+export function registerMarketStatusCommand(market: Command, io: CliIo): void {
+  market
+    .command('status')
+    .description("the market from the chain (settled intervals, volume, value, gas per day) and from nodes' APIs")
+    .addOption(marketOption().default('market.json'))
+    .addOption(rpcOption())
+    .option('--node <url...>', "a node's HTTP API (e.g. http://127.0.0.1:8080): its pending and unsettleable intervals")
+    .option('--raw', "amounts in the token's smallest units")
+    .action(
+      run(io, async (o: MarketOptions & { node?: string[] }) => {
+        const ctx = await openMarket(io, o)
+        const s = await readMarketStatus(ctx.client, {
+          settlement: ctx.contract,
+          token: ctx.token.address,
+          fromBlock: ctx.fromBlock,
+        })
+        const money = (x: bigint) => formatAmount(x, ctx.token, o.raw)
+        io.out(`market "${ctx.name}" on chain ${ctx.chainId}, contract ${ctx.contract}`)
+        io.out(`households  ${s.registered} registered (${s.households} ever), quorum ${s.quorum}`)
+        io.out(`escrow      ${money(s.escrowed)} held`)
+        const last = s.settledIntervals.at(-1)
+        io.out(
+          `settled     ${s.settledIntervals.length} intervals${last === undefined ? '' : ` (last ${last})`}, blocks ${s.fromBlock}..${s.toBlock}`,
+        )
+        if (s.days.length > 0) {
+          io.out('day         intervals  trades  energy        value               gas used    gas paid')
+          for (const d of s.days) {
+            io.out(
+              `${d.day}  ${String(d.intervals).padEnd(9)}  ${String(d.trades).padEnd(6)}  ${`${(Number(d.volumeWh) / 1000).toFixed(3)} kWh`.padEnd(12)}  ${money(d.value).padEnd(18)}  ${String(d.gasUsed).padEnd(10)}  ${formatNative(d.gasCost)}`,
+            )
+          }
+        }
+        for (const url of o.node ?? []) {
+          const views = (await nodeIntervals(url)).map(intervalView)
+          const pending = views.filter((v) => v.state === 'pending')
+          const bad = views.filter((v) => v.state === 'unsettleable')
+          io.out(
+            `node ${url}: ${pending.length} pending, ${bad.length} unsettleable of its last ${views.length} intervals`,
+          )
+          for (const v of [...bad, ...pending]) io.out(`  interval ${v.interval}  ${v.state.padEnd(12)}  ${v.reason}`)
+        }
+      }),
+    )
+}
+
+async function nodeIntervals(url: string) {
+  let body: unknown
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/api/status`, { signal: AbortSignal.timeout(5000) })
+    body = await res.json()
+  } catch (cause) {
+    throw new MarketError(`no node answering at ${url}`, { code: MarketErrorCode.RpcDown, field: 'node', cause })
+  }
+  const parsed = nodeStatusSchema.safeParse(body)
+  if (!parsed.success) {
+    throw new MarketError(`${url} answered something that is not a gridlet node's status`, {
+      code: MarketErrorCode.Invalid,
+      field: 'node',
+      details: parsed.error.issues[0]?.message,
+    })
+  }
+  return parsed.data.settlementIntervals
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Address, createTestClient, createWalletClient, type Hex, http, publicActions } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { deployContract, mine, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { type Anvil, startAnvil } from '../../src/chain/anvil.js'
+import { localChain, testTokenAbi, testTokenArtifact } from '../../src/chain/contracts.js'
+import type { CliIo } from '../../src/cli/cliIo.js'
+import { createProgram } from '../../src/cli/program.js'
+
+/** What one in-process `gridlet` run printed and its exit code. */
+export interface Run {
+  readonly out: string
+  readonly err: string
+  readonly code: number
+}
+
+/**
+ * Runs `gridlet ARGS` in this process (the production command tree, a capturing io): a few ms instead of the
+ * seconds a fresh tsx process takes. `answer` is what the confirmation prompt gets (default: no terminal: false).
+ */
+export async function gridlet(args: readonly string[], opts: { answer?: boolean } = {}): Promise<Run> {
+  const out: string[] = []
+  const err: string[] = []
+  let code = 0
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    progress: (l) => {
+      if (l) err.push(l)
+    },
+    ask: async () => opts.answer ?? false,
+    fail: (c) => {
+      code = c
+    },
+  }
+  const program = createProgram(io)
+  try {
+    await program.parseAsync(['node', 'gridlet', ...args])
+  } catch (e) {
+    code = (e as { exitCode?: number }).exitCode ?? 1
+    err.push(String((e as Error).message))
+  }
+  return { out: out.join('\n'), err: err.join('\n'), code }
+}
+
+/** anvil with the pilot's ERC-20 (the test token: 6 decimals, open mint) and funded keys. */
+export interface PilotChain {
+  readonly anvil: Anvil
+  readonly token: Address
+  readonly dir: string
+  /** Writes a passphrase file and returns its path. */
+  readonly passFile: string
+  mint(to: Address, units: bigint): Promise<void>
+  /** Gives an account 10 ETH for gas (anvil_setBalance). */
+  fund(to: Address): Promise<void>
+  /** Advances the chain's clock (evm_increaseTime + a block). */
+  increaseTime(seconds: number): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Starts anvil as an ordinary RPC endpoint and deploys an ERC-20 with account 9 of anvil's test mnemonic. */
+export async function startPilotChain(): Promise<PilotChain> {
+  const anvil = await startAnvil()
+  const minter = privateKeyToAccount('0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6') // anvil #9
+  const wallet = createWalletClient({
+    account: minter,
+    chain: localChain(anvil.chainId, anvil.rpcUrl),
+    transport: http(anvil.rpcUrl),
+    pollingInterval: 20,
+  }).extend(publicActions)
+  const hash = await deployContract(wallet, { abi: testTokenArtifact.abi, bytecode: testTokenArtifact.bytecode })
+  const token = (await waitForTransactionReceipt(wallet, { hash })).contractAddress as Address
+  const dir = mkdtempSync(join(tmpdir(), 'gridlet-pilot-'))
+  const passFile = join(dir, 'pass')
+  writeFileSync(passFile, 'correct horse battery staple\n')
+  const test = createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) })
+  return {
+    anvil,
+    token,
+    dir,
+    passFile,
+    mint: async (to, units) => {
+      const h = await writeContract(wallet, {
+        address: token,
+        abi: testTokenAbi,
+        functionName: 'mint',
+        args: [to, units],
+      })
+      await waitForTransactionReceipt(wallet, { hash: h })
+    },
+    fund: (to) => setBalance(test, { address: to, value: 10n ** 19n }),
+    increaseTime: async (seconds) => {
+      await test.request({ method: 'evm_increaseTime', params: [`0x${seconds.toString(16)}`] } as never)
+      await mine(test, { blocks: 1 })
+    },
+    stop: () => anvil.stop(),
+  }
+}
+
+/** anvil's test accounts 1..3 (funded with ETH): the households' imported keys. */
+export const HOUSEHOLD_KEYS: readonly Hex[] = [
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+]
+
+/**
+ * An RPC proxy in front of anvil that forwards everything but, while `dropSends` is set, answers no
+ * eth_sendRawTransaction after the first `pass`: it passes the transaction on to anvil and then cuts the
+ * connection, like an RPC that dies after accepting a transaction.
+ */
+export async function droppingProxy(
+  target: string,
+  opts: { pass?: number } = {},
+): Promise<{ url: string; dropSends: boolean; sends: number; dropped: number; close(): Promise<void> }> {
+  const state = { url: '', dropSends: true, sends: 0, dropped: 0, close: async () => {} }
+  const server: Server = createServer(async (req, res) => {
+    const body = await read(req)
+    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const text = await upstream.text()
+    if (body.includes('eth_sendRawTransaction') && state.dropSends && ++state.sends > (opts.pass ?? 0)) {
+      state.dropped++
+      req.socket.destroy()
+      return
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
+  return state
+}
+
+function read(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let s = ''
+    req.on('data', (d: Buffer) => {
+      s += d.toString()
+    })
+    req.on('end', () => resolve(s))
+    req.on('error', reject)
+  })
+}
