@@ -20,7 +20,7 @@ def build(net_in, bus_w, bus_var):
     vn = net_in["voltageKv"]
     t = net_in["transformer"]
     hv = pp.create_bus(net, vn_kv=20.0, name="HV")
-    pp.create_ext_grid(net, hv, vm_pu=1.0, va_degree=0.0)
+    pp.create_ext_grid(net, hv, vm_pu=t.get("voltagePu", 1.0), va_degree=0.0)
     idx = {b["id"]: pp.create_bus(net, vn_kv=vn, name=b["id"]) for b in net_in["buses"]}
     trafo = pp.create_transformer_from_parameters(
         net, hv, idx[t["bus"]], sn_mva=t["ratingKva"] / 1000, vn_hv_kv=20.0, vn_lv_kv=vn,

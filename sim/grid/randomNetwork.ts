@@ -51,6 +51,7 @@ export function randomCase(seed: number, buses: number): RandomCase {
         ratingKva: Math.max(100, 50 * Math.ceil((3 * households.length) / 50)),
         vscPercent: 4,
         vscrPercent: 1.2,
+        voltagePu: 0.98 + 0.07 * u(8, 0),
       },
       buses: Array.from({ length: buses }, (_, b) => ({ id: `B${b}` })),
       lines,

@@ -24,6 +24,8 @@ export interface GenerateNetworkOptions {
   readonly segmentM?: number
   readonly cable?: CableType
   readonly voltageKv?: number
+  /** No-load busbar voltage (tap setting), pu; default 1. */
+  readonly voltagePu?: number
 }
 
 /**
@@ -65,7 +67,14 @@ export function generateNetwork(opts: GenerateNetworkOptions): GridNetwork {
   return {
     name: `generated-${feeders}x${Math.round(households / feeders)}`,
     voltageKv: opts.voltageKv ?? 0.4,
-    transformer: { id: 'T1', bus: 'LV', ratingKva, vscPercent: 4, vscrPercent: 1 },
+    transformer: {
+      id: 'T1',
+      bus: 'LV',
+      ratingKva,
+      vscPercent: 4,
+      vscrPercent: 1,
+      ...(opts.voltagePu === undefined ? {} : { voltagePu: opts.voltagePu }),
+    },
     buses,
     lines,
     households: connections,

@@ -28,12 +28,16 @@ function parseTransformer(input: unknown): Transformer {
   const vscrPercent = number(t.vscrPercent, 'transformer.vscrPercent')
   if (vscrPercent < 0 || vscrPercent > vscPercent)
     fail('transformer.vscrPercent', 'must be >= 0 and <= vscPercent (the resistive part of the impedance)')
+  const voltagePu = t.voltagePu === undefined ? undefined : positive(t.voltagePu, 'transformer.voltagePu')
+  if (voltagePu !== undefined && (voltagePu < 0.8 || voltagePu > 1.2))
+    fail('transformer.voltagePu', 'must be within 0.8 .. 1.2')
   return {
     id: text(t.id, 'transformer.id'),
     bus: text(t.bus, 'transformer.bus'),
     ratingKva: positive(t.ratingKva, 'transformer.ratingKva'),
     vscPercent,
     vscrPercent,
+    ...(voltagePu === undefined ? {} : { voltagePu }),
   }
 }
 

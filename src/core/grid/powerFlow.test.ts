@@ -19,7 +19,7 @@ function treeNetwork(parents: readonly number[], lengths: readonly number[]): Gr
   return {
     name: 'tree',
     voltageKv: 0.4,
-    transformer: { id: 'T', bus: 'B0', ratingKva: 400, vscPercent: 4, vscrPercent: 1 },
+    transformer: { id: 'T', bus: 'B0', ratingKva: 400, vscPercent: 4, vscrPercent: 1, voltagePu: 1.04 },
     buses: Array.from({ length: parents.length + 1 }, (_, b) => ({ id: `B${b}` })),
     lines: parents.map((p, i) => ({
       id: `L${i + 1}`,

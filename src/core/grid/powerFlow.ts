@@ -34,7 +34,8 @@ const S_BASE = 1e6
 
 /**
  * A backward/forward sweep for a radial network, balanced (single-phase equivalent of a symmetric three-phase
- * network), in per unit: the upstream grid is an ideal source at 1 pu behind the transformer's series impedance;
+ * network), in per unit: the upstream grid is an ideal source at `voltagePu` (default 1) behind the transformer's
+ * series impedance;
  * loads are constant power. Backward: each bus's current `conj(S / V)` plus its subtree's, summed leaves to root.
  * Forward: `V_child = V_parent - Z_line * I_line` from the source down. Repeats until no voltage moves by more than
  * `tolerance` pu. Everything is precomputed into typed arrays in breadth-first order.
@@ -59,6 +60,7 @@ export function createPowerFlow(
   const tZ = (t.vscPercent / 100) * (S_BASE / (t.ratingKva * 1000))
   const tR = (t.vscrPercent / 100) * (S_BASE / (t.ratingKva * 1000))
   const tX = Math.sqrt(tZ * tZ - tR * tR)
+  const vs = t.voltagePu ?? 1
   // Branch data per bus (the line feeding it), in sweep order: index m is bus order[m].
   const ord = c.order
   const par = new Int32Array(n)
@@ -73,7 +75,7 @@ export function createPowerFlow(
     r[m] = (l.rOhmPerKm * l.lengthM) / 1000 / zBase
     x[m] = (l.xOhmPerKm * l.lengthM) / 1000 / zBase
   }
-  const vr = new Float64Array(n).fill(1)
+  const vr = new Float64Array(n).fill(vs)
   const vi = new Float64Array(n)
   const ir = new Float64Array(n)
   const ii = new Float64Array(n)
@@ -113,7 +115,7 @@ export function createPowerFlow(
       }
       // Forward: the busbar from the ideal source through the transformer, then every bus from its parent.
       let delta = 0
-      delta = Math.max(delta, setV(0, 1 - (tR * ir[0]! - tX * ii[0]!), -(tR * ii[0]! + tX * ir[0]!)))
+      delta = Math.max(delta, setV(0, vs - (tR * ir[0]! - tX * ii[0]!), -(tR * ii[0]! + tX * ir[0]!)))
       for (let m = 1; m < n; m++) {
         const u = par[m]!
         const nr = vr[u]! - (r[m]! * ir[m]! - x[m]! * ii[m]!)
@@ -139,8 +141,8 @@ export function createPowerFlow(
       lineCurrentA,
       lineLoadingPct,
       transformerLoadingPct: ((tI * S_BASE) / (t.ratingKva * 1000)) * 100,
-      // The source sits at 1 + 0j: its active power is the real part of V·conj(I) = I_re.
-      slackW: ir[0]! * S_BASE,
+      // The source sits at vs + 0j: its active power is the real part of V·conj(I) = vs·I_re.
+      slackW: vs * ir[0]! * S_BASE,
       lossesW: losses * S_BASE,
     }
   }

@@ -22,6 +22,11 @@ export interface Transformer {
   readonly vscPercent: number
   /** Its resistive part (u_r, copper losses at rated current / rating), %; must be <= vscPercent. */
   readonly vscrPercent: number
+  /**
+   * No-load voltage of the LV busbar, pu (the off-load tap setting; default 1). Distributors often run it above
+   * nominal (e.g. 1.05) to leave room for the voltage drop along the feeders.
+   */
+  readonly voltagePu?: number
 }
 
 export interface Bus {
