@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { GridletError } from '../../src/core/errors.js'
 import {
   type CompiledNetwork,
   compileNetwork,
@@ -126,7 +127,13 @@ function runPeer(input: unknown): Promise<{ version: string; results: PeerResult
     child.on('error', reject)
     child.on('close', (code) => {
       if (code === 0) resolve(JSON.parse(out))
-      else reject(new Error(`pandapower peer exited ${code}: ${err.slice(-2000)}`))
+      else
+        reject(
+          new GridletError(`the pandapower peer exited with code ${code}`, {
+            code: 'SIM_PANDAPOWER',
+            details: err.slice(-2000),
+          }),
+        )
     })
     child.stdin.end(JSON.stringify(input))
   })
