@@ -110,7 +110,13 @@ function networkSvg(g: GridOutcome): string {
   parts.push(
     `<rect x="${x(c.root) - 14}" y="${y(c.root) - 9}" width="18" height="18" fill="${loadingColour(tl)}" stroke="#1d2430"><title>${esc(g.network.transformer.id)}: up to ${tl.toFixed(0)} % of ${g.network.transformer.ratingKva} kVA</title></rect>`,
   )
-  const legend = [0, 50, 80, 100].map((p) => `<span style="color:${loadingColour(p)}">■</span> ${p} %`).join(' &nbsp; ')
+  const steps: [number, string][] = [
+    [50, '≤ 50 %'],
+    [75, '75 %'],
+    [90, '90 %'],
+    [100, '≥ 100 %'],
+  ]
+  const legend = steps.map(([p, label]) => `<span style="color:${loadingColour(p)}">■</span> ${label}`).join(' &nbsp; ')
   return `<svg id="grid-network" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" style="max-width:100%;height:auto">${parts.join('')}</svg>
 <p class="note">Cables: ${legend} of ampacity (highest over the run). Square: the transformer. Red dots: buses that left the voltage band. Hover for values.</p>`
 }
