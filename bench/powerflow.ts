@@ -9,7 +9,7 @@
 import { comparePandapower, type PowerFlowCase } from '../sim/grid/comparePandapower.js'
 import { loadNetworkFile, SHIPPED_NETWORKS } from '../sim/grid/loadNetwork.js'
 import { randomCase } from '../sim/grid/randomNetwork.js'
-import { havePeers } from '../test/support/peers.js'
+import { havePeers, PIP_PYTHON } from '../test/support/peers.js'
 import { jsonOutput, report } from './args.js'
 
 if (!havePeers('pandapower')) process.exit(0)
@@ -32,7 +32,7 @@ for (const [seed, buses] of [
 ] as const)
   cases.push(randomCase(seed, buses))
 
-const rows = await comparePandapower(cases)
+const rows = await comparePandapower({ python: PIP_PYTHON }, cases)
 report(
   rows.map((r) => ({
     bench: 'powerflow',

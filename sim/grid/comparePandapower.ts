@@ -8,7 +8,6 @@ import {
   type GridNetwork,
   toBusPowers,
 } from '../../src/core/grid/index.js'
-import { PIP_PYTHON } from '../../test/support/peers.js'
 
 /** One network with one set of household powers (W / var, consumption positive, network order). */
 export interface PowerFlowCase {
@@ -48,12 +47,16 @@ const SCRIPT = join(import.meta.dirname, 'pandapower_pf.py')
  * for all cases, fed JSON on stdin) and compares bus voltages, loadings and losses. Both sides are timed in-process.
  *
  * @example
- * const rows = await comparePandapower([{ network, householdW, householdVar }])
+ * const rows = await comparePandapower({ python: 'python3' }, [{ network, householdW, householdVar }])
  */
-export async function comparePandapower(cases: readonly PowerFlowCase[], runs = 5): Promise<PowerFlowComparison[]> {
+export async function comparePandapower(
+  deps: { python: string },
+  cases: readonly PowerFlowCase[],
+  runs = 5,
+): Promise<PowerFlowComparison[]> {
   const compiled = cases.map((c) => compileNetwork(c.network))
   const busPowers = cases.map((c, i) => busPowersOf(compiled[i]!, c))
-  const peer = await runPeer({
+  const peer = await runPeer(deps.python, {
     cases: cases.map((c, i) => ({
       network: c.network,
       busW: byBus(compiled[i]!, busPowers[i]!.w),
@@ -113,9 +116,9 @@ function timeSolve(c: CompiledNetwork, w: Float64Array, v: Float64Array, runs: n
   return times[Math.floor(times.length / 2)]!
 }
 
-function runPeer(input: unknown): Promise<{ version: string; results: PeerResult[] }> {
+function runPeer(python: string, input: unknown): Promise<{ version: string; results: PeerResult[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PIP_PYTHON, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => {

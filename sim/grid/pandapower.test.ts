@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { havePeers } from '../../test/support/peers.js'
+import { havePeers, PIP_PYTHON } from '../../test/support/peers.js'
 import { comparePandapower } from './comparePandapower.js'
 import { loadNetworkFile } from './loadNetwork.js'
 import { randomCase } from './randomNetwork.js'
@@ -9,6 +9,7 @@ describe.skipIf(!havePeers('pandapower'))('power flow against pandapower (indepe
     const { network, referenceLoads } = loadNetworkFile('cigre-lv-residential.json')
     const at = (bus: string) => referenceLoads.find((r) => r.bus === bus)!
     const rows = await comparePandapower(
+      { python: PIP_PYTHON },
       [
         {
           network,
