@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { GridletError } from '../errors.js'
 import { compileNetwork } from './compileNetwork.js'
@@ -82,5 +83,33 @@ describe('compileNetwork', () => {
     expect(e.code).toBe(code)
     expect(e.field).toBe(field)
     expect(e.shortMessage).toContain(message)
+  })
+})
+
+describe('compileNetwork on random trees (fast-check)', () => {
+  const treeArb = fc
+    .integer({ min: 2, max: 30 })
+    .chain((n) => fc.tuple(...Array.from({ length: n - 1 }, (_, i) => fc.integer({ min: 0, max: i }))))
+  const tree = (parents: readonly number[]): GridNetwork => ({
+    ...base(),
+    transformer: { id: 'T', bus: 'B0', ratingKva: 100, vscPercent: 4, vscrPercent: 1 },
+    buses: Array.from({ length: parents.length + 1 }, (_, b) => ({ id: `B${b}` })),
+    lines: parents.map((p, i) => ({ ...base().lines[0]!, id: `L${i}`, from: `B${p}`, to: `B${i + 1}` })),
+    households: [{ id: 'h', bus: `B${parents.length}` }],
+  })
+
+  it('accepts every tree, and rejects it once any extra line joins two of its buses', () => {
+    fc.assert(
+      fc.property(treeArb, fc.nat(), fc.nat(), (parents, a, b) => {
+        const net = tree(parents)
+        const c = compileNetwork(net)
+        expect(c.order.length).toBe(parents.length + 1)
+        const n = parents.length + 1
+        const [x, y] = [a % n, b % n]
+        const extra = { ...net.lines[0]!, id: 'extra', from: `B${x}`, to: `B${y}` }
+        const e = errorOf(() => compileNetwork({ ...net, lines: [...net.lines, extra] }))
+        expect(e.code).toBe('CONFIG_GRID_NOT_RADIAL')
+      }),
+    )
   })
 })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileNetwork } from './compileNetwork.js'
 import { generateNetwork } from './generateNetwork.js'
@@ -34,6 +35,25 @@ describe('generateNetwork and gridLevels', () => {
   it('limits per interval in whole Wh: head cable sqrt(3) U I_max, transformer kVA, times the interval', () => {
     expect(lv.feeders[0]!.limitWh).toBe(Math.floor(Math.sqrt(3) * 400 * 270 * 0.5)) // 93,530 Wh per 30 min
     expect(lv.transformer).toEqual({ id: 'T1', limitWh: 80_000 })
+  })
+
+  it('levels are symmetric, and "feeder" exactly when both are on the same feeder (any counts)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.nat(),
+        fc.nat(),
+        (f, extra, a, b) => {
+          const n = f + extra
+          const g = gridLevels(compileNetwork(generateNetwork({ households: n, feeders: f })), 900)
+          const [x, y] = [String(a % n), String(b % n)]
+          expect(g.levelBetween(x, y)).toBe(g.levelBetween(y, x))
+          expect(g.levelBetween(x, y) === 'feeder').toBe(g.feederOf(x) === g.feederOf(y))
+          expect(g.feeders.reduce((s, fd) => s + fd.households.length, 0)).toBe(n)
+        },
+      ),
+    )
   })
 
   it('refuses counts it cannot lay out', () => {
