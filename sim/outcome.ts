@@ -1,4 +1,5 @@
 import { type Hex, hexToBytes, keccak256 } from 'viem'
+import type { GridOutcome } from './grid/gridImpact.js'
 import type { Community } from './households/assemble.js'
 
 /** One trade as written to trades.csv. */
@@ -69,6 +70,14 @@ export interface MarketOutcome {
   /** Every trade, when the scenario's output asks for them. */
   readonly trades: readonly TradeRow[] | undefined
   readonly network?: NetworkStats
+  /**
+   * Metered net energy per household and interval, Wh, `[h * T + k]`, when the market run changed what the meters
+   * see (a strategy that moves flexible loads into cheap or sunny hours, a capacity-aware dispatch). Absent: the
+   * meters are the community's replayed series (`Community.net`), as without a market.
+   */
+  readonly deliveredWh?: Int32Array
+  /** The power flow of the run (when the scenario has a `network:` section): sim/grid/attachGrid.ts. */
+  readonly grid?: GridOutcome
 }
 
 /** An empty outcome to be filled by a runner. */

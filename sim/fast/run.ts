@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
 import { GridletError } from '../../src/core/errors.js'
+import { attachGrid } from '../grid/attachGrid.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
@@ -102,7 +103,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
   }
   const roots: Hex[] = []
   for (let k = 0; k < c.T; k++) roots.push(bytesToHex(out.roots.subarray(k * 32, k * 32 + 32)))
-  return {
+  return attachGrid(s, c, {
     ...base,
     price: out.price,
     volumeWh: out.volumeWh,
@@ -110,7 +111,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     roots,
     boughtWh: out.boughtWh,
     soldWh: out.soldWh,
-  }
+  })
 }
 
 interface WorkerResult {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import type { Community } from '../households/assemble.js'
 import type { MarketOutcome } from '../outcome.js'
 import type { Bill, Kpis } from '../settle.js'
+import { renderGridSection } from './gridSection.js'
 
 const require = createRequire(import.meta.url)
 
@@ -31,6 +32,7 @@ export function renderHtmlReport(
       battery: b.batteryWh,
     })),
   }
+  const grid = o.grid ? renderGridSection(o.grid, c.firstInterval * c.intervalS * 1000, c.intervalS * 1000) : undefined
   const rows = kpiRows(kpis)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
     .join('\n')
@@ -52,6 +54,7 @@ per home, aligned by day of year and time of day — the years differ. Money in 
 <h2>Energy</h2><div class="chart" id="energy"></div>
 <h2>Local trading</h2><div class="chart" id="volume"></div>
 <h2>Bills per household</h2><div class="chart" id="bills"></div>
+${grid?.html ?? ''}
 <script>${echarts}</script>
 <script>
 const DATA = ${JSON.stringify(data)};
@@ -74,6 +77,7 @@ chart('bills', { xAxis: { type: 'category', name: 'household', data: DATA.bills.
   yAxis: { type: 'value', name: 'token units' }, series: [
   { name: 'grid only', type: 'bar', data: DATA.bills.map((b) => b.gridOnly) },
   { name: 'with local market', type: 'bar', data: DATA.bills.map((b) => b.total) }] });
+${grid?.script ?? ''}
 </script></body></html>
 `
 }

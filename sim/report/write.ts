@@ -15,6 +15,9 @@ export const RESULT_FILES = {
   kpis: 'kpi.json',
   scenario: 'scenario.json',
   report: 'report.html',
+  /** With a `network:` section: the power-flow KPIs (grid.json) and per-interval voltage range and loadings. */
+  grid: 'grid.json',
+  gridIntervals: 'grid-intervals.csv',
 } as const
 
 /**
@@ -35,6 +38,12 @@ export async function writeResults(
   await writeCsv(join(dir, RESULT_FILES.bills), billRows(bills))
   writeFileSync(join(dir, RESULT_FILES.kpis), `${JSON.stringify(kpis, null, 2)}\n`)
   writeFileSync(join(dir, RESULT_FILES.scenario), `${JSON.stringify(s, null, 2)}\n`)
+  if (o.grid) {
+    const { gridOnly, withMarket, sameInjections, voltageBand, network } = o.grid
+    const summary = { network: network.name, voltageBand, sameInjections, gridOnly, withMarket }
+    writeFileSync(join(dir, RESULT_FILES.grid), `${JSON.stringify(summary, null, 2)}\n`)
+    await writeCsv(join(dir, RESULT_FILES.gridIntervals), gridRows(c, o))
+  }
   const report = join(dir, RESULT_FILES.report)
   writeFileSync(report, renderHtmlReport(s, c, o, bills, kpis))
   return report
@@ -48,6 +57,14 @@ function* intervalRows(c: Community, o: MarketOutcome): Generator<string> {
     const p = o.price[k] as number
     const start = new Date((c.firstInterval + k) * c.intervalS * 1000).toISOString()
     yield `${k},${c.firstInterval + k},${start},${c.retail[k]},${c.feedIn[k]},${Number.isNaN(p) ? '' : Math.round(p)},${o.volumeWh[k]},${o.tradeCount[k]},${net},${o.roots[k]}`
+  }
+}
+
+function* gridRows(c: Community, o: MarketOutcome): Generator<string> {
+  const d = o.grid!.detail
+  yield 'k,interval,min_vm_pu,max_vm_pu,max_cable_loading_pct,transformer_loading_pct,losses_wh'
+  for (let k = 0; k < c.T; k++) {
+    yield `${k},${c.firstInterval + k},${d.minVm[k]!.toFixed(5)},${d.maxVm[k]!.toFixed(5)},${d.maxCableLoadingPct[k]!.toFixed(2)},${d.transformerLoadingPct[k]!.toFixed(2)},${d.lossesWh[k]!.toFixed(1)}`
   }
 }
 

@@ -5,6 +5,7 @@ import { GridletError } from '../../src/core/errors.js'
 import { MODEL_NAMES } from '../../src/core/forecast/types.js'
 import { CLEARING_RULES, type ClearingRule } from '../../src/core/market/index.js'
 import { STRATEGY_NAMES } from '../../src/core/strategy/createStrategy.js'
+import { networkSection } from '../grid/networkSection.js'
 
 /**
  * A scenario: everything a simulation run depends on. Together with its `seed` it fixes every order, trade and
@@ -165,6 +166,8 @@ export const scenarioSchema = z
         .default([]),
     }),
     faults: z.array(fault).default([]),
+    /** The low-voltage network and its power flow (sim/grid/networkSection.ts, docs/grid.md); absent: none. */
+    network: networkSection.optional(),
     /** Rules `gridlet sim compare` runs this scenario under. */
     compare: z.array(z.enum(rules)).default([...rules]),
     output: z
@@ -189,6 +192,9 @@ export const scenarioSchema = z
           })
         }
       }
+    }
+    if (s.network?.feeders !== undefined && s.network.feeders > s.households.count) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'feeders'], message: 'more feeders than households' })
     }
     for (const [i, f] of s.faults.entries()) {
       if (f.toInterval < f.fromInterval) {

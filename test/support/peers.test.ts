@@ -33,4 +33,12 @@ describe('peersReady', () => {
       'CI=true: the independent peers mbpoll are required, not skipped (apt-get install -y mbpoll)',
     )
   })
+
+  it('names pip for pandapower, next to apt for the Debian peers', () => {
+    const lines: string[] = []
+    expect(peersReady(['pandapower', 'socat'], { present: only(), env: {}, warn: (l) => lines.push(l) })).toBe(false)
+    expect(lines[0]).toBe(
+      'SKIPPED: needs the independent peers pandapower, socat (apt-get install -y socat && python3 -m pip install pandapower==3.5.6; mandatory when CI=true)',
+    )
+  })
 })

@@ -1,0 +1,6 @@
+export { type CompiledNetwork, compileNetwork } from './compileNetwork.js'
+export { type CableType, type GenerateNetworkOptions, generateNetwork, NAYY_150 } from './generateNetwork.js'
+export { type FeederLevel, type GridLevel, type GridLevels, gridLevels } from './levels.js'
+export { parseNetwork } from './parseNetwork.js'
+export { createPowerFlow, type PowerFlowResult, type PowerFlowSolver, toBusPowers } from './powerFlow.js'
+export type { Bus, Connection, GridNetwork, Line, Transformer } from './types.js'
