@@ -294,42 +294,48 @@ class ModbusMeter implements Meter {
   }
 }
 
-/** Quantities the device reported as not available (plain loops: this runs on every reading). */
+/** Quantities the device reported as not available (no closure per reading: the array is `forEach`'s this). */
 function unavailableIn(
   grid: Map<Quantity, number | undefined>,
   pv: Map<Quantity, number | undefined> | undefined,
 ): Quantity[] {
   const out: Quantity[] = []
-  grid.forEach((v, q) => {
-    if (v === undefined) out.push(q)
-  })
-  pv?.forEach((v, q) => {
-    if (v === undefined) out.push(q)
-  })
+  grid.forEach(pushIfUndefined, out)
+  pv?.forEach(pushIfUndefined, out)
   return out
 }
 
-const PHASE_KEYS = [
-  { phase: 'l1', w: 'activePowerL1W', v: 'voltageL1V', a: 'currentL1A' },
-  { phase: 'l2', w: 'activePowerL2W', v: 'voltageL2V', a: 'currentL2A' },
-  { phase: 'l3', w: 'activePowerL3W', v: 'voltageL3V', a: 'currentL3A' },
-] as const
+function pushIfUndefined(this: Quantity[], v: number | undefined, q: Quantity): void {
+  if (v === undefined) this.push(q)
+}
 
 function readPhases(values: Map<Quantity, number | undefined>, sign: number): Reading['phases'] {
-  let phases: NonNullable<Reading['phases']> | undefined
-  for (const k of PHASE_KEYS) {
-    const w = values.get(k.w)
-    const v = values.get(k.v)
-    const a = values.get(k.a)
-    if (w === undefined && v === undefined && a === undefined) continue
-    const p: PhaseValues = {}
-    if (w !== undefined) p.powerW = sign * w
-    if (v !== undefined) p.voltageV = v
-    if (a !== undefined) p.currentA = a
-    phases ??= {}
-    phases[k.phase] = p
-  }
+  const l1 = phase(values.get('activePowerL1W'), values.get('voltageL1V'), values.get('currentL1A'), sign)
+  const l2 = phase(values.get('activePowerL2W'), values.get('voltageL2V'), values.get('currentL2A'), sign)
+  const l3 = phase(values.get('activePowerL3W'), values.get('voltageL3V'), values.get('currentL3A'), sign)
+  if (l1 && l2 && l3) return { l1, l2, l3 }
+  if (!l1 && !l2 && !l3) return undefined
+  const phases: NonNullable<Reading['phases']> = {}
+  if (l1) phases.l1 = l1
+  if (l2) phases.l2 = l2
+  if (l3) phases.l3 = l3
   return phases
+}
+
+/** One phase's values, built in one literal when all are there (the usual case: one object shape, no growing). */
+function phase(
+  w: number | undefined,
+  v: number | undefined,
+  a: number | undefined,
+  sign: number,
+): PhaseValues | undefined {
+  if (w !== undefined && v !== undefined && a !== undefined) return { powerW: sign * w, voltageV: v, currentA: a }
+  if (w === undefined && v === undefined && a === undefined) return undefined
+  const p: PhaseValues = {}
+  if (w !== undefined) p.powerW = sign * w
+  if (v !== undefined) p.voltageV = v
+  if (a !== undefined) p.currentA = a
+  return p
 }
 
 function meterMetrics(registry: Registry) {
