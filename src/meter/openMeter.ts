@@ -273,7 +273,10 @@ class ModbusMeter implements Meter {
   }
 
   private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
-    const verdict = this.guards[q].check(rawWh, atMs)
+    const guard = this.guards[q]
+    const valueWh = guard.advance(rawWh, atMs)
+    if (valueWh !== undefined) return valueWh
+    const verdict = guard.check(rawWh, atMs)
     if (verdict.ok) {
       if (verdict.rebased) this.logger?.warn({ device: this.name, counter: q, rawWh }, 'meter counter re-based')
       return verdict.valueWh

@@ -46,18 +46,6 @@ export interface SerialSettings {
   stopBits: 1 | 2
 }
 
-/** The one request in flight: what to call back, by when, and what it asked for (for the TIMEOUT error). */
-interface Pending {
-  done: ReadCallback
-  /** performance.now() by which the reply must be in. */
-  deadline: number
-  unitId: number
-  functionCode: ReadFunctionCode
-  address: number
-  count: number
-  timeoutMs: number
-}
-
 type Where = { kind: 'tcp'; host: string; port: number } | ({ kind: 'rtu' } & SerialSettings)
 
 /**
@@ -74,7 +62,15 @@ class ModbusSerialTransport implements Transport {
   onDown: ((err: MeterError) => void) | undefined
   strayReplies = 0
   private client: ModbusClient | undefined
-  private pending: Pending | undefined
+  /**
+   * The one request in flight, kept in fields rather than an object per request: `seq` tells its reply from a late
+   * one (modbus-serial calls a timed-out transaction's callback when its reply comes after all).
+   */
+  private seq = 0
+  private pendingDone: ReadCallback | undefined
+  /** performance.now() by which the reply must be in. */
+  private deadline = 0
+  private asked = { unitId: 0, functionCode: 4 as ReadFunctionCode, address: 0, count: 0, timeoutMs: 0 }
   /**
    * One deadline timer per connection instead of one per request: a request only stores its deadline; the timer,
    * armed for the earliest deadline, expires the request in flight if it is past due and otherwise re-arms for the
@@ -110,19 +106,25 @@ class ModbusSerialTransport implements Transport {
       done(dropped(this.label))
       return
     }
-    const deadline = performance.now() + timeoutMs
-    const mine: Pending = { done, deadline, unitId, functionCode, address, count, timeoutMs }
-    this.pending = mine
-    this.armTimer(deadline)
+    const seq = ++this.seq
+    this.pendingDone = done
+    this.deadline = performance.now() + timeoutMs
+    const asked = this.asked
+    asked.unitId = unitId
+    asked.functionCode = functionCode
+    asked.address = address
+    asked.count = count
+    asked.timeoutMs = timeoutMs
+    this.armTimer(this.deadline)
     // Our deadline, not modbus-serial's: its timeout is off (null), so it never fires a second callback.
     // The callback is passed inline, not named: tsx's keepNames would wrap a named closure on every request.
     client[functionCode === 3 ? 'writeFC3' : 'writeFC4'](unitId, address, count, (err, res) => {
       // modbus-serial delivers a late reply to the callback of its (timed-out) transaction.
-      if (this.pending !== mine) {
+      if (this.seq !== seq || this.pendingDone === undefined) {
         this.strayReplies++
         return
       }
-      this.pending = undefined
+      this.pendingDone = undefined
       this.timer?.unref()
       if (err) done(fromLibraryError(err, unitId))
       else done(undefined, res!.buffer)
@@ -143,18 +145,19 @@ class ModbusSerialTransport implements Transport {
   private readonly onTimer = (): void => {
     this.timer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
-    const mine = this.pending
-    if (!mine) return
+    const done = this.pendingDone
+    if (!done) return
     // Timers may fire a little early against performance.now() (libuv's cached loop time): wait out the rest.
-    if (performance.now() < mine.deadline) {
-      this.armTimer(mine.deadline)
+    if (performance.now() < this.deadline) {
+      this.armTimer(this.deadline)
       return
     }
-    this.pending = undefined
-    mine.done(
-      new MeterError(`no reply from unit ${mine.unitId} within ${mine.timeoutMs} ms`, {
+    this.pendingDone = undefined
+    const { unitId, functionCode, address, count, timeoutMs } = this.asked
+    done(
+      new MeterError(`no reply from unit ${unitId} within ${timeoutMs} ms`, {
         code: 'TIMEOUT',
-        details: `${this.label} fc ${mine.functionCode} @${mine.address} x${mine.count}`,
+        details: `${this.label} fc ${functionCode} @${address} x${count}`,
       }),
     )
   }
@@ -225,12 +228,12 @@ class ModbusSerialTransport implements Transport {
   private down(client: ModbusClient, err: MeterError): void {
     if (this.client !== client) return
     this.client = undefined
-    const pending = this.pending
-    this.pending = undefined
+    const done = this.pendingDone
+    this.pendingDone = undefined
     clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
-    pending?.done(err)
+    done?.(err)
     this.onDown?.(err)
   }
 }
