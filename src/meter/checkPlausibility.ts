@@ -50,26 +50,47 @@ type Values = ReadonlyMap<Quantity, number | undefined>
  * if (issue) throw new MeterError(`implausible ${issue.quantity}`, { code: 'IMPLAUSIBLE', field: issue.quantity })
  */
 export function checkPlausibility(values: Values, limits: PlausibilityLimits): Implausible | undefined {
+  for (let i = 0; i < 3; i++) {
+    const k = PHASE_KEYS[i]!
+    VOLTS[i] = values.get(k.v)
+    AMPS[i] = values.get(k.a)
+    WATTS[i] = values.get(k.w)
+  }
   return (
     tinyValue(values) ??
-    voltages(values) ??
+    voltages() ??
     frequency(values) ??
     powersAndCurrents(values, limits) ??
     phaseSum(values) ??
-    apparentPower(values) ??
+    apparentPower() ??
     counters(values, limits)
   )
 }
 
+/**
+ * The phase values of the reading being checked, looked up once per reading rather than once per rule. The check
+ * is synchronous, so one scratch serves every call.
+ */
+const VOLTS: (number | undefined)[] = [undefined, undefined, undefined]
+const AMPS: (number | undefined)[] = [undefined, undefined, undefined]
+const WATTS: (number | undefined)[] = [undefined, undefined, undefined]
+
+/** The first tiny nonzero value of the reading being checked (found by `findTiny`, no closure per reading). */
+let tinyQuantity: Quantity | undefined
+let tinyFound = 0
+
+function findTiny(v: number | undefined, q: Quantity): void {
+  if (tinyQuantity === undefined && v !== undefined && v !== 0 && Math.abs(v) < TINY) {
+    tinyQuantity = q
+    tinyFound = v
+  }
+}
+
 function tinyValue(values: Values): Implausible | undefined {
-  let quantity: Quantity | undefined
-  let value = 0
-  values.forEach((v, q) => {
-    if (quantity === undefined && v !== undefined && v !== 0 && Math.abs(v) < TINY) {
-      quantity = q
-      value = v
-    }
-  })
+  tinyQuantity = undefined
+  values.forEach(findTiny)
+  const quantity = tinyQuantity
+  const value = tinyFound
   if (quantity === undefined) return undefined
   return {
     quantity,
@@ -79,15 +100,15 @@ function tinyValue(values: Values): Implausible | undefined {
   }
 }
 
-function voltages(values: Values): Implausible | undefined {
-  for (const k of PHASE_KEYS) {
-    const v = values.get(k.v)
+function voltages(): Implausible | undefined {
+  for (let i = 0; i < 3; i++) {
+    const v = VOLTS[i]
     if (v === undefined || (v >= MAINS_VOLTAGE.min && v <= MAINS_VOLTAGE.max)) continue
-    const a = Math.abs(values.get(k.a) ?? 0)
-    const w = Math.abs(values.get(k.w) ?? 0)
+    const a = Math.abs(AMPS[i] ?? 0)
+    const w = Math.abs(WATTS[i] ?? 0)
     if (v >= 0 && v < DEAD_PHASE_V && a < 0.5 && w < 50) continue // a phase that is not connected
     return {
-      quantity: k.v,
+      quantity: PHASE_KEYS[i]!.v,
       value: v,
       expected: MAINS_VOLTAGE,
       rule: `mains voltage (or below ${DEAD_PHASE_V} V on an unconnected phase with no current)`,
@@ -117,11 +138,11 @@ function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): I
   }
   // The whole fuse rating on one phase at the lowest mains voltage: a generous bound that still catches garbage.
   const currentLimit = powerLimit / MAINS_VOLTAGE.min
-  for (const k of PHASE_KEYS) {
-    const a = values.get(k.a)
+  for (let i = 0; i < 3; i++) {
+    const a = AMPS[i]
     if (a !== undefined && !(Math.abs(a) <= currentLimit)) {
       return {
-        quantity: k.a,
+        quantity: PHASE_KEYS[i]!.a,
         value: a,
         expected: { min: -currentLimit, max: currentLimit, unit: 'A' },
         rule: `1.5 x maxPowerW (${maxPowerW} W) at ${MAINS_VOLTAGE.min} V`,
@@ -138,8 +159,7 @@ function phaseSum(values: Values): Implausible | undefined {
   let phases = 0
   let sum = 0
   let magnitude = 0
-  for (const k of PHASE_KEYS) {
-    const w = values.get(k.w)
+  for (const w of WATTS) {
     if (w === undefined) continue
     phases++
     sum += w
@@ -156,14 +176,15 @@ function phaseSum(values: Values): Implausible | undefined {
 }
 
 /** |P| <= V x I on each phase (the power factor is at most 1), with 5 % + 10 W for sampling. */
-function apparentPower(values: Values): Implausible | undefined {
-  for (const { n, v: vKey, a: aKey, w: wKey } of PHASE_KEYS) {
-    const v = values.get(vKey)
-    const a = values.get(aKey)
-    const w = values.get(wKey)
+function apparentPower(): Implausible | undefined {
+  for (let i = 0; i < 3; i++) {
+    const v = VOLTS[i]
+    const a = AMPS[i]
+    const w = WATTS[i]
     if (v === undefined || a === undefined || w === undefined) continue
     const limit = Math.abs(v * a) * 1.05 + 10
     if (Math.abs(w) <= limit) continue
+    const { n, w: wKey } = PHASE_KEYS[i]!
     return {
       quantity: wKey,
       value: w,

@@ -53,4 +53,29 @@ describe('CounterGuard', () => {
       }),
     )
   })
+
+  it('property: advance() then check() behaves exactly as check() alone (advance is its allocation-free fast path)', () => {
+    const step = fc.record({
+      dtMs: fc.integer({ min: 0, max: 600_000 }),
+      raw: fc.oneof(
+        fc.integer({ min: 0, max: 2_000_000 }),
+        fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e12),
+      ),
+    })
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const plain = new CounterGuard({ maxPowerW: 5000, confirmReads: 3 })
+        const fast = new CounterGuard({ maxPowerW: 5000, confirmReads: 3 })
+        let t = 0
+        for (const s of steps) {
+          t += s.dtMs
+          const expected = plain.check(s.raw, t)
+          const advanced = fast.advance(s.raw, t)
+          const got = advanced === undefined ? fast.check(s.raw, t) : { ok: true, valueWh: advanced, rebased: false }
+          expect(got).toEqual(expected)
+          expect(fast.valueWh).toBe(plain.valueWh)
+        }
+      }),
+    )
+  })
 })

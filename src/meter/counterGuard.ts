@@ -47,6 +47,19 @@ export class CounterGuard {
     return this.last && Math.round(this.last.raw + this.offset)
   }
 
+  /**
+   * The common case of `check` without a verdict object: takes a plausible `rawWh` and returns the value to report,
+   * or returns undefined having changed nothing, when `rawWh` needs `check`'s judgement (a glitch or a first value).
+   */
+  advance(rawWh: number, atMs: number): number | undefined {
+    const last = this.last
+    if (!last || !(rawWh >= 0) || !this.plausible(last, rawWh, atMs)) return undefined
+    last.raw = rawWh
+    last.atMs = atMs
+    this.candidate = undefined
+    return Math.round(rawWh + this.offset)
+  }
+
   check(rawWh: number, atMs: number): CounterVerdict {
     if (!Number.isFinite(rawWh) || rawWh < 0) {
       return { ok: false, reason: 'invalid', lastWh: this.valueWh, range: this.last && this.range(this.last, atMs) }

@@ -21,32 +21,43 @@ const PERMUTATION: Record<WordOrder, readonly number[]> = {
   DCBA: [3, 2, 1, 0],
 }
 
-/** Scratch for decoding: values are decoded one at a time, synchronously, so one 4-byte view serves all. */
+/** Scratch for reinterpreting 32 bits as a float (decoding is synchronous, so one view serves all). */
 const SCRATCH = new DataView(new ArrayBuffer(4))
 
-/** Raw value as the device encodes it, before scaling: integers for integer types, a float for float32. */
+/**
+ * Raw value as the device encodes it, before scaling: integers for integer types, a float for float32. The bytes
+ * are picked in ABCD order with plain integer arithmetic (no per-byte view writes: this runs for every value of
+ * every reading); a byte beyond the end of `regs` reads as 0.
+ */
 export function decodeRaw(regs: Uint8Array, byteOffset: number, type: ValueType, order: WordOrder = 'ABCD'): number {
-  const width = registerCount(type) * 2
-  const perm = width === 2 ? (order === 'BADC' || order === 'DCBA' ? SWAP16 : KEEP16) : PERMUTATION[order]
-  for (let i = 0; i < width; i++) SCRATCH.setUint8(i, regs[byteOffset + perm[i]!]!)
-  switch (type) {
-    case 'int16':
-    case 'sunssf':
-      return SCRATCH.getInt16(0)
-    case 'uint16':
-      return SCRATCH.getUint16(0)
-    case 'int32':
-      return SCRATCH.getInt32(0)
-    case 'uint32':
-    case 'acc32':
-      return SCRATCH.getUint32(0)
-    case 'float32':
-      return SCRATCH.getFloat32(0)
+  const o = byteOffset
+  if (registerCount(type) === 1) {
+    const swapped = order === 'BADC' || order === 'DCBA'
+    const word = ((regs[swapped ? o + 1 : o]! << 8) | regs[swapped ? o : o + 1]!) & 0xffff
+    return type === 'uint16' ? word : (word << 16) >> 16
   }
+  let bits: number
+  switch (order) {
+    case 'ABCD':
+      bits = (regs[o]! << 24) | (regs[o + 1]! << 16) | (regs[o + 2]! << 8) | regs[o + 3]!
+      break
+    case 'CDAB':
+      bits = (regs[o + 2]! << 24) | (regs[o + 3]! << 16) | (regs[o]! << 8) | regs[o + 1]!
+      break
+    case 'BADC':
+      bits = (regs[o + 1]! << 24) | (regs[o]! << 16) | (regs[o + 3]! << 8) | regs[o + 2]!
+      break
+    case 'DCBA':
+      bits = (regs[o + 3]! << 24) | (regs[o + 2]! << 16) | (regs[o + 1]! << 8) | regs[o]!
+      break
+  }
+  if (type === 'int32') return bits | 0
+  if (type === 'float32') {
+    SCRATCH.setInt32(0, bits)
+    return SCRATCH.getFloat32(0)
+  }
+  return bits >>> 0 // uint32, acc32
 }
-
-const KEEP16 = [0, 1] as const
-const SWAP16 = [1, 0] as const
 
 /**
  * Decodes one value; `undefined` when the device says "not available": NaN/Inf floats, the type's SunSpec sentinel

@@ -100,12 +100,14 @@ class ModbusLink implements Link {
   private everConnected = false
   private nextConnectAt = 0
   private backoffMs: number
+  /** When the last exchange ended; kept only when the link paces requests (gap or unit switch delay). */
   private lastDoneAt = Number.NEGATIVE_INFINITY
   private lastUnitId: number | undefined
   private readonly counters = { requests: 0, reconnects: 0 }
   private readonly timeoutMs: number
   private readonly gapMs: number
   private readonly unitSwitchMs: number
+  private readonly paced: boolean
   private readonly connectTimeoutMs: number
   private readonly backoffInitialMs: number
   private readonly backoffMaxMs: number
@@ -117,6 +119,7 @@ class ModbusLink implements Link {
     this.timeoutMs = positive(init.timeoutMs ?? 1000, 'timeoutMs')
     this.gapMs = nonNegative(init.interFrameGapMs ?? (rtu ? 30 : 0), 'interFrameGapMs')
     this.unitSwitchMs = nonNegative(init.unitSwitchDelayMs ?? (rtu ? 200 : 0), 'unitSwitchDelayMs')
+    this.paced = this.gapMs > 0 || this.unitSwitchMs > 0
     this.connectTimeoutMs = positive(init.connectTimeoutMs ?? 2000, 'connectTimeoutMs')
     this.backoffInitialMs = positive(init.backoff?.initialMs ?? 100, 'backoff.initialMs')
     this.backoffMaxMs = Math.max(this.backoffInitialMs, init.backoff?.maxMs ?? 5000)
@@ -200,6 +203,10 @@ class ModbusLink implements Link {
       void this.connect(job).then((ok) => (ok ? this.start(job) : this.done()))
       return
     }
+    if (!this.paced) {
+      this.send(job)
+      return
+    }
     const unitId = job.args.unitId
     const gap = this.gapMs + (this.lastUnitId !== undefined && this.lastUnitId !== unitId ? this.unitSwitchMs : 0)
     const wait = gap > 0 ? this.lastDoneAt + gap - performance.now() : 0
@@ -217,7 +224,7 @@ class ModbusLink implements Link {
     this.counters.requests++
     this.transport.read(unitId, functionCode, address, count, job.args.timeoutMs ?? this.timeoutMs, (err, regs) => {
       this.inFlight = undefined
-      this.lastDoneAt = performance.now()
+      if (this.paced) this.lastDoneAt = performance.now()
       this.lastUnitId = unitId
       this.finish(job, err, regs)
     })
@@ -281,15 +288,18 @@ class ModbusLink implements Link {
   }
 }
 
+/** Judges a request before it is queued (no closures: this runs for every request). */
 function checkArgs({ unitId, functionCode, address, count }: ReadRegistersArgs): void {
-  const bad = (field: string, details: string) =>
-    new MeterError('invalid Modbus read', { code: 'INVALID_ARGUMENT', field, details })
   if (!Number.isInteger(unitId) || unitId < 0 || unitId > 255) throw bad('unitId', `${unitId} not in 0..255`)
   if (functionCode !== 3 && functionCode !== 4) throw bad('functionCode', `${functionCode} is not 3 or 4`)
   if (!Number.isInteger(count) || count < 1 || count > MAX_READ_COUNT) throw bad('count', `${count} not in 1..125`)
   if (!Number.isInteger(address) || address < 0 || address + count > 0x10000) {
     throw bad('address', `${address} + ${count} registers not in 0..65535`)
   }
+}
+
+function bad(field: string, details: string): MeterError {
+  return new MeterError('invalid Modbus read', { code: 'INVALID_ARGUMENT', field, details })
 }
 
 function aborted(signal: AbortSignal | undefined): MeterError {

@@ -1,6 +1,6 @@
 import { registerCount, type WordOrder } from './decode.js'
 import { MeterError } from './errors.js'
-import type { Link, ReadRegistersArgs } from './link.js'
+import type { Link } from './link.js'
 import { type PlannedValue, planReads, type ReadPlan, withWordOrder } from './plan.js'
 import type { MeterProfile } from './profile.js'
 import { discoverSunSpec, type SunSpecLayout, sunspecModelValues } from './sunspec.js'
@@ -17,8 +17,6 @@ export interface Source {
   readonly unitId: number
   /** The plan when it is known without asking the device (fixed register maps). */
   readonly fixedPlan?: ReadPlan
-  /** Set on first use for a one-block fixed plan (see `fastPath`). */
-  fast?: { args: ReadRegistersArgs; onReply: (reply: Buffer) => Map<Quantity, number | undefined> }
   plan(signal?: AbortSignal): Promise<ReadPlan>
   invalidate(): void
 }

@@ -6,7 +6,7 @@ import { CounterGuard } from './counterGuard.js'
 import type { WordOrder } from './decode.js'
 import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
 import { implausibleError } from './implausibleError.js'
-import type { Link } from './link.js'
+import type { Link, ReadRegistersArgs } from './link.js'
 import { createSource, type Source } from './meterSource.js'
 import { decodePlan, type ReadPlan } from './plan.js'
 import { loadProfile, type MeterProfile } from './profile.js'
@@ -67,6 +67,12 @@ export function openMeter(link: Link, opts: OpenMeterOptions): Meter {
   return new ModbusMeter(link, opts)
 }
 
+/** One request and its reply handler, for a meter read in a single block (see `fastPath`). */
+interface FastPath {
+  args: ReadRegistersArgs
+  onReply: (reply: Buffer) => Reading
+}
+
 class ModbusMeter implements Meter {
   readonly name: string
   readonly errors: Partial<Record<MeterErrorCode, number>> = {}
@@ -76,12 +82,15 @@ class ModbusMeter implements Meter {
   private readonly clock: Clock
   private readonly maxPowerW: number
   private readonly limits: PlausibilityLimits
+  /** -1 when the profile counts export as positive power: readings count import as positive. */
+  private readonly sign: 1 | -1
   private readonly staleAfterMs: number
   private readonly timeoutMs: number | undefined
   private readonly guards: Record<CounterQuantity, CounterGuard>
   private readonly metrics: { errors: Counter<'device' | 'code'>; readings: Counter<'device'> } | undefined
   private readonly logger: Logger | undefined
   private last: Reading | undefined
+  private readonly fast: FastPath | undefined
 
   constructor(
     private readonly link: Link,
@@ -109,12 +118,14 @@ class ModbusMeter implements Meter {
     this.clock = opts.clock ?? systemClock()
     this.maxPowerW = opts.maxPowerW ?? profile.maxPowerW
     this.limits = { maxPowerW: this.maxPowerW }
+    this.sign = this.grid.profile.powerSign === 'exportPositive' ? -1 : 1
     this.staleAfterMs = opts.staleAfterMs ?? 10_000
     this.timeoutMs = opts.timeoutMs
     const guard = () => new CounterGuard({ maxPowerW: this.maxPowerW, confirmReads: opts.counterConfirmReads })
     this.guards = { importEnergyWh: guard(), exportEnergyWh: guard(), pvEnergyWh: guard() }
     this.metrics = opts.metrics && meterMetrics(opts.metrics.registry)
     this.logger = opts.logger
+    this.fast = this.fastPath()
   }
 
   /** Used by sources: every request goes through here so it is counted. */
@@ -125,33 +136,35 @@ class ModbusMeter implements Meter {
   }
 
   read(opts: { signal?: AbortSignal } = {}): Promise<Reading> {
-    // Promise chains rather than async/await: this runs for every reading, and each await layer showed in bench:meter.
-    // A handler's own throw is not seen by the onRejected beside it: accept() counts its errors itself.
     const { signal } = opts
-    const pv = this.pv
-    return this.readSource(this.grid, signal).then(
-      pv ? (g) => this.readSource(pv, signal).then((p) => this.accept(g, p), this.fail) : this.acceptGrid,
-      this.fail,
-    )
+    const fast = this.fast
+    if (!fast) return this.readSources(signal)
+    // The common case, a register map read in one block: one request and one handler that decodes, checks and
+    // normalises, with no async machinery around it (each promise layer showed in bench:meter).
+    this.stats.requests++
+    return this.link.readRegisters(signal ? { ...fast.args, signal } : fast.args).then(fast.onReply, this.fail)
   }
 
-  private readonly acceptGrid = (grid: Map<Quantity, number | undefined>): Reading => this.accept(grid, undefined)
+  private async readSources(signal: AbortSignal | undefined): Promise<Reading> {
+    try {
+      const grid = await this.readSource(this.grid, signal)
+      return this.accept(grid, this.pv && (await this.readSource(this.pv, signal)))
+    } catch (err) {
+      return this.fail(err)
+    }
+  }
 
   private readonly fail = (err: unknown): never => {
     throw this.count(toMeterError(err))
   }
 
-  /** Normalises decoded values into the reading returned, or throws (counted). */
+  /** Normalises decoded values into the reading returned, or throws (not yet counted). */
   private accept(grid: Map<Quantity, number | undefined>, pv: Map<Quantity, number | undefined> | undefined): Reading {
-    try {
-      const reading = this.normalise(grid, pv, this.clock.now())
-      this.last = reading
-      this.stats.readings++
-      this.metrics?.readings.inc({ device: this.name })
-      return reading
-    } catch (err) {
-      return this.fail(err)
-    }
+    const reading = this.normalise(grid, pv, this.clock.now())
+    this.last = reading
+    this.stats.readings++
+    this.metrics?.readings.inc({ device: this.name })
+    return reading
   }
 
   latest(): Reading {
@@ -173,21 +186,7 @@ class ModbusMeter implements Meter {
     return err
   }
 
-  private readSource(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
-    const plan = source.fixedPlan
-    if (plan?.blocks.length === 1) {
-      // The common case (a register map read in one block): one request, no async machinery around it.
-      if (signal) {
-        return this.request(source.unitId, plan.blocks[0]!, signal).then((reply) => this.decode(source, plan, [reply]))
-      }
-      this.stats.requests++
-      source.fast ??= this.fastPath(source, plan)
-      return this.link.readRegisters(source.fast.args).then(source.fast.onReply)
-    }
-    return this.readSourceInBlocks(source, signal)
-  }
-
-  private async readSourceInBlocks(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
+  private async readSource(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
     try {
       const plan = source.fixedPlan ?? (await source.plan(signal))
       const replies: Buffer[] = []
@@ -200,12 +199,24 @@ class ModbusMeter implements Meter {
     }
   }
 
-  /** The prebuilt request and reply handler of a one-block source, so a reading allocates as little as it can. */
-  private fastPath(source: Source, plan: ReadPlan): NonNullable<Source['fast']> {
+  /**
+   * The prebuilt request and reply handler of a grid meter read in one block, so that a reading allocates as little
+   * as it can. A throw in `onReply` is counted there: the `onRejected` beside it in `read` does not see it.
+   */
+  private fastPath(): FastPath | undefined {
+    const source = this.grid
+    const plan = source.fixedPlan
+    if (this.pv || plan?.blocks.length !== 1) return undefined
     const { functionCode, address, count } = plan.blocks[0]!
     return {
       args: { unitId: source.unitId, functionCode, address, count, timeoutMs: this.timeoutMs },
-      onReply: (reply) => this.decode(source, plan, [reply]),
+      onReply: (reply) => {
+        try {
+          return this.accept(this.decode(source, plan, [reply]), undefined)
+        } catch (err) {
+          return this.fail(err)
+        }
+      },
     }
   }
 
@@ -231,7 +242,7 @@ class ModbusMeter implements Meter {
     pv: Map<Quantity, number | undefined> | undefined,
     timestampMs: number,
   ): Reading {
-    const sign = this.grid.profile.powerSign === 'exportPositive' ? -1 : 1
+    const sign = this.sign
     const unavailable = unavailableIn(grid, pv)
     const activePowerW = sign * this.need(grid, 'activePowerW')
     const reading: Reading = {
@@ -262,7 +273,10 @@ class ModbusMeter implements Meter {
   }
 
   private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
-    const verdict = this.guards[q].check(rawWh, atMs)
+    const guard = this.guards[q]
+    const valueWh = guard.advance(rawWh, atMs)
+    if (valueWh !== undefined) return valueWh
+    const verdict = guard.check(rawWh, atMs)
     if (verdict.ok) {
       if (verdict.rebased) this.logger?.warn({ device: this.name, counter: q, rawWh }, 'meter counter re-based')
       return verdict.valueWh
@@ -283,42 +297,48 @@ class ModbusMeter implements Meter {
   }
 }
 
-/** Quantities the device reported as not available (plain loops: this runs on every reading). */
+/** Quantities the device reported as not available (no closure per reading: the array is `forEach`'s this). */
 function unavailableIn(
   grid: Map<Quantity, number | undefined>,
   pv: Map<Quantity, number | undefined> | undefined,
 ): Quantity[] {
   const out: Quantity[] = []
-  grid.forEach((v, q) => {
-    if (v === undefined) out.push(q)
-  })
-  pv?.forEach((v, q) => {
-    if (v === undefined) out.push(q)
-  })
+  grid.forEach(pushIfUndefined, out)
+  pv?.forEach(pushIfUndefined, out)
   return out
 }
 
-const PHASE_KEYS = [
-  { phase: 'l1', w: 'activePowerL1W', v: 'voltageL1V', a: 'currentL1A' },
-  { phase: 'l2', w: 'activePowerL2W', v: 'voltageL2V', a: 'currentL2A' },
-  { phase: 'l3', w: 'activePowerL3W', v: 'voltageL3V', a: 'currentL3A' },
-] as const
+function pushIfUndefined(this: Quantity[], v: number | undefined, q: Quantity): void {
+  if (v === undefined) this.push(q)
+}
 
 function readPhases(values: Map<Quantity, number | undefined>, sign: number): Reading['phases'] {
-  let phases: NonNullable<Reading['phases']> | undefined
-  for (const k of PHASE_KEYS) {
-    const w = values.get(k.w)
-    const v = values.get(k.v)
-    const a = values.get(k.a)
-    if (w === undefined && v === undefined && a === undefined) continue
-    const p: PhaseValues = {}
-    if (w !== undefined) p.powerW = sign * w
-    if (v !== undefined) p.voltageV = v
-    if (a !== undefined) p.currentA = a
-    phases ??= {}
-    phases[k.phase] = p
-  }
+  const l1 = phase(values.get('activePowerL1W'), values.get('voltageL1V'), values.get('currentL1A'), sign)
+  const l2 = phase(values.get('activePowerL2W'), values.get('voltageL2V'), values.get('currentL2A'), sign)
+  const l3 = phase(values.get('activePowerL3W'), values.get('voltageL3V'), values.get('currentL3A'), sign)
+  if (l1 && l2 && l3) return { l1, l2, l3 }
+  if (!l1 && !l2 && !l3) return undefined
+  const phases: NonNullable<Reading['phases']> = {}
+  if (l1) phases.l1 = l1
+  if (l2) phases.l2 = l2
+  if (l3) phases.l3 = l3
   return phases
+}
+
+/** One phase's values, built in one literal when all are there (the usual case: one object shape, no growing). */
+function phase(
+  w: number | undefined,
+  v: number | undefined,
+  a: number | undefined,
+  sign: number,
+): PhaseValues | undefined {
+  if (w !== undefined && v !== undefined && a !== undefined) return { powerW: sign * w, voltageV: v, currentA: a }
+  if (w === undefined && v === undefined && a === undefined) return undefined
+  const p: PhaseValues = {}
+  if (w !== undefined) p.powerW = sign * w
+  if (v !== undefined) p.voltageV = v
+  if (a !== undefined) p.currentA = a
+  return p
 }
 
 function meterMetrics(registry: Registry) {

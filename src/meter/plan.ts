@@ -59,20 +59,62 @@ export function planReads(values: PlannedValue[], maxCount: number, expectations
   return { blocks, values, expectations }
 }
 
-/**
- * Decodes every planned value from the block replies. `undefined` = the device says "not available".
- * Throws BAD_REPLY when an expectation fails.
- */
-export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, number | undefined> {
-  const at = (fc: ReadFunctionCode, address: number): { buf: Buffer; offset: number } => {
+/** Where a planned value, its scale factor or an expectation sits in the replies: reply index and byte offset. */
+interface Located {
+  reply: number
+  offset: number
+}
+
+/** A plan with every address resolved to its reply, once: decoding then does no searching per reading. */
+interface CompiledPlan {
+  values: { value: PlannedValue; at: Located; sf: Located | undefined }[]
+  expectations: { expectation: Expectation; at: Located }[]
+}
+
+const COMPILED = new WeakMap<ReadPlan, CompiledPlan>()
+
+function compile(plan: ReadPlan): CompiledPlan {
+  let compiled = COMPILED.get(plan)
+  if (compiled) return compiled
+  const locate = (fc: ReadFunctionCode, address: number): Located => {
     const i = plan.blocks.findIndex(
       (b) => b.functionCode === fc && address >= b.address && address < b.address + b.count,
     )
-    return { buf: replies[i]!, offset: (address - plan.blocks[i]!.address) * 2 }
+    if (i < 0) {
+      throw new MeterError('read plan does not cover a register', {
+        code: 'INVALID_ARGUMENT',
+        field: 'plan.blocks',
+        details: `fc ${fc} @${address} is in no block`,
+      })
+    }
+    return { reply: i, offset: (address - plan.blocks[i]!.address) * 2 }
   }
-  for (const e of plan.expectations) {
-    const { buf, offset } = at(e.functionCode, e.address)
-    const got = buf.readUInt16BE(offset)
+  compiled = {
+    values: plan.values.map((value) => ({
+      value,
+      at: locate(value.functionCode, value.address),
+      sf: value.scaleFactorAddress === undefined ? undefined : locate(value.functionCode, value.scaleFactorAddress),
+    })),
+    expectations: plan.expectations.map((expectation) => ({
+      expectation,
+      at: locate(expectation.functionCode, expectation.address),
+    })),
+  }
+  COMPILED.set(plan, compiled)
+  return compiled
+}
+
+const SUNSSF = { type: 'sunssf', sunspec: true } as const
+
+/**
+ * Decodes every planned value from the block replies. `undefined` = the device says "not available".
+ * Throws BAD_REPLY when an expectation fails. The plan is resolved to reply offsets on first use (plans are data
+ * built once per device; this runs on every reading).
+ */
+export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, number | undefined> {
+  const { values, expectations } = compile(plan)
+  for (const { expectation: e, at } of expectations) {
+    const got = replies[at.reply]!.readUInt16BE(at.offset)
     if (got !== e.value) {
       throw new MeterError('device layout changed', {
         code: 'BAD_REPLY',
@@ -81,13 +123,11 @@ export function decodePlan(plan: ReadPlan, replies: Buffer[]): Map<Quantity, num
     }
   }
   const out = new Map<Quantity, number | undefined>()
-  for (const v of plan.values) {
-    const { buf, offset } = at(v.functionCode, v.address)
-    const raw = decodeValue(buf, offset, v)
+  for (const { value: v, at, sf: sfAt } of values) {
+    const raw = decodeValue(replies[at.reply]!, at.offset, v)
     let sf = 0
-    if (v.scaleFactorAddress !== undefined) {
-      const p = at(v.functionCode, v.scaleFactorAddress)
-      const decoded = decodeValue(p.buf, p.offset, { type: 'sunssf', sunspec: true })
+    if (sfAt) {
+      const decoded = decodeValue(replies[sfAt.reply]!, sfAt.offset, SUNSSF)
       // SunSpec allows exponents -10..10; anything else is garbage, treat as not available.
       sf = decoded !== undefined && Math.abs(decoded) <= 10 ? decoded : Number.NaN
     }

@@ -158,6 +158,20 @@ describe('reader against the meter simulator (TCP)', () => {
     for (const r of reads) await expect(r).rejects.toMatchObject({ code: 'CLOSED' })
   })
 
+  it('each request keeps its own deadline (one timer per connection): a short one fires on time, a long one waits', async () => {
+    const patient = openMeter(link, { profile: 'sdm630', unitId: 1, clock, timeoutMs: 1000 })
+    const hasty = openMeter(link, { profile: 'sdm630', unitId: 7, clock, timeoutMs: 40 })
+    await patient.read() // leaves the connection's timer armed for 1000 ms
+    const started = performance.now()
+    await expect(hasty.read()).rejects.toMatchObject({ code: 'TIMEOUT' })
+    expect(performance.now() - started).toBeLessThan(500)
+    await meter.read() // arms the timer for the link's 150 ms
+    sim.setFault({ delayMs: 300 })
+    clock.advance(1000)
+    await expect(patient.read()).resolves.toMatchObject({ importEnergyWh: Math.round(sim.state().importWh) })
+    expect(link.stats.strayReplies).toBe(0)
+  })
+
   it('a silent device on the link does not corrupt or block the others', async () => {
     const ghost = openMeter(link, { profile: 'sdm630', unitId: 7, clock })
     const other = openMeter(link, { profile: 'sdm630', unitId: 2, clock })

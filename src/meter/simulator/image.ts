@@ -1,4 +1,5 @@
 import { encodeRaw, registerCount, type WordOrder } from '../decode.js'
+import { MeterError } from '../errors.js'
 import type { MeterProfile, RegistersProfile, SunSpecProfile } from '../profile.js'
 import { SUNSPEC_MARKER } from '../sunspec.js'
 import type { Quantity, ReadFunctionCode } from '../types.js'
@@ -114,9 +115,15 @@ function sunspecImage(
   const ids = [opts.gridModel ?? profile.preference.grid[0]!, ...(opts.pvModel ? [opts.pvModel] : [])]
   const COMMON_LENGTH = 66
   let total = 2 + 2 + COMMON_LENGTH
-  const placed = ids.map((id) => {
+  const placed = ids.map((id, i) => {
     const model = profile.models[String(id)]
-    if (!model) throw new Error(`profile ${profile.id} has no SunSpec model ${id}`)
+    if (!model) {
+      throw new MeterError(`profile ${profile.id} has no SunSpec model ${id}`, {
+        code: 'PROFILE',
+        field: i === 0 ? 'sunspec.gridModel' : 'sunspec.pvModel',
+        details: `models of ${profile.id}: ${Object.keys(profile.models).join(', ')}`,
+      })
+    }
     const at = base + total
     total += 2 + model.length
     return { id, model, at }

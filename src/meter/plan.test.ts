@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { encodeRaw } from './decode.js'
+import { decodePlan, type PlannedValue, planReads, withWordOrder } from './plan.js'
+
+const value = (p: Partial<PlannedValue> & Pick<PlannedValue, 'quantity' | 'address' | 'type'>): PlannedValue => ({
+  functionCode: 4,
+  wordOrder: 'ABCD',
+  scale: 1,
+  sunspec: false,
+  ...p,
+})
+
+describe('read plans', () => {
+  it('groups values into blocks and decodes each from its block, scale factors included', () => {
+    const plan = planReads(
+      [
+        value({ quantity: 'voltageL1V', address: 0, type: 'float32' }),
+        value({ quantity: 'frequencyHz', address: 70, type: 'float32' }),
+        value({ quantity: 'importEnergyWh', address: 200, type: 'uint32', scale: 10 }),
+        value({ quantity: 'activePowerW', address: 204, type: 'int16', scaleFactorAddress: 205 }),
+      ],
+      125,
+    )
+    expect(plan.blocks).toEqual([
+      { functionCode: 4, address: 0, count: 72 },
+      { functionCode: 4, address: 200, count: 6 },
+    ])
+    const a = Buffer.alloc(72 * 2)
+    const b = Buffer.alloc(6 * 2)
+    encodeRaw(a, 0, 'float32', 231.5)
+    encodeRaw(a, 140, 'float32', 50)
+    encodeRaw(b, 0, 'uint32', 123_456)
+    encodeRaw(b, 8, 'int16', -35)
+    encodeRaw(b, 10, 'sunssf', 2)
+    const decoded = decodePlan(plan, [a, b])
+    expect(Object.fromEntries(decoded)).toEqual({
+      voltageL1V: 231.5,
+      frequencyHz: 50,
+      importEnergyWh: 1_234_560,
+      activePowerW: -3500,
+    })
+    // The same replies again (the plan's offsets are resolved once and reused) and another word order's plan.
+    expect(decodePlan(plan, [a, b])).toEqual(decoded)
+    expect(decodePlan(withWordOrder(plan, 'CDAB'), [a, b]).get('voltageL1V')).not.toBe(231.5)
+  })
+
+  it('a failed expectation is BAD_REPLY; a value outside every block is a typed error, not a crash', () => {
+    const plan = planReads([value({ quantity: 'activePowerW', address: 10, type: 'int16' })], 125, [
+      { functionCode: 4, address: 9, value: 213 },
+    ])
+    const reply = Buffer.alloc(4)
+    expect(() => decodePlan(plan, [reply])).toThrow(expect.objectContaining({ code: 'BAD_REPLY' }))
+    reply.writeUInt16BE(213, 0)
+    expect(decodePlan(plan, [reply]).get('activePowerW')).toBe(0)
+    const broken = { ...plan, blocks: [{ functionCode: 3 as const, address: 0, count: 2 }] }
+    expect(() => decodePlan(broken, [reply])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})
