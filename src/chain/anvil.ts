@@ -38,7 +38,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new ChainError('the OS gave no free port', { code: ChainErrorCode.Port })),
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new ChainError('the OS gave no free port', { code: ChainErrorCode.Port })),
       )
     })
   })

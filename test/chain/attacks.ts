@@ -340,7 +340,11 @@ export const ATTACKS: readonly Attack[] = [
           args: [gone.address],
         })
         const length = BigInt(
-          await ctx.pub.readContract({ address: ctx.dev.settlement, abi: settlementAbi, functionName: 'intervalLength' }),
+          await ctx.pub.readContract({
+            address: ctx.dev.settlement,
+            abi: settlementAbi,
+            functionName: 'intervalLength',
+          }),
         )
         if ((await ctx.blockTime()) < boundary * length) await ctx.setTime(boundary * length + 1n)
         const book = await ctx.book(boundary, 1, { keys: ctx.dev.accounts.slice(6) })

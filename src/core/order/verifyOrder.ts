@@ -48,7 +48,10 @@ export function verifyOrder(signed: SignedOrder, rules: OrderRules): VerifiedOrd
   }
   const maxQuantity =
     rules.maxQuantityWh !== undefined && rules.maxQuantityWh < MAX_QUANTITY_WH ? rules.maxQuantityWh : MAX_QUANTITY_WH
-  if (order.quantityWh <= 0n || order.quantityWh > (rules.maxQuantityWh === undefined ? DEFAULT_MAX_QUANTITY_WH : maxQuantity)) {
+  if (
+    order.quantityWh <= 0n ||
+    order.quantityWh > (rules.maxQuantityWh === undefined ? DEFAULT_MAX_QUANTITY_WH : maxQuantity)
+  ) {
     throw new OrderError(OrderErrorCode.Quantity, 'quantityWh', 'quantity must be 1..max Wh', `${order.quantityWh}`)
   }
   const maxPrice =
