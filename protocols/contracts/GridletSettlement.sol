@@ -73,8 +73,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice The market id (bytes32) every order of this contract is signed for.
     bytes32 public immutable market;
     /// @notice Seconds between a withdrawal request and the withdrawal, so signed buy orders can still be paid: more
-    ///         than gate closure + settle delay + settlement window (checked), so every interval whose book closed
-    ///         before a request can be settled before the requested money leaves.
+    ///         than interval length + gate closure + settle delay + settlement window (checked), so every interval
+    ///         whose escrow reference block (the gate closure of the interval before it) lies before a request can
+    ///         be settled before the requested money leaves.
     uint64 public immutable withdrawalDelay;
     /// @notice Market interval length in seconds: interval k starts at k * intervalLength (unix, UTC aligned).
     uint32 public immutable intervalLength;
@@ -180,7 +181,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         if (
             timing.intervalLength == 0
                 || uint256(timing.withdrawalDelay)
-                    <= uint256(timing.gateClosure) + timing.settleDelay + timing.settlementWindow
+                    <= uint256(timing.intervalLength) + timing.gateClosure + timing.settleDelay + timing.settlementWindow
         ) revert BadTiming();
         token = token_;
         market = market_;
@@ -821,6 +822,12 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     function settlementTimes(uint64 interval) external view returns (uint256 earliest, uint256 deadline) {
         earliest = uint256(interval) * intervalLength + settleDelay;
         deadline = earliest + settlementWindow;
+    }
+
+    /// @notice Flags of intervals 128·word .. 128·word + 127: bit b settled, bit 128 + b has on-chain cancels. One
+    ///         call tells the escrow snapshot which of 128 intervals were settled at its reference block.
+    function settledWord(uint256 word) external view returns (uint256) {
+        return _settled[word];
     }
 
     function isSettled(uint64 interval) external view returns (bool) {

@@ -183,6 +183,12 @@ describe('registry and escrow', () => {
     await expect(
       deployMarket(ctx.operator, { market: ctx.dev.market, token: ctx.dev.token, timing: { withdrawalDelay: 86_400 } }),
     ).rejects.toThrow(new RegExp(badTiming))
+    // One interval more than gate closure + settle delay + window: the escrow reference is the previous gate closure.
+    const edge = 900 + 60 + 0 + 7 * 86_400
+    const deploy = (withdrawalDelay: number) =>
+      deployMarket(ctx.operator, { market: ctx.dev.market, token: ctx.dev.token, timing: { withdrawalDelay } })
+    await expect(deploy(edge)).rejects.toThrow(new RegExp(badTiming))
+    await expect(deploy(edge + 1)).resolves.toBeDefined()
   })
 
   it('withdraws after the real delay: the request reserves its amount at once, settlement still draws on it', async () => {
