@@ -10,7 +10,7 @@ export interface EscrowSnapshot {
   readonly blockTimestampS: bigint
   /** `availableOf` of each asked account at that block (checksummed keys). */
   readonly available: ReadonlyMap<Address, bigint>
-  /** The asked intervals that were settled at that block. */
+  /** The intervals of the asked range that were settled at that block. */
   readonly settled: ReadonlySet<bigint>
 }
 
@@ -55,11 +55,11 @@ export async function referenceBlock(
 
 /**
  * Reads what the escrow rule needs at the reference block of an interval (docs/protocol.md, "Escrow cover"): the
- * available escrow of `accounts` (`availableOfMany`) and which of `intervals` were settled, all at one block every
+ * available escrow of `accounts` (`availableOfMany`) and which intervals of `settledRange` were settled (`settledWord`), all at one block every
  * node names the same way. Undefined while that block is not final yet (see `referenceBlock`).
  *
  * @example
- * const snap = await readEscrowSnapshot(client, { settlement, accounts, atS: gateClosureS, intervals: [k - 1n] })
+ * const snap = await readEscrowSnapshot(client, { settlement, accounts, atS, settledRange: { from: k - 8n, to: k - 1n } })
  */
 export async function readEscrowSnapshot(
   client: Client,
@@ -67,7 +67,8 @@ export async function readEscrowSnapshot(
     settlement: Address
     accounts: readonly Address[]
     atS: bigint
-    intervals?: readonly bigint[]
+    /** Intervals whose settled flag to read (inclusive range, at most 128 · 64 intervals). */
+    settledRange?: { readonly from: bigint; readonly to: bigint }
     hint?: bigint
   },
 ): Promise<EscrowSnapshot | undefined> {
@@ -75,22 +76,29 @@ export async function readEscrowSnapshot(
   if (!ref) return undefined
   const accounts = [...new Set(args.accounts.map((a) => getAddress(a)))]
   const common = { address: args.settlement, abi: settlementAbi, blockNumber: ref.number } as const
+  const range = args.settledRange
+  const words: bigint[] = []
+  if (range && range.to >= range.from) {
+    for (let w = range.from / 128n; w <= range.to / 128n; w++) words.push(w)
+    if (words.length > 64) throw invalid('settledRange', 'more than 64 words of settled flags')
+  }
   const [amounts, flags] = await Promise.all([
     accounts.length ? readContract(client, { ...common, functionName: 'availableOfMany', args: [accounts] }) : [],
-    Promise.all(
-      (args.intervals ?? []).map((k) => readContract(client, { ...common, functionName: 'isSettled', args: [k] })),
-    ),
+    Promise.all(words.map((w) => readContract(client, { ...common, functionName: 'settledWord', args: [w] }))),
   ])
-  if (amounts.length !== accounts.length) {
-    throw new ChainError('availableOfMany answered the wrong number of amounts', {
-      code: ChainErrorCode.Invalid,
-      field: 'availableOfMany',
-    })
-  }
+  if (amounts.length !== accounts.length) throw invalid('availableOfMany', 'wrong number of amounts')
+  const settled = new Set<bigint>()
+  words.forEach((w, i) => {
+    for (let b = 0n; b < 128n; b++) if ((flags[i]! >> b) & 1n) settled.add(w * 128n + b)
+  })
   return {
     blockNumber: ref.number,
     blockTimestampS: ref.timestamp,
     available: new Map(accounts.map((a, i) => [a, amounts[i]!])),
-    settled: new Set((args.intervals ?? []).filter((_, i) => flags[i] === true)),
+    settled,
   }
+}
+
+function invalid(field: string, details: string): ChainError {
+  return new ChainError('bad escrow snapshot answer', { code: ChainErrorCode.Invalid, field, details })
 }

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
+import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { clear } from './clear.js'
-import { buyExposure, coverEscrow, type EscrowCover } from './coverEscrow.js'
+import { buyExposure, coverEscrow, type EscrowCover, escrowCoverOf } from './coverEscrow.js'
 import { accountN, bookOrder } from './testBooks.js'
 import { CLEARING_RULES } from './types.js'
 
@@ -119,5 +120,32 @@ describe('coverEscrow', () => {
     const cover = { spendable: new Map([[a.toLowerCase(), 200_000n]]) }
     // 180,000 for nonce 0; 150,000 does not fit in the 20,000 left; 15,000 does.
     expect(coverEscrow([second, small, first], cover)).toEqual([small, first])
+  })
+})
+
+describe('escrowCoverOf', () => {
+  it('subtracts what each member still owes for pending intervals, net of its sales there, never below 0', () => {
+    const [a, b, c] = [accountN(0), accountN(1), accountN(2)]
+    const t = (buyer: Address, seller: Address, amount: bigint) => ({ buyer, seller, amount })
+    const cover = escrowCoverOf({
+      members: [a, b, c],
+      available: new Map([
+        [a.toUpperCase().replace('0X', '0x'), 1_000n],
+        [b, 500n],
+      ]),
+      // Interval 1: a buys 300 from b; b buys 100 from c. Interval 2: a buys 900 from c, sells 200 to b.
+      pending: [
+        [t(a, b, 300n), t(b, c, 100n)],
+        [t(a, c, 900n), t(b, a, 200n)],
+      ],
+    })
+    // a owes 300 + (900 - 200); b owes max(0, 100 - 300) + 200; c owes nothing and has no escrow.
+    expect(cover.spendable).toEqual(
+      new Map([
+        [a, 0n],
+        [b, 300n],
+        [c, 0n],
+      ]),
+    )
   })
 })

@@ -1,5 +1,6 @@
 import type { VerifiedOrder } from '../order/types.js'
 import { Side } from '../order/types.js'
+import type { Trade } from './types.js'
 
 /**
  * What each household may commit in one interval, as every node derives it from the chain at the interval's
@@ -70,4 +71,45 @@ function byNonceThenId(a: VerifiedOrder, b: VerifiedOrder): number {
   const x = a.id.toLowerCase()
   const y = b.id.toLowerCase()
   return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** What the escrow cover of one interval is computed from (docs/protocol.md, "Escrow cover"). */
+export interface EscrowCoverInput {
+  /** The households registered for the interval. */
+  readonly members: Iterable<string>
+  /** `availableOf` at the interval's reference block, by account (any case); a member without an entry has 0. */
+  readonly available: ReadonlyMap<string, bigint>
+  /** The trades of the earlier agreed intervals not settled at the reference block: what is still owed. */
+  readonly pending: readonly (readonly Pick<Trade, 'buyer' | 'seller' | 'amount'>[])[]
+}
+
+/**
+ * The escrow cover of an interval: each member may spend its available escrow at the reference block minus, for
+ * every pending interval, what it owes there net of its own sales in it (the contract debits net per interval),
+ * never below 0.
+ *
+ * @example
+ * const cover = escrowCoverOf({ members, available, pending: [previous.trades] })
+ * const result = clear(orders, { ...params, escrow: cover })
+ */
+export function escrowCoverOf(input: EscrowCoverInput): EscrowCover {
+  const available = new Map([...input.available].map(([a, v]) => [a.toLowerCase(), v]))
+  const owed = new Map<string, bigint>()
+  for (const trades of input.pending) {
+    const net = new Map<string, bigint>()
+    for (const t of trades) {
+      const buyer = t.buyer.toLowerCase()
+      const seller = t.seller.toLowerCase()
+      net.set(buyer, (net.get(buyer) ?? 0n) + t.amount)
+      net.set(seller, (net.get(seller) ?? 0n) - t.amount)
+    }
+    for (const [a, v] of net) if (v > 0n) owed.set(a, (owed.get(a) ?? 0n) + v)
+  }
+  const spendable = new Map<string, bigint>()
+  for (const m of input.members) {
+    const a = m.toLowerCase()
+    const left = (available.get(a) ?? 0n) - (owed.get(a) ?? 0n)
+    spendable.set(a, left > 0n ? left : 0n)
+  }
+  return { spendable }
 }
