@@ -29,7 +29,7 @@ export interface ChainViewInit {
 
 /** What every node reads from the settlement contract to clear identically: registry and escrow per interval. */
 export interface ChainView {
-  /** The registry of the next open interval (validation of gossip), following the contract's events. */
+  /** The registry for gossip validation (the open interval and the one before), following the contract's events. */
   readonly registry: HouseholdRegistry
   /** The households registered for interval `k`. */
   householdsFor(k: bigint): Set<Address>
@@ -129,10 +129,23 @@ export function chainView(init: ChainViewInit): ChainView {
 
   return {
     registry: {
+      // The quorum base is the registry on chain now, as the contract's `quorum()` counts it at settlement.
       get size() {
-        return householdsFor(openInterval()).size
+        return fixed ? fixed.size : registryAt(changes, 2n ** 64n, boundaryTiming).size
       },
-      has: (account) => householdsFor(openInterval()).has(getAddress(account)),
+      // Gossip is judged without its interval: an account counts from its registration on chain, and after its
+      // removal while registered for the open interval or the one before, so messages of an interval that closed
+      // just before a boundary are not refused by some peers and accepted by others (peers relaying them would be
+      // penalised). The clearing (`escrow`) is exact per interval.
+      has: (account) => {
+        const k = openInterval()
+        const a = getAddress(account)
+        return fixed
+          ? fixed.has(a)
+          : registryAt(changes, 2n ** 64n, boundaryTiming).has(a) ||
+              householdsFor(k).has(a) ||
+              householdsFor(k - 1n).has(a)
+      },
     },
     householdsFor,
     timing: () => timing,
