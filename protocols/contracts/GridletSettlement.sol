@@ -73,8 +73,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice The market id (bytes32) every order of this contract is signed for.
     bytes32 public immutable market;
     /// @notice Seconds between a withdrawal request and the withdrawal, so signed buy orders can still be paid: more
-    ///         than gate closure + settle delay + settlement window (checked), so every interval whose book closed
-    ///         before a request can be settled before the requested money leaves.
+    ///         than interval length + gate closure + settle delay + settlement window (checked), so every interval
+    ///         whose escrow reference block (the gate closure of the interval before it) lies before a request can
+    ///         be settled before the requested money leaves.
     uint64 public immutable withdrawalDelay;
     /// @notice Market interval length in seconds: interval k starts at k * intervalLength (unix, UTC aligned).
     uint32 public immutable intervalLength;
@@ -116,6 +117,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     mapping(address account => mapping(bytes32 orderId => bool)) private _cancelledOrders;
     /// account => interval => every nonce below this is cancelled on chain.
     mapping(address account => mapping(uint64 interval => uint256)) private _nonceFloor;
+    /// household index => first interval in which a removed (or rotated-away) household no longer trades: its
+    /// registry boundary (`registryBoundary` of the removal's block time). Read only for unregistered households.
+    uint256[4294967296] private _activeUntil;
 
     event HouseholdRegistered(address indexed account, bytes32 indexed meterId, uint256 household);
     event HouseholdRemoved(address indexed account, bytes32 indexed meterId);
@@ -177,7 +181,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         if (
             timing.intervalLength == 0
                 || uint256(timing.withdrawalDelay)
-                    <= uint256(timing.gateClosure) + timing.settleDelay + timing.settlementWindow
+                    <= uint256(timing.intervalLength) + timing.gateClosure + timing.settleDelay + timing.settlementWindow
         ) revert BadTiming();
         token = token_;
         market = market_;
@@ -237,7 +241,24 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 index = _accounts[account] & INDEX_MASK;
         _accounts[account] = index;
         _households[index] &= ~REGISTERED;
+        // Intervals before the boundary were (or are being) cleared with this household in every node's registry:
+        // they stay payable, so a removal never makes an agreed interval revert `UnregisteredAccount`.
+        _activeUntil[index] = registryBoundary(block.timestamp);
         --registeredCount;
+    }
+
+    /// @notice The first interval whose registry includes a change (register, remove, rotate) made at block time
+    ///         `timestamp`: the interval after the next one whose book is still open, so every node has at least
+    ///         one interval length to see the event before that book closes (docs/protocol.md, "Registry").
+    function registryBoundary(uint256 timestamp) public view returns (uint64) {
+        return uint64((timestamp + gateClosure) / intervalLength + 2);
+    }
+
+    /// @notice For an account no longer registered: the first interval in which its orders are refused (0 if it
+    ///         is registered or never was removed). Orders of earlier intervals stay payable.
+    function activeUntil(address account) external view returns (uint64) {
+        uint256 a = _accounts[account];
+        return a & ACCOUNT_REGISTERED != 0 ? 0 : uint64(_activeUntil[a & INDEX_MASK]);
     }
 
     // ---------------------------------------------------------------- escrow (households)
@@ -573,7 +594,11 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 pop(staticcall(gas(), 0x01, add(BUF, 0x180), 0x80, 0, 0x20))
                 let tally := mload(w)
                 let filled := and(tally, MASK64)
-                let bad := or(lt(expiry, timestamp()), iszero(and(slot, REGISTERED)))
+                let bad := lt(expiry, timestamp())
+                // A removed household's orders count only for intervals before its registry boundary.
+                if iszero(and(slot, REGISTERED)) {
+                    bad := or(bad, iszero(lt(interval, sload(add(_activeUntil.slot, and(b, 0xffffffff))))))
+                }
                 bad := or(bad, or(iszero(gt(id, prev)), gt(filled, quantity)))
                 bad := or(bad, or(iszero(filled), gt(mload(add(BUF, 0x1e0)), HALF_ORDER)))
                 bad := or(bad, shr(96, mload(add(BUF, 0xa0)))) // limit price >= 2^96
@@ -607,7 +632,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             }
             mstore(0x40, add(deferred, shl(5, deferredCount)))
         }
-        if (failedAt != type(uint256).max) _orderFailure(orders, words, failedAt);
+        if (failedAt != type(uint256).max) _orderFailure(interval, orders, words, failedAt);
         if (overflowAt != type(uint256).max) {
             (, uint256 b) = _orderWords(orders, overflowAt);
             revert BalanceOverflow(address(uint160(_households[b & 0xffffffff] >> 96)));
@@ -634,7 +659,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @dev Slow path: names why order `i` failed the combined check of `_verifyAndPay`. Memory still holds the
     ///      ids of the orders before `i`, the tally of `i` and, in the ecrecover input, the id of `i`.
-    function _orderFailure(bytes calldata orders, uint256 words, uint256 i) private view {
+    function _orderFailure(uint64 interval, bytes calldata orders, uint256 words, uint256 i) private view {
         (, uint256 b) = _orderWords(orders, i);
         uint256 id;
         uint256 prev;
@@ -648,7 +673,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         (uint256 a,) = _orderWords(orders, i);
         if ((a >> 120) & MASK128 > MASK96) revert LimitPriceTooHigh(i);
         uint256 slot = _households[b & 0xffffffff];
-        if (slot & REGISTERED == 0) revert UnregisteredAccount(i, address(uint160(slot >> 96)));
+        if (slot & REGISTERED == 0 && interval >= _activeUntil[b & 0xffffffff]) {
+            revert UnregisteredAccount(i, address(uint160(slot >> 96)));
+        }
         if (i > 0 && id == prev) revert DuplicateOrder(i);
         if (i > 0 && id < prev) revert OrdersNotSorted(i);
         if (tally & MASK64 == 0) revert UnfilledOrder(i);
@@ -760,12 +787,21 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @notice Escrow balance minus the amount an unexpired withdrawal request reserves: what new buy orders may
     ///         count on (the input of the nodes' escrow rule before clearing).
-    function availableOf(address account) external view returns (uint256) {
+    function availableOf(address account) public view returns (uint256) {
         uint256 index = _accounts[account] & INDEX_MASK;
         uint256 balance = index == 0 ? 0 : _households[index] & BALANCE_MASK;
         uint256 request = _withdrawals[account];
         uint256 reserved = block.timestamp > uint64(request >> 192) ? 0 : request & MASK128;
         return reserved >= balance ? 0 : balance - reserved;
+    }
+
+    /// @notice `availableOf` of each account, in one call: the escrow snapshot the nodes' pre-clearing rule reads at
+    ///         an interval's reference block (docs/protocol.md, "Escrow cover").
+    function availableOfMany(address[] calldata accounts) external view returns (uint256[] memory available) {
+        available = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            available[i] = availableOf(accounts[i]);
+        }
     }
 
     /// @notice Whether `settle` refuses the order `orderId` (nonce `nonce`) of `account` in `interval`.
@@ -786,6 +822,12 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     function settlementTimes(uint64 interval) external view returns (uint256 earliest, uint256 deadline) {
         earliest = uint256(interval) * intervalLength + settleDelay;
         deadline = earliest + settlementWindow;
+    }
+
+    /// @notice Flags of intervals 128·word .. 128·word + 127: bit b settled, bit 128 + b has on-chain cancels. One
+    ///         call tells the escrow snapshot which of 128 intervals were settled at its reference block.
+    function settledWord(uint256 word) external view returns (uint256) {
+        return _settled[word];
     }
 
     function isSettled(uint64 interval) external view returns (bool) {

@@ -38,7 +38,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new ChainError('the OS gave no free port', { code: ChainErrorCode.Port })),
       )
     })
   })
@@ -99,7 +101,7 @@ async function startAnvilOnce(opts: StartAnvilOptions): Promise<Anvil> {
     const bound = Promise.race([
       listening,
       exited.then(() => {
-        throw new Error(`anvil exited with code ${child.exitCode}`)
+        throw anvilStartError(`anvil exited with code ${child.exitCode}`)
       }),
     ])
     await withTimeout(bound, timeoutMs, `anvil did not listen on ${rpcUrl} within ${timeoutMs} ms`)
@@ -114,7 +116,7 @@ async function startAnvilOnce(opts: StartAnvilOptions): Promise<Anvil> {
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms)
+    timer = setTimeout(() => reject(anvilStartError(message)), ms)
   })
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }
@@ -123,7 +125,7 @@ async function waitForRpc(rpcUrl: string, child: ChildProcess, timeoutMs: number
   const deadline = performance.now() + timeoutMs
   for (;;) {
     signal?.throwIfAborted()
-    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}`)
+    if (child.exitCode !== null) throw anvilStartError(`anvil exited with code ${child.exitCode}`)
     try {
       const res = await fetch(rpcUrl, {
         method: 'POST',
@@ -135,7 +137,11 @@ async function waitForRpc(rpcUrl: string, child: ChildProcess, timeoutMs: number
     } catch {
       // not listening yet
     }
-    if (performance.now() > deadline) throw new Error(`no answer from ${rpcUrl} within ${timeoutMs} ms`)
+    if (performance.now() > deadline) throw anvilStartError(`no answer from ${rpcUrl} within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+function anvilStartError(message: string): ChainError {
+  return new ChainError(message, { code: ChainErrorCode.AnvilStart })
 }

@@ -1,5 +1,6 @@
 import { type Address, bytesToHex, type Hex } from 'viem'
 import { type HDKey, hdKeyToAccount, mnemonicToAccount } from 'viem/accounts'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /** anvil's public test mnemonic. Keys derived from it are DEV KEYS: everyone knows them. */
 export const ANVIL_TEST_MNEMONIC = 'test test test test test test test test test test test junk'
@@ -22,7 +23,7 @@ export function devKeys(count: number, mnemonic = ANVIL_TEST_MNEMONIC): DevKey[]
   return Array.from({ length: count }, (_, i) => {
     const account = hdKeyToAccount(master, { addressIndex: i })
     const key = account.getHdKey().privateKey
-    if (!key) throw new Error('no private key derived')
+    if (!key) throw new ChainError(`no private key derived for account ${i}`, { code: ChainErrorCode.DevKey })
     return { address: account.address, privateKey: bytesToHex(key) }
   })
 }

@@ -84,7 +84,13 @@ describe('encodeSettlement', () => {
     ['a trade fills an unknown order', [buy], [trade], households, 'trades'],
     ['an account has no household index', [buy, sell], [trade], new Map([[A, 1]]), 'account'],
     ['no trades', [buy, sell], [], households, 'trades'],
-    ['a trade quantity does not fit 32 bits', [buy, sell], [{ ...trade, quantityWh: 2n ** 32n }], households, 'trades'],
+    [
+      'a trade quantity does not fit 32 bits',
+      [buy, sell],
+      [{ ...trade, quantityWh: 2n ** 32n }],
+      households,
+      'quantityWh',
+    ],
     [
       'a limit price is 2^96',
       [{ ...buy, order: { ...buy.order, limitPrice: 2n ** 96n } }, sell],

@@ -2,6 +2,7 @@ import { type Address, getAddress, type Hex } from 'viem'
 import { resultRoot } from '../core/market/resultRoot.js'
 import { type ClearingRule, RULE_CODE, type Trade } from '../core/market/types.js'
 import type { VerifiedOrder } from '../core/order/types.js'
+import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../core/order/verifyOrder.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
 /** A cleared trade as the settlement needs it: structurally the market core's `Trade`. */
@@ -178,6 +179,13 @@ export function encodeTrades(trades: readonly SettlementTrade[]): {
     // 20 bytes: buy order (2) | sell order (2) | quantityWh (4) | price (12)
     const buy = index.get(t.buyId.toLowerCase() as Hex)!
     const sell = index.get(t.sellId.toLowerCase() as Hex)!
+    // The core's bounds (verifyOrder, selectBook) are the contract's field widths: uint32 Wh, uint96 price.
+    if (t.quantityWh <= 0n || t.quantityWh > MAX_QUANTITY_WH) {
+      throw encodingError(`trade quantity ${t.quantityWh} Wh is outside 1..${MAX_QUANTITY_WH}`, 'quantityWh')
+    }
+    if (t.price < 0n || t.price > DEFAULT_MAX_PRICE) {
+      throw encodingError(`trade price ${t.price} is outside 0..${DEFAULT_MAX_PRICE}`, 'price')
+    }
     tradeHex += hex(BigInt(buy), 2) + hex(BigInt(sell), 2) + hex(t.quantityWh, 4, 'trades') + hex(t.price, 12, 'trades')
     totalAmount += t.amount
   }

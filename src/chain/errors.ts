@@ -12,6 +12,14 @@ export const ChainErrorCode = {
   Rpc: 'CHAIN_RPC',
   /** A config file or RPC answer failed validation. */
   Invalid: 'CHAIN_INVALID',
+  /** The chain outbox in the node's database was written by a newer gridlet. */
+  Schema: 'CHAIN_SCHEMA',
+  /** A dev key could not be derived from the mnemonic. */
+  DevKey: 'CHAIN_DEV_KEY',
+  /** The node's market timing differs from the settlement contract's `Timing`. */
+  TimingMismatch: 'CHAIN_TIMING_MISMATCH',
+  /** No free TCP port could be obtained from the OS. */
+  Port: 'CHAIN_PORT',
 } as const
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
 

@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { Address, Hex } from 'viem'
 import type { VerifiedOrder } from '../core/order/types.js'
 import type { Agreement, SettlementTrade } from './encodeSettlement.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /**
  * The settlement outbox: one row per (settlement contract, interval), written before anything is sent, so a
@@ -57,7 +58,13 @@ export function migrateOutbox(db: DatabaseSync): void {
   db.exec('CREATE TABLE IF NOT EXISTS chain_schema (version INTEGER NOT NULL)')
   const row = db.prepare('SELECT version FROM chain_schema').get() as { version: number } | undefined
   const version = row?.version ?? 0
-  if (version > SCHEMA_VERSION) throw new Error(`chain outbox schema ${version} is newer than this gridlet`)
+  if (version > SCHEMA_VERSION) {
+    throw new ChainError(`chain outbox schema ${version} is newer than this gridlet`, {
+      code: ChainErrorCode.Schema,
+      field: 'chain_schema.version',
+      details: `this gridlet knows schema ${SCHEMA_VERSION}: upgrade gridlet before opening this database`,
+    })
+  }
   if (version < 1) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS chain_outbox (

@@ -13,11 +13,11 @@ import { type MqttPublisher, mqttInitOf, mqttPublisher } from '../mqtt/index.js'
 import { openStore, transaction } from '../store/index.js'
 import type { NodeStore } from '../store/nodeStore.js'
 import { batcherSettlement } from './adapters/batcherSettlement.js'
+import { type ChainView, chainView } from './adapters/chainView.js'
 import { nodeDecider } from './adapters/decider.js'
 import { gatewayState } from './adapters/gatewayState.js'
 import { modbusMeter } from './adapters/modbusMeter.js'
 import { p2pNetwork } from './adapters/p2pNetwork.js'
-import { registeredHouseholds } from './adapters/registeredHouseholds.js'
 import { simulatedMeter } from './defaults.js'
 import { GridletNode } from './gridletNode.js'
 import { createNodeMetrics } from './metrics.js'
@@ -44,6 +44,8 @@ export interface AdapterContext {
   readonly registry: Registry
   readonly store: NodeStore
   readonly time: MarketTime
+  /** The settlement contract's registry and escrow, when the config names a contract. */
+  readonly chain: ChainView | undefined
 }
 
 export interface StartNodeOptions {
@@ -102,6 +104,10 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   // Read before anything starts: a missing MQTT password file stops the node here, not halfway up.
   const mqttInit = config.mqtt && mqttInitOf(config.mqtt, { account, baseDir: config.baseDir, env: process.env })
   const store = openStore(config.store.path)
+  const chain = await startChainView(config, { clock, time, store, logger }).catch((err) => {
+    store.db.close()
+    throw err
+  })
   const ctx: AdapterContext = {
     config,
     privateKey: opts.privateKey,
@@ -113,6 +119,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     registry,
     store,
     time,
+    chain,
   }
   const a = opts.adapters ?? {}
   const adapters: NodeAdapters = {
@@ -197,6 +204,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       await done.catch(() => {})
       await mqtt?.stop()
       await http.close()
+      chain?.stop()
       store.db.close()
       logger.info('shutdown complete')
     })()
@@ -226,19 +234,12 @@ function defaultMeter(ctx: AdapterContext): MeterSource {
 }
 
 async function defaultNetwork(ctx: AdapterContext): Promise<MarketNetwork> {
-  const { config } = ctx
+  const { config, chain } = ctx
   const households = config.market.households.length
     ? (config.market.households as Hex[])
-    : await registeredHouseholds(config.chain.rpcUrl, config.market.chainId, config.market.contract as Hex).catch(
-        (cause) => {
-          throw new GridletError('market.households is empty and the contract registry could not be read', {
-            code: 'CONFIG_HOUSEHOLDS',
-            field: 'market.households',
-            details: 'list the registered accounts in the config to start without the chain',
-            cause,
-          })
-        },
-      )
+    : chain
+      ? chain.registry
+      : missingHouseholds()
   return p2pNetwork({
     privateKey: ctx.privateKey,
     domain: ctx.domain,
@@ -247,9 +248,51 @@ async function defaultNetwork(ctx: AdapterContext): Promise<MarketNetwork> {
     clock: ctx.clock,
     config,
     households,
+    ...(chain ? { escrow: (k: bigint) => chain.escrow(k) } : {}),
     registry: ctx.registry,
     logger: ctx.logger.child({ component: 'p2p' }),
   })
+}
+
+function missingHouseholds(): never {
+  throw new GridletError('market.households is empty and no settlement contract is set', {
+    code: 'CONFIG_HOUSEHOLDS',
+    field: 'market.households',
+    details: 'list the registered accounts in the config, or set market.contract to follow its registry',
+  })
+}
+
+/**
+ * The chain view every node clears with when the config names a contract: the contract's timing is checked
+ * (a mismatch stops the start with `CHAIN_TIMING_MISMATCH`), its registry followed unless the config lists the
+ * households, and its escrow read per interval.
+ */
+async function startChainView(
+  config: LoadedConfig,
+  d: { clock: Clock; time: MarketTime; store: NodeStore; logger: Logger },
+): Promise<ChainView | undefined> {
+  if (/^0x0{40}$/.test(config.market.contract)) return undefined
+  const view = chainView({
+    rpcUrl: config.chain.rpcUrl,
+    chainId: config.market.chainId,
+    settlement: config.market.contract as Hex,
+    clock: d.clock,
+    time: d.time,
+    store: d.store,
+    pollMs: config.chain.pollS * 1000,
+    ...(config.market.households.length ? { households: config.market.households as Hex[] } : {}),
+    logger: d.logger.child({ component: 'chain' }),
+  })
+  await view.start().catch((cause) => {
+    if ((cause as { code?: string }).code === 'CHAIN_TIMING_MISMATCH') throw cause
+    throw new GridletError('the settlement contract registry could not be read', {
+      code: 'CONFIG_HOUSEHOLDS',
+      field: 'market.households',
+      details: 'list the registered accounts in the config to start without the chain',
+      cause,
+    })
+  })
+  return view
 }
 
 function defaultSettlement(ctx: AdapterContext): Settlement {

@@ -29,7 +29,12 @@ export interface Cleared {
 export function clearSet(ctx: MarketContext, st: IntervalState, ids: readonly Hex[]): Cleared {
   const orders = ids.flatMap((id) => st.orders.get(id) ?? [])
   const cancels = ids.flatMap((id) => st.cancels.get(id) ?? [])
-  const params = { ...ctx.init.clearing, interval: st.k, lengthS: ctx.init.marketTime.lengthS }
+  const params = {
+    ...ctx.init.clearing,
+    interval: st.k,
+    lengthS: ctx.init.marketTime.lengthS,
+    escrow: ctx.init.escrow?.(st.k),
+  }
   return { result: clear(orders, params, cancels), orders, cancels, setHash: setHash(ids) }
 }
 

@@ -3,6 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Address, Hex } from 'viem'
+import type { EscrowCover } from '../core/market/coverEscrow.js'
 import type { ClearingParams, ClearingResult } from '../core/market/types.js'
 import type { MarketDomain, SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 import type { Attestation } from '../core/protocol/announcements.js'
@@ -41,6 +42,11 @@ export interface MarketNodeInit {
   registry: HouseholdRegistry
   /** Clearing rule and grid prices; the interval is filled in per interval. */
   clearing: Omit<ClearingParams, 'interval'>
+  /**
+   * The interval's escrow cover (households registered for it and what each may spend), applied before clearing
+   * by the core's `coverEscrow` (docs/protocol.md, "Escrow cover"). Absent: no cover (no chain).
+   */
+  escrow?: (interval: bigint) => EscrowCover | undefined
   listen?: readonly string[]
   bootstrap?: readonly string[]
   mdns?: boolean

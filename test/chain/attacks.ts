@@ -326,16 +326,29 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
-    name: 'an order of a removed household',
+    name: 'an order of a removed household, from its registry boundary on',
     expected: 'UnregisteredAccount',
     async run(ctx) {
-      const interval = await ctx.interval()
-      const book = await ctx.book(interval, 1, { keys: ctx.dev.accounts.slice(6) })
       const gone = ctx.dev.accounts[7]!
-      const batch = await ctx.encode(interval, book)
       await registry(ctx, 'remove', [gone.address])
       try {
-        return await ctx.attempt(batch)
+        // Intervals before the boundary stay payable (they were cleared with the household); from it on, not.
+        const boundary = await ctx.pub.readContract({
+          address: ctx.dev.settlement,
+          abi: settlementAbi,
+          functionName: 'activeUntil',
+          args: [gone.address],
+        })
+        const length = BigInt(
+          await ctx.pub.readContract({
+            address: ctx.dev.settlement,
+            abi: settlementAbi,
+            functionName: 'intervalLength',
+          }),
+        )
+        if ((await ctx.blockTime()) < boundary * length) await ctx.setTime(boundary * length + 1n)
+        const book = await ctx.book(boundary, 1, { keys: ctx.dev.accounts.slice(6) })
+        return await ctx.attempt(await ctx.encode(boundary, book))
       } finally {
         await registry(ctx, 'register', [gone.address, gone.meterId])
       }

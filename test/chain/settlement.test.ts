@@ -153,12 +153,42 @@ describe('registry and escrow', () => {
     expect(await ctx.write(ctx.operator, 'register', [a!.address, a!.meterId])).toEqual(ok)
   })
 
+  it('keeps a removed or rotated-away household payable for the intervals before its registry boundary', async () => {
+    const gone = ctx.dev.accounts[5]!
+    const interval = await ctx.interval()
+    const book = await ctx.book(interval, 1, { keys: ctx.dev.accounts.slice(4, 6) })
+    const batch = await ctx.encode(interval, book)
+    const t = await ctx.blockTime()
+    expect(await ctx.write(ctx.operator, 'remove', [gone.address])).toEqual(ok)
+    const length = BigInt(await read('intervalLength'))
+    const gate = BigInt(await read('gateClosure'))
+    // The boundary is the interval after the next open book, from the removal's block time (+ 1 s mined).
+    const boundary = (await read('activeUntil', [gone.address])) as bigint
+    expect(boundary).toBe((t + 1n + gate) / length + 2n)
+    expect(boundary).toBe(await read('registryBoundary', [t + 1n]))
+    expect(await ctx.attempt(batch)).toEqual(ok) // cleared before the removal: paid, not UnregisteredAccount
+    expect(await ctx.write(ctx.operator, 'register', [gone.address, gone.meterId])).toEqual(ok)
+    expect(await read('activeUntil', [gone.address])).toBe(0n)
+  })
+
+  it('reads the available escrow of many households in one call', async () => {
+    const accounts = ctx.dev.accounts.slice(0, 3).map((a) => a.address)
+    const many = (await read('availableOfMany', [accounts])) as bigint[]
+    expect(many).toEqual(await Promise.all(accounts.map((a) => read('availableOf', [a]))))
+  })
+
   it('refuses a deployment whose withdrawal delay does not outlast the settlement window', async () => {
     // viem does not decode a constructor's custom error: match its selector.
     const badTiming = toFunctionSelector('BadTiming()').slice(2)
     await expect(
       deployMarket(ctx.operator, { market: ctx.dev.market, token: ctx.dev.token, timing: { withdrawalDelay: 86_400 } }),
     ).rejects.toThrow(new RegExp(badTiming))
+    // One interval more than gate closure + settle delay + window: the escrow reference is the previous gate closure.
+    const edge = 900 + 60 + 0 + 7 * 86_400
+    const deploy = (withdrawalDelay: number) =>
+      deployMarket(ctx.operator, { market: ctx.dev.market, token: ctx.dev.token, timing: { withdrawalDelay } })
+    await expect(deploy(edge)).rejects.toThrow(new RegExp(badTiming))
+    await expect(deploy(edge + 1)).resolves.toBeDefined()
   })
 
   it('withdraws after the real delay: the request reserves its amount at once, settlement still draws on it', async () => {

@@ -1,4 +1,11 @@
 export { clear } from './clear.js'
+export {
+  buyExposure,
+  coverEscrow,
+  type EscrowCover,
+  type EscrowCoverInput,
+  escrowCoverOf,
+} from './coverEscrow.js'
 export { IntervalBook } from './intervalBook.js'
 export { match } from './match.js'
 export { resultRoot } from './resultRoot.js'

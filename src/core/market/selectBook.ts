@@ -1,9 +1,9 @@
 import type { SignedCancel, VerifiedOrder } from '../order/types.js'
-import { DEFAULT_MAX_PRICE } from '../order/verifyOrder.js'
+import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../order/verifyOrder.js'
 
-/** Clearing works on quantities below 2^32 Wh (4.29 GWh) so that volume sums of up to 2^21 orders stay exact
- * JavaScript numbers. */
-export const MAX_CLEARING_QUANTITY_WH = 2n ** 32n
+/** Largest quantity clearing accepts, 2^32 - 1 Wh (4.29 GWh): the on-chain trade quantity is a uint32, the same bound
+ * as `verifyOrder` (one constant, `MAX_QUANTITY_WH`). */
+export const MAX_CLEARING_QUANTITY_WH = MAX_QUANTITY_WH
 /** Prices below 2^96 token units per kWh (more than any 18-decimal token needs): the on-chain trade price is a uint96. */
 export const MAX_CLEARING_PRICE = DEFAULT_MAX_PRICE
 
@@ -16,7 +16,7 @@ export interface BookFilter {
 /**
  * The deterministic order book of one interval from any set of verified orders and cancels (each already checked
  * for its signature): the same sets in any arrival order give the same book. Excluded are orders
- * - for another interval, or out of the clearing bounds (quantity 1..2^32 Wh, price 1..2^96 - 1);
+ * - for another interval, or out of the clearing bounds (quantity 1..2^32 - 1 Wh, price 1..2^96 - 1);
  * - expiring before the interval ends (they could not be settled);
  * - withdrawn by a cancel signed by the same account;
  * - in an equivocating slot: two different orders for the same (account, nonce) void every order of that slot,

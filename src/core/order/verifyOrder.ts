@@ -10,7 +10,7 @@ export interface OrderRules {
   readonly domain: MarketDomain
   /** bytes32 market id inside the domain. */
   readonly market: Hex
-  /** Upper bound on quantityWh. Default 1,000,000 Wh (1 MWh) per interval. */
+  /** Upper bound on quantityWh, at most {@link MAX_QUANTITY_WH}. Default 1,000,000 Wh (1 MWh) per interval. */
   readonly maxQuantityWh?: bigint
   /** Upper bound on limitPrice (token units per kWh), at most (and by default) {@link DEFAULT_MAX_PRICE}. */
   readonly maxPrice?: bigint
@@ -21,6 +21,11 @@ export interface OrderRules {
 }
 
 export const DEFAULT_MAX_QUANTITY_WH = 1_000_000n
+/**
+ * Largest quantity of an order, Wh: 2^32 - 1. A trade's quantity is a uint32 on chain (settlement calldata) and a
+ * trade can fill a whole order, so a larger order could never be settled; `maxQuantityWh` is capped at this.
+ */
+export const MAX_QUANTITY_WH = 2n ** 32n - 1n
 /**
  * Largest limit price, token units per kWh: 2^96 - 1. A trade's price is a uint96 on chain (settlement calldata), and
  * a trade can clear at a limit price, so a higher limit (the signed field is a uint128) could never be settled.
@@ -41,7 +46,12 @@ export function verifyOrder(signed: SignedOrder, rules: OrderRules): VerifiedOrd
   if (order.market.toLowerCase() !== rules.market.toLowerCase()) {
     throw new OrderError(OrderErrorCode.WrongMarket, 'market', 'order is for another market', order.market)
   }
-  if (order.quantityWh <= 0n || order.quantityWh > (rules.maxQuantityWh ?? DEFAULT_MAX_QUANTITY_WH)) {
+  const maxQuantity =
+    rules.maxQuantityWh !== undefined && rules.maxQuantityWh < MAX_QUANTITY_WH ? rules.maxQuantityWh : MAX_QUANTITY_WH
+  if (
+    order.quantityWh <= 0n ||
+    order.quantityWh > (rules.maxQuantityWh === undefined ? DEFAULT_MAX_QUANTITY_WH : maxQuantity)
+  ) {
     throw new OrderError(OrderErrorCode.Quantity, 'quantityWh', 'quantity must be 1..max Wh', `${order.quantityWh}`)
   }
   const maxPrice =

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client'
 import { type Address, getAddress, type Hex } from 'viem'
 import type { LoadedConfig } from '../../config/loadConfig.js'
 import { GridletError } from '../../core/errors.js'
+import type { EscrowCover } from '../../core/market/coverEscrow.js'
 import type { MarketDomain, VerifiedOrder } from '../../core/order/types.js'
 import type { Clock } from '../../core/time/clock.js'
 import type { MarketTime } from '../../core/time/interval.js'
@@ -17,8 +18,10 @@ export interface P2pNetworkInit {
   time: MarketTime
   clock: Clock
   config: LoadedConfig
-  /** Registered household accounts: the base of every quorum. */
-  households: readonly Address[]
+  /** Registered household accounts: the base of every quorum (a fixed list, or the chain's registry followed live). */
+  households: readonly Address[] | HouseholdRegistry
+  /** The escrow cover of an interval, applied before clearing (the chain view's `escrow`). */
+  escrow?: (interval: bigint) => EscrowCover | undefined
   timing?: Partial<AgreementTiming>
   registry?: Registry
   logger?: Logger
@@ -33,8 +36,9 @@ export interface P2pNetworkInit {
  * const network = p2pNetwork({ privateKey, domain, market, time, clock, config, households })
  */
 export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): MarketNode | undefined } {
-  const set = new Set(init.households.map((a) => getAddress(a)))
-  const registry: HouseholdRegistry = { size: set.size, has: (a) => set.has(getAddress(a)) }
+  const registry: HouseholdRegistry = Array.isArray(init.households)
+    ? fixedRegistry(init.households as readonly Address[])
+    : (init.households as HouseholdRegistry)
   let node: MarketNode | undefined
   const orderHandlers: ((o: VerifiedOrder) => void)[] = []
   const outcomeHandlers: ((o: NetworkOutcome) => void)[] = []
@@ -59,6 +63,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
         bootstrap: config.p2p.bootstrap,
         mdns: config.p2p.mdns,
         maxOrdersPerInterval: config.market.maxOrdersPerInterval,
+        ...(init.escrow ? { escrow: init.escrow } : {}),
         ...(init.timing ? { timing: init.timing } : {}),
         ...(init.registry ? { metrics: init.registry } : {}),
         ...(init.logger ? { logger: init.logger } : {}),
@@ -92,4 +97,9 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
     onOutcome: (h) => outcomeHandlers.push(h),
     peerCount: () => node?.stats().peers ?? 0,
   }
+}
+
+function fixedRegistry(households: readonly Address[]): HouseholdRegistry {
+  const set = new Set(households.map((a) => getAddress(a)))
+  return { size: set.size, has: (a) => set.has(getAddress(a)) }
 }

@@ -1,0 +1,198 @@
+import type { Logger } from 'pino'
+import { type Address, createPublicClient, getAddress, http, type PublicClient } from 'viem'
+import { getBlockNumber } from 'viem/actions'
+import { checkTiming } from '../../chain/checkTiming.js'
+import { localChain } from '../../chain/contracts.js'
+import type { SettlementTiming } from '../../chain/deployMarket.js'
+import { type EscrowSnapshot, readEscrowSnapshot } from '../../chain/readEscrowSnapshot.js'
+import { readRegistryChanges } from '../../chain/readRegistryChanges.js'
+import { type RegistryChange, registryAt } from '../../chain/registryAt.js'
+import { type EscrowCover, escrowCoverOf } from '../../core/market/coverEscrow.js'
+import type { Clock } from '../../core/time/clock.js'
+import { type MarketTime, nextOpenInterval } from '../../core/time/interval.js'
+import type { HouseholdRegistry } from '../../p2p/binding.js'
+import type { NodeStore } from '../../store/nodeStore.js'
+
+export interface ChainViewInit {
+  rpcUrl: string
+  chainId: number
+  settlement: Address
+  clock: Clock
+  time: MarketTime
+  store: NodeStore
+  /** Real milliseconds between two reads of the chain. */
+  pollMs: number
+  /** A fixed registry (the config's `market.households`): then the contract's registry is not followed. */
+  households?: readonly Address[]
+  logger?: Logger
+}
+
+/** What every node reads from the settlement contract to clear identically: registry and escrow per interval. */
+export interface ChainView {
+  /** The registry for gossip validation (the open interval and the one before), following the contract's events. */
+  readonly registry: HouseholdRegistry
+  /** The households registered for interval `k`. */
+  householdsFor(k: bigint): Set<Address>
+  /** The escrow cover of interval `k` for `clear()`; undefined while no snapshot was ever read. */
+  escrow(k: bigint): EscrowCover | undefined
+  /** The contract's timing, once read. */
+  timing(): SettlementTiming | undefined
+  /** Checks the timing (throws `CHAIN_TIMING_MISMATCH`) and reads the registry, then follows the chain. */
+  start(): Promise<void>
+  stop(): void
+}
+
+const SNAPSHOTS_KEPT = 8
+/** Results are looked back this far for what is still owed (older agreed intervals count as owed until settled). */
+const OWED_LOOKBACK = 256
+
+/**
+ * The node's view of the settlement contract for clearing (docs/protocol.md, "Registry" and "Escrow cover"): the
+ * registry changes from the contract's events, each applied from its boundary interval on (`registryAt`), and, per
+ * interval, the escrow snapshot at its reference block (the latest block at or before the gate closure of the
+ * interval before it), read as soon as that block is final. `escrow(k)` turns the snapshot and the agreed,
+ * unsettled results in the store into the interval's cover (`escrowCoverOf`). A node without a snapshot for `k`
+ * (its RPC is down or behind) clears with its latest one: it agrees with the others unless a cover binds, and
+ * otherwise just votes a different root.
+ *
+ * @example
+ * const view = chainView({ rpcUrl, chainId, settlement, clock, time, store, pollMs: 2000 })
+ * await view.start()
+ */
+export function chainView(init: ChainViewInit): ChainView {
+  const client = createPublicClient({
+    chain: localChain(init.chainId, init.rpcUrl),
+    transport: http(init.rpcUrl, { retryCount: 0, timeout: 10_000 }),
+  }) as PublicClient
+  const { time, clock, store, logger } = init
+  const fixed = init.households && new Set(init.households.map((a) => getAddress(a)))
+  const changes: RegistryChange[] = []
+  let lastBlock = -1n
+  let timing: SettlementTiming | undefined
+  const snapshots = new Map<bigint, EscrowSnapshot>()
+  let hint = 0n
+  let timer: NodeJS.Timeout | undefined
+  let stopped = true
+  const lengthS = BigInt(time.lengthS)
+  const gateS = BigInt(time.gateClosureS)
+  const boundaryTiming = { intervalLength: time.lengthS, gateClosure: time.gateClosureS }
+
+  const householdsFor = (k: bigint) => fixed ?? registryAt(changes, k, boundaryTiming)
+  const openInterval = () => BigInt(nextOpenInterval(time, clock.now()))
+  /** The reference time of interval k: the gate closure of interval k - 1. */
+  const referenceS = (k: bigint) => (k - 1n) * lengthS - gateS
+
+  const followRegistry = async () => {
+    if (fixed) return
+    const head = await getBlockNumber(client, { cacheTime: 0 })
+    if (head <= lastBlock) return
+    changes.push(
+      ...(await readRegistryChanges(client, { settlement: init.settlement, fromBlock: lastBlock + 1n, toBlock: head })),
+    )
+    lastBlock = head
+  }
+
+  const takeSnapshots = async () => {
+    const open = openInterval()
+    // The interval being cleared now (its book closed) and the next one, whose reference block is final by then.
+    for (const k of [open - 1n, open]) {
+      if (snapshots.has(k)) continue
+      const snap = await readEscrowSnapshot(client, {
+        settlement: init.settlement,
+        accounts: [...householdsFor(k)],
+        atS: referenceS(k),
+        settledRange: { from: k - 128n, to: k - 1n },
+        hint,
+      })
+      if (!snap) continue
+      hint = snap.blockNumber
+      snapshots.set(k, snap)
+      for (const old of snapshots.keys()) if (old < k - BigInt(SNAPSHOTS_KEPT)) snapshots.delete(old)
+    }
+  }
+
+  const step = async () => {
+    try {
+      if (!timing) timing = await checkTimingOnce()
+      await followRegistry()
+      await takeSnapshots()
+    } catch (err) {
+      logger?.warn({ err }, 'reading the settlement contract failed')
+    }
+  }
+  const checkTimingOnce = () =>
+    checkTiming(client, init.settlement, { lengthS: time.lengthS, gateClosureS: time.gateClosureS })
+  const loop = () => {
+    if (stopped) return
+    timer = setTimeout(() => void step().finally(loop), init.pollMs)
+  }
+
+  return {
+    registry: {
+      // The quorum base is the registry on chain now, as the contract's `quorum()` counts it at settlement.
+      get size() {
+        return fixed ? fixed.size : registryAt(changes, 2n ** 64n, boundaryTiming).size
+      },
+      // Gossip is judged without its interval: an account counts from its registration on chain, and after its
+      // removal while registered for the open interval or the one before, so messages of an interval that closed
+      // just before a boundary are not refused by some peers and accepted by others (peers relaying them would be
+      // penalised). The clearing (`escrow`) is exact per interval.
+      has: (account) => {
+        const k = openInterval()
+        const a = getAddress(account)
+        return fixed
+          ? fixed.has(a)
+          : registryAt(changes, 2n ** 64n, boundaryTiming).has(a) ||
+              householdsFor(k).has(a) ||
+              householdsFor(k - 1n).has(a)
+      },
+    },
+    householdsFor,
+    timing: () => timing,
+    escrow(k) {
+      const snap =
+        snapshots.get(k) ?? [...snapshots].filter(([j]) => j < k).sort(([a], [b]) => (a < b ? 1 : -1))[0]?.[1]
+      if (!snap) return undefined
+      if (!snapshots.has(k))
+        logger?.warn({ interval: Number(k) }, 'no escrow snapshot for the interval: using the latest')
+      // Intervals whose settlement window closed before the reference time can no longer be paid.
+      const oldest = timing
+        ? (referenceS(k) - BigInt(timing.settleDelay + timing.settlementWindow)) / lengthS
+        : Number.NEGATIVE_INFINITY
+      const pending = store
+        .recentResults(OWED_LOOKBACK)
+        .filter((r) => {
+          const j = BigInt(r.interval)
+          return j < k && j >= oldest && AGREED.has(r.status) && !snap.settled.has(j)
+        })
+        .map((r) => r.result.trades)
+      return escrowCoverOf({ members: householdsFor(k), available: snap.available, pending })
+    },
+    async start() {
+      // A mismatch is a typed error at start; an unreachable RPC is not (checked on the first read that answers).
+      try {
+        timing = await checkTimingOnce()
+      } catch (err) {
+        if ((err as { code?: string }).code === 'CHAIN_TIMING_MISMATCH') throw err
+        logger?.warn({ err }, 'settlement contract not reachable at start: timing checked later')
+      }
+      if (fixed === undefined) {
+        const head = await getBlockNumber(client, { cacheTime: 0 })
+        changes.push(
+          ...(await readRegistryChanges(client, { settlement: init.settlement, fromBlock: 0n, toBlock: head })),
+        )
+        lastBlock = head
+      }
+      await takeSnapshots().catch((err) => logger?.warn({ err }, 'escrow snapshot failed'))
+      stopped = false
+      loop()
+    },
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Result statuses of an interval the network agreed on. */
+const AGREED = new Set(['cleared', 'queued', 'nothing'])
