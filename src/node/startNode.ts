@@ -170,7 +170,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
         const s = node.snapshot()
         return { status: s.status, checks: s.checks }
       },
-      status: () => statusView(node, store),
+      status: () => statusView(node, store, { token: config.market.token }),
       registry,
       logger,
     })
