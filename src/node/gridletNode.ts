@@ -314,6 +314,11 @@ export class GridletNode {
     return this.#c.settlement.status?.(interval)
   }
 
+  /** Why an interval's batch is not (yet) on chain (the last error the batcher met), if the adapter tracks it. */
+  settlementReason(interval: number): string | undefined {
+    return this.#c.settlement.reason?.(interval)
+  }
+
   /** A snapshot for the status API and the dashboard. */
   snapshot() {
     const { store, network, settlement, clock } = this.#c

@@ -93,4 +93,6 @@ export interface Settlement {
   backlog(nowMs: number): { pending: number; oldestAgeMs: number }
   /** Optional: where an interval's settlement stands (e.g. pending, sent, confirmed, final), for the dashboard. */
   status?(interval: number): string | undefined
+  /** Optional: why an interval's batch is not (yet) on chain, e.g. the contract's error, for `market status`. */
+  reason?(interval: number): string | undefined
 }

@@ -108,5 +108,8 @@ export function batcherSettlement(init: BatcherSettlementInit): Settlement & { r
     status(interval) {
       return batcher.outbox.get(init.settlement, BigInt(interval))?.state
     },
+    reason(interval) {
+      return batcher.outbox.get(init.settlement, BigInt(interval))?.lastError
+    },
   }
 }
