@@ -1,7 +1,7 @@
 import type { SignedCancel, VerifiedOrder } from '../order/types.js'
-import { match } from './match.js'
+import { matchPositions } from './match.js'
 import { resultRoot } from './resultRoot.js'
-import { selectBook } from './selectBook.js'
+import { selectPositions } from './selectBook.js'
 import type { ClearingParams, ClearingResult } from './types.js'
 
 /**
@@ -17,8 +17,7 @@ export function clear(
   params: ClearingParams & { readonly lengthS?: number },
   cancels: readonly SignedCancel[] = [],
 ): ClearingResult {
-  const book = selectBook(orders, cancels, params)
-  const result = match(book, params)
+  const result = matchPositions(orders, selectPositions(orders, cancels, params), params)
   const { interval, rule, clearingPrice, volumeWh } = result
   // `trades` stays a getter: the matcher builds trade objects only when someone reads them.
   return {

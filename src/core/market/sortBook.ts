@@ -1,3 +1,5 @@
+import { scratch } from './scratch.js'
+
 /**
  * Canonical order of one side of the book: best price first (bids descending, asks ascending), ties broken by
  * order id ascending (as 32-byte big-endian numbers), never by arrival. This is the one ordering every node must
@@ -12,12 +14,14 @@ export function sortSide(
   prices: Float64Array | readonly bigint[],
   idOf: (i: number) => string,
   descending: boolean,
+  /** Names the work buffers to reuse (see scratch.ts); unnamed, the result is a fresh array. */
+  buffer?: string,
 ): Uint32Array {
   const n = prices.length
-  const idx = new Uint32Array(n)
+  const idx = buffer === undefined ? new Uint32Array(n) : scratch(`${buffer}.idx`, Uint32Array, n)
   for (let i = 0; i < n; i++) idx[i] = i
   if (n < 2) return idx
-  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending)
+  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending, buffer ?? '')
   return comparisonSort(idx, prices, idOf, descending)
 }
 
@@ -26,6 +30,7 @@ function radixSort(
   prices: Float64Array,
   idOf: (i: number) => string,
   descending: boolean,
+  buffer: string,
 ): Uint32Array {
   const n = idx.length
   let min = prices[0]!
@@ -35,16 +40,18 @@ function radixSort(
     if (p < min) min = p
     else if (p > max) max = p
   }
-  const lo = new Uint32Array(n)
-  const hi = new Uint32Array(n)
+  // The result may be either buffer: with a name, both are reused ones; without, both are fresh.
+  const fresh = buffer === ''
+  const lo = fresh ? new Uint32Array(n) : scratch(`${buffer}.lo`, Uint32Array, n)
+  const hi = fresh ? new Uint32Array(n) : scratch(`${buffer}.hi`, Uint32Array, n)
   for (let i = 0; i < n; i++) {
     const key = descending ? max - prices[i]! : prices[i]! - min
     lo[i] = key >>> 0
     hi[i] = Math.floor(key / 2 ** 32)
   }
   let src: Uint32Array = idx
-  let dst: Uint32Array = new Uint32Array(n)
-  const count = new Uint32Array(65_537)
+  let dst: Uint32Array = fresh ? new Uint32Array(n) : scratch(`${buffer}.dst`, Uint32Array, n)
+  const count = scratch('sort.count', Uint32Array, 65_537)
   const range = max - min
   const passes: [Uint32Array, number][] = [[lo, 0]]
   if (range >= 2 ** 16) passes.push([lo, 16])
