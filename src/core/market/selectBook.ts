@@ -71,6 +71,7 @@ export function selectPositions(
   const voided = scratch('select.voided', Uint8Array, n, true)
   const qty = scratch('select.qty', Float64Array, n)
   const prices = scratch('select.prices', Float64Array, n)
+  const sides = scratch('select.sides', Uint8Array, n)
   const accept = acceptor(filter.interval, endS)
   let slots = 0
   for (let i = 0; i < n; i++) {
@@ -85,6 +86,7 @@ export function selectPositions(
         hashes[slots] = h
         qty[slots] = q
         prices[slots] = Number(o.order.limitPrice)
+        sides[slots] = o.order.side
         first[slots++] = i
         break
       }
@@ -96,14 +98,14 @@ export function selectPositions(
       }
     }
   }
-  return compact(orders, cancelledIds(cancels), { pos: first, qty, prices, voided }, slots)
+  return compact(orders, cancelledIds(cancels), { pos: first, qty, prices, sides, voided }, slots)
 }
 
 /** The slots that stay in the book (not void, not withdrawn), in arrays of their own. */
 function compact(
   orders: readonly VerifiedOrder[],
   withdrawn: Map<string, Set<string>>,
-  a: { pos: Uint32Array; qty: Float64Array; prices: Float64Array; voided: Uint8Array },
+  a: { pos: Uint32Array; qty: Float64Array; prices: Float64Array; sides: Uint8Array; voided: Uint8Array },
   slots: number,
 ): BookArrays {
   const side = new Uint8Array(slots)
@@ -114,10 +116,9 @@ function compact(
   for (let s = 0; s < slots; s++) {
     if (a.voided[s]) continue
     const p = a.pos[s]!
-    const o = orders[p]!
-    if (withdrawn.size > 0 && isWithdrawn(withdrawn, o)) continue
+    if (withdrawn.size > 0 && isWithdrawn(withdrawn, orders[p]!)) continue
     pos[m] = p
-    side[m] = o.order.side
+    side[m] = a.sides[s]!
     qty[m] = a.qty[s]!
     prices[m++] = a.prices[s]!
   }
