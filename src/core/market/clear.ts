@@ -1,5 +1,7 @@
 import type { SignedCancel, VerifiedOrder } from '../order/types.js'
+import type { GridClearing } from './grid.js'
 import { matchPositions } from './match.js'
+import { matchGrid } from './matchGrid.js'
 import { resultRoot } from './resultRoot.js'
 import { selectPositions } from './selectBook.js'
 import type { ClearingParams, ClearingResult } from './types.js'
@@ -7,6 +9,8 @@ import type { ClearingParams, ClearingResult } from './types.js'
 /**
  * Clears one interval: the deterministic book of the given orders and cancels (`selectBook`), matched under the
  * rule (`match`), with its result root (`resultRoot`). Same sets in any order give a byte-identical result.
+ * With `grid` (see grid.ts) the clearing charges network fees by level and keeps feeder and transformer flows
+ * within their limits (`matchGrid`); without it the result is the plain market's.
  *
  * @example
  * const result = clear(orders, { rule: 'k-da', interval: 1_500_000n, retailPrice: 300_000n, feedInPrice: 80_000n })
@@ -16,8 +20,10 @@ export function clear(
   orders: readonly VerifiedOrder[],
   params: ClearingParams & { readonly lengthS?: number },
   cancels: readonly SignedCancel[] = [],
+  grid?: GridClearing,
 ): ClearingResult {
-  const result = matchPositions(orders, selectPositions(orders, cancels, params), params)
+  const book = selectPositions(orders, cancels, params)
+  const result = grid ? matchGrid(orders, book, params, grid) : matchPositions(orders, book, params)
   const { interval, rule, clearingPrice, volumeWh } = result
   // `trades` stays a getter: the matcher builds trade objects only when someone reads them.
   return {
@@ -26,6 +32,7 @@ export function clear(
     clearingPrice,
     volumeWh,
     root: resultRoot(result),
+    ...(result.feeRecipient === undefined ? {} : { feeRecipient: result.feeRecipient }),
     get trades() {
       return result.trades
     },

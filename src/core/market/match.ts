@@ -80,6 +80,12 @@ function bookArrays(book: readonly VerifiedOrder[]): BookArrays {
   return { pos: Uint32Array.from(book, (_, i) => i), side, qty, prices }
 }
 
+/** Positions in the order set of one side of the book, in canonical order (what the grid clearing walks). */
+export function canonicalSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): Uint32Array {
+  const s = bookSide(orders, book, side)
+  return Uint32Array.from(s.order, (i) => s.pos[i]!)
+}
+
 /** One side of the book (in book order), sorted canonically; bigint prices if any of its prices reaches 2^48. */
 function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): BookSide {
   const n = book.pos.length
