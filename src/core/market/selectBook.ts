@@ -187,5 +187,5 @@ function cancelledIds(cancels: readonly SignedCancel[]): Map<string, Set<string>
 /** A cancel counts only when signed by the order's own account. */
 function isWithdrawn(withdrawn: Map<string, Set<string>>, o: VerifiedOrder): boolean {
   const accounts = withdrawn.get(o.id.toLowerCase())
-  return accounts !== undefined && accounts.has(o.order.account.toLowerCase())
+  return accounts?.has(o.order.account.toLowerCase()) === true
 }
