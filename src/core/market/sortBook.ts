@@ -72,7 +72,7 @@ function radixSort(
   for (const [part, shift] of passes) {
     if (countingPass(src, dst, src[part], shift, count, wide)) [src, dst] = [dst, src]
   }
-  orderTies(src, idOf, wide)
+  orderTies(src, idOf, wide, tieKeys(n, idOf, buffer))
   return src.idx
 }
 
@@ -98,8 +98,14 @@ function countingPass(src: Keyed, dst: Keyed, key: Uint32Array, shift: number, c
 }
 
 /** Puts each run of equal key (hi compared only when `wide`: else it is 0, and not moved) in id order: insertion sort for the usual short runs, a full sort for long ones. */
-function orderTies(sorted: Keyed, idOf: (i: number) => string, wide: boolean): void {
+function orderTies(sorted: Keyed, idOf: (i: number) => string, wide: boolean, tie: Float64Array): void {
   const { idx: order, lo, hi } = sorted
+  // a before b by id: their tie keys decide unless either is -1 or they are equal
+  const before = (a: number, b: number) => {
+    const ta = tie[a]!
+    const tb = tie[b]!
+    return ta >= 0 && tb >= 0 && ta !== tb ? ta < tb : idOf(a) < idOf(b)
+  }
   const n = order.length
   for (let start = 0; start < n; ) {
     let end = start + 1
@@ -108,14 +114,33 @@ function orderTies(sorted: Keyed, idOf: (i: number) => string, wide: boolean): v
     else {
       for (let x = start + 1; x < end; x++) {
         const item = order[x]!
-        const id = idOf(item)
         let y = x - 1
-        for (; y >= start && idOf(order[y]!) > id; y--) order[y + 1] = order[y]!
+        for (; y >= start && before(item, order[y]!); y--) order[y + 1] = order[y]!
         order[y + 1] = item
       }
     }
     start = end
   }
+}
+
+/**
+ * Per index an order-preserving number for its id's characters 2..7 (after "0x", 8 bits each: 48 bits, exact), so
+ * tied prices are mostly ordered without reaching for the id strings, scattered over the heap, again; -1 when the
+ * id does not start with "0x" or has a character beyond 8 bits there (those compare as strings). Ids are read in
+ * index order, which is book order, which is mostly memory order.
+ */
+function tieKeys(n: number, idOf: (i: number) => string, buffer: string): Float64Array {
+  const tie = buffer === '' ? new Float64Array(n) : scratch(`${buffer}.tie`, Float64Array, n)
+  for (let i = 0; i < n; i++) {
+    const id = idOf(i)
+    let key = id.charCodeAt(0) === 48 && id.charCodeAt(1) === 120 ? 0 : -1
+    for (let k = 2; k < 8 && key >= 0; k++) {
+      const c = id.charCodeAt(k)
+      key = c < 256 ? key * 256 + c : -1 // NaN (a short id) fails `c < 256` too
+    }
+    tie[i] = key
+  }
+  return tie
 }
 
 function comparisonSort(
