@@ -184,8 +184,15 @@ function cancelledIds(cancels: readonly SignedCancel[]): Map<string, Set<string>
   return byId
 }
 
-/** A cancel counts only when signed by the order's own account. */
+/** Characters `toLowerCase` might change: upper-case ASCII letters and anything beyond ASCII. */
+const MAY_FOLD = /[A-Z\u0080-\uffff]/
+
+/**
+ * A cancel counts only when signed by the order's own account. Ids are lower case as verification makes them, so
+ * the lookup is tried as is first: folding every id of a large set would cost more than the rest of the selection.
+ */
 function isWithdrawn(withdrawn: Map<string, Set<string>>, o: VerifiedOrder): boolean {
-  const accounts = withdrawn.get(o.id.toLowerCase())
+  const id = o.id
+  const accounts = withdrawn.get(id) ?? (MAY_FOLD.test(id) ? withdrawn.get(id.toLowerCase()) : undefined)
   return accounts?.has(o.order.account.toLowerCase()) === true
 }
