@@ -1,14 +1,18 @@
 import type { SignedCancel, VerifiedOrder } from '../order/types.js'
 import { coverEscrow, type EscrowCover } from './coverEscrow.js'
-import { match } from './match.js'
+import type { GridClearing } from './grid.js'
+import { matchPositions } from './match.js'
+import { matchGrid } from './matchGrid.js'
 import { resultRoot } from './resultRoot.js'
-import { selectBook } from './selectBook.js'
+import { selectBook, selectPositions } from './selectBook.js'
 import type { ClearingParams, ClearingResult } from './types.js'
 
 /**
  * Clears one interval: the deterministic book of the given orders and cancels (`selectBook`), cut to what the
  * households' escrow covers when `params.escrow` is given (`coverEscrow`), matched under the rule (`match`), with
  * its result root (`resultRoot`). Same sets in any order give a byte-identical result.
+ * With `grid` (see grid.ts) the clearing charges network fees by level and keeps feeder and transformer flows
+ * within their limits (`matchGrid`); without it the result is the plain market's.
  *
  * @example
  * const result = clear(orders, { rule: 'k-da', interval: 1_500_000n, retailPrice: 300_000n, feedInPrice: 80_000n })
@@ -18,10 +22,13 @@ export function clear(
   orders: readonly VerifiedOrder[],
   params: ClearingParams & { readonly lengthS?: number; readonly escrow?: EscrowCover | undefined },
   cancels: readonly SignedCancel[] = [],
+  grid?: GridClearing,
 ): ClearingResult {
-  const selected = selectBook(orders, cancels, params)
-  const book = params.escrow ? coverEscrow(selected, params.escrow) : selected
-  const result = match(book, params)
+  // The escrow cover judges the selected book; the kept orders are then selected again as flat arrays (a subset of
+  // a selected book selects to itself: no duplicates, equivocations or cancels are left in it).
+  const set = params.escrow ? coverEscrow(selectBook(orders, cancels, params), params.escrow) : orders
+  const book = selectPositions(set, params.escrow ? [] : cancels, params)
+  const result = grid ? matchGrid(set, book, params, grid) : matchPositions(set, book, params)
   const { interval, rule, clearingPrice, volumeWh } = result
   // `trades` stays a getter: the matcher builds trade objects only when someone reads them.
   return {
@@ -30,6 +37,7 @@ export function clear(
     clearingPrice,
     volumeWh,
     root: resultRoot(result),
+    ...(result.feeRecipient === undefined ? {} : { feeRecipient: result.feeRecipient }),
     get trades() {
       return result.trades
     },

@@ -1,25 +1,29 @@
 import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
+import { scratch } from './scratch.js'
+import type { BookArrays } from './selectBook.js'
 import { sortSide } from './sortBook.js'
 import type { ClearingParams, ClearingRule, MatchResult, Trade } from './types.js'
 
 const DEFAULT_K = { num: 1n, den: 2n }
 
 /**
- * One side of the book: the orders as given, their prices as exact numbers below 2^48 (bigints above, so every
- * comparison stays exact), and `order`, their positions in canonical order. The greedy walk reads only the
- * matched prefix, so nothing else is copied or converted.
+ * One side of the book: positions of its orders in the order set, their prices as exact numbers below 2^48
+ * (bigints above, so every comparison stays exact), their quantities, and `order`, their indices in canonical
+ * order. Flat typed arrays: the greedy walk reads only the matched prefix, and nothing is allocated per order.
  */
 interface BookSide {
   readonly orders: readonly VerifiedOrder[]
+  /** Position in `orders` of the side's i-th order. */
+  readonly pos: Uint32Array
   readonly prices: Float64Array | bigint[]
-  /** Quantities by original position, converted in the same sequential pass as the prices. */
+  /** Quantities by side index, converted in the same sequential pass as the prices. */
   readonly qty: Float64Array
   readonly order: Uint32Array
 }
 
 /** The order at sorted position p, its price and its quantity. */
-const at = (s: BookSide, p: number) => s.orders[s.order[p]!]!
+const at = (s: BookSide, p: number) => s.orders[s.pos[s.order[p]!]!]!
 const priceAt = (s: BookSide, p: number) => s.prices[s.order[p]!]!
 const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? s.qty[s.order[p]!]! : 0)
 const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => s.qty[i]!)
@@ -37,15 +41,17 @@ const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => s.qty[i]!)
  * - `mmr`: mid-market rate (retail + feed-in) / 2 (Long et al. 2017); the same allocation.
  */
 export function match(book: readonly VerifiedOrder[], params: ClearingParams): MatchResult {
-  const buy: VerifiedOrder[] = []
-  const sell: VerifiedOrder[] = []
-  for (let i = 0; i < book.length; i++) {
-    const o = book[i]!
-    if (o.order.side === Side.Buy) buy.push(o)
-    else sell.push(o)
-  }
-  const bids = bookSide(buy, true)
-  const asks = bookSide(sell, false)
+  return matchPositions(book, bookArrays(book), params)
+}
+
+/** `match` of a book given as flat arrays over an order set (see `selectPositions`). */
+export function matchPositions(
+  orders: readonly VerifiedOrder[],
+  book: BookArrays,
+  params: ClearingParams,
+): MatchResult {
+  const bids = bookSide(orders, book, Side.Buy)
+  const asks = bookSide(orders, book, Side.Sell)
   switch (params.rule) {
     case 'k-da':
     case 'pay-as-bid':
@@ -59,27 +65,54 @@ export function match(book: readonly VerifiedOrder[], params: ClearingParams): M
 
 const FAST_PRICE = 2 ** 48
 
-function bookSide(orders: VerifiedOrder[], descending: boolean): BookSide {
-  const n = orders.length
+/** The flat arrays of a book taken as it is (no selection). */
+function bookArrays(book: readonly VerifiedOrder[]): BookArrays {
+  const n = book.length
+  const side = new Uint8Array(n)
   const qty = new Float64Array(n)
-  let prices: Float64Array | bigint[] = new Float64Array(n)
+  const prices = new Float64Array(n)
   for (let i = 0; i < n; i++) {
-    const { order } = orders[i]!
+    const { order } = book[i]!
+    side[i] = order.side
     qty[i] = Number(order.quantityWh)
-    // Number() of a bigint below 2^53 is exact, so this decides the fast path exactly.
     prices[i] = Number(order.limitPrice)
-    if (prices[i]! >= FAST_PRICE) {
-      prices = orders.map((o) => o.order.limitPrice)
-      for (let k = i + 1; k < n; k++) qty[k] = Number(orders[k]!.order.quantityWh)
-      break
-    }
   }
-  return { orders, prices, qty, order: sortSide(prices, (i) => orders[i]!.id, descending) }
+  return { pos: Uint32Array.from(book, (_, i) => i), side, qty, prices }
+}
+
+/** Positions in the order set of one side of the book, in canonical order (what the grid clearing walks). */
+export function canonicalSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): Uint32Array {
+  const s = bookSide(orders, book, side)
+  return Uint32Array.from(s.order, (i) => s.pos[i]!)
+}
+
+/** One side of the book (in book order), sorted canonically; bigint prices if any of its prices reaches 2^48. */
+function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): BookSide {
+  const n = book.pos.length
+  let count = 0
+  for (let i = 0; i < n; i++) if (book.side[i] === side) count++
+  const pos = scratch(`${side}.pos`, Uint32Array, count)
+  const qty = scratch(`${side}.qty`, Float64Array, count)
+  const fast = scratch(`${side}.prices`, Float64Array, count)
+  let exact = true
+  for (let i = 0, k = 0; i < n; i++) {
+    if (book.side[i] !== side) continue
+    pos[k] = book.pos[i]!
+    qty[k] = book.qty[i]!
+    const p = book.prices[i]!
+    if (p >= FAST_PRICE) exact = false
+    fast[k++] = p
+  }
+  // Number() of a bigint below 2^53 is exact, so this decides the fast path exactly.
+  const prices = exact ? fast : Array.from(pos, (p) => orders[p]!.order.limitPrice)
+  const idOf = (i: number) => orders[pos[i]!]!.id
+  return { orders, pos, prices, qty, order: sortSide(prices, idOf, side === Side.Buy, `${side}`) }
 }
 
 /**
- * Fills as parallel arrays (positions in the sorted sides, quantity) with one price rule. Trade objects, with
- * their bigint amounts, are built only when read: a 1M-order book matches without allocating 500k of them.
+ * Fills as parallel arrays (positions in the order set of the buy and the sell, quantity) with one price rule.
+ * Trade objects, with their bigint amounts, are built only when read: a 1M-order book matches without allocating
+ * 500k of them.
  */
 class Fills implements MatchResult {
   readonly volumeWh: bigint
@@ -89,10 +122,9 @@ class Fills implements MatchResult {
     readonly interval: bigint,
     readonly rule: ClearingRule,
     readonly clearingPrice: bigint | undefined,
-    private readonly bids: BookSide,
-    private readonly asks: BookSide,
-    private readonly b: Uint32Array,
-    private readonly a: Uint32Array,
+    private readonly orders: readonly VerifiedOrder[],
+    private readonly buys: Uint32Array,
+    private readonly sells: Uint32Array,
     private readonly q: Float64Array,
     volume: number,
   ) {
@@ -100,9 +132,9 @@ class Fills implements MatchResult {
   }
 
   get trades(): readonly Trade[] {
-    this.#trades ??= Array.from(this.b, (bi, f) => {
-      const buy = at(this.bids, bi)
-      const sell = at(this.asks, this.a[f]!)
+    this.#trades ??= Array.from(this.buys, (b, f) => {
+      const buy = this.orders[b]!
+      const sell = this.orders[this.sells[f]!]!
       const price = this.clearingPrice ?? buy.order.limitPrice
       const quantityWh = BigInt(this.q[f]!)
       return {
@@ -119,13 +151,32 @@ class Fills implements MatchResult {
   }
 }
 
+/** The fills of sorted positions `b`/`a` of the sides, with the orders' positions in the order set instead. */
+function fills(
+  params: ClearingParams,
+  price: bigint | undefined,
+  sides: { bids: BookSide; asks: BookSide },
+  fill: { b: ArrayLike<number>; a: ArrayLike<number>; q: ArrayLike<number> },
+  volume: number,
+): Fills {
+  const n = fill.b.length
+  const buys = new Uint32Array(n)
+  const sells = new Uint32Array(n)
+  const { bids, asks } = sides
+  for (let f = 0; f < n; f++) {
+    buys[f] = bids.pos[bids.order[fill.b[f]!]!]!
+    sells[f] = asks.pos[asks.order[fill.a[f]!]!]!
+  }
+  return new Fills(params.interval, params.rule, price, bids.orders, buys, sells, Float64Array.from(fill.q), volume)
+}
+
 function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): MatchResult {
   const nb = bids.order.length
   const na = asks.order.length
   const max = nb + na
-  const fb = new Uint32Array(max)
-  const fa = new Uint32Array(max)
-  const fq = new Float64Array(max)
+  const fb = scratch('fill.b', Uint32Array, max)
+  const fa = scratch('fill.a', Uint32Array, max)
+  const fq = scratch('fill.q', Float64Array, max)
   let n = 0
   let i = 0
   let j = 0
@@ -150,15 +201,11 @@ function doubleAuction(bids: BookSide, asks: BookSide, params: ClearingParams): 
     params.rule === 'k-da' && n > 0
       ? kPrice(bids, asks, fb[n - 1]!, fa[n - 1]!, i, j, params.k ?? DEFAULT_K)
       : undefined
-  return new Fills(
-    params.interval,
-    params.rule,
+  return fills(
+    params,
     price,
-    bids,
-    asks,
-    fb.subarray(0, n),
-    fa.subarray(0, n),
-    fq.subarray(0, n),
+    { bids, asks },
+    { b: fb.subarray(0, n), a: fa.subarray(0, n), q: fq.subarray(0, n) },
     volume,
   )
 }
@@ -211,8 +258,7 @@ function uniformProRata(bids: BookSide, asks: BookSide, params: ClearingParams):
     }
   }
   const traded = volume > 0 ? price : undefined
-  const arrays = [Uint32Array.from(fb), Uint32Array.from(fa), Float64Array.from(fq)] as const
-  return new Fills(params.interval, params.rule, traded, bids, asks, ...arrays, volume)
+  return fills(params, traded, { bids, asks }, { b: fb, a: fa, q: fq }, volume)
 }
 
 /** Quantities of the orders that accept `price` (0 for the others). */

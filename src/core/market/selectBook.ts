@@ -1,5 +1,6 @@
-import type { SignedCancel, VerifiedOrder } from '../order/types.js'
+import type { Order, SignedCancel, VerifiedOrder } from '../order/types.js'
 import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../order/verifyOrder.js'
+import { scratch } from './scratch.js'
 
 /** Largest quantity clearing accepts, 2^32 - 1 Wh (4.29 GWh): the on-chain trade quantity is a uint32, the same bound
  * as `verifyOrder` (one constant, `MAX_QUANTITY_WH`). */
@@ -21,7 +22,7 @@ export interface BookFilter {
  * - withdrawn by a cancel signed by the same account;
  * - in an equivocating slot: two different orders for the same (account, nonce) void every order of that slot,
  *   so a household cannot show different peers different bids.
- * Duplicates (same id) count once.
+ * Duplicates (same id) count once. Accounts and ids compare case-insensitively.
  *
  * @example
  * const book = selectBook(received, cancels, { interval: 1_500_000n, lengthS: 900 })
@@ -31,26 +32,167 @@ export function selectBook(
   cancels: readonly SignedCancel[],
   filter: BookFilter,
 ): VerifiedOrder[] {
+  return Array.from(selectPositions(orders, cancels, filter).pos, (p) => orders[p]!)
+}
+
+/**
+ * A selected book as flat arrays, in first-seen order of the slots: each order's position in the order set, side,
+ * quantity and price as numbers (exact below 2^48; a side that holds a larger price compares the orders' bigint
+ * prices instead).
+ */
+export interface BookArrays {
+  readonly pos: Uint32Array
+  readonly side: Uint8Array
+  readonly qty: Float64Array
+  readonly prices: Float64Array
+}
+
+const FAST_PRICE = 2 ** 48
+
+/**
+ * `selectBook` as flat arrays: what the clearing works on, read from the order objects in one sequential pass.
+ *
+ * Slots are found with an open-addressing table of typed arrays keyed by a hash of (account, nonce), compared
+ * exactly on a hash match: no key string, map entry or object per order, so a 1M-order set costs a few flat
+ * arrays and one pass rather than a million allocations the garbage collector must trace.
+ */
+export function selectPositions(
+  orders: readonly VerifiedOrder[],
+  cancels: readonly SignedCancel[],
+  filter: BookFilter,
+): BookArrays {
+  const n = orders.length
   const endS = (filter.interval + 1n) * BigInt(filter.lengthS ?? 900)
-  const cancelled = new Set(cancels.map((c) => `${c.cancel.account.toLowerCase()}:${c.cancel.orderId.toLowerCase()}`))
-  // One entry per (account, nonce) slot: a second copy of the same order is a duplicate, a different order in the
-  // slot voids it. The order id covers account and nonce, so equal ids always share a slot.
-  const slots = new Map<string, { o: VerifiedOrder; void: boolean }>()
-  for (const o of orders) {
-    const { order } = o
-    if (order.interval !== filter.interval || order.expiry < endS) continue
-    if (order.quantityWh <= 0n || order.quantityWh > MAX_CLEARING_QUANTITY_WH) continue
-    if (order.limitPrice <= 0n || order.limitPrice > MAX_CLEARING_PRICE) continue
-    const slot = `${order.account.toLowerCase()}:${order.nonce}`
-    const seen = slots.get(slot)
-    if (!seen) slots.set(slot, { o, void: false })
-    else if (seen.o.id.toLowerCase() !== o.id.toLowerCase()) seen.void = true
+  const mask = 2 ** Math.max(4, Math.ceil(Math.log2(2 * n + 1))) - 1
+  // table[t] = 1 + a slot's index (0 = empty); per slot: its first order's position, hash, void flag, quantity, price
+  const table = scratch('select.table', Uint32Array, mask + 1, true)
+  const first = scratch('select.first', Uint32Array, n)
+  const hashes = scratch('select.hashes', Int32Array, n)
+  const voided = scratch('select.voided', Uint8Array, n, true)
+  const qty = scratch('select.qty', Float64Array, n)
+  const prices = scratch('select.prices', Float64Array, n)
+  const sides = scratch('select.sides', Uint8Array, n)
+  const accept = acceptor(filter.interval, endS)
+  let slots = 0
+  for (let i = 0; i < n; i++) {
+    const o = orders[i]!
+    const q = accept(o.order)
+    if (q === 0) continue
+    const h = slotHash(o.order)
+    for (let t = h & mask; ; t = (t + 1) & mask) {
+      const s = table[t]!
+      if (s === 0) {
+        table[t] = slots + 1
+        hashes[slots] = h
+        qty[slots] = q
+        prices[slots] = Number(o.order.limitPrice)
+        sides[slots] = o.order.side
+        first[slots++] = i
+        break
+      }
+      const seen = orders[first[s - 1]!]!
+      if (hashes[s - 1] === h && sameSlot(seen.order, o.order)) {
+        // a second copy of the same order is a duplicate, a different order in the slot voids it
+        if (!sameText(seen.id, o.id)) voided[s - 1] = 1
+        break
+      }
+    }
   }
-  const book: VerifiedOrder[] = []
-  for (const [slot, { o, void: isVoid }] of slots) {
-    if (isVoid) continue
-    if (cancelled.size > 0 && cancelled.has(`${slot.slice(0, 42)}:${o.id.toLowerCase()}`)) continue
-    book.push(o)
+  return compact(orders, cancelledIds(cancels), { pos: first, qty, prices, sides, voided }, slots)
+}
+
+/** The slots that stay in the book (not void, not withdrawn), in arrays of their own. */
+function compact(
+  orders: readonly VerifiedOrder[],
+  withdrawn: Map<string, Set<string>>,
+  a: { pos: Uint32Array; qty: Float64Array; prices: Float64Array; sides: Uint8Array; voided: Uint8Array },
+  slots: number,
+): BookArrays {
+  const side = new Uint8Array(slots)
+  const pos = new Uint32Array(slots)
+  const qty = new Float64Array(slots)
+  const prices = new Float64Array(slots)
+  let m = 0
+  for (let s = 0; s < slots; s++) {
+    if (a.voided[s]) continue
+    const p = a.pos[s]!
+    if (withdrawn.size > 0 && isWithdrawn(withdrawn, orders[p]!)) continue
+    pos[m] = p
+    side[m] = a.sides[s]!
+    qty[m] = a.qty[s]!
+    prices[m++] = a.prices[s]!
   }
-  return book
+  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) => x.subarray(0, m) as T
+  return { pos: cut(pos), side: cut(side), qty: cut(qty), prices: cut(prices) }
+}
+
+/**
+ * The book's bounds as a test returning the order's quantity as a number (0 = not in the book). Quantity and price
+ * are judged on their Number() values, which decide exactly: a bigint up to 2^53 converts exactly, a larger one
+ * to a number of at least 2^53, beyond the fast bounds; prices from 2^48 on are judged as bigints.
+ */
+function acceptor(interval: bigint, endS: bigint): (order: Order) => number {
+  const endNum = Number(endS)
+  const smallEnd = endS < 2n ** 53n
+  const maxQ = Number(MAX_CLEARING_QUANTITY_WH)
+  return (order) => {
+    if (order.interval !== interval) return 0
+    if (smallEnd ? Number(order.expiry) < endNum : order.expiry < endS) return 0
+    const q = Number(order.quantityWh)
+    if (!(q >= 1 && q <= maxQ)) return 0
+    const p = Number(order.limitPrice)
+    if (!(p >= 1)) return 0
+    return p < FAST_PRICE || order.limitPrice <= MAX_CLEARING_PRICE ? q : 0
+  }
+}
+
+/**
+ * A hash of the slot (account case-folded, nonce): the account's last 12 hex digits (48 bits of a keccak-derived
+ * address) and the nonce's low bits, mixed. Equal slots hash equally; unequal ones are told apart exactly.
+ */
+function slotHash(order: Order): number {
+  const a = order.account
+  let h = 0x811c9dc5
+  for (let k = a.length - 12; k < a.length; k++) {
+    let c = a.charCodeAt(k)
+    if (c >= 65 && c <= 90) c += 32
+    h = Math.imul(h ^ c, 0x01000193)
+  }
+  h = Math.imul(h ^ (Number(order.nonce) >>> 0), 0x9e3779b1)
+  h ^= h >>> 15
+  h = Math.imul(h, 0x85ebca6b)
+  return h ^ (h >>> 13)
+}
+
+function sameSlot(a: Order, b: Order): boolean {
+  return a.nonce === b.nonce && sameText(a.account, b.account)
+}
+
+function sameText(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase()
+}
+
+/** Cancelled order ids (lower case) -> the accounts (lower case) that signed a cancel for them. */
+function cancelledIds(cancels: readonly SignedCancel[]): Map<string, Set<string>> {
+  const byId = new Map<string, Set<string>>()
+  for (const { cancel } of cancels) {
+    const id = cancel.orderId.toLowerCase()
+    const accounts = byId.get(id) ?? new Set<string>()
+    accounts.add(cancel.account.toLowerCase())
+    byId.set(id, accounts)
+  }
+  return byId
+}
+
+/** Characters `toLowerCase` might change: upper-case ASCII letters and anything beyond ASCII. */
+const MAY_FOLD = /[A-Z\u0080-\uffff]/
+
+/**
+ * A cancel counts only when signed by the order's own account. Ids are lower case as verification makes them, so
+ * the lookup is tried as is first: folding every id of a large set would cost more than the rest of the selection.
+ */
+function isWithdrawn(withdrawn: Map<string, Set<string>>, o: VerifiedOrder): boolean {
+  const id = o.id
+  const accounts = withdrawn.get(id) ?? (MAY_FOLD.test(id) ? withdrawn.get(id.toLowerCase()) : undefined)
+  return accounts?.has(o.order.account.toLowerCase()) === true
 }

@@ -37,6 +37,23 @@ describe('sortSide', () => {
     )
   })
 
+  it('radix path orders ties exactly for ids of any shape (case, length, prefix, wide characters)', () => {
+    const id = fc
+      .constantFrom('0x', '0X', '0x0', '')
+      .chain((head) =>
+        fc.string({ unit: fc.constantFrom('a', 'A', '0', '9', 'f', '\u0100', 'x'), maxLength: 8 }).map((t) => head + t),
+      )
+    fc.assert(
+      fc.property(fc.array(id, { minLength: 1_024, maxLength: 1_500 }), fc.boolean(), (shapes, descending) => {
+        const ids = shapes.map((x, i) => `${x}.${i}`) // unique, so the reference order is total
+        const prices = ids.map((_, i) => 1 + (i % 7))
+        const got = Array.from(sortSide(Float64Array.from(prices), (i) => ids[i]!, descending))
+        expect(got).toEqual(reference(prices, ids, descending))
+      }),
+      { numRuns: 20 },
+    )
+  })
+
   it('bigint prices sort exactly beyond 2^53', () => {
     const prices = [2n ** 60n + 1n, 2n ** 60n, 2n ** 60n + 1n]
     const ids = ['0x02', '0x01', '0x01']

@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem'
+import type { GridLevel } from './grid.js'
 
 /** Market rules selectable by name. `k-da` is the default. */
 export const CLEARING_RULES = ['k-da', 'pay-as-bid', 'sdr', 'mmr'] as const
@@ -19,7 +20,10 @@ export interface ClearingParams {
   readonly feedInPrice: bigint
 }
 
-/** One bilateral fill. `amount` = floor(quantityWh * price / 1000) token units, paid by buyer to seller. */
+/**
+ * One bilateral fill. `amount` = floor(quantityWh * price / 1000) token units, paid by buyer to seller. With grid
+ * input (see grid.ts) the buyer also pays `fee` = quantityWh * feePerWh[level] to the market's fee recipient.
+ */
 export interface Trade {
   readonly buyId: Hex
   readonly sellId: Hex
@@ -28,6 +32,10 @@ export interface Trade {
   readonly quantityWh: bigint
   readonly price: bigint
   readonly amount: bigint
+  /** Grid clearing only: the network level the energy crosses (0 same feeder, 1 same transformer, 2 upstream). */
+  readonly level?: GridLevel
+  /** Grid clearing only: the network fee, token units, paid by the buyer on top of `amount`. */
+  readonly fee?: bigint
 }
 
 /** What every honest node computes for an interval from the same order set. */
@@ -39,6 +47,8 @@ export interface MatchResult {
   readonly volumeWh: bigint
   /** Trades in canonical order (see docs/protocol.md). */
   readonly trades: readonly Trade[]
+  /** Grid clearing only: who is paid the trades' fees. Its presence selects the v2 result root. */
+  readonly feeRecipient?: Address
 }
 
 export interface ClearingResult extends MatchResult {
