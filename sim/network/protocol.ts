@@ -33,8 +33,6 @@ export interface HostInit {
   readonly firstInterval: number
   readonly T: number
   readonly marketTime: MarketTime
-  readonly retail: Int32Array
-  readonly feedIn: Int32Array
   /** Clock ms of the agreement windows (see the p2p node's AgreementTiming). */
   readonly timing: { digestDelayMs: number; digestWindowMs: number; resultWindowMs: number }
   readonly meterProfile: string

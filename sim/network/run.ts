@@ -90,8 +90,6 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       firstInterval: c.firstInterval,
       T: c.T,
       marketTime: time,
-      retail: c.retail,
-      feedIn: c.feedIn,
       timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
       rpcUrl: dev.rpcUrl,
