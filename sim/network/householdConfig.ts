@@ -28,6 +28,8 @@ export function householdConfig(init: HostInit, meterPort: number | undefined, d
         maxSkewS: init.marketTime.maxSkewS,
         rule: s.market.rule,
         k: s.market.k,
+        // With bands the flat prices decide nothing (k-da and pay-as-bid clear without a tariff; the run refuses SDR
+        // and MMR with time-of-use prices).
         retailPrice: typeof s.tariff.retail === 'number' ? s.tariff.retail : 0,
         feedInPrice: typeof s.tariff.feedIn === 'number' ? s.tariff.feedIn : 0,
         ...(retail || feedIn ? { timeOfUse: { ...(retail && { retail }), ...(feedIn && { feedIn }) } } : {}),

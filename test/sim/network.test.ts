@@ -73,5 +73,6 @@ describe('network mode', () => {
     expect(n?.settlementFailures).toEqual([])
     expect(n?.meterMismatches).toBe(0)
     expect(BigInt(n?.gasUsed ?? 0)).toBeGreaterThan(0n)
-  }, 120_000)
+    // A busy machine makes the run slower (the clock waits for the nodes), not different: time enough for that.
+  }, 300_000)
 })
