@@ -16,6 +16,7 @@ import type { MarketNode } from '../../src/p2p/createMarketNode.js'
 import { householdAgent } from '../agent/agent.js'
 import { agentDecider } from './agentDecider.js'
 import { sharedClock, steppedClock } from './clocks.js'
+import { heldDigests } from './heldDigests.js'
 import { householdConfig, periodTariff } from './householdConfig.js'
 import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
 
@@ -39,6 +40,8 @@ interface Running {
   readonly published: { n: number }
   /** Orders this node holds per period interval (its own and its peers'), for the runner's pacing. */
   readonly held: Map<number, Set<string>>
+  /** Digests of other households this node holds per period interval, for the runner's pacing. */
+  readonly digests: () => Map<number, number> | undefined
   close(): Promise<void>
 }
 
@@ -164,10 +167,13 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       decider: () => agentDecider({ scenario: s, hh, agent, firstInterval: init.firstInterval, T: init.T, intervalMs }),
     },
   })
+  const market = p2p?.node()
+  const digests = market && heldDigests(market, init.firstInterval)
   return {
     hh,
     node,
     p2p: () => p2p?.node(),
+    digests: () => digests,
     published,
     held,
     close: async () => {
@@ -195,6 +201,7 @@ post({
  */
 const decidedUpTo = households.map(() => 0)
 const reportedMin = new Map<number, number>()
+const reportedDigests = new Map<number, number>()
 let polls = 0
 // Polled, not per message: a few store queries per household and poll, so 25 nodes per thread stay cheap.
 const progress = setInterval(() => {
@@ -214,6 +221,13 @@ const progress = setInterval(() => {
     if (min > (reportedMin.get(k) ?? 0)) {
       reportedMin.set(k, min)
       post({ type: 'orders', k, min })
+    }
+  }
+  for (let k = from; k < Math.min(init.T, Math.max(...decidedUpTo) + 1); k++) {
+    const min = Math.min(...households.map((r) => r.digests()?.get(k) ?? 0))
+    if (min > (reportedDigests.get(k) ?? 0)) {
+      reportedDigests.set(k, min)
+      post({ type: 'digests', k, min })
     }
   }
   const last = init.firstInterval + init.T - 1

@@ -81,6 +81,8 @@ export type FromHost =
   | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: number }
   /** Every node of this host now holds at least `min` orders for interval k. */
   | { readonly type: 'orders'; readonly k: number; readonly min: number }
+  /** Every node of this host now holds at least `min` digests of other households for interval k. */
+  | { readonly type: 'digests'; readonly k: number; readonly min: number }
   | { readonly type: 'result'; readonly result: NodeResult }
   | { readonly type: 'stopped'; readonly stats: HostStats }
   | { readonly type: 'error'; readonly message: string }
