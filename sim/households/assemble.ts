@@ -1,5 +1,5 @@
 import { GridletError } from '../../src/core/errors.js'
-import { type BatteryState, deliverBattery } from '../../src/core/strategy/index.js'
+import { type BatteryState, bandPriceAt, deliverBattery } from '../../src/core/strategy/index.js'
 import { draw32, drawUnit, Stream } from '../random.js'
 import { firstInterval, intervalCount, type Price, type Scenario } from '../scenario/schema.js'
 import { flexibleSchedule } from './flexible.js'
@@ -240,24 +240,17 @@ function runBattery(s: Scenario, hh: HouseholdInfo, load: Int32Array, pv: Int32A
   }
 }
 
-/** Price of each interval of the period, reading time-of-use bands in the tariff's local time. */
+/** Price of each interval of the period, reading time-of-use bands in the tariff's local time (as the node does). */
 function pricePerInterval(p: Price, s: Scenario, first: number, T: number): Int32Array {
   const out = new Int32Array(T)
-  const intervalS = s.intervalMinutes * 60
+  const intervalMs = s.intervalMinutes * 60_000
   for (let k = 0; k < T; k++) {
-    if (typeof p === 'number') {
-      out[k] = p
-      continue
-    }
-    const localS = (first + k) * intervalS + s.tariff.utcOffsetHours * 3600
-    const minute = Math.floor((((localS % 86_400) + 86_400) % 86_400) / 60)
-    const band = p.find((b) => minute >= toMinutes(b.from) && minute < toMinutes(b.to))
-    if (!band) {
+    const price =
+      typeof p === 'number' ? p : bandPriceAt(p, (first + k) * intervalMs, s.tariff.utcOffsetHours * 3_600_000)
+    if (price === undefined) {
       throw new GridletError('time-of-use bands leave a gap', { code: 'SIM_SCENARIO', field: 'tariff' })
     }
-    out[k] = band.price
+    out[k] = price
   }
   return out
 }
-
-const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))

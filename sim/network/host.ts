@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { multiaddr } from '@multiformats/multiaddr'
 import pino from 'pino'
-import { parseConfig } from '../../src/config/loadConfig.js'
 import { GridletError } from '../../src/core/errors.js'
 import type { VerifiedOrder } from '../../src/core/order/types.js'
 import { intervalStartMs } from '../../src/core/time/interval.js'
@@ -14,9 +13,11 @@ import { p2pNetwork } from '../../src/node/adapters/p2pNetwork.js'
 import type { MarketNetwork, NetworkOutcome } from '../../src/node/ports.js'
 import { type RunningNode, startNode } from '../../src/node/startNode.js'
 import type { MarketNode } from '../../src/p2p/createMarketNode.js'
-import { householdAgent, MAX_ORDERS_PER_INTERVAL } from '../agent/agent.js'
+import { householdAgent } from '../agent/agent.js'
 import { agentDecider } from './agentDecider.js'
 import { sharedClock, steppedClock } from './clocks.js'
+import { heldDigests } from './heldDigests.js'
+import { householdConfig, periodTariff } from './householdConfig.js'
 import { type FromHost, type HostedHousehold, type HostInit, type HostStats, MISSING, type ToHost } from './protocol.js'
 
 /**
@@ -39,6 +40,8 @@ interface Running {
   readonly published: { n: number }
   /** Orders this node holds per period interval (its own and its peers'), for the runner's pacing. */
   readonly held: Map<number, Set<string>>
+  /** Digests of other households this node holds per period interval, for the runner's pacing. */
+  readonly digests: () => Map<number, number> | undefined
   close(): Promise<void>
 }
 
@@ -128,40 +131,7 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
     }),
   })
   const dir = mkdtempSync(join(tmpdir(), `gridlet-sim-${hh.h}-`))
-  const intervalS = intervalMs / 1000
-  const config = parseConfig(
-    {
-      market: {
-        id: init.market,
-        chainId: init.domain.chainId,
-        contract: init.domain.verifyingContract,
-        intervalS,
-        gateClosureS: init.marketTime.gateClosureS,
-        maxSkewS: init.marketTime.maxSkewS,
-        rule: s.market.rule,
-        k: s.market.k,
-        retailPrice: init.retail[0],
-        feedInPrice: init.feedIn[0],
-        households: init.accounts,
-        maxOrdersPerInterval: MAX_ORDERS_PER_INTERVAL,
-        utcOffsetHours: s.tariff.utcOffsetHours,
-      },
-      // Six reads per interval; the simulator's registers step at interval boundaries.
-      meter: {
-        port: sim.port,
-        profile: init.meterProfile,
-        pollS: intervalS / 6,
-        timeoutMs: 5000,
-        staleAfterS: intervalS,
-      },
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false },
-      chain: { rpcUrl: init.rpcUrl, submit: 'own-sells', pollS: 2, retryS: 1 },
-      http: { port: 0 },
-      store: { path: 'node.sqlite' },
-      log: { level: 'silent' },
-    },
-    dir,
-  )
+  const config = householdConfig(init, sim.port, dir)
   const published = { n: 0 }
   const held = new Map<number, Set<string>>()
   let p2p: ReturnType<typeof p2pNetwork> | undefined
@@ -171,8 +141,8 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
     hasPv: hh.hasPv,
     firstInterval: init.firstInterval,
     warmup: hh.warmup.length,
-    retail: init.retail,
-    feedIn: init.feedIn,
+    // The household plans with its node's tariff (from its config), interval by interval.
+    ...periodTariff(config, init),
   })
   const node = await startNode({
     config,
@@ -197,10 +167,13 @@ async function startHousehold(hh: HostedHousehold): Promise<Running> {
       decider: () => agentDecider({ scenario: s, hh, agent, firstInterval: init.firstInterval, T: init.T, intervalMs }),
     },
   })
+  const market = p2p?.node()
+  const digests = market && heldDigests(market, init.firstInterval)
   return {
     hh,
     node,
     p2p: () => p2p?.node(),
+    digests: () => digests,
     published,
     held,
     close: async () => {
@@ -228,6 +201,7 @@ post({
  */
 const decidedUpTo = households.map(() => 0)
 const reportedMin = new Map<number, number>()
+const reportedDigests = new Map<number, number>()
 let polls = 0
 // Polled, not per message: a few store queries per household and poll, so 25 nodes per thread stay cheap.
 const progress = setInterval(() => {
@@ -247,6 +221,13 @@ const progress = setInterval(() => {
     if (min > (reportedMin.get(k) ?? 0)) {
       reportedMin.set(k, min)
       post({ type: 'orders', k, min })
+    }
+  }
+  for (let k = from; k < Math.min(init.T, Math.max(...decidedUpTo) + 1); k++) {
+    const min = Math.min(...households.map((r) => r.digests()?.get(k) ?? 0))
+    if (min > (reportedDigests.get(k) ?? 0)) {
+      reportedDigests.set(k, min)
+      post({ type: 'digests', k, min })
     }
   }
   const last = init.firstInterval + init.T - 1

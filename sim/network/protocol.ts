@@ -33,8 +33,6 @@ export interface HostInit {
   readonly firstInterval: number
   readonly T: number
   readonly marketTime: MarketTime
-  readonly retail: Int32Array
-  readonly feedIn: Int32Array
   /** Clock ms of the agreement windows (see the p2p node's AgreementTiming). */
   readonly timing: { digestDelayMs: number; digestWindowMs: number; resultWindowMs: number }
   readonly meterProfile: string
@@ -83,6 +81,8 @@ export type FromHost =
   | { readonly type: 'decided'; readonly h: number; readonly k: number; readonly published: number }
   /** Every node of this host now holds at least `min` orders for interval k. */
   | { readonly type: 'orders'; readonly k: number; readonly min: number }
+  /** Every node of this host now holds at least `min` digests of other households for interval k. */
+  | { readonly type: 'digests'; readonly k: number; readonly min: number }
   | { readonly type: 'result'; readonly result: NodeResult }
   | { readonly type: 'stopped'; readonly stats: HostStats }
   | { readonly type: 'error'; readonly message: string }

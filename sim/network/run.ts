@@ -90,8 +90,6 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       firstInterval: c.firstInterval,
       T: c.T,
       marketTime: time,
-      retail: c.retail,
-      feedIn: c.feedIn,
       timing: { digestDelayMs: real(300), digestWindowMs: real(1000), resultWindowMs: real(1500) },
       meterProfile: opts.meterProfile ?? 'eastron-sdm630',
       rpcUrl: dev.rpcUrl,
@@ -115,6 +113,7 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
       worker.on('message', (m: FromHost) => {
         if (m.type === 'decided') pace.decided(m.k, m.published)
         else if (m.type === 'orders') pace.orders(w, m.k, m.min)
+        else if (m.type === 'digests') pace.digests(w, m.k, m.min)
         else if (m.type === 'result') results[m.result.k]?.push(m.result)
         else if (m.type === 'stopped') stats.push(m.stats)
         else if (m.type === 'error') errors.push(m.message)

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { MODEL_NAMES } from '../core/forecast/types.js'
 import { DEFAULT_MAX_PRICE } from '../core/order/verifyOrder.js'
 import { STRATEGY_NAMES } from '../core/strategy/createStrategy.js'
+import { minuteOfDay } from '../core/strategy/tariffAt.js'
 import { mqttSchema } from './mqttSchema.js'
 
 const hex = (bytes: number) =>
@@ -22,6 +23,39 @@ const price = z
   ])
   .transform((v) => BigInt(v))
   .refine((v) => v <= DEFAULT_MAX_PRICE, `expected at most ${DEFAULT_MAX_PRICE} (2^96 - 1)`)
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/
+
+/**
+ * Time-of-use bands of one price in the households' civil day (market.utcOffsetHours): contiguous, in order, from
+ * 00:00 to 24:00, so every instant has exactly one price.
+ */
+const bands = z
+  .array(
+    z
+      .object({
+        from: z.string().regex(HHMM, 'expected HH:MM'),
+        to: z.string().regex(new RegExp(`${HHMM.source}|^24:00$`), 'expected HH:MM or 24:00'),
+        price,
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(96)
+  .superRefine((bs, ctx) => {
+    let at = '00:00'
+    bs.forEach((b, i) => {
+      if (b.from !== at) {
+        ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `expected ${at}: bands run in order without gaps` })
+      } else if (minuteOfDay(b.to) <= minuteOfDay(b.from)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'to'], message: `expected a time after ${b.from}` })
+      }
+      at = b.to
+    })
+    if (at !== '24:00') {
+      ctx.addIssue({ code: 'custom', path: [bs.length - 1, 'to'], message: 'the last band must end at 24:00' })
+    }
+  })
 
 const market = z
   .object({
@@ -59,6 +93,12 @@ const market = z
     /** Utility feed-in tariff, token units per kWh (what a seller gets without the market). */
     feedInPrice: price.default(80_000n),
     /**
+     * A time-of-use tariff: bands that replace `retailPrice` and/or `feedInPrice` for the node's decisions (its
+     * strategy and the default price bounds follow the interval's price). SDR and MMR clear with the flat prices, so
+     * they take no time-of-use tariff.
+     */
+    timeOfUse: z.object({ retail: bands.optional(), feedIn: bands.optional() }).strict().optional(),
+    /**
      * Accounts of the registered households: the base of the result quorum and who may trade. Empty: read the
      * registered accounts from the settlement contract at start.
      */
@@ -73,6 +113,15 @@ const market = z
       .optional(),
   })
   .strict()
+  .superRefine((m, ctx) => {
+    if (m.timeOfUse && (m.rule === 'sdr' || m.rule === 'mmr')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeOfUse'],
+        message: `${m.rule} clears with the flat retailPrice and feedInPrice: use k-da or pay-as-bid with a time-of-use tariff`,
+      })
+    }
+  })
 
 const meter = z
   .object({

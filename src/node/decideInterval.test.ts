@@ -3,15 +3,15 @@ import { DEFAULT_ORDER_LIMITS } from '../core/order/orderPolicy.js'
 import { Side } from '../core/order/types.js'
 import { nodeDecider } from './adapters/decider.js'
 import { type DecisionInput, decideInterval } from './decideInterval.js'
+import type { Decider } from './ports.js'
 
 const INPUT: DecisionInput = {
   interval: 2_000_000,
   lengthS: 900,
-  retailPrice: 300_000n,
-  feedInPrice: 80_000n,
+  tariff: { retailPrice: 300_000n, feedInPrice: 80_000n },
   meterFresh: true,
   history: { measuredIntervals: 0, powerW: -4000 }, // a fresh node exporting 4 kW
-  bounds: { ...DEFAULT_ORDER_LIMITS, minSellPrice: 80_000n, maxBuyPrice: 300_000n },
+  bounds: DEFAULT_ORDER_LIMITS,
   market: `0x${'ab'.repeat(32)}`,
   account: '0x000000000000000000000000000000000000dEaD',
 }
@@ -50,5 +50,30 @@ describe('decideInterval (the default decider: core forecasters, forecast-aware,
     expect(d.forecast.netWh).toBe(-300)
     expect(d.orders.length).toBeGreaterThan(0)
     expect(d.orders.every((o) => o.side === Side.Buy && o.limitPrice <= 300_000n)).toBe(true)
+  })
+
+  it("holds the orders to the interval's tariff unless the config sets the price bounds", () => {
+    const wild: Decider = {
+      ...decider(),
+      strategy: {
+        name: 'wild',
+        plan: (ctx) => [
+          { interval: ctx.firstInterval, side: Side.Buy, quantityWh: 100n, limitPrice: 900_000n },
+          { interval: ctx.firstInterval, side: Side.Sell, quantityWh: 100n, limitPrice: 1n },
+        ],
+      },
+    }
+    const peak = { ...INPUT, tariff: { retailPrice: 450_000n, feedInPrice: 70_000n } }
+    const limits = (i: DecisionInput) => decideInterval(wild, i).orders.map((o) => [o.side, o.limitPrice])
+    expect(limits(peak)).toEqual([
+      [Side.Buy, 450_000n],
+      [Side.Sell, 70_000n],
+    ])
+    expect(
+      limits({ ...peak, bounds: { ...DEFAULT_ORDER_LIMITS, maxBuyPrice: 200_000n, minSellPrice: 90_000n } }),
+    ).toEqual([
+      [Side.Buy, 200_000n],
+      [Side.Sell, 90_000n],
+    ])
   })
 })

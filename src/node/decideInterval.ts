@@ -1,21 +1,29 @@
 import type { Address, Hex } from 'viem'
 import { type OrderBounds, ordersFor } from '../core/order/orderPolicy.js'
 import { type Order, Side } from '../core/order/types.js'
+import type { Tariff } from '../core/strategy/types.js'
 import type { ForecastHistory, IntervalForecast } from './intervalForecast.js'
 import { forecastInterval } from './intervalForecast.js'
 import type { Decider } from './ports.js'
 
+/**
+ * The order bounds a node holds its decisions to. Price bounds left out follow the interval's tariff: never sell
+ * below its feed-in price, never buy above its retail price (a time-of-use tariff moves them interval by interval).
+ */
+export type DecisionBounds = Omit<OrderBounds, 'minSellPrice' | 'maxBuyPrice'> &
+  Partial<Pick<OrderBounds, 'minSellPrice' | 'maxBuyPrice'>>
+
 export interface DecisionInput {
   readonly interval: number
   readonly lengthS: number
-  readonly retailPrice: bigint
-  readonly feedInPrice: bigint
+  /** The utility tariff of this interval (`tariffAt` of the node's schedule at its start). */
+  readonly tariff: Tariff
   /** Most recent clearing price of this market, if any. */
   readonly lastClearingPrice?: bigint
   /** A reading is fresh enough to know the energy to sell is there. */
   readonly meterFresh: boolean
   readonly history: ForecastHistory
-  readonly bounds: OrderBounds
+  readonly bounds: DecisionBounds
   readonly market: Hex
   readonly account: Address
 }
@@ -30,10 +38,11 @@ export interface Decision {
 
 /**
  * The node's decision for one interval: forecast it, ask the core strategy for intents, withhold sells the meter
- * cannot vouch for, and turn the rest into orders with the core order policy (the same one fast mode uses).
+ * cannot vouch for, and turn the rest into orders with the core order policy (the same one fast mode uses), held to
+ * the interval's tariff.
  *
  * @example
- * const { orders } = decideInterval(decider, { interval: k, lengthS: 900, ... })
+ * const { orders } = decideInterval(decider, { interval: k, lengthS: 900, tariff: { retailPrice: 300_000n, feedInPrice: 80_000n }, ... })
  */
 export function decideInterval(d: Decider, i: DecisionInput): Decision {
   const forecast = forecastInterval(d, i.interval, i.lengthS, i.history)
@@ -42,12 +51,17 @@ export function decideInterval(d: Decider, i: DecisionInput): Decision {
     intervalS: i.lengthS,
     load: forecast.load,
     pv: forecast.pv,
-    tariffs: [{ retailPrice: i.retailPrice, feedInPrice: i.feedInPrice }],
+    tariffs: [i.tariff],
     ...(i.lastClearingPrice === undefined ? {} : { expectedPrice: [i.lastClearingPrice] }),
   })
   // Without a fresh reading we cannot know the energy is there: offer none.
   const intents = i.meterFresh ? planned : planned.filter((x) => x.side !== Side.Sell)
-  const orders = ordersFor(intents, BigInt(i.interval), i.bounds, {
+  const bounds: OrderBounds = {
+    ...i.bounds,
+    minSellPrice: i.bounds.minSellPrice ?? i.tariff.feedInPrice,
+    maxBuyPrice: i.bounds.maxBuyPrice ?? i.tariff.retailPrice,
+  }
+  const orders = ordersFor(intents, BigInt(i.interval), bounds, {
     market: i.market,
     account: i.account,
     intervalS: i.lengthS,

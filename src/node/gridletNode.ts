@@ -1,13 +1,13 @@
 import type { Logger } from 'pino'
 import type { Address, Hex } from 'viem'
-import type { OrderBounds } from '../core/order/orderPolicy.js'
 import type { MarketDomain, Order, VerifiedOrder } from '../core/order/types.js'
 import { Side } from '../core/order/types.js'
+import { type TariffSchedule, tariffAt } from '../core/strategy/tariffAt.js'
 import type { Clock } from '../core/time/clock.js'
 import { gateClosureMs, intervalAt, intervalStartMs, type MarketTime, nextOpenInterval } from '../core/time/interval.js'
 import type { NodeStore } from '../store/nodeStore.js'
 import { crashpoint } from './crashpoint.js'
-import { decideInterval } from './decideInterval.js'
+import { type DecisionBounds, decideInterval } from './decideInterval.js'
 import { meterErrorKind, nodeHealth } from './health.js'
 import type { NodeMetrics } from './metrics.js'
 import { handOffCleared, type OutcomeDeps, type SubmitPolicy, storeOutcome } from './outcomes.js'
@@ -36,19 +36,18 @@ export interface NodeComponents {
   readonly metrics?: NodeMetrics
 }
 
-export interface NodeInit {
+/** The node's settings; the tariff it decides with (flat or time-of-use) is the `TariffSchedule` part. */
+export interface NodeInit extends TariffSchedule {
   readonly account: Address
   readonly domain: MarketDomain
   readonly market: Hex
   readonly time: MarketTime
-  readonly retailPrice: bigint
-  readonly feedInPrice: bigint
   readonly pollMs: number
   readonly meterTimeoutMs: number
   readonly staleAfterMs: number
   readonly submit: SubmitPolicy
-  /** What every decision is held to (the core order policy's bounds). */
-  readonly bounds: OrderBounds
+  /** What every decision is held to (the core order policy's bounds; price bounds default to the tariff). */
+  readonly bounds: DecisionBounds
   /** Raw readings older than this are pruned. */
   readonly retainMs: number
 }
@@ -240,15 +239,14 @@ export class GridletNode {
   /** Decides once per interval: sign in memory, store decision + orders in one transaction, publish later. */
   #decide(now: number): void {
     const { store, metrics, logger, decider } = this.#c
-    const { time, retailPrice, feedInPrice, bounds, market, account } = this.#init
+    const { time, bounds, market, account } = this.#init
     const k = nextOpenInterval(time, now)
     if (store.hasDecision(k)) return
     const last = store.recentResults(1)[0]?.result.clearingPrice
     const d = decideInterval(decider, {
       interval: k,
       lengthS: time.lengthS,
-      retailPrice,
-      feedInPrice,
+      tariff: tariffAt(this.#init, intervalStartMs(time, k)),
       ...(last === undefined ? {} : { lastClearingPrice: last }),
       meterFresh: this.#meterFresh(now),
       history: {

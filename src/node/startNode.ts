@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { type Hex, keccak256, stringToHex } from 'viem'
 import type { LoadedConfig } from '../config/loadConfig.js'
+import { tariffSchedule } from '../config/tariffSchedule.js'
 import { GridletError } from '../core/errors.js'
 import { accountOf, signOrder } from '../core/order/signOrder.js'
 import type { MarketDomain } from '../core/order/types.js'
@@ -144,8 +145,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       domain,
       market,
       time,
-      retailPrice: config.market.retailPrice,
-      feedInPrice: config.market.feedInPrice,
+      ...tariffSchedule(config.market),
       pollMs: Math.round(config.meter.pollS * 1000),
       meterTimeoutMs: config.meter.timeoutMs,
       staleAfterMs: Math.round(config.meter.staleAfterS * 1000),
@@ -154,8 +154,8 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
         minQuantityWh: BigInt(config.strategy.minQuantityWh),
         maxQuantityWh: BigInt(config.strategy.maxQuantityWh),
         maxOrders: config.market.maxOrdersPerInterval,
-        minSellPrice: config.strategy.minSellPrice ?? config.market.feedInPrice,
-        maxBuyPrice: config.strategy.maxBuyPrice ?? config.market.retailPrice,
+        minSellPrice: config.strategy.minSellPrice,
+        maxBuyPrice: config.strategy.maxBuyPrice,
       },
       retainMs: config.store.retainDays * 86_400_000,
     },
