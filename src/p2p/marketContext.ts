@@ -17,6 +17,7 @@ import { intervalAt } from '../core/time/interval.js'
 import type { AgreementRules } from './agreement.js'
 import type { PeerBindings } from './binding.js'
 import type { GossipSubInternals } from './createLibp2pNode.js'
+import type { HeldMessages } from './heldMessages.js'
 import type { IntervalStates, IntervalTimes } from './intervalState.js'
 import type { P2pMetrics } from './metrics.js'
 import type { RateLimiter } from './rateLimit.js'
@@ -71,6 +72,8 @@ export interface MarketContext {
   readonly components: MarketComponents
   readonly listeners: Listeners
   readonly tasks: Tasks
+  /** Own messages published while no peer was subscribed, sent when one is. */
+  readonly held: HeldMessages
 }
 
 /**
@@ -142,11 +145,31 @@ export function connectedPeers(ctx: MarketContext): Set<string> {
   return new Set(ctx.components.connectionManager.getConnections().map((c) => c.remotePeer.toString()))
 }
 
-/** Publishes on the market topic; a failure is logged (gossip recovery and reconciliation repair it). */
-export async function publish(ctx: MarketContext, data: Uint8Array): Promise<void> {
+/**
+ * Publishes one of our own messages on the market topic. With no subscribed peer to send it to, it is held
+ * (until `untilMs` on the clock) and published when one subscribes (`publishHeld`); any other failure is logged
+ * (gossip recovery and reconciliation repair it).
+ */
+export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
   try {
-    await ctx.components.pubsub.publish(ctx.topic, data)
+    await ctx.components.pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
   } catch (err) {
+    if (err instanceof Error && err.message === NO_PEERS) {
+      ctx.held.hold(data, untilMs)
+      ctx.metrics.publish('held')
+      return
+    }
     ctx.log('publish failed %e', err)
+  }
+}
+
+const NO_PEERS = 'PublishError.NoPeersSubscribedToTopic'
+
+/** Publishes the held messages once a peer subscribes to the topic (called on subscription changes and heartbeats). */
+export async function publishHeld(ctx: MarketContext): Promise<void> {
+  if (ctx.held.size === 0 || ctx.components.pubsub.getSubscribers(ctx.topic).length === 0) return
+  for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
+    ctx.metrics.publish('retried')
+    await publish(ctx, data, until)
   }
 }
