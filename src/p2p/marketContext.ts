@@ -146,28 +146,31 @@ export function connectedPeers(ctx: MarketContext): Set<string> {
 }
 
 /**
- * Publishes one of our own messages on the market topic. With no subscribed peer to send it to, it is held
- * (until `untilMs` on the clock) and published when one subscribes (`publishHeld`); any other failure is logged
+ * Publishes one of our own messages on the market topic. Before this node has a gossip mesh (just started, or
+ * every mesh peer gone) the message is held (until `untilMs` on the clock) and published once the mesh has
+ * formed (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again, and a
+ * peer that received it before its own mesh formed would not forward it either. Any other failure is logged
  * (gossip recovery and reconciliation repair it).
  */
 export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
+  const { pubsub } = ctx.components
+  if (pubsub.getMeshPeers(ctx.topic).length === 0) return hold(ctx, data, untilMs)
   try {
-    await ctx.components.pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
+    await pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
   } catch (err) {
-    if (err instanceof Error && err.message === NO_PEERS) {
-      ctx.held.hold(data, untilMs)
-      ctx.metrics.publish('held')
-      return
-    }
-    ctx.log('publish failed %e', err)
+    if (err instanceof Error && err.message === 'PublishError.NoPeersSubscribedToTopic') hold(ctx, data, untilMs)
+    else ctx.log('publish failed %e', err)
   }
 }
 
-const NO_PEERS = 'PublishError.NoPeersSubscribedToTopic'
+function hold(ctx: MarketContext, data: Uint8Array, untilMs: number): void {
+  ctx.held.hold(data, untilMs)
+  ctx.metrics.publish('held')
+}
 
-/** Publishes the held messages once a peer subscribes to the topic (called on subscription changes and heartbeats). */
+/** Publishes the held messages once the node has a mesh (called after each gossipsub heartbeat). */
 export async function publishHeld(ctx: MarketContext): Promise<void> {
-  if (ctx.held.size === 0 || ctx.components.pubsub.getSubscribers(ctx.topic).length === 0) return
+  if (ctx.held.size === 0 || ctx.components.pubsub.getMeshPeers(ctx.topic).length === 0) return
   for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
     ctx.metrics.publish('retried')
     await publish(ctx, data, until)

@@ -50,7 +50,7 @@ export class MarketService implements Startable {
   private readonly onConnect = (evt: CustomEvent<PeerId>) => {
     void this.ctx.bindings.exchange(evt.detail)
   }
-  private readonly onTopicPeers = () => {
+  private readonly onHeartbeat = () => {
     void publishHeld(this.ctx)
   }
   private readonly onDisconnect = (evt: CustomEvent<PeerId>) => {
@@ -135,8 +135,7 @@ export class MarketService implements Startable {
   /** Subscribes and starts the interval runs once gossipsub (started beside us) is running. */
   afterStart(): void {
     this.components.pubsub.subscribe(this.ctx.topic)
-    this.components.pubsub.addEventListener('subscription-change', this.onTopicPeers)
-    this.components.pubsub.addEventListener('gossipsub:heartbeat', this.onTopicPeers)
+    this.components.pubsub.addEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.ctx.tasks.track(scheduleIntervals(this.ctx, this.ctx.tasks.signal))
   }
 
@@ -149,8 +148,7 @@ export class MarketService implements Startable {
       this.onDisconnect as (e: Libp2pEvents['peer:disconnect']) => void,
     )
     components.pubsub.topicValidators.delete(ctx.topic)
-    components.pubsub.removeEventListener('subscription-change', this.onTopicPeers)
-    components.pubsub.removeEventListener('gossipsub:heartbeat', this.onTopicPeers)
+    components.pubsub.removeEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.restoreFaults?.()
     this.restoreFaults = undefined
     await ctx.bindings.stop()

@@ -54,7 +54,7 @@ export class P2pMetrics {
       }),
       publish: new Counter({
         name: 'gridlet_p2p_publish_held_total',
-        help: 'Own messages held for want of a subscribed peer (held), published later (retried)',
+        help: 'Own messages held for want of a gossip mesh (held), published once it formed (retried)',
         labelNames: ['event'],
         registers,
       }),

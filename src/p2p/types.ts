@@ -121,7 +121,7 @@ export interface MarketNodeStats {
   readonly reconcile: Readonly<Record<string, number>>
   /** Binding exchanges by outcome (`BindingCode`). */
   readonly bindings: Readonly<Record<string, number>>
-  /** Own messages held while no peer was subscribed (`held`) and published later (`retried`). */
+  /** Own messages held while the node had no gossip mesh (`held`) and published once it had (`retried`). */
   readonly publish: Readonly<Record<string, number>>
 }
 
