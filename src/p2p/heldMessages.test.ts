@@ -25,4 +25,13 @@ describe('HeldMessages', () => {
     expect(held.size).toBe(2)
     expect(held.take(0).map(([m]) => m[0])).toEqual([2, 3])
   })
+
+  it('counts the heartbeats its oldest message waited, from the first one held until taken', () => {
+    const held = new HeldMessages()
+    expect(held.heartbeat()).toBe(0)
+    held.hold(Uint8Array.of(1), 1000)
+    expect([held.heartbeat(), held.heartbeat()]).toEqual([1, 2])
+    held.take(0)
+    expect(held.heartbeat()).toBe(0)
+  })
 })

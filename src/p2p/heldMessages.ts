@@ -12,11 +12,19 @@
  */
 export class HeldMessages {
   private readonly held = new Map<Uint8Array, number>()
+  /** Heartbeats since the oldest held message was held. */
+  private age = 0
 
   constructor(private readonly max = 1024) {}
 
   get size(): number {
     return this.held.size
+  }
+
+  /** Counts a gossipsub heartbeat; returns the heartbeats the oldest message has waited. */
+  heartbeat(): number {
+    if (this.held.size > 0) this.age++
+    return this.age
   }
 
   hold(data: Uint8Array, untilMs: number): void {
@@ -32,6 +40,7 @@ export class HeldMessages {
   take(nowMs: number): [data: Uint8Array, untilMs: number][] {
     const out = [...this.held].filter(([, until]) => until > nowMs)
     this.held.clear()
+    this.age = 0
     return out
   }
 }

@@ -146,17 +146,31 @@ export function connectedPeers(ctx: MarketContext): Set<string> {
 }
 
 /**
- * Publishes one of our own messages on the market topic. Before this node has a gossip mesh (just started, or
- * every mesh peer gone) the message is held (until `untilMs` on the clock) and published once the mesh has
- * formed (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again, and a
- * peer that received it before its own mesh formed would not forward it either. Any other failure is logged
- * (gossip recovery and reconciliation repair it).
+ * Publishes one of our own messages on the market topic. Without a gossip mesh (just started, or every mesh peer
+ * gone) the message is held (until `untilMs` on the clock) and published after the heartbeat that formed the
+ * mesh (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again, and
+ * peers that join a mesh later never get the messages it carried before. (With a mesh, gossipsub tops a small one
+ * up to D with other subscribed peers.) Any other failure is logged (gossip recovery and reconciliation repair it).
  */
 export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
+  if (ctx.components.pubsub.getMeshPeers(ctx.topic).length === 0) return hold(ctx, data, untilMs)
+  await send(ctx, data, untilMs)
+}
+
+/** gossipsub's `Dlo` (not overridden): a mesh this large, or holding every subscribed peer, has formed. */
+const MESH_FORMED = 4
+/** Heartbeats a message is held at most while some peer is subscribed (its mesh may never grow, e.g. low scores). */
+const MAX_HELD_HEARTBEATS = 3
+
+function meshFormed(ctx: MarketContext): boolean {
   const { pubsub } = ctx.components
-  if (pubsub.getMeshPeers(ctx.topic).length === 0) return hold(ctx, data, untilMs)
+  const mesh = pubsub.getMeshPeers(ctx.topic).length
+  return mesh > 0 && mesh >= Math.min(MESH_FORMED, pubsub.getSubscribers(ctx.topic).length)
+}
+
+async function send(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
   try {
-    await pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
+    await ctx.components.pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
   } catch (err) {
     if (err instanceof Error && err.message === 'PublishError.NoPeersSubscribedToTopic') hold(ctx, data, untilMs)
     else ctx.log('publish failed %e', err)
@@ -168,11 +182,16 @@ function hold(ctx: MarketContext, data: Uint8Array, untilMs: number): void {
   ctx.metrics.publish('held')
 }
 
-/** Publishes the held messages once the node has a mesh (called after each gossipsub heartbeat). */
+/**
+ * After each gossipsub heartbeat: publishes the held messages once the mesh has formed, or after
+ * `MAX_HELD_HEARTBEATS` to whatever peers gossipsub picks (with no subscribed peer at all they stay held).
+ */
 export async function publishHeld(ctx: MarketContext): Promise<void> {
-  if (ctx.held.size === 0 || ctx.components.pubsub.getMeshPeers(ctx.topic).length === 0) return
+  if (ctx.held.size === 0) return
+  const waited = ctx.held.heartbeat()
+  if (!meshFormed(ctx) && waited < MAX_HELD_HEARTBEATS) return
   for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
     ctx.metrics.publish('retried')
-    await publish(ctx, data, until)
+    await send(ctx, data, until)
   }
 }
