@@ -184,7 +184,7 @@ export class PeerBindings {
     if (this.accounts.has(peer.toString())) return this.accounts.get(peer.toString())
     let account: Address
     try {
-      account = await this.fetch(peer)
+      account = await this.fetchWithRetry(peer)
     } catch (err) {
       this.init.onRefused?.(peer, BindingCode.Invalid, err)
       return undefined
@@ -196,6 +196,24 @@ export class PeerBindings {
     }
     this.bind(peer, account)
     return account
+  }
+
+  /**
+   * A binding is asked for once per connection, and forgotten when it ends: a request that failed in transport
+   * (a busy peer, a timeout) is retried while the peer stays connected, or the household would stay unbound for
+   * the whole connection. A binding that fails its checks (`BINDING_*`) is not asked for again.
+   */
+  private async fetchWithRetry(peer: PeerId, attempts = 3): Promise<Address> {
+    for (let a = 1; ; a++) {
+      try {
+        return await this.fetch(peer)
+      } catch (err) {
+        const invalid = err instanceof GridletError && err.code.startsWith('BINDING_')
+        const connected = this.init.isConnected?.(peer) ?? false
+        if (invalid || !connected || a >= attempts) throw err
+        await new Promise((r) => setTimeout(r, 1000 * a))
+      }
+    }
   }
 
   private async fetch(peer: PeerId): Promise<Address> {

@@ -157,15 +157,20 @@ export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: num
   await send(ctx, data, untilMs)
 }
 
-/** gossipsub's `Dlo` (not overridden): a mesh this large, or holding every subscribed peer, has formed. */
+/** gossipsub's `Dlo` (not overridden): a mesh this large has formed. */
 const MESH_FORMED = 4
 /** Heartbeats a message is held at most while some peer is subscribed (its mesh may never grow, e.g. low scores). */
 const MAX_HELD_HEARTBEATS = 3
 
+/**
+ * The mesh holds Dlo peers, or every connected peer when there are fewer (every peer of a market node is one:
+ * a connected peer whose subscription has not arrived yet would join the mesh later and never get the message).
+ */
 function meshFormed(ctx: MarketContext): boolean {
   const { pubsub } = ctx.components
   const mesh = pubsub.getMeshPeers(ctx.topic).length
-  return mesh > 0 && mesh >= Math.min(MESH_FORMED, pubsub.getSubscribers(ctx.topic).length)
+  const peers = Math.max(pubsub.getSubscribers(ctx.topic).length, connectedPeers(ctx).size)
+  return mesh > 0 && mesh >= Math.min(MESH_FORMED, peers)
 }
 
 async function send(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
