@@ -140,15 +140,18 @@ function sumBytes(): number {
   return [...nodes.values()].reduce((s, n) => s + n.stats().bytesSent, 0)
 }
 
-/** Dials with retries: on a loaded 2-core machine (other jobs running) a Noise handshake can time out. */
-async function dialWithRetry(from: MarketNode, to: string, attempts = 6): Promise<void> {
+/**
+ * Dials with retries: on a loaded 2-core machine (other jobs running, load average 20 seen) a Noise handshake can
+ * time out several times in a row.
+ */
+async function dialWithRetry(from: MarketNode, to: string, attempts = 12): Promise<void> {
   for (let a = 1; ; a++) {
     try {
       await from.libp2p.dial(multiaddr(to))
       return
     } catch (err) {
       if (a >= attempts) throw err
-      await sleep(500 * a)
+      await sleep(500 * Math.min(a, 6))
     }
   }
 }

@@ -55,7 +55,7 @@ export function recordOwnResult(ctx: MarketContext, st: IntervalState, c: Cleare
 
 /** Signs, records and publishes our result for the interval. */
 export async function announce(ctx: MarketContext, st: IntervalState, c: Cleared): Promise<void> {
-  await publish(ctx, recordOwnResult(ctx, st, c))
+  await publish(ctx, recordOwnResult(ctx, st, c), ctx.times.staleAfter(st.k))
 }
 
 /**

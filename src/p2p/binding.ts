@@ -86,16 +86,36 @@ export interface BindingHost {
   dialProtocol(peer: PeerId, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream>
 }
 
+/** Why a binding exchange ended as it did: stable strings, the `outcome` label of the binding metric. */
+export const BindingCode = {
+  Bound: 'BOUND',
+  /** The peer did not answer, or sent a binding that fails `verifyPeerBinding` (its `BINDING_*` code is logged). */
+  Invalid: 'INVALID',
+  /** The account already has `maxPeersPerAccount` bound peers: one more would get the bonus and keep-alive too. */
+  TooManyPeers: 'TOO_MANY_PEERS',
+  /** The peer disconnected while its binding was checked. */
+  Disconnected: 'DISCONNECTED',
+  /** A bound peer disconnected: its binding is forgotten (it binds again when it reconnects). */
+  Forgotten: 'FORGOTTEN',
+} as const
+export type BindingCode = (typeof BindingCode)[keyof typeof BindingCode]
+
+/** Bound peers one household account may have by default: its node and a standby. */
+export const DEFAULT_MAX_PEERS_PER_ACCOUNT = 2
+
 /**
  * Keeps the peer -> household map of one node: answers `/gridlet/binding/1` with our binding and asks every
  * newly connected peer for theirs. Peers that have none, or a bad one, stay unbound: they may relay gossip but
- * never count as households (no quorum weight, no score bonus, no reconcile service).
+ * never count as households (no quorum weight, no score bonus, no reconcile service). An account binds at most
+ * `maxPeersPerAccount` peers at a time, and a binding lasts as long as the peer is connected: one household key
+ * cannot collect the household bonus and keep-alive for any number of peer ids.
  */
 export class PeerBindings {
   private readonly accounts = new Map<string, Address>()
-  /** The peer that last bound each account (the household's node). */
-  private readonly peers = new Map<Address, string>()
+  /** The peers bound to each account, oldest first (the last one is the household's current node). */
+  private readonly peers = new Map<Address, Set<string>>()
   private readonly own: Uint8Array
+  private readonly maxPeers: number
 
   constructor(
     private readonly host: BindingHost,
@@ -104,11 +124,17 @@ export class PeerBindings {
       scope: BindingScope
       registry: HouseholdRegistry
       timeoutMs?: number
+      /** Default {@link DEFAULT_MAX_PEERS_PER_ACCOUNT}. */
+      maxPeersPerAccount?: number
+      /** Whether `peer` still has a connection (a binding checked after it left is not kept). */
+      isConnected?: (peer: PeerId) => boolean
       onBound?: (peer: PeerId, account: Address) => void
-      onInvalid?: (peer: PeerId, err: unknown) => void
+      /** Every outcome but `BOUND` (`err` for `INVALID`): counted and logged by the caller. */
+      onRefused?: (peer: PeerId, code: BindingCode, err?: unknown) => void
     },
   ) {
     this.own = PeerBinding.encode(init.binding)
+    this.maxPeers = init.maxPeersPerAccount ?? DEFAULT_MAX_PEERS_PER_ACCOUNT
   }
 
   async start(): Promise<void> {
@@ -129,38 +155,92 @@ export class PeerBindings {
     return this.accounts.get(peer.toString())
   }
 
-  /** The peer (string id) bound to household `account`, if one presented a valid binding. */
+  /** The peer (string id) that bound household `account` last, if one is bound. */
   peerOf(account: Address): string | undefined {
-    return this.peers.get(account)
+    const set = this.peers.get(account)
+    let last: string | undefined
+    if (set) for (const p of set) last = p
+    return last
   }
 
   get size(): number {
     return this.accounts.size
   }
 
-  forget(peer: PeerId): void {
-    const account = this.accounts.get(peer.toString())
-    this.accounts.delete(peer.toString())
-    if (account !== undefined && this.peers.get(account) === peer.toString()) this.peers.delete(account)
+  /** Forgets `peer`'s binding (it disconnected); true if it had one. */
+  forget(peer: PeerId | string): boolean {
+    const id = peer.toString()
+    const account = this.accounts.get(id)
+    if (account === undefined) return false
+    this.accounts.delete(id)
+    const set = this.peers.get(account)
+    set?.delete(id)
+    if (set?.size === 0) this.peers.delete(account)
+    return true
   }
 
   /** Fetches and checks `peer`'s binding; called on every new connection. Never throws. */
   async exchange(peer: PeerId): Promise<Address | undefined> {
     if (this.accounts.has(peer.toString())) return this.accounts.get(peer.toString())
-    const signal = AbortSignal.timeout(this.init.timeoutMs ?? 5000)
+    let account: Address
     try {
-      const stream = await this.host.dialProtocol(peer, BINDING_PROTOCOL, { signal })
-      const bytes = await readFrame(stream, MAX_BINDING_BYTES, { signal })
-      await stream.close().catch(() => {})
-      const account = verifyPeerBinding(PeerBinding.decode(bytes), peer, this.init.scope, this.init.registry)
-      this.accounts.set(peer.toString(), account)
-      this.peers.set(account, peer.toString())
-      this.init.onBound?.(peer, account)
-      return account
+      account = await this.fetchWithRetry(peer)
     } catch (err) {
-      this.init.onInvalid?.(peer, err)
+      this.init.onRefused?.(peer, BindingCode.Invalid, err)
       return undefined
     }
+    const code = this.judge(peer, account)
+    if (code !== BindingCode.Bound) {
+      this.init.onRefused?.(peer, code)
+      return undefined
+    }
+    this.bind(peer, account)
+    return account
+  }
+
+  /**
+   * A binding is asked for once per connection, and forgotten when it ends: a request that failed in transport
+   * (a busy peer, a timeout) is retried while the peer stays connected, or the household would stay unbound for
+   * the whole connection. A binding that fails its checks (`BINDING_*`) is not asked for again.
+   */
+  private async fetchWithRetry(peer: PeerId, attempts = 3): Promise<Address> {
+    for (let a = 1; ; a++) {
+      try {
+        return await this.fetch(peer)
+      } catch (err) {
+        const invalid = err instanceof GridletError && err.code.startsWith('BINDING_')
+        const connected = this.init.isConnected?.(peer) ?? false
+        if (invalid || !connected || a >= attempts) throw err
+        await new Promise((r) => setTimeout(r, 1000 * a))
+      }
+    }
+  }
+
+  private async fetch(peer: PeerId): Promise<Address> {
+    const signal = AbortSignal.timeout(this.init.timeoutMs ?? 5000)
+    const stream = await this.host.dialProtocol(peer, BINDING_PROTOCOL, { signal })
+    const bytes = await readFrame(stream, MAX_BINDING_BYTES, { signal })
+    await stream.close().catch(() => {})
+    return verifyPeerBinding(PeerBinding.decode(bytes), peer, this.init.scope, this.init.registry)
+  }
+
+  /** Whether a verified binding of `peer` to `account` may be kept now (judges only). */
+  private judge(peer: PeerId, account: Address): BindingCode {
+    // Checked again after the await: a concurrent exchange may have bound it meanwhile.
+    if (this.accounts.has(peer.toString())) return BindingCode.Bound
+    if (this.init.isConnected && !this.init.isConnected(peer)) return BindingCode.Disconnected
+    if ((this.peers.get(account)?.size ?? 0) >= this.maxPeers) return BindingCode.TooManyPeers
+    return BindingCode.Bound
+  }
+
+  private bind(peer: PeerId, account: Address): void {
+    const id = peer.toString()
+    if (this.accounts.has(id)) return
+    this.accounts.set(id, account)
+    const set = this.peers.get(account) ?? new Set<string>()
+    set.add(id)
+    this.peers.set(account, set)
+    this.init.onBound?.(peer, account)
   }
 }
 

@@ -1,8 +1,9 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
-import { type GossipSub, type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
+import { type GossipSub, type GossipsubOpts, gossipsub, type PublishResult } from '@libp2p/gossipsub'
 import { createPeerScoreParams, createTopicScoreParams, type PeerScoreParams } from '@libp2p/gossipsub/score'
+import type { PublishOpts } from '@libp2p/gossipsub/types'
 import { type Identify, identify } from '@libp2p/identify'
 import type { ComponentLogger, ConnectionGater, Metrics, PeerId, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
@@ -24,6 +25,8 @@ export interface GossipSubInternals extends GossipSub {
   getMeshPeers(topic: string): string[]
   getScore(peerId: string): number
   handleReceivedRpc(from: PeerId, rpc: unknown): Promise<void>
+  /** The implementation's publish takes per-message options (`allowPublishToZeroTopicPeers`, ...). */
+  publish(topic: string, data?: Uint8Array, opts?: PublishOpts): Promise<PublishResult>
 }
 
 /** The gossipsub service of `node`, with its implementation's extra methods typed. */

@@ -41,7 +41,8 @@ export function validationContext(ctx: MarketContext): ValidationContext {
     knownCancel: (k, id) => states.get(k)?.cancels.has(id) ?? false,
     digestOf: (k, account) => states.get(k)?.digests.get(account),
     resultOf: (k, account) => states.get(k)?.results.get(account),
-    staleAfter: (k) => ctx.times.decideAt(k) + init.marketTime.lengthS * 1000,
+    resultCount: (k, account) => states.get(k)?.resultCounts.get(account) ?? 0,
+    staleAfter: (k) => ctx.times.staleAfter(k),
   }
 }
 
@@ -96,7 +97,7 @@ function handle(
       return counted(ctx, 'digests', j)
     }
     case 'result': {
-      const j = validateResult(vctx, m.result)
+      const j = validateResult(vctx, m.result, origin)
       if (j.verdict === Verdict.Accept) {
         const st = ctx.states.at(m.result.body.interval)
         addResult(st, m.result, data)

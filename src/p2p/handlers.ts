@@ -66,6 +66,7 @@ export function addResult(st: IntervalState, signed: Signed<ResultAnnouncement>,
   const r = signed.body
   if (st.results.get(r.account) === r.root) return false
   st.results.set(r.account, r.root)
+  st.resultCounts.set(r.account, (st.resultCounts.get(r.account) ?? 0) + 1)
   st.votes.set(r.account, { setHash: r.setHash, signature: signed.signature, data })
   notify(st)
   return true

@@ -2,7 +2,9 @@ export { accountOf, recoverAccount, signAccountMessage } from './accountSig.js'
 export { type AgreementRules, agreementRules, finalSet, tally } from './agreement.js'
 export {
   BINDING_PROTOCOL,
+  BindingCode,
   bindingMessage,
+  DEFAULT_MAX_PEERS_PER_ACCOUNT,
   type HouseholdRegistry,
   PeerBindings,
   signPeerBinding,

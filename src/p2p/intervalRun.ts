@@ -63,7 +63,7 @@ export async function runInterval(ctx: MarketContext, k: bigint, signal: AbortSi
   st.digests.set(ctx.account, digest.body.setHash)
   // Households announce spread over the first half of the window, not all in the same instant.
   await clock.sleepUntil(times.freezeAt(k) + Math.floor((jitter * timing.digestWindowMs) / 2), signal)
-  await publish(ctx, encodeGossip({ type: 'digest', digest }))
+  await publish(ctx, encodeGossip({ type: 'digest', digest }), times.clearAt(k))
 
   await clock.sleepUntil(times.clearAt(k), signal)
   const fetchBy = clockDeadline(ctx, times.clearAt(k) + timing.resultWindowMs / 2, signal)
@@ -74,7 +74,7 @@ export async function runInterval(ctx: MarketContext, k: bigint, signal: AbortSi
   st.cleared = ids
   const result = recordOwnResult(ctx, st, cleared)
   await clock.sleepUntil(times.clearAt(k) + Math.floor((jitter * timing.resultWindowMs) / 2), signal)
-  await publish(ctx, result)
+  await publish(ctx, result, times.staleAfter(k))
 
   const quorate = () => tally(st.results, ctx.rules.quorum).quorumRoot !== undefined
   await waitUntil(ctx, st, quorate, times.decideAt(k), signal)

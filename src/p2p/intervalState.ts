@@ -22,6 +22,8 @@ export interface IntervalState {
   readonly results: Map<Address, Hex>
   /** The announcement behind each entry of `results`. */
   readonly votes: Map<Address, ResultVote>
+  /** Distinct roots accepted from each household (bounded by the validator: MAX_RESULTS_PER_INTERVAL). */
+  readonly resultCounts: Map<Address, number>
   cleared: Hex[] | undefined
   decided: boolean
   /** Decided without a quorum for our root: results arriving later may confirm it or lead to a repair. */
@@ -70,6 +72,7 @@ export class IntervalStates {
         sets: new Map(),
         results: new Map(),
         votes: new Map(),
+        resultCounts: new Map(),
         cleared: undefined,
         decided: false,
         late: undefined,
@@ -118,11 +121,14 @@ export interface IntervalTimes {
   clearAt(k: bigint): number
   /** Decide with the results received. */
   decideAt(k: bigint): number
+  /** Announcements of the interval stop counting (one interval after the decision). */
+  staleAfter(k: bigint): number
 }
 
 export function intervalTimes(time: MarketTime, timing: AgreementTiming): IntervalTimes {
   const acceptUntil = (k: bigint) => gateClosureMs(time, Number(k)) + time.maxSkewS * 1000
   const freezeAt = (k: bigint) => acceptUntil(k) + timing.digestDelayMs
   const clearAt = (k: bigint) => freezeAt(k) + timing.digestWindowMs
-  return { acceptUntil, freezeAt, clearAt, decideAt: (k) => clearAt(k) + timing.resultWindowMs }
+  const decideAt = (k: bigint) => clearAt(k) + timing.resultWindowMs
+  return { acceptUntil, freezeAt, clearAt, decideAt, staleAfter: (k) => decideAt(k) + time.lengthS * 1000 }
 }

@@ -17,6 +17,7 @@ import { intervalAt } from '../core/time/interval.js'
 import type { AgreementRules } from './agreement.js'
 import type { PeerBindings } from './binding.js'
 import type { GossipSubInternals } from './createLibp2pNode.js'
+import type { HeldMessages } from './heldMessages.js'
 import type { IntervalStates, IntervalTimes } from './intervalState.js'
 import type { P2pMetrics } from './metrics.js'
 import type { RateLimiter } from './rateLimit.js'
@@ -71,6 +72,8 @@ export interface MarketContext {
   readonly components: MarketComponents
   readonly listeners: Listeners
   readonly tasks: Tasks
+  /** Own messages published while no peer was subscribed, sent when one is. */
+  readonly held: HeldMessages
 }
 
 /**
@@ -142,11 +145,58 @@ export function connectedPeers(ctx: MarketContext): Set<string> {
   return new Set(ctx.components.connectionManager.getConnections().map((c) => c.remotePeer.toString()))
 }
 
-/** Publishes on the market topic; a failure is logged (gossip recovery and reconciliation repair it). */
-export async function publish(ctx: MarketContext, data: Uint8Array): Promise<void> {
+/**
+ * Publishes one of our own messages on the market topic. Without a gossip mesh (just started, or every mesh peer
+ * gone) the message is held (until `untilMs` on the clock) and published after the heartbeat that formed the
+ * mesh (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again, and
+ * peers that join a mesh later never get the messages it carried before. (With a mesh, gossipsub tops a small one
+ * up to D with other subscribed peers.) Any other failure is logged (gossip recovery and reconciliation repair it).
+ */
+export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
+  if (ctx.components.pubsub.getMeshPeers(ctx.topic).length === 0) return hold(ctx, data, untilMs)
+  await send(ctx, data, untilMs)
+}
+
+/** gossipsub's `Dlo` (not overridden): a mesh this large has formed. */
+const MESH_FORMED = 4
+/** Heartbeats a message is held at most while some peer is subscribed (its mesh may never grow, e.g. low scores). */
+const MAX_HELD_HEARTBEATS = 3
+
+/**
+ * The mesh holds Dlo peers, or every connected peer when there are fewer (every peer of a market node is one:
+ * a connected peer whose subscription has not arrived yet would join the mesh later and never get the message).
+ */
+function meshFormed(ctx: MarketContext): boolean {
+  const { pubsub } = ctx.components
+  const mesh = pubsub.getMeshPeers(ctx.topic).length
+  const peers = Math.max(pubsub.getSubscribers(ctx.topic).length, connectedPeers(ctx).size)
+  return mesh > 0 && mesh >= Math.min(MESH_FORMED, peers)
+}
+
+async function send(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
   try {
-    await ctx.components.pubsub.publish(ctx.topic, data)
+    await ctx.components.pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
   } catch (err) {
-    ctx.log('publish failed %e', err)
+    if (err instanceof Error && err.message === 'PublishError.NoPeersSubscribedToTopic') hold(ctx, data, untilMs)
+    else ctx.log('publish failed %e', err)
+  }
+}
+
+function hold(ctx: MarketContext, data: Uint8Array, untilMs: number): void {
+  ctx.held.hold(data, untilMs)
+  ctx.metrics.publish('held')
+}
+
+/**
+ * After each gossipsub heartbeat: publishes the held messages once the mesh has formed, or after
+ * `MAX_HELD_HEARTBEATS` to whatever peers gossipsub picks (with no subscribed peer at all they stay held).
+ */
+export async function publishHeld(ctx: MarketContext): Promise<void> {
+  if (ctx.held.size === 0) return
+  const waited = ctx.held.heartbeat()
+  if (!meshFormed(ctx) && waited < MAX_HELD_HEARTBEATS) return
+  for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
+    ctx.metrics.publish('retried')
+    await send(ctx, data, until)
   }
 }

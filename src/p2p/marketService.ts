@@ -8,18 +8,27 @@ import { encodeGossip, marketTopic } from '../core/protocol/index.js'
 import { acceptsOrdersAt } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
 import { agreementRules } from './agreement.js'
-import { type BindingHost, PeerBindings, signPeerBinding } from './binding.js'
+import { BindingCode, type BindingHost, PeerBindings, signPeerBinding } from './binding.js'
 import { injectGossipFaults } from './faults.js'
 import { marketTopicValidator } from './gossipTopic.js'
 import { addCancel, addOrder, keepHousehold } from './handlers.js'
+import { HeldMessages } from './heldMessages.js'
 import { scheduleIntervals } from './intervalRun.js'
 import { holds, IntervalStates, intervalTimes } from './intervalState.js'
-import { Equivocators, type MarketComponents, type MarketContext, publish, Tasks } from './marketContext.js'
+import {
+  Equivocators,
+  type MarketComponents,
+  type MarketContext,
+  publish,
+  publishHeld,
+  Tasks,
+} from './marketContext.js'
 import { P2pMetrics } from './metrics.js'
 import { rateLimiter } from './rateLimit.js'
 import { serveReconcile } from './reconcile.js'
 import { reconcileStore } from './reconcileClient.js'
 import { DEFAULT_TIMING, type IntervalOutcome, type MarketNodeInit, type OrderSource } from './types.js'
+import { tooFarAhead } from './validation.js'
 
 /**
  * The gridlet market as a libp2p service: gossip validation of the market topic, peer/account binding, the
@@ -40,6 +49,12 @@ export class MarketService implements Startable {
   private restoreFaults: (() => void) | undefined
   private readonly onConnect = (evt: CustomEvent<PeerId>) => {
     void this.ctx.bindings.exchange(evt.detail)
+  }
+  private readonly onHeartbeat = () => {
+    void publishHeld(this.ctx)
+  }
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>) => {
+    if (this.ctx.bindings.forget(evt.detail)) this.ctx.metrics.binding(BindingCode.Forgotten)
   }
 
   constructor(
@@ -76,10 +91,15 @@ export class MarketService implements Startable {
         binding: signPeerBinding(init.privateKey, scope, components.peerId),
         scope,
         registry: init.registry,
-        onBound: (peer, acct) => keepHousehold(this.ctx, peer, acct),
-        onInvalid: (peer, err) => {
-          metrics.binding('invalid')
-          log('binding of %p refused %e', peer, err)
+        ...(init.maxPeersPerAccount !== undefined ? { maxPeersPerAccount: init.maxPeersPerAccount } : {}),
+        isConnected: (peer) => components.connectionManager.getConnections(peer).length > 0,
+        onBound: (peer, acct) => {
+          metrics.binding(BindingCode.Bound)
+          keepHousehold(this.ctx, peer, acct)
+        },
+        onRefused: (peer, code, err) => {
+          metrics.binding(code)
+          log('binding of %p refused: %s %e', peer, code, err)
         },
       }),
       limiter: rateLimiter({ burst: maxOrders * 2, perMs: (maxOrders * 2) / (init.marketTime.lengthS * 1000) }),
@@ -87,6 +107,7 @@ export class MarketService implements Startable {
       components,
       listeners: { result: new Set(), order: new Set(), disagreement: new Set() },
       tasks: new Tasks(log),
+      held: new HeldMessages(),
     }
   }
 
@@ -98,6 +119,10 @@ export class MarketService implements Startable {
     if (this.init.faults) this.restoreFaults = injectGossipFaults(components.pubsub, this.init.faults)
     components.pubsub.topicValidators.set(ctx.topic, marketTopicValidator(ctx) as never)
     components.events.addEventListener('peer:connect', this.onConnect as (e: Libp2pEvents['peer:connect']) => void)
+    components.events.addEventListener(
+      'peer:disconnect',
+      this.onDisconnect as (e: Libp2pEvents['peer:disconnect']) => void,
+    )
     await ctx.bindings.start()
     await serveReconcile(this.host, {
       market: this.init.market,
@@ -110,6 +135,7 @@ export class MarketService implements Startable {
   /** Subscribes and starts the interval runs once gossipsub (started beside us) is running. */
   afterStart(): void {
     this.components.pubsub.subscribe(this.ctx.topic)
+    this.components.pubsub.addEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.ctx.tasks.track(scheduleIntervals(this.ctx, this.ctx.tasks.signal))
   }
 
@@ -117,7 +143,12 @@ export class MarketService implements Startable {
     const { ctx, components } = this
     await ctx.tasks.stop(new GridletError('market node stopped', { code: 'P2P_STOPPED' }))
     components.events.removeEventListener('peer:connect', this.onConnect as (e: Libp2pEvents['peer:connect']) => void)
+    components.events.removeEventListener(
+      'peer:disconnect',
+      this.onDisconnect as (e: Libp2pEvents['peer:disconnect']) => void,
+    )
     components.pubsub.topicValidators.delete(ctx.topic)
+    components.pubsub.removeEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.restoreFaults?.()
     this.restoreFaults = undefined
     await ctx.bindings.stop()
@@ -153,7 +184,7 @@ export class MarketService implements Startable {
     }
     const data = encodeGossip({ type: 'order', order: o })
     addOrder(ctx, ctx.states.at(o.order.interval), o, 'local', data)
-    await publish(ctx, data)
+    await publish(ctx, data, ctx.times.acceptUntil(o.order.interval))
     return o
   }
 
@@ -168,10 +199,17 @@ export class MarketService implements Startable {
         details: `interval ${cancel.interval}`,
       })
     }
+    if (tooFarAhead(this.init.marketTime, cancel.interval, this.init.clock.now(), this.ctx.maxIntervalsAhead)) {
+      throw new GridletError('interval is too far ahead', {
+        code: 'P2P_TOO_FAR_AHEAD',
+        field: 'interval',
+        details: `interval ${cancel.interval} is more than ${this.ctx.maxIntervalsAhead} intervals ahead`,
+      })
+    }
     const id = verifyCancel(signed, { domain: this.ctx.domain, market: this.init.market }).toLowerCase() as Hex
     const data = encodeGossip({ type: 'cancel', cancel: signed })
     addCancel(this.ctx.states.at(cancel.interval), id, signed, 'local', data)
-    await publish(this.ctx, data)
+    await publish(this.ctx, data, this.ctx.times.acceptUntil(cancel.interval))
     return id
   }
 

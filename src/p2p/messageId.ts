@@ -16,6 +16,12 @@ export function decodedGossip(data: Uint8Array): Judgement<GossipMessage> | unde
 }
 
 /**
+ * sha256 of each message's bytes, as the fast message id computed it: the message id of a digest or result is the
+ * same hash, so it is not computed twice.
+ */
+const sha256Cache = new WeakMap<Uint8Array, Uint8Array>()
+
+/**
  * Gossip message id = content id: an order's EIP-712 hash (so the same order published twice, or re-signed, is
  * one message), a cancel's EIP-712 hash, sha256 of the bytes for digests, results and undecodable junk.
  *
@@ -31,7 +37,7 @@ export function marketMessageId(domain: PreparedDomain, msg: Message): Uint8Arra
   } catch {
     // junk still needs an id so gossip can drop and score it
   }
-  return createHash('sha256').update(msg.data).digest()
+  return sha256Cache.get(msg.data) ?? createHash('sha256').update(msg.data).digest()
 }
 
 /**
@@ -39,7 +45,9 @@ export function marketMessageId(domain: PreparedDomain, msg: Message): Uint8Arra
  * content id): every copy of a message arrives once per mesh peer.
  */
 export function fastMessageId(rpc: { data?: Uint8Array }): string {
-  return createHash('sha256')
+  const hash = createHash('sha256')
     .update(rpc.data ?? new Uint8Array(0))
-    .digest('base64')
+    .digest()
+  if (rpc.data) sha256Cache.set(rpc.data, hash)
+  return hash.toString('base64')
 }

@@ -1,23 +1,28 @@
 import { Counter, type Registry } from 'prom-client'
 
+type Family = 'validation' | 'intervals' | 'reconcile' | 'bindings' | 'publish'
+
+/** One label combination: its in-memory count and, with a registry, its prom-client child (labels hashed once). */
+interface Entry {
+  count: number
+  readonly prom: { inc(): void } | undefined
+}
+
 /**
  * Counters of the network adapter, always kept in memory (for `stats()`) and mirrored to prom-client when a
- * registry is given. Labels are the stable enum strings of validation.ts.
+ * registry is given. Labels are the stable enum strings of validation.ts and binding.ts. Every message is
+ * counted, so each label combination is resolved once (nested maps, no string building or label hashing per
+ * message).
  */
 export class P2pMetrics {
-  private readonly counts = {
-    validation: {} as Record<string, number>,
-    intervals: {} as Record<string, number>,
-    reconcile: {} as Record<string, number>,
+  private readonly entries: Record<Family, Map<string, Map<string, Map<string, Entry>>>> = {
+    validation: new Map(),
+    intervals: new Map(),
+    reconcile: new Map(),
+    bindings: new Map(),
+    publish: new Map(),
   }
-  private readonly prom:
-    | {
-        validation: Counter<'topic' | 'verdict' | 'code'>
-        intervals: Counter<'outcome'>
-        reconcile: Counter<'event'>
-        binding: Counter<'outcome'>
-      }
-    | undefined
+  private readonly prom: Record<Family, Counter<string>> | undefined
 
   constructor(registry?: Registry) {
     if (!registry) return
@@ -41,43 +46,88 @@ export class P2pMetrics {
         labelNames: ['event'],
         registers,
       }),
-      binding: new Counter({
+      bindings: new Counter({
         name: 'gridlet_p2p_peer_binding_total',
-        help: 'Peer bindings checked, by outcome',
+        help: 'Peer bindings checked, by outcome (BOUND, INVALID, TOO_MANY_PEERS, DISCONNECTED, FORGOTTEN)',
         labelNames: ['outcome'],
+        registers,
+      }),
+      publish: new Counter({
+        name: 'gridlet_p2p_publish_held_total',
+        help: 'Own messages held for want of a gossip mesh (held), published once it formed (retried)',
+        labelNames: ['event'],
         registers,
       }),
     }
   }
 
   validation(topic: string, verdict: string, code: string): void {
-    bump(this.counts.validation, `${topic}:${verdict}:${code}`)
-    this.prom?.validation.inc({ topic, verdict, code })
+    const e = this.entry('validation', topic, verdict, code)
+    e.count++
+    e.prom?.inc()
   }
 
   interval(outcome: string): void {
-    bump(this.counts.intervals, outcome)
-    this.prom?.intervals.inc({ outcome })
+    this.bump('intervals', outcome)
   }
 
   reconcile(event: string): void {
-    bump(this.counts.reconcile, event)
-    this.prom?.reconcile.inc({ event })
+    this.bump('reconcile', event)
   }
 
   binding(outcome: string): void {
-    this.prom?.binding.inc({ outcome })
+    this.bump('bindings', outcome)
+  }
+
+  publish(event: 'held' | 'retried'): void {
+    this.bump('publish', event)
   }
 
   snapshot() {
     return {
-      validation: { ...this.counts.validation },
-      intervals: { ...this.counts.intervals },
-      reconcile: { ...this.counts.reconcile },
+      validation: this.flat('validation'),
+      intervals: this.flat('intervals'),
+      reconcile: this.flat('reconcile'),
+      bindings: this.flat('bindings'),
+      publish: this.flat('publish'),
     }
+  }
+
+  private bump(family: Family, label: string): void {
+    const e = this.entry(family, label, '', '')
+    e.count++
+    e.prom?.inc()
+  }
+
+  private entry(family: Family, a: string, b: string, c: string): Entry {
+    const byA = this.entries[family]
+    const byB = getOrCreate(byA, a)
+    const byC = getOrCreate(byB, b)
+    let e = byC.get(c)
+    if (!e) {
+      const counter = this.prom?.[family]
+      const prom = counter && (family === 'validation' ? counter.labels(a, b, c) : counter.labels(a))
+      e = { count: 0, prom }
+      byC.set(c, e)
+    }
+    return e
+  }
+
+  /** `topic:verdict:code` (validation) or the single label -> count. */
+  private flat(family: Family): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [a, byB] of this.entries[family])
+      for (const [b, byC] of byB)
+        for (const [c, e] of byC) out[family === 'validation' ? `${a}:${b}:${c}` : a] = e.count
+    return out
   }
 }
 
-function bump(map: Record<string, number>, key: string): void {
-  map[key] = (map[key] ?? 0) + 1
+function getOrCreate<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K): V {
+  let v = map.get(key)
+  if (!v) {
+    v = new Map() as V
+    map.set(key, v)
+  }
+  return v
 }

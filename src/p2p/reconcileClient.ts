@@ -204,12 +204,14 @@ export async function fetchResults(
   ctx.metrics.reconcile('results_fetched')
   const rules = { domain: ctx.domain, market: ctx.init.market, registry: ctx.init.registry }
   for (const m of reply.results) {
+    // Only a missing vote is filled: one of a household already counted is not worth its signature check.
+    if (m.type === 'result' && st.results.has(m.result.body.account)) continue
     const j = validateFetchedResult(rules, st.k, m)
     if (j.verdict !== Verdict.Accept) {
       ctx.metrics.reconcile('bad_message')
       continue
     }
-    if (!st.results.has(j.value.body.account)) addResult(st, j.value, encodeGossip(m))
+    addResult(st, j.value, encodeGossip(m))
   }
 }
 

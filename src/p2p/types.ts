@@ -66,6 +66,11 @@ export interface MarketNodeInit {
    */
   equivocationPenaltyIntervals?: number
   maxIntervalsAhead?: number
+  /**
+   * Peers one household account may bind at a time (default 2: its node and a standby). Each bound peer gets the
+   * household score bonus and keep-alive; a binding is forgotten when its peer disconnects.
+   */
+  maxPeersPerAccount?: number
   /** Real-time budget of one reconciliation request. Default 2000 ms. */
   reconcileTimeoutMs?: number
   faults?: FaultInjector
@@ -120,6 +125,10 @@ export interface MarketNodeStats {
   readonly validation: Readonly<Record<string, number>>
   readonly intervals: Readonly<Record<string, number>>
   readonly reconcile: Readonly<Record<string, number>>
+  /** Binding exchanges by outcome (`BindingCode`). */
+  readonly bindings: Readonly<Record<string, number>>
+  /** Own messages held while the node had no gossip mesh (`held`) and published once it had (`retried`). */
+  readonly publish: Readonly<Record<string, number>>
 }
 
 export interface MarketNode {

@@ -11,6 +11,7 @@ import { makeDigest, makeResult } from './digest.js'
 import {
   decodeGossipMessage,
   type Judgement,
+  MAX_RESULTS_PER_INTERVAL,
   type ValidationContext,
   validateCancel,
   validateDigest,
@@ -63,6 +64,7 @@ function context(over: Partial<ValidationContext> = {}): ValidationContext {
     knownCancel: () => false,
     digestOf: () => undefined,
     resultOf: () => undefined,
+    resultCount: () => 0,
     staleAfter: (k) => gateClosureMs(time, Number(k)) + 120_000,
     ...over,
   }
@@ -137,6 +139,11 @@ describe('validateCancel', () => {
     expect(judge(cancel())).toBe('accept:ACCEPTED')
     expect(judge(cancel({ market: otherMarket }))).toBe('reject:WRONG_MARKET')
     expect(judge(cancel(), { now: () => gateClosureMs(time, Number(K)) + 5_000 })).toBe('ignore:LATE')
+    // The window of orders: 96 intervals ahead is the last one a cancel (like an order) may name.
+    expect(judge(cancel({ interval: K + 200n }))).toBe('ignore:TOO_FAR_AHEAD')
+    expect(judge(cancel({ interval: 2n ** 63n }))).toBe('ignore:TOO_FAR_AHEAD')
+    expect(judge(cancel(), { now: () => intervalStartMs(time, Number(K)) - 96 * 60_000 })).toBe('accept:ACCEPTED')
+    expect(judge(cancel(), { now: () => intervalStartMs(time, Number(K)) - 97 * 60_000 })).toBe('ignore:TOO_FAR_AHEAD')
     expect(judge({ ...cancel(), signature: cancel({}, stranger).signature })).toBe('reject:BAD_SIGNATURE')
     expect(judge(cancel({}, stranger))).toBe('reject:UNREGISTERED')
     expect(judge(cancel(), { knownCancel: () => true })).toBe('ignore:DUPLICATE')
@@ -179,13 +186,24 @@ describe('validateDigest and validateResult', () => {
 
   it('judges results: accept, repeat, signature, market, registry', () => {
     const judge = (r: ReturnType<typeof result>, over: Partial<ValidationContext> = {}) =>
-      verdict(validateResult(context({ ...afterClosure, ...over }), r))
+      verdict(validateResult(context({ ...afterClosure, ...over }), r, from(relay)))
     expect(judge(result())).toBe('accept:ACCEPTED')
     expect(judge(result(), { resultOf: () => ids[0] })).toBe('ignore:DUPLICATE')
     expect(judge(result(), { resultOf: () => ids[1] })).toBe('accept:ACCEPTED')
     expect(judge({ ...result(), signature: result(stranger).signature })).toBe('reject:BAD_SIGNATURE')
     expect(judge(result(key, otherMarket))).toBe('reject:WRONG_MARKET')
     expect(judge(result(stranger))).toBe('reject:UNREGISTERED')
+  })
+
+  it('rate-limits results per household and interval: REJECT from its own node, IGNORE from a relay', () => {
+    const judge = (count: number, src: string) =>
+      verdict(validateResult(context({ ...afterClosure, resultCount: () => count }), result(), from(src)))
+    expect(judge(MAX_RESULTS_PER_INTERVAL - 1, own)).toBe('accept:ACCEPTED')
+    expect(judge(MAX_RESULTS_PER_INTERVAL, own)).toBe('reject:RATE_LIMITED')
+    expect(judge(MAX_RESULTS_PER_INTERVAL, relay)).toBe('ignore:RATE_LIMITED')
+    // A repeat of the last root stays a harmless duplicate, also at the limit.
+    const repeat = context({ ...afterClosure, resultCount: () => 9, resultOf: () => ids[0] })
+    expect(verdict(validateResult(repeat, result(), from(own)))).toBe('ignore:DUPLICATE')
   })
 
   it('a fetched result: no timing, but of this interval and registered', () => {

@@ -11,7 +11,7 @@ import {
   type ResultAnnouncement,
   type Signed,
 } from '../core/protocol/index.js'
-import { acceptsOrdersAt, gateClosureMs, type MarketTime } from '../core/time/interval.js'
+import { acceptsOrdersAt, gateClosureMs, intervalStartMs, type MarketTime } from '../core/time/interval.js'
 import type { HouseholdRegistry } from './binding.js'
 import { checkDigest, checkResult } from './digest.js'
 
@@ -90,6 +90,8 @@ export interface ValidationContext {
   digestOf(interval: bigint, account: Address): Hex | undefined
   /** The root household `account` announced last for `interval`, if any. */
   resultOf(interval: bigint, account: Address): Hex | undefined
+  /** How many distinct result roots of household `account` were accepted for `interval`. */
+  resultCount(interval: bigint, account: Address): number
   /** When results of `interval` stop counting (clock ms): the decision plus one interval. */
   staleAfter(interval: bigint): number
 }
@@ -172,6 +174,8 @@ export function validateCancel(ctx: ValidationContext, signed: SignedCancel, msg
   const nowMs = ctx.now()
   // IGNORE: after gate closure (and skew) a cancel no longer changes the book; late is not malicious.
   if (!acceptsOrdersAt(ctx.time, Number(cancel.interval), nowMs)) return ignore(GossipCode.Late)
+  // IGNORE: the window of orders: no order can exist there yet, and each such interval would cost memory.
+  if (tooFarAhead(ctx.time, cancel.interval, nowMs, ctx.maxIntervalsAhead)) return ignore(GossipCode.TooFarAhead)
   let id: Hex
   try {
     id = verifyCancel(signed, { domain: ctx.domain, market: ctx.market }).toLowerCase() as Hex
@@ -208,10 +212,20 @@ export function validateDigest(
   return accept(ids)
 }
 
-/** A result announcement: signed -> in its window -> registered -> not a repeat of its last root. */
+/**
+ * Distinct result roots a household may announce per interval: its first, one after adopting the quorum's set,
+ * one after a late repair, and one to spare. More are flooding: every node would check and relay each one.
+ */
+export const MAX_RESULTS_PER_INTERVAL = 4
+
+/**
+ * A result announcement: signed -> in its window -> registered -> not a repeat of its last root -> at most
+ * {@link MAX_RESULTS_PER_INTERVAL} roots per household and interval.
+ */
 export function validateResult(
   ctx: ValidationContext,
   signed: Signed<ResultAnnouncement>,
+  msg: MessageOrigin,
 ): Judgement<ResultAnnouncement> {
   try {
     checkResult(ctx.domain, ctx.market, signed)
@@ -223,6 +237,7 @@ export function validateResult(
   if (bad) return bad
   // IGNORE: the same root again. A household that re-reconciled publishes its new root: the latest counts.
   if (ctx.resultOf(r.interval, r.account) === r.root) return ignore(GossipCode.Duplicate)
+  if (ctx.resultCount(r.interval, r.account) >= MAX_RESULTS_PER_INTERVAL) return rateLimited(ctx, r.account, msg)
   return accept(r)
 }
 
@@ -308,12 +323,20 @@ function checkRate(
   msg: MessageOrigin,
   nowMs: number,
 ): Judgement<never> | undefined {
-  if (ctx.hasToken(account, nowMs)) return undefined
+  return ctx.hasToken(account, nowMs) ? undefined : rateLimited(ctx, account, msg)
+}
+
+function rateLimited(ctx: ValidationContext, account: Address, msg: MessageOrigin): Judgement<never> {
   // REJECT from the household's own node: it is the flooder. IGNORE from a relay: it may have seen fewer of the
   // account's messages than we did and honestly forwarded within its own limit.
   return ctx.accountOfPeer(msg.propagationSource) === account
     ? reject(GossipCode.RateLimited, account)
     : ignore(GossipCode.RateLimited, account)
+}
+
+/** Whether interval `k` starts beyond the order window (`maxAhead` intervals from `nowMs`), as verifyOrder checks. */
+export function tooFarAhead(time: MarketTime, k: bigint, nowMs: number, maxAhead: number): boolean {
+  return intervalStartMs(time, Number(k)) > nowMs + maxAhead * time.lengthS * 1000
 }
 
 function orderErrorJudgement(err: unknown): Judgement<never> {
