@@ -50,6 +50,8 @@ describe('the grid-aware market in fast mode (network.market)', () => {
     const o1 = await clearCommunity(capped, c)
     expect(maxFeederFlow(c, o0, g.feederOfHousehold)).toBeGreaterThan(limit)
     expect(maxFeederFlow(c, o1, g.feederOfHousehold)).toBeLessThanOrEqual(limit)
+    // Worker threads get the grid as plain data and clear the same.
+    expect((await clearCommunity(capped, c, { workers: 2 })).roots).toEqual(o1.roots)
     const volume = (o: MarketOutcome) => o.volumeWh.reduce((a, b) => a + b, 0)
     expect(volume(o1)).toBeGreaterThan(0)
     expect(volume(o1)).toBeLessThan(volume(o0))
