@@ -7,7 +7,8 @@ import type { Scenario } from '../scenario/schema.js'
  * towards the contracted net position of the interval (bought - sold on the market; 0 where it did not trade,
  * which is plain self-consumption), with the core's `deliverBattery` as the home's controller runs it. The battery
  * starts where assembly started it (half full at the beginning of the warm-up) and runs self-consumption through
- * the warm-up, so an interval without trades delivers exactly the replayed meter. Households without a battery
+ * the warm-up, so until its first trade a household delivers exactly its replayed meter (afterwards its charge
+ * differs, and so may an untraded interval). Households without a battery
  * deliver their replayed meter unchanged. Returns the metered net per household and interval, `[h * T + k]`.
  *
  * @example
