@@ -1,6 +1,7 @@
 import { type Address, hexToBytes } from 'viem'
 import { clear } from '../../src/core/market/index.js'
 import type { VerifiedOrder } from '../../src/core/order/types.js'
+import { gridClearingOf, type MarketGrid } from '../grid/marketGrid.js'
 import { type MarketContext, orderFor } from '../market/context.js'
 import type { OrderIdHasher } from '../market/orderIds.js'
 import type { TradeRow } from '../outcome.js'
@@ -16,6 +17,8 @@ export interface ClearInput {
   readonly feedIn: Int32Array
   readonly rule: Rule
   readonly k: { readonly num: number; readonly den: number }
+  /** The network as the clearing sees it (`network.market` of the scenario); absent: one bus, no fees. */
+  readonly grid?: MarketGrid
 }
 
 /** Outputs of the clearing loop; each interval range writes only its own slots, so ranges can run in parallel. */
@@ -52,6 +55,7 @@ export function clearRange(
   const { n, T, plan } = input
   const index = new Map<Address, number>(ctx.accounts.map((a, h) => [a, h]))
   const kFrac = { num: BigInt(input.k.num), den: BigInt(input.k.den) }
+  const grid = input.grid === undefined ? undefined : gridClearingOf(input.grid, ctx.accounts)
   const orders: VerifiedOrder[] = []
   for (let k = k0; k < k1; k++) {
     let maxBid = -1
@@ -85,14 +89,19 @@ export function clearRange(
         }
       }
     }
-    const result = clear(orders, {
-      rule: input.rule,
-      interval: BigInt(ctx.firstInterval + k),
-      retailPrice: BigInt(input.retail[k] as number),
-      feedInPrice: BigInt(input.feedIn[k] as number),
-      k: kFrac,
-      lengthS: ctx.intervalS,
-    })
+    const result = clear(
+      orders,
+      {
+        rule: input.rule,
+        interval: BigInt(ctx.firstInterval + k),
+        retailPrice: BigInt(input.retail[k] as number),
+        feedInPrice: BigInt(input.feedIn[k] as number),
+        k: kFrac,
+        lengthS: ctx.intervalS,
+      },
+      undefined,
+      grid,
+    )
     out.roots.set(hexToBytes(result.root), k * 32)
     let volume = 0
     let value = 0
@@ -103,7 +112,8 @@ export function clearRange(
       const amount = Number(t.amount)
       out.boughtWh[b * T + k] = (out.boughtWh[b * T + k] as number) + q
       out.soldWh[s * T + k] = (out.soldWh[s * T + k] as number) + q
-      out.paid[b] = (out.paid[b] as number) + amount
+      // The buyer pays the network fee on top of the energy (received by the grid operator, not a household).
+      out.paid[b] = (out.paid[b] as number) + amount + Number(t.fee ?? 0n)
       out.received[s] = (out.received[s] as number) + amount
       volume += q
       value += q * Number(t.price)

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
 import { GridletError } from '../../src/core/errors.js'
+import { gridLevels } from '../../src/core/grid/index.js'
 import { attachGrid } from '../grid/attachGrid.js'
+import { type MarketGrid, marketGrid } from '../grid/marketGrid.js'
+import { scenarioNetwork } from '../grid/scenarioNetwork.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
@@ -10,6 +13,7 @@ import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
+import { deliverContracts } from './deliverContracts.js'
 import { type OrderPlan, planOrders } from './plan.js'
 import type { WorkerJob } from './worker.js'
 
@@ -48,6 +52,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
   const keepTrades = s.output.trades === 'all'
   const ctx = marketContext(s, c.firstInterval)
   const plan = planOrders(s, c)
+  const grid = clearingGrid(s, c)
   const workers = Math.max(
     1,
     Math.min(opts.workers ?? (c.n * c.T >= PARALLEL_THRESHOLD ? 2 : 1), availableParallelism(), c.T),
@@ -60,6 +65,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     feedIn: c.feedIn,
     rule,
     k: s.market.k,
+    ...(grid === undefined ? {} : { grid }),
   }
   const base = emptyOutcome(c, 'fast', rule, keepTrades)
   const out: ClearOutput = {
@@ -111,7 +117,15 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     roots,
     boughtWh: out.boughtWh,
     soldWh: out.soldWh,
+    ...(grid === undefined ? {} : { deliveredWh: deliverContracts(s, c, out.boughtWh, out.soldWh) }),
   })
+}
+
+/** The scenario network as the clearing sees it, when the scenario asks for a grid-aware market. */
+function clearingGrid(s: Scenario, c: Community): MarketGrid | undefined {
+  const m = s.network?.market
+  if (s.network === undefined || m === undefined) return undefined
+  return marketGrid(gridLevels(scenarioNetwork(s.network, c.n), c.intervalS), c.n, m)
 }
 
 interface WorkerResult {

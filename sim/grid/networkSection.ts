@@ -32,6 +32,26 @@ export const networkSection = z
       .default({ min: 0.9, max: 1.1 }),
     /** Power factor of the households' import (inductive); export is at unity. */
     powerFactor: z.number().gt(0).max(1).default(1),
+    /**
+     * A grid-aware market on this network (fast mode): network fees per Wh by level [same feeder, same
+     * transformer, upstream] in token units, and whether the clearing keeps each feeder's and the transformer's
+     * scheduled flow within its rating per interval. Set, the households' batteries also follow their contracted
+     * positions (sim/fast/deliverContracts.ts), so the power flow "with market" is the market's. See docs/grid.md.
+     */
+    market: z
+      .object({
+        fees: z
+          .tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()])
+          .refine(([a, b, c]) => a <= b && b <= c, { message: 'fees must be non-decreasing by level' })
+          .default([0, 0, 0]),
+        capacity: z.boolean().default(true),
+        /** Who is paid the fees (the grid operator). */
+        feeRecipient: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{40}$/)
+          .default('0x00000000000000000000000000000000000000d5'),
+      })
+      .optional(),
   })
   .refine((n) => (n.file === undefined) !== (n.feeders === undefined), {
     message: 'give either file or feeders',
