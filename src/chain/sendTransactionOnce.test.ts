@@ -141,3 +141,36 @@ describe('sendTransactionOnce against anvil', () => {
     expect((dead as MarketError).code).toBe(MarketErrorCode.RpcDown)
   })
 })
+
+describe('sendTransactionOnce on a chain without EIP-1559 fees', () => {
+  it('sends a legacy (gasPrice) transaction and quotes its cost from the gas price', async () => {
+    // Berlin is the last hardfork before London's base fee: what some consortium chains still run.
+    const anvil = await startAnvil({ args: ['--hardfork', 'berlin'] })
+    try {
+      const [me] = devKeys(1)
+      const client = await connectMarket({
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        account: privateKeyToAccount(me!.privateKey),
+        pollingMs: 20,
+      })
+      const journal = new TxJournal(join(mkdtempSync(join(tmpdir(), 'gridlet-journal-')), 'journal.json'))
+      const to: Address = '0x000000000000000000000000000000000000beef'
+      let quoted = 0n
+      const sent = await sendTransactionOnce(client, {
+        journal,
+        plan: { key: 'pay:legacy', description: 'pay 9 wei', to, data: '0x', value: 9n },
+        confirm: async (q) => {
+          quoted = q.maxFeePerGas
+          return true
+        },
+      })
+      expect(sent.receipt.status).toBe('success')
+      expect(sent.receipt.type).toBe('legacy')
+      expect(quoted).toBeGreaterThan(0n)
+      expect(await getBalance(client, { address: to })).toBe(9n)
+    } finally {
+      await anvil.stop()
+    }
+  })
+})

@@ -12,6 +12,7 @@ import {
   call,
   estimateGas,
   getBalance,
+  getBlock,
   getBlockNumber,
   getTransaction,
   getTransactionCount,
@@ -101,6 +102,9 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     const account = client.account
     const gas = await estimateGas(client, { account, to: plan.to, data: plan.data, value: plan.value })
     const gasLimit = gas + gas / 5n
+    // viem signs EIP-1559 unless told otherwise; a chain whose blocks carry no base fee (pre-London, some consortium
+    // chains) refuses such a transaction, so it gets a legacy one with a gas price.
+    const { baseFeePerGas } = await getBlock(client)
     const request = await prepareTransactionRequest(client, {
       account,
       to: plan.to,
@@ -108,6 +112,7 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
       value: plan.value,
       gas: gasLimit,
       chain: client.chain,
+      ...(typeof baseFeePerGas === 'bigint' ? {} : { type: 'legacy' as const }),
     })
     const maxFeePerGas = (request.maxFeePerGas ?? request.gasPrice ?? 0n) as bigint
     const quote: GasQuote = {
