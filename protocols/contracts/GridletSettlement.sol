@@ -113,8 +113,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     mapping(uint256 word => uint256) private _settled;
     /// account => requested amount (bits 0..127) | ready at (bits 128..191) | expires at (bits 192..255), unix s.
     mapping(address account => uint256) private _withdrawals;
-    /// account => order id => cancelled on chain.
-    mapping(address account => mapping(bytes32 orderId => bool)) private _cancelledOrders;
+    /// account => interval => order id => cancelled on chain (per interval: a cancel counts only for the interval
+    /// it names, whose deadline it met).
+    mapping(address account => mapping(uint64 interval => mapping(bytes32 orderId => bool))) private _cancelledOrders;
     /// account => interval => every nonce below this is cancelled on chain.
     mapping(address account => mapping(uint64 interval => uint256)) private _nonceFloor;
     /// household index => first interval in which a removed (or rotated-away) household no longer trades: its
@@ -318,11 +319,13 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- on-chain cancel (households)
 
     /// @notice Cancels one of the caller's orders (by EIP-712 id) of `interval`: `settle` then refuses it. Only
-    ///         until the interval's gate closure, so that nodes reading the chain at gate closure see every cancel
-    ///         that can affect the interval, and an agreed result cannot be made unpayable afterwards.
+    ///         until the interval's reference point (the gate closure of the interval before it), so that every
+    ///         cancel that counts is in the state of the reference block the nodes' escrow snapshot reads
+    ///         (docs/protocol.md, "Escrow cover"): the nodes leave cancelled orders out of the clearing, and an agreed
+    ///         result cannot be made unpayable afterwards.
     function cancelOrder(uint64 interval, bytes32 orderId) external {
         _checkCancel(interval);
-        _cancelledOrders[msg.sender][orderId] = true;
+        _cancelledOrders[msg.sender][interval][orderId] = true;
         emit OrderCancelledOnChain(msg.sender, interval, orderId);
     }
 
@@ -335,12 +338,14 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         emit NoncesCancelled(msg.sender, interval, upTo);
     }
 
-    /// @dev Registered caller, before gate closure; flags the interval as having cancels.
+    /// @dev Registered caller, at or before the interval's reference point (start - intervalLength - gateClosure);
+    ///      flags the interval as having cancels.
     function _checkCancel(uint64 interval) private {
         if (_accounts[msg.sender] & ACCOUNT_REGISTERED == 0) revert NotRegistered(msg.sender);
         uint256 start = uint256(interval) * intervalLength;
-        if (start < gateClosure || block.timestamp > start - gateClosure) {
-            revert CancelTooLate(interval, start < gateClosure ? 0 : start - gateClosure);
+        uint256 lead = uint256(intervalLength) + gateClosure;
+        if (start < lead || block.timestamp > start - lead) {
+            revert CancelTooLate(interval, start < lead ? 0 : start - lead);
         }
         _settled[interval >> 7] |= 1 << (128 + (interval & 127));
     }
@@ -429,7 +434,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             assembly ("memory-safe") {
                 id := mload(add(words, shl(5, i)))
             }
-            if (_cancelledOrders[account][id] || (b >> 96) & MASK64 < _nonceFloor[account][interval]) {
+            if (_cancelledOrders[account][interval][id] || (b >> 96) & MASK64 < _nonceFloor[account][interval]) {
                 revert OrderCancelled(i);
             }
         }
@@ -810,7 +815,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         view
         returns (bool)
     {
-        return _cancelledOrders[account][orderId] || nonce < _nonceFloor[account][interval];
+        return _cancelledOrders[account][interval][orderId] || nonce < _nonceFloor[account][interval];
     }
 
     /// @notice The quorum `settle` needs now: floor(registeredCount / 2) + 1 (docs/protocol.md, "Quorum").

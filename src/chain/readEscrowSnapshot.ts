@@ -1,7 +1,10 @@
 import { type Address, type Client, getAddress } from 'viem'
-import { getBlock, readContract } from 'viem/actions'
+import { getBlock, getContractEvents, readContract } from 'viem/actions'
+import type { OnChainCancels } from '../core/market/coverEscrow.js'
 import { settlementAbi } from './contracts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+
+export type { OnChainCancels }
 
 /** The chain state the escrow rule reads for one interval, at its reference block. */
 export interface EscrowSnapshot {
@@ -12,6 +15,11 @@ export interface EscrowSnapshot {
   readonly available: ReadonlyMap<Address, bigint>
   /** The intervals of the asked range that were settled at that block. */
   readonly settled: ReadonlySet<bigint>
+  /**
+   * The on-chain cancels of the asked interval (`cancelsOf`) at that block: the contract accepts them only until
+   * the interval's reference point, so these are all there will ever be. Absent when no interval was asked.
+   */
+  readonly cancels?: OnChainCancels
 }
 
 /**
@@ -69,6 +77,10 @@ export async function readEscrowSnapshot(
     atS: bigint
     /** Intervals whose settled flag to read (inclusive range, at most 128 · 64 intervals). */
     settledRange?: { readonly from: bigint; readonly to: bigint }
+    /** The interval whose on-chain cancels to read (its cancel flag, then its cancel events up to the block). */
+    cancelsOf?: bigint
+    /** The first block to look for cancel events in (the contract's deployment block; default 0). */
+    cancelsFromBlock?: bigint
     hint?: bigint
   },
 ): Promise<EscrowSnapshot | undefined> {
@@ -91,12 +103,59 @@ export async function readEscrowSnapshot(
   words.forEach((w, i) => {
     for (let b = 0n; b < 128n; b++) if ((flags[i]! >> b) & 1n) settled.add(w * 128n + b)
   })
+  const cancels =
+    args.cancelsOf === undefined
+      ? undefined
+      : await readCancels(client, args.settlement, args.cancelsOf, args.cancelsFromBlock ?? 0n, ref.number)
   return {
     blockNumber: ref.number,
     blockTimestampS: ref.timestamp,
     available: new Map(accounts.map((a, i) => [a, amounts[i]!])),
     settled,
+    ...(cancels ? { cancels } : {}),
   }
+}
+
+/**
+ * The on-chain cancels of `interval` as of block `toBlock`: nothing when the interval's cancel flag (`settledWord`
+ * bit 128 + b) is clear, else its `OrderCancelledOnChain` and `NoncesCancelled` events (indexed by interval).
+ */
+export async function readCancels(
+  client: Client,
+  settlement: Address,
+  interval: bigint,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<OnChainCancels> {
+  const orders = new Map<string, Set<string>>()
+  const nonceFloor = new Map<string, bigint>()
+  const word = await readContract(client, {
+    address: settlement,
+    abi: settlementAbi,
+    functionName: 'settledWord',
+    args: [interval / 128n],
+    blockNumber: toBlock,
+  })
+  if (((word >> (128n + (interval % 128n))) & 1n) === 0n) return { orders, nonceFloor }
+  const common = { address: settlement, abi: settlementAbi, fromBlock, toBlock, strict: true } as const
+  const [ids, floors] = await Promise.all([
+    getContractEvents(client, { ...common, eventName: 'OrderCancelledOnChain', args: { interval } }),
+    getContractEvents(client, { ...common, eventName: 'NoncesCancelled', args: { interval } }),
+  ])
+  for (const e of ids) {
+    if (e.args.interval !== interval) continue
+    const a = e.args.account.toLowerCase()
+    const set = orders.get(a) ?? new Set<string>()
+    set.add(e.args.orderId.toLowerCase())
+    orders.set(a, set)
+  }
+  for (const e of floors) {
+    if (e.args.interval !== interval) continue
+    const a = e.args.account.toLowerCase()
+    const floor = e.args.upTo + 1n
+    if (floor > (nonceFloor.get(a) ?? 0n)) nonceFloor.set(a, floor)
+  }
+  return { orders, nonceFloor }
 }
 
 function invalid(field: string, details: string): ChainError {

@@ -14,6 +14,32 @@ export interface EscrowCover {
    * not registered for the interval: none of its orders, buy or sell, enters the book.
    */
   readonly spendable: ReadonlyMap<string, bigint>
+  /**
+   * The interval's on-chain cancels at the reference block (the contract accepts none later, and `settle` refuses a
+   * cancelled order): their orders, buy or sell, never enter the book. Absent: nothing is cancelled.
+   */
+  readonly cancelled?: OnChainCancels | undefined
+}
+
+/** The on-chain cancels of one interval (`cancelOrder`, `cancelNonces`), lower-case accounts and ids. */
+export interface OnChainCancels {
+  /** Account => ids of its orders cancelled by `cancelOrder`. */
+  readonly orders: ReadonlyMap<string, ReadonlySet<string>>
+  /** Account => every nonce below this is cancelled (`cancelNonces(interval, upTo)` gives upTo + 1). */
+  readonly nonceFloor: ReadonlyMap<string, bigint>
+}
+
+/**
+ * Whether `settle` refuses the order as cancelled on chain (the contract's `isCancelled`).
+ *
+ * @example
+ * isCancelledOnChain(order, { orders: new Map([[account, new Set([order.id])]]), nonceFloor: new Map() }) // true
+ */
+export function isCancelledOnChain(o: VerifiedOrder, cancels: OnChainCancels): boolean {
+  const account = o.order.account.toLowerCase()
+  if (cancels.orders.get(account)?.has(o.id.toLowerCase())) return true
+  const floor = cancels.nonceFloor.get(account)
+  return floor !== undefined && o.order.nonce < floor
 }
 
 /**
@@ -29,6 +55,8 @@ export function buyExposure(o: VerifiedOrder): bigint {
 
 /**
  * The deterministic pre-clearing escrow rule: from a book (`selectBook`), keeps
+ * - no order cancelled on chain (`cover.cancelled`, buy or sell: `settle` would refuse it), dropped before the
+ *   budget is applied;
  * - no order of an account absent from `cover` (not registered for the interval: the contract would refuse it);
  * - every sell order of a registered account;
  * - per buyer, its buy orders in ascending (nonce, id) order, each one whose exposure (`buyExposure`) still fits
@@ -40,7 +68,9 @@ export function buyExposure(o: VerifiedOrder): bigint {
  * @example
  * const book = coverEscrow(selectBook(orders, cancels, { interval }), { spendable: new Map([[buyer, 150_000n]]) })
  */
-export function coverEscrow(book: readonly VerifiedOrder[], cover: EscrowCover): VerifiedOrder[] {
+export function coverEscrow(all: readonly VerifiedOrder[], cover: EscrowCover): VerifiedOrder[] {
+  const cancels = cover.cancelled
+  const book = cancels ? all.filter((o) => !isCancelledOnChain(o, cancels)) : all
   const buys = new Map<string, VerifiedOrder[]>()
   for (const o of book) {
     if (o.order.side !== Side.Buy) continue
@@ -75,6 +105,8 @@ function byNonceThenId(a: VerifiedOrder, b: VerifiedOrder): number {
 
 /** What the escrow cover of one interval is computed from (docs/protocol.md, "Escrow cover"). */
 export interface EscrowCoverInput {
+  /** The interval's on-chain cancels at the reference block, if any. */
+  readonly cancelled?: OnChainCancels | undefined
   /** The households registered for the interval. */
   readonly members: Iterable<string>
   /** `availableOf` at the interval's reference block, by account (any case); a member without an entry has 0. */
@@ -111,5 +143,5 @@ export function escrowCoverOf(input: EscrowCoverInput): EscrowCover {
     const left = (available.get(a) ?? 0n) - (owed.get(a) ?? 0n)
     spendable.set(a, left > 0n ? left : 0n)
   }
-  return { spendable }
+  return input.cancelled ? { spendable, cancelled: input.cancelled } : { spendable }
 }

@@ -50,7 +50,8 @@ const OWED_LOOKBACK = 256
  * The node's view of the settlement contract for clearing (docs/protocol.md, "Registry" and "Escrow cover"): the
  * registry changes from the contract's events, each applied from its boundary interval on (`registryAt`), and, per
  * interval, the escrow snapshot at its reference block (the latest block at or before the gate closure of the
- * interval before it), read as soon as that block is final. `escrow(k)` turns the snapshot and the agreed,
+ * interval before it), read as soon as that block is final, with the interval's on-chain cancels as of that block
+ * (the contract accepts none later), whose orders the cover leaves out. `escrow(k)` turns the snapshot and the agreed,
  * unsettled results in the store into the interval's cover (`escrowCoverOf`). A node without a snapshot for `k`
  * (its RPC is down or behind) clears with its latest one: it agrees with the others unless a cover binds, and
  * otherwise just votes a different root.
@@ -102,6 +103,7 @@ export function chainView(init: ChainViewInit): ChainView {
         accounts: [...householdsFor(k)],
         atS: referenceS(k),
         settledRange: { from: k - 128n, to: k - 1n },
+        cancelsOf: k,
         hint,
       })
       if (!snap) continue
@@ -166,7 +168,9 @@ export function chainView(init: ChainViewInit): ChainView {
           return j < k && j >= oldest && AGREED.has(r.status) && !snap.settled.has(j)
         })
         .map((r) => r.result.trades)
-      return escrowCoverOf({ members: householdsFor(k), available: snap.available, pending })
+      // The cancels are those of k itself (a fallback snapshot of an earlier interval has none for k).
+      const cancelled = snapshots.get(k)?.cancels
+      return escrowCoverOf({ members: householdsFor(k), available: snap.available, pending, cancelled })
     },
     async start() {
       // A mismatch is a typed error at start; an unreachable RPC is not (checked on the first read that answers).
