@@ -3,7 +3,14 @@ import type { Address } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { clear } from './clear.js'
-import { buyExposure, coverEscrow, type EscrowCover, escrowCoverOf } from './coverEscrow.js'
+import {
+  buyExposure,
+  coverEscrow,
+  type EscrowCover,
+  escrowCoverOf,
+  isCancelledOnChain,
+  type OnChainCancels,
+} from './coverEscrow.js'
 import { accountN, bookOrder } from './testBooks.js'
 import { CLEARING_RULES } from './types.js'
 
@@ -44,6 +51,79 @@ const exposureOf = (book: readonly VerifiedOrder[], account: string) =>
   book
     .filter((o) => o.order.side === Side.Buy && o.order.account.toLowerCase() === account)
     .reduce((s, o) => s + buyExposure(o), 0n)
+
+/** On-chain cancels of a book: a random subset of its orders by id, and random nonce floors per account. */
+const cancelsOf = (book: readonly VerifiedOrder[]): fc.Arbitrary<OnChainCancels> =>
+  fc
+    .record({
+      picked: fc.array(fc.boolean(), { minLength: book.length, maxLength: book.length }),
+      floors: fc.array(fc.option(fc.bigInt({ min: 0n, max: 6n }), { nil: undefined }), {
+        minLength: ACCOUNTS,
+        maxLength: ACCOUNTS,
+      }),
+    })
+    .map(({ picked, floors }) => {
+      const orders = new Map<string, Set<string>>()
+      book.forEach((o, i) => {
+        if (!picked[i]) return
+        const a = o.order.account.toLowerCase()
+        orders.set(a, (orders.get(a) ?? new Set()).add(o.id.toLowerCase()))
+      })
+      const nonceFloor = new Map(
+        floors.flatMap((f, i) => (f === undefined ? [] : [[accountN(i).toLowerCase(), f] as const])),
+      )
+      return { orders, nonceFloor }
+    })
+
+describe('coverEscrow with on-chain cancels', () => {
+  it('a cancelled order never trades, and the cover is the one of the book without the cancelled orders', () => {
+    fc.assert(
+      fc.property(
+        bookArb.chain((book) => fc.tuple(fc.constant(book), cancelsOf(book))),
+        coverArb,
+        fc.constantFrom(...CLEARING_RULES),
+        ([book, cancels], cover, rule) => {
+          const withCancels = { ...cover, cancelled: cancels }
+          const kept = coverEscrow(book, withCancels)
+          for (const o of kept) expect(isCancelledOnChain(o, cancels)).toBe(false)
+          expect(kept).toEqual(
+            coverEscrow(
+              book.filter((o) => !isCancelledOnChain(o, cancels)),
+              cover,
+            ),
+          )
+          const ids = new Set(book.filter((o) => isCancelledOnChain(o, cancels)).map((o) => o.id))
+          const result = clear(book, { rule, interval: 100n, ...tariffs, escrow: withCancels })
+          for (const t of result.trades) {
+            expect(ids.has(t.buyId)).toBe(false)
+            expect(ids.has(t.sellId)).toBe(false)
+          }
+        },
+      ),
+    )
+  })
+
+  it('changes nothing when nothing is cancelled', () => {
+    fc.assert(
+      fc.property(bookArb, coverArb, fc.constantFrom(...CLEARING_RULES), (book, cover, rule) => {
+        const none = { ...cover, cancelled: { orders: new Map(), nonceFloor: new Map() } }
+        expect(coverEscrow(book, none)).toEqual(coverEscrow(book, cover))
+        expect(clear(book, { rule, interval: 100n, ...tariffs, escrow: none }).root).toBe(
+          clear(book, { rule, interval: 100n, ...tariffs, escrow: cover }).root,
+        )
+      }),
+    )
+  })
+
+  it('a nonce floor cancels the nonces below it: cancelNonces(k, 0) drops nonce 0 and keeps nonce 1', () => {
+    const a = accountN(0)
+    const first = bookOrder(1, { side: Side.Sell, quantityWh: 600, limitPrice: 100_000, account: a, nonce: 0n })
+    const second = bookOrder(2, { side: Side.Sell, quantityWh: 500, limitPrice: 100_000, account: a, nonce: 1n })
+    const cancelled = { orders: new Map(), nonceFloor: new Map([[a.toLowerCase(), 1n]]) }
+    expect(coverEscrow([first, second], { spendable: new Map([[a.toLowerCase(), 0n]]), cancelled })).toEqual([second])
+    expect(escrowCoverOf({ members: [a], available: new Map(), pending: [], cancelled }).cancelled).toBe(cancelled)
+  })
+})
 
 describe('coverEscrow', () => {
   it('keeps no buyer above its spendable amount and no order of an account outside the cover', () => {
