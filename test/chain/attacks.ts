@@ -583,10 +583,11 @@ export const ATTACKS: readonly Attack[] = [
   },
   // ---- attacks that move the chain's time (last)
   {
-    name: 'filling an order cancelled on chain (cancelOrder before gate closure)',
+    name: 'filling an order cancelled on chain (cancelOrder before the reference point)',
     expected: 'OrderCancelled',
     async run(ctx) {
-      const interval = (await ctx.currentInterval()) + 2n
+      // Interval c + 3: its reference point (gate closure of c + 2) is still ahead whatever the time within c.
+      const interval = (await ctx.currentInterval()) + 3n
       const book = await ctx.book(interval, 1)
       const batch = await ctx.encode(interval, book)
       const victim = book.orders[0]!
@@ -601,7 +602,7 @@ export const ATTACKS: readonly Attack[] = [
     name: 'filling an order whose nonces were cancelled on chain (cancelNonces)',
     expected: 'OrderCancelled',
     async run(ctx) {
-      const interval = (await ctx.currentInterval()) + 2n
+      const interval = (await ctx.currentInterval()) + 3n
       const book = await ctx.book(interval, 1)
       const batch = await ctx.encode(interval, book)
       const owner = ctx.dev.accounts.find((a) => a.address === book.orders[1]!.order.account)!
@@ -609,6 +610,21 @@ export const ATTACKS: readonly Attack[] = [
       if (cancelled.refused) return { refused: false, error: `cancel refused: ${cancelled.error}` }
       await ctx.setTime(interval * 900n + 1n)
       return ctx.attempt(batch)
+    },
+  },
+  {
+    name: 'a cancel after the reference point, its book still open (to hold the interval hostage)',
+    expected: 'CancelTooLate',
+    async run(ctx) {
+      // Interval c + 1: its reference point (gate closure of c) has passed; the nodes' snapshot would not see it.
+      const interval = (await ctx.currentInterval()) + 1n
+      const book = await ctx.book(interval, 1)
+      const owner = ctx.dev.accounts.find((a) => a.address === book.orders[0]!.order.account)!
+      const w = ctx.walletOf(owner.privateKey)
+      const byId = await ctx.write(w, 'cancelOrder', [interval, book.orders[0]!.id])
+      if (!byId.refused) return { refused: false, error: 'cancelOrder after the reference point was accepted' }
+      if (byId.error !== 'CancelTooLate') return byId
+      return ctx.write(w, 'cancelNonces', [interval, 0n])
     },
   },
   {
