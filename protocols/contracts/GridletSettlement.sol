@@ -79,7 +79,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     uint64 public immutable withdrawalDelay;
     /// @notice Market interval length in seconds: interval k starts at k * intervalLength (unix, UTC aligned).
     uint32 public immutable intervalLength;
-    /// @notice Seconds before an interval's start when its order book closes (on-chain cancels end there).
+    /// @notice Seconds before an interval's start when its order book closes (on-chain cancels for an interval end at
+    ///         the gate closure of the interval before it).
     uint32 public immutable gateClosure;
     /// @notice Seconds after an interval's start before it can be settled (not before the nodes decided it).
     uint32 public immutable settleDelay;

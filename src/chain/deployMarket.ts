@@ -7,7 +7,10 @@ import { ChainError, ChainErrorCode } from './errors.js'
 export interface SettlementTiming {
   /** Interval length; must equal the nodes' `lengthS`. */
   readonly intervalLength: number
-  /** Gate closure before an interval's start; must equal the nodes' `gateClosureS` (on-chain cancels end there). */
+  /**
+   * Gate closure before an interval's start; must equal the nodes' `gateClosureS` (on-chain cancels of an interval
+   * end at the gate closure of the one before).
+   */
   readonly gateClosure: number
   /** Earliest settlement after the interval's start; at least the nodes' decide time (0 with default timing). */
   readonly settleDelay: number
