@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url'
+import { GridletError } from '../../src/core/errors.js'
 import { clearCommunity } from '../fast/run.js'
 import { assembleCommunity } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
@@ -25,7 +26,8 @@ export async function compareMarkets(
   data: HouseholdDataSource = realDataSource(),
 ): Promise<MarketComparisonRow[]> {
   const network = s.network
-  if (network === undefined) throw new Error(`scenario ${s.name} has no network: section`)
+  if (network === undefined)
+    throw new GridletError(`scenario ${s.name} has no network: section`, { code: 'SIM_SCENARIO', field: 'network' })
   const market = network.market ?? {
     fees: [0, 0, 0] as const,
     capacity: true,

@@ -193,6 +193,9 @@ function hold(ctx: MarketContext, data: Uint8Array, untilMs: number): void {
  */
 export async function publishHeld(ctx: MarketContext): Promise<void> {
   if (ctx.held.size === 0) return
+  // The wait counts only heartbeats with a subscribed peer: before any peer subscribed there is nobody to send to,
+  // and a node that starts alone would otherwise give up waiting for its mesh before its first peer arrived.
+  if (ctx.components.pubsub.getSubscribers(ctx.topic).length === 0) return
   const waited = ctx.held.heartbeat()
   if (!meshFormed(ctx) && waited < MAX_HELD_HEARTBEATS) return
   for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
