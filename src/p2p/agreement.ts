@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem'
 import { GridletError } from '../core/errors.js'
+import { type HouseholdRegistry, registeredFor } from './binding.js'
 
 /**
  * The pure rules of interval agreement. Every honest node applies them to what it received, so nodes that
@@ -14,12 +15,38 @@ export interface AgreementRules {
   readonly quorum: number
 }
 
+/**
+ * The quorum of an interval, as the settlement contract counts it: a majority, floor(n / 2) + 1, of the `n`
+ * households registered for that interval (not at the node's start: the registry changes at interval boundaries).
+ *
+ * @example
+ * majorityQuorum(7) // 4
+ */
+export function majorityQuorum(registered: number): number {
+  return Math.floor(registered / 2) + 1
+}
+
+/**
+ * The rules of one interval from the size of the registry that applies to it; a configured `quorum` or
+ * `maxFaulty` overrides the derived value for every interval.
+ */
 export function agreementRules(registrySize: number, init: Partial<AgreementRules> = {}): AgreementRules {
   const maxFaulty = init.maxFaulty ?? Math.floor(Math.max(0, registrySize - 1) / 3)
-  const quorum = init.quorum ?? Math.floor(registrySize / 2) + 1
+  const quorum = init.quorum ?? majorityQuorum(registrySize)
   if (!Number.isInteger(maxFaulty) || maxFaulty < 0) throw rulesError('maxFaulty', 'must be an integer >= 0')
   if (!Number.isInteger(quorum) || quorum < 1) throw rulesError('quorum', 'must be an integer >= 1')
   return { maxFaulty, quorum }
+}
+
+/**
+ * The rules of interval `k`: derived from the households registered for it (after a register or a remove at a
+ * boundary, the node's quorum is the contract's), unless configured.
+ *
+ * @example
+ * rulesFor(registry, k, init.agreement).quorum
+ */
+export function rulesFor(registry: HouseholdRegistry, k: bigint, init: Partial<AgreementRules> = {}): AgreementRules {
+  return agreementRules(registeredFor(registry, k).size, init)
 }
 
 function rulesError(field: string, details: string): GridletError {

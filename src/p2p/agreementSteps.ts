@@ -5,6 +5,7 @@ import type { ClearingResult } from '../core/market/types.js'
 import type { SignedCancel, VerifiedOrder } from '../core/order/types.js'
 import { encodeGossip, setHash } from '../core/protocol/index.js'
 import type { Tally } from './agreement.js'
+import { registeredFor } from './binding.js'
 import { makeResult } from './digest.js'
 import { addOwnResult } from './handlers.js'
 import type { IntervalState } from './intervalState.js'
@@ -120,10 +121,10 @@ export function outcomeOf(
     agreed,
     adopted,
     quorum: {
-      needed: ctx.rules.quorum,
+      needed: ctx.rulesAt(st.k).quorum,
       votesForRoot: t.votes.get(c.result.root) ?? 0,
       voters: t.voters,
-      registered: ctx.init.registry.size,
+      registered: registeredFor(ctx.init.registry, st.k).size,
       quorumRoot: t.quorumRoot,
       attestations: attestationsFor(st, t.quorumRoot),
     },

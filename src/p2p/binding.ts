@@ -10,12 +10,26 @@ export const BINDING_PROTOCOL = '/gridlet/binding/1'
 
 const MAX_BINDING_BYTES = 512
 
-/** The set of registered households of a market (from the chain or a config file); injected, may change. */
-export interface HouseholdRegistry {
-  /** Number of registered households: the base of every quorum. */
+/** A set of registered households: how many, and whether an account is one. */
+export interface RegisteredSet {
   readonly size: number
   /** Whether `account` (checksummed) is registered. */
   has(account: Address): boolean
+}
+
+/** The set of registered households of a market (from the chain or a config file); injected, may change. */
+export interface HouseholdRegistry extends RegisteredSet {
+  /**
+   * The households registered for interval `k` (a registry that changes at interval boundaries, as the
+   * contract's): the base of that interval's quorum and what its messages are judged against. Absent: the
+   * registry is the same for every interval (`size` and `has`).
+   */
+  at?(k: bigint): RegisteredSet
+}
+
+/** The households registered for interval `k`. */
+export function registeredFor(registry: HouseholdRegistry, k: bigint): RegisteredSet {
+  return registry.at ? registry.at(k) : registry
 }
 
 export interface BindingScope {

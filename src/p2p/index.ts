@@ -1,5 +1,5 @@
 export { accountOf, recoverAccount, signAccountMessage } from './accountSig.js'
-export { type AgreementRules, agreementRules, finalSet, tally } from './agreement.js'
+export { type AgreementRules, agreementRules, finalSet, majorityQuorum, rulesFor, tally } from './agreement.js'
 export {
   BINDING_PROTOCOL,
   BindingCode,

@@ -76,9 +76,9 @@ export async function runInterval(ctx: MarketContext, k: bigint, signal: AbortSi
   await clock.sleepUntil(times.clearAt(k) + Math.floor((jitter * timing.resultWindowMs) / 2), signal)
   await publish(ctx, result, times.staleAfter(k))
 
-  const quorate = () => tally(st.results, ctx.rules.quorum).quorumRoot !== undefined
+  const quorate = () => tally(st.results, ctx.rulesAt(st.k).quorum).quorumRoot !== undefined
   await waitUntil(ctx, st, quorate, times.decideAt(k), signal)
-  let t = tally(st.results, ctx.rules.quorum)
+  let t = tally(st.results, ctx.rulesAt(st.k).quorum)
   let adopted = false
   if (t.quorumRoot !== undefined && t.quorumRoot !== cleared.result.root) {
     const adoptBy = clockDeadline(ctx, times.decideAt(k) + timing.resultWindowMs, signal)
@@ -88,7 +88,7 @@ export async function runInterval(ctx: MarketContext, k: bigint, signal: AbortSi
       cleared = again
       adopted = true
       await announce(ctx, st, cleared)
-      t = tally(st.results, ctx.rules.quorum)
+      t = tally(st.results, ctx.rulesAt(st.k).quorum)
     }
   }
   decide(ctx, st, cleared, t, adopted)

@@ -43,7 +43,7 @@ async function askForResults(ctx: MarketContext, st: IntervalState, peers: reado
  * settlement batcher may settle it then.
  */
 export function confirmLate(ctx: MarketContext, st: IntervalState, prev: IntervalOutcome): void {
-  const t = tally(st.results, ctx.rules.quorum)
+  const t = tally(st.results, ctx.rulesAt(st.k).quorum)
   if (t.quorumRoot === undefined) return
   st.late = undefined
   if (t.quorumRoot === prev.root) {
@@ -75,7 +75,7 @@ function emitLate(
   prev: IntervalOutcome,
   adopted: boolean,
 ): void {
-  const t = tally(st.results, ctx.rules.quorum)
+  const t = tally(st.results, ctx.rulesAt(st.k).quorum)
   ctx.metrics.interval(adopted ? 'adopted_late' : 'agreed_late')
   const { reason: _reason, ...rest } = base
   const quorum = {

@@ -57,7 +57,8 @@ export interface MarketContext {
   readonly account: Address
   readonly domain: PreparedDomain
   readonly topic: string
-  readonly rules: AgreementRules
+  /** The agreement rules of interval `k` (its quorum from the households registered for it). */
+  rulesAt(k: bigint): AgreementRules
   readonly timing: AgreementTiming
   readonly times: IntervalTimes
   readonly limits: ReconcileLimits

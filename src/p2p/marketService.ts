@@ -7,7 +7,7 @@ import { verifyCancel, verifyOrder } from '../core/order/verifyOrder.js'
 import { encodeGossip, marketTopic } from '../core/protocol/index.js'
 import { acceptsOrdersAt } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
-import { agreementRules } from './agreement.js'
+import { rulesFor } from './agreement.js'
 import { BindingCode, type BindingHost, PeerBindings, signPeerBinding } from './binding.js'
 import { injectGossipFaults } from './faults.js'
 import { marketTopicValidator } from './gossipTopic.js'
@@ -78,7 +78,7 @@ export class MarketService implements Startable {
       account: this.account,
       domain: prepareDomain(init.domain),
       topic: marketTopic(init.market),
-      rules: agreementRules(init.registry.size, init.agreement),
+      rulesAt: (k) => rulesFor(init.registry, k, init.agreement),
       timing,
       times: intervalTimes(init.marketTime, timing),
       limits: { maxIds: Math.max(64, init.registry.size * maxOrders) },

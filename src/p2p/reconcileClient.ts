@@ -65,7 +65,7 @@ export function digestSets(st: IntervalState): Map<Address, readonly Hex[]> {
 /** The interval's set (ids with f + 1 supporters among the digests whose set is known) and what of it we lack. */
 export async function reconcileSet(ctx: MarketContext, st: IntervalState, signal: AbortSignal) {
   await resolveSets(ctx, st, signal)
-  const wanted = finalSet(digestSets(st), ctx.rules.maxFaulty)
+  const wanted = finalSet(digestSets(st), ctx.rulesAt(st.k).maxFaulty)
   return { wanted, unreachable: await fetchMissing(ctx, st, wanted, signal) }
 }
 

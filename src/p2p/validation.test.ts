@@ -216,6 +216,51 @@ describe('validateDigest and validateResult', () => {
   })
 })
 
+describe("the registry of the message's interval", () => {
+  // `account` is removed from K + 1 on, `stranger` registered from K + 1 on (boundaries of the contract).
+  const registry = {
+    size: 1,
+    has: () => true,
+    at: (k: bigint) => {
+      const member = k <= K ? account : accountOf(stranger)
+      return { size: 1, has: (a: Address) => a === member }
+    },
+  }
+  const afterClosure = { now: () => gateClosureMs(time, Number(K)) + 2_000 }
+
+  it('judges orders against their own interval: REJECT only if never registered for it', () => {
+    const judge = (o: SignedOrder) => verdict(validateOrder(context({ registry }), o, from(relay)))
+    expect(judge(order())).toBe('accept:ACCEPTED')
+    expect(judge(order({}, stranger))).toBe('reject:UNREGISTERED')
+    // After the open interval the registry may still change (a registration not yet read): IGNORE, no penalty.
+    expect(judge(order({ interval: K + 1n, expiry: (K + 11n) * 60n }, stranger))).toBe('accept:ACCEPTED')
+    expect(judge(order({ interval: K + 1n, expiry: (K + 11n) * 60n }))).toBe('ignore:UNREGISTERED')
+    // A fixed registry (no `at`) refuses an unregistered account for every interval.
+    const fixed = context({ registry: { size: 1, has: (a: Address) => a === account } })
+    expect(
+      verdict(validateOrder(fixed, order({ interval: K + 1n, expiry: (K + 11n) * 60n }, stranger), from(relay))),
+    ).toBe('reject:UNREGISTERED')
+  })
+
+  it('a result of the interval before a removal stays valid after the boundary, for every node', () => {
+    const root = `0x${'11'.repeat(32)}` as Hex
+    const res = (k: bigint, pk: Hex) =>
+      makeResult(pk, domain, { market, interval: k, account: accountOf(pk), root, setHash: root, tradeCount: 0 })
+    const later = { now: () => gateClosureMs(time, Number(K + 1n)) + 2_000 }
+    const judge = (r: ReturnType<typeof res>, now = afterClosure) =>
+      verdict(validateResult(context({ registry, ...now }), r, from(relay)))
+    expect(judge(res(K, key))).toBe('accept:ACCEPTED')
+    expect(judge(res(K, key), later)).toBe('accept:ACCEPTED')
+    expect(judge(res(K + 1n, key), later)).toBe('reject:UNREGISTERED')
+    expect(judge(res(K, stranger), later)).toBe('reject:UNREGISTERED')
+    expect(judge(res(K + 1n, stranger), later)).toBe('accept:ACCEPTED')
+    const fetched = (r: ReturnType<typeof res>, k: bigint) =>
+      verdict(validateFetchedResult(context({ registry }), k, { type: 'result', result: r }))
+    expect(fetched(res(K, key), K)).toBe('accept:ACCEPTED')
+    expect(fetched(res(K + 1n, key), K + 1n)).toBe('reject:UNREGISTERED')
+  })
+})
+
 describe('validateFetched', () => {
   const o = order()
   const wanted = new Set([o.id.toLowerCase() as Hex])

@@ -11,8 +11,14 @@ import {
   type ResultAnnouncement,
   type Signed,
 } from '../core/protocol/index.js'
-import { acceptsOrdersAt, gateClosureMs, intervalStartMs, type MarketTime } from '../core/time/interval.js'
-import type { HouseholdRegistry } from './binding.js'
+import {
+  acceptsOrdersAt,
+  gateClosureMs,
+  intervalStartMs,
+  type MarketTime,
+  nextOpenInterval,
+} from '../core/time/interval.js'
+import { type HouseholdRegistry, registeredFor } from './binding.js'
 import { checkDigest, checkResult } from './digest.js'
 
 /**
@@ -153,7 +159,7 @@ export function validateOrder(
   } catch (err) {
     return orderErrorJudgement(err)
   }
-  const sender = checkSender(ctx, order.order.account)
+  const sender = checkSender(ctx, order.order.account, order.order.interval, nowMs)
   if (sender) return sender
   const { have, othersInSlot } = ctx.known(order)
   // IGNORE: already held (seen before a restart, or fetched by reconciliation): harmless.
@@ -182,7 +188,7 @@ export function validateCancel(ctx: ValidationContext, signed: SignedCancel, msg
   } catch (err) {
     return orderErrorJudgement(err)
   }
-  const sender = checkSender(ctx, cancel.account)
+  const sender = checkSender(ctx, cancel.account, cancel.interval, nowMs)
   if (sender) return sender
   // IGNORE: already held.
   if (ctx.knownCancel(cancel.interval, id)) return ignore(GossipCode.Duplicate)
@@ -268,7 +274,7 @@ export function validateFetched(
     }
     const id = order.id.toLowerCase() as Hex
     if (!wanted.has(id)) return reject(GossipCode.Shape, 'not asked for')
-    if (!ctx.registry.has(order.order.account)) return reject(GossipCode.Unregistered)
+    if (!registeredFor(ctx.registry, k).has(order.order.account)) return reject(GossipCode.Unregistered)
     return accept({ type: 'order', id, order })
   }
   if (m.type === 'cancel') {
@@ -280,7 +286,7 @@ export function validateFetched(
       return orderErrorJudgement(err)
     }
     if (!wanted.has(id)) return reject(GossipCode.Shape, 'not asked for')
-    if (!ctx.registry.has(m.cancel.cancel.account)) return reject(GossipCode.Unregistered)
+    if (!registeredFor(ctx.registry, k).has(m.cancel.cancel.account)) return reject(GossipCode.Unregistered)
     return accept({ type: 'cancel', id, cancel: m.cancel })
   }
   return reject(GossipCode.Shape, 'not an order or cancel')
@@ -294,7 +300,7 @@ export function validateFetchedResult(
 ): Judgement<Signed<ResultAnnouncement>> {
   if (m.type !== 'result' || m.result.body.interval !== k)
     return reject(GossipCode.Shape, 'not a result of this interval')
-  if (!ctx.registry.has(m.result.body.account)) return reject(GossipCode.Unregistered)
+  if (!registeredFor(ctx.registry, k).has(m.result.body.account)) return reject(GossipCode.Unregistered)
   try {
     checkResult(ctx.domain, ctx.market, m.result)
   } catch (err) {
@@ -308,13 +314,28 @@ function checkAnnouncement(ctx: ValidationContext, interval: bigint, account: Ad
   // IGNORE: announcements before gate closure (a peer's clock is off) or long after the decision.
   if (now < gateClosureMs(ctx.time, Number(interval))) return ignore(GossipCode.Late)
   if (now > ctx.staleAfter(interval)) return ignore(GossipCode.Stale)
-  return checkSender(ctx, account)
+  return checkSender(ctx, account, interval, now)
 }
 
-function checkSender(ctx: ValidationContext, account: Address): Judgement<never> | undefined {
-  // REJECT: only registered households trade and announce; the registered set is the same for every honest node.
-  if (!ctx.registry.has(account)) return reject(GossipCode.Unregistered, account)
-  return undefined
+/**
+ * Whether `account` is registered for `interval`: a message is judged against the registry of its own interval
+ * (docs/protocol.md, "Registry"), so an order or result of a household removed at the next boundary is still
+ * valid for the intervals before, whenever it arrives, and every honest node gives it the same verdict.
+ */
+function checkSender(
+  ctx: ValidationContext,
+  account: Address,
+  interval: bigint,
+  nowMs: number,
+): Judgement<never> | undefined {
+  if (registeredFor(ctx.registry, interval).has(account)) return undefined
+  // IGNORE: the registry of an interval after the open one may still change (a registration now applies from the
+  // interval after the open one), so a node that read the chain later than its neighbour must not punish it.
+  if (ctx.registry.at && interval > BigInt(nextOpenInterval(ctx.time, nowMs)))
+    return ignore(GossipCode.Unregistered, `${account} not (yet) registered for interval ${interval}`)
+  // REJECT: only households registered for the interval trade and announce in it; that set is the same for every
+  // honest node.
+  return reject(GossipCode.Unregistered, account)
 }
 
 function checkRate(

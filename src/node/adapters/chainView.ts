@@ -135,10 +135,8 @@ export function chainView(init: ChainViewInit): ChainView {
       get size() {
         return fixed ? fixed.size : registryAt(changes, 2n ** 64n, boundaryTiming).size
       },
-      // Gossip is judged without its interval: an account counts from its registration on chain, and after its
-      // removal while registered for the open interval or the one before, so messages of an interval that closed
-      // just before a boundary are not refused by some peers and accepted by others (peers relaying them would be
-      // penalised). The clearing (`escrow`) is exact per interval.
+      // Without an interval (peer bindings): an account counts from its registration on chain, and after its
+      // removal while registered for the open interval or the one before. Gossip is judged per interval (`at`).
       has: (account) => {
         const k = openInterval()
         const a = getAddress(account)
@@ -147,6 +145,11 @@ export function chainView(init: ChainViewInit): ChainView {
           : registryAt(changes, 2n ** 64n, boundaryTiming).has(a) ||
               householdsFor(k).has(a) ||
               householdsFor(k - 1n).has(a)
+      },
+      // Exact per interval: the base of the interval's quorum and what its messages are judged against.
+      at: (k) => {
+        const members = householdsFor(k)
+        return { size: members.size, has: (a) => members.has(getAddress(a)) }
       },
     },
     householdsFor,
