@@ -1,8 +1,8 @@
 import { type Account, type Chain, type Client, createClient, http, type Transport } from 'viem'
 import { getChainId } from 'viem/actions'
 import { localChain } from './contracts.js'
-import { toMarketError } from './describeRevert.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { toChainError } from './describeRevert.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 export interface ConnectMarketArgs {
   rpcUrl: string
@@ -29,17 +29,14 @@ export async function connectMarket<A extends Account | undefined = undefined>(
   try {
     actual = await getChainId(probe)
   } catch (err) {
-    throw toMarketError(err, { rpcUrl: args.rpcUrl })
+    throw toChainError(err, { rpcUrl: args.rpcUrl })
   }
   if (args.chainId !== undefined && actual !== args.chainId) {
-    throw new MarketError(
-      `wrong chain: ${args.rpcUrl} serves chain ${actual}, the market is on chain ${args.chainId}`,
-      {
-        code: MarketErrorCode.WrongChain,
-        field: 'chainId',
-        details: "use the RPC URL of the market's chain (or the market file the operator deployed on this chain)",
-      },
-    )
+    throw new ChainError(`wrong chain: ${args.rpcUrl} serves chain ${actual}, the market is on chain ${args.chainId}`, {
+      code: ChainErrorCode.WrongChain,
+      field: 'chainId',
+      details: "use the RPC URL of the market's chain (or the market file the operator deployed on this chain)",
+    })
   }
   return createClient({
     chain: localChain(actual, args.rpcUrl),

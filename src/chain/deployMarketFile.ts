@@ -1,6 +1,6 @@
 import { type Address, getAddress, keccak256, toHex } from 'viem'
 import { DEFAULT_SETTLEMENT_TIMING, type SettlementTiming } from './deployMarket.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 import type { MarketFile } from './marketFile.js'
 import { readToken } from './readToken.js'
 import { type SendHooks, type SentTx, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
@@ -39,8 +39,8 @@ export async function deployMarketFile(
   const me = client.account.address
   const timing = { ...DEFAULT_SETTLEMENT_TIMING, ...args.timing }
   if (timing.withdrawalDelay <= timing.gateClosure + timing.settleDelay + timing.settlementWindow) {
-    throw new MarketError('the withdrawal delay must exceed gate closure + settle delay + settlement window', {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError('the withdrawal delay must exceed gate closure + settle delay + settlement window', {
+      code: ChainErrorCode.InvalidInput,
       field: 'withdrawal-delay-s',
       details: `got ${timing.withdrawalDelay} s, needs more than ${timing.gateClosure + timing.settleDelay + timing.settlementWindow} s`,
     })
@@ -61,7 +61,7 @@ export async function deployMarketFile(
     rpcUrl: args.rpcUrl,
   })
   const contract = sent.receipt.contractAddress
-  if (!contract) throw new MarketError('the deployment created no contract', { code: MarketErrorCode.Reverted })
+  if (!contract) throw new ChainError('the deployment created no contract', { code: ChainErrorCode.Reverted })
   const codeHash = await verifyMarketCode(client, { contract: getAddress(contract), ...d })
   const market: MarketFile = {
     format: 'gridlet-market/1',

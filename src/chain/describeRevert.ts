@@ -10,7 +10,7 @@ import {
   TimeoutError,
 } from 'viem'
 import { settlementAbi, testTokenAbi } from './contracts.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 import { meterText } from './meterId.js'
 
 /** A decoded contract error: its name and arguments. */
@@ -84,50 +84,50 @@ export function revertOf(err: unknown): Revert | undefined {
 }
 
 /**
- * Turns a viem error of a market command into a `MarketError` with a sentence: a decoded revert, insufficient funds
+ * Turns a viem error of a market command into a `ChainError` with a sentence: a decoded revert, insufficient funds
  * for gas, nonce too low, the RPC being down. `rpcUrl` names the endpoint in the RPC message.
  *
  * @example
- * try { await writeContract(...) } catch (err) { throw toMarketError(err, { rpcUrl }) }
+ * try { await writeContract(...) } catch (err) { throw toChainError(err, { rpcUrl }) }
  */
-export function toMarketError(err: unknown, ctx: { rpcUrl?: string; action?: string } = {}): MarketError {
-  if (err instanceof MarketError) return err
+export function toChainError(err: unknown, ctx: { rpcUrl?: string; action?: string } = {}): ChainError {
+  if (err instanceof ChainError) return err
   const what = ctx.action ? `${ctx.action}: ` : ''
   const revert = revertOf(err)
   if (revert) {
     const code =
-      revert.name === 'AccessControlUnauthorizedAccount' ? MarketErrorCode.NotOperator : MarketErrorCode.Reverted
-    return new MarketError(`${what}${describeRevert(revert)}`, { code, revert, cause: err })
+      revert.name === 'AccessControlUnauthorizedAccount' ? ChainErrorCode.NotOperator : ChainErrorCode.Reverted
+    return new ChainError(`${what}${describeRevert(revert)}`, { code, revert, cause: err })
   }
   if (err instanceof BaseError) {
     // viem classifies most node errors; raw-transaction rejections (e.g. "Transaction creation failed") keep the
     // node's words only in `details`.
     const said = err.details ?? ''
     if (err.walk((e) => e instanceof InsufficientFundsError) || /insufficient funds/i.test(said)) {
-      return new MarketError(`${what}the account cannot pay for the gas of this transaction`, {
-        code: MarketErrorCode.InsufficientFunds,
+      return new ChainError(`${what}the account cannot pay for the gas of this transaction`, {
+        code: ChainErrorCode.InsufficientFunds,
         details: "send some of the chain's native currency to the account for gas, then run the command again",
         cause: err,
       })
     }
     if (err.walk((e) => e instanceof NonceTooLowError) || /nonce too low|nonce has already been used/i.test(said)) {
-      return new MarketError(`${what}nonce too low: another transaction of this account took its nonce`, {
-        code: MarketErrorCode.NonceTooLow,
+      return new ChainError(`${what}nonce too low: another transaction of this account took its nonce`, {
+        code: ChainErrorCode.NonceTooLow,
         details: 'another wallet or gridlet uses the same key at the same time; run the command again',
         cause: err,
       })
     }
     if (err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError)) {
-      return new MarketError(`${what}no answer from the RPC endpoint${ctx.rpcUrl ? ` ${ctx.rpcUrl}` : ''}`, {
-        code: MarketErrorCode.RpcDown,
+      return new ChainError(`${what}no answer from the RPC endpoint${ctx.rpcUrl ? ` ${ctx.rpcUrl}` : ''}`, {
+        code: ChainErrorCode.RpcDown,
         details: 'check the URL and the network; running the same command again is safe (it checks what was sent)',
         cause: err,
       })
     }
   }
   const message = err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)
-  return new MarketError(`${what}the chain refused the call: ${message}`, {
-    code: MarketErrorCode.Reverted,
+  return new ChainError(`${what}the chain refused the call: ${message}`, {
+    code: ChainErrorCode.Reverted,
     cause: err,
   })
 }

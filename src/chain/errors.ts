@@ -20,10 +20,37 @@ export const ChainErrorCode = {
   TimingMismatch: 'CHAIN_TIMING_MISMATCH',
   /** No free TCP port could be obtained from the OS. */
   Port: 'CHAIN_PORT',
+  /** The RPC endpoint answers for another chain than the market file or config names. */
+  WrongChain: 'CHAIN_WRONG_CHAIN',
+  /** The RPC endpoint did not answer (down, refused, timed out): a command may be retried as it is. */
+  RpcDown: 'CHAIN_RPC_DOWN',
+  /** The account cannot pay for gas (or the value) of the transaction. */
+  InsufficientFunds: 'CHAIN_INSUFFICIENT_FUNDS',
+  /** The nonce was taken by another transaction of the same account. */
+  NonceTooLow: 'CHAIN_NONCE_TOO_LOW',
+  /** The code at the contract address is not the gridlet settlement contract with the market file's parameters. */
+  CodeMismatch: 'CHAIN_CODE_MISMATCH',
+  /** The account lacks the operator role. */
+  NotOperator: 'CHAIN_NOT_OPERATOR',
+  /** A market file, CSV, amount or journal a command reads failed validation; `field` names it. */
+  InvalidInput: 'CHAIN_INVALID_INPUT',
+  /** The person declined the confirmation prompt. */
+  Declined: 'CHAIN_DECLINED',
+  /** No receipt within the wait: the transaction may still be mined (the journal re-checks it on retry). */
+  ReceiptTimeout: 'CHAIN_RECEIPT_TIMEOUT',
+  /** The state on chain forbids the action (e.g. meter in use, withdrawal not ready), checked before sending. */
+  Refused: 'CHAIN_REFUSED',
 } as const
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
 
-/** An error of the chain adapter; `revert` carries the decoded contract error when the chain rejected a call. */
+/**
+ * The error of the chain adapter and of the market and escrow commands: a sentence for people (`shortMessage`),
+ * what to do about it (`details`), the viem error as `cause`, a stable `code`, and `revert`, the decoded contract
+ * error when the chain rejected a call.
+ *
+ * @example
+ * throw new ChainError('the RPC answers for chain 1, the market file names 31337', { code: ChainErrorCode.WrongChain })
+ */
 export class ChainError extends GridletError {
   override name = 'ChainError'
   /** Decoded custom error of the settlement contract, e.g. `{ name: 'InvalidSignature', args: [3n] }`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeRevert } from './describeRevert.js'
-import { MarketError } from './marketError.js'
+import { ChainError } from './errors.js'
 import { loadMarketFile, type MarketFile, parseMarketFile, writeMarketFile } from './marketFile.js'
 import { meterIdOf, meterText } from './meterId.js'
 
@@ -42,7 +42,7 @@ describe('market file', () => {
         parseMarketFile({ ...market, ...patch })
         return 'accepted'
       } catch (e) {
-        return (e as MarketError).field
+        return (e as ChainError).field
       }
     }
     expect(bad({ chainId: 0 })).toBe('chainId')
@@ -60,9 +60,9 @@ describe('meter ids and revert sentences', () => {
     expect(meterIdOf(h(0xabc))).toBe(h(0xabc))
     expect(meterText(h(0))).toBe('-')
     expect(meterText('0x' + 'ff'.repeat(32))).toBe('0x' + 'ff'.repeat(32))
-    expect(() => meterIdOf('x'.repeat(33))).toThrow(MarketError)
-    expect(() => meterIdOf(' padded')).toThrow(MarketError)
-    expect(() => meterIdOf('')).toThrow(MarketError)
+    expect(() => meterIdOf('x'.repeat(33))).toThrow(ChainError)
+    expect(() => meterIdOf(' padded')).toThrow(ChainError)
+    expect(() => meterIdOf('')).toThrow(ChainError)
   })
 
   it('says the contract errors in words', () => {

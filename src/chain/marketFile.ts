@@ -4,7 +4,7 @@ import type { Address, Hex } from 'viem'
 import { z } from 'zod'
 import { writeFileAtomic } from '../keystore/keystoreFile.js'
 import type { SettlementTiming } from './deployMarket.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /**
  * What `gridlet market deploy` writes and every household's `gridlet init --market` reads: the chain, the contract,
@@ -74,8 +74,8 @@ export function parseMarketFile(json: unknown): MarketFile {
   const parsed = marketFileSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new MarketError(`invalid market file: ${issue?.path.join('.') || 'file'}: ${issue?.message}`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`invalid market file: ${issue?.path.join('.') || 'file'}: ${issue?.message}`, {
+      code: ChainErrorCode.InvalidInput,
       field: issue?.path.join('.'),
     })
   }
@@ -93,7 +93,11 @@ export function loadMarketFile(path: string): MarketFile {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (cause) {
-    throw new MarketError(`cannot read market file ${path}`, { code: MarketErrorCode.Invalid, field: 'market', cause })
+    throw new ChainError(`cannot read market file ${path}`, {
+      code: ChainErrorCode.InvalidInput,
+      field: 'market',
+      cause,
+    })
   }
   return parseMarketFile(json)
 }
@@ -113,8 +117,8 @@ export function writeMarketFile(path: string, market: MarketFile, opts: { overwr
     exists = true
   } catch {}
   if (exists && !opts.overwrite) {
-    throw new MarketError(`market file ${path} exists; refusing to overwrite it`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`market file ${path} exists; refusing to overwrite it`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'out',
     })
   }

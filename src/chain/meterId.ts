@@ -1,5 +1,5 @@
 import { type Hex, hexToString, stringToHex } from 'viem'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /**
  * The on-chain meter id (bytes32) of a meter id as the operator writes it: a 0x-prefixed 32-byte hex value as it
@@ -11,10 +11,10 @@ import { MarketError, MarketErrorCode } from './marketError.js'
 export function meterIdOf(text: string): Hex {
   if (/^0x[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase() as Hex
   if (!/^[\x20-\x7e]{1,32}$/.test(text) || text.trim() !== text) {
-    throw new MarketError(
+    throw new ChainError(
       `meter id ${JSON.stringify(text)} must be 1 to 32 printable ASCII characters (or 0x + 64 hex)`,
       {
-        code: MarketErrorCode.Invalid,
+        code: ChainErrorCode.InvalidInput,
         field: 'meter',
       },
     )

@@ -1,7 +1,7 @@
 import { type Address, type Client, erc20Abi } from 'viem'
 import { readContract } from 'viem/actions'
-import { toMarketError } from './describeRevert.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { toChainError } from './describeRevert.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /** An ERC-20's display unit: its symbol and decimals, read from the chain. */
 export interface TokenInfo {
@@ -24,17 +24,17 @@ export async function readToken(client: Client, args: { token: Address }): Promi
   try {
     decimals = await read('decimals')
   } catch (err) {
-    const e = toMarketError(err, { action: `reading decimals() of token ${args.token}` })
-    if (e.code === MarketErrorCode.RpcDown) throw e
-    throw new MarketError(`${args.token} does not answer decimals(): not an ERC-20 token on this chain`, {
-      code: MarketErrorCode.Invalid,
+    const e = toChainError(err, { action: `reading decimals() of token ${args.token}` })
+    if (e.code === ChainErrorCode.RpcDown) throw e
+    throw new ChainError(`${args.token} does not answer decimals(): not an ERC-20 token on this chain`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'token',
       cause: err,
     })
   }
   if (!Number.isInteger(decimals) || decimals > 36) {
-    throw new MarketError(`token ${args.token} reports ${decimals} decimals`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`token ${args.token} reports ${decimals} decimals`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'token',
     })
   }

@@ -15,9 +15,9 @@ import { type Anvil, startAnvil } from './anvil.js'
 import { connectMarket } from './connectMarket.js'
 import { settlementAbi } from './contracts.js'
 import { deployMarket } from './deployMarket.js'
-import { toMarketError } from './describeRevert.js'
+import { toChainError } from './describeRevert.js'
 import { devKeys } from './devAccounts.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 import { resolveJournal, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
 import { TxJournal } from './txJournal.js'
 
@@ -113,14 +113,14 @@ describe('sendTransactionOnce against anvil', () => {
     })
     const plan = { key: 'register', description: 'register', to: settlement, data }
     const err = await sendTransactionOnce(asStranger as SigningClient, { journal, plan }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(MarketError)
-    expect((err as MarketError).code).toBe(MarketErrorCode.NotOperator)
-    expect((err as MarketError).revert?.name).toBe('AccessControlUnauthorizedAccount')
+    expect(err).toBeInstanceOf(ChainError)
+    expect((err as ChainError).code).toBe(ChainErrorCode.NotOperator)
+    expect((err as ChainError).revert?.name).toBe('AccessControlUnauthorizedAccount')
     const nonce = await getTransactionCount(client, { address: me!.address })
     const declined = await sendTransactionOnce(client, { journal, plan, confirm: async (q) => q.gas < 0n }).catch(
       (e: unknown) => e,
     )
-    expect((declined as MarketError).code).toBe(MarketErrorCode.Declined)
+    expect((declined as ChainError).code).toBe(ChainErrorCode.Declined)
     expect(await getTransactionCount(client, { address: me!.address })).toBe(nonce)
   })
 
@@ -128,17 +128,17 @@ describe('sendTransactionOnce against anvil', () => {
     const entry = await journalOnly(2n, 'pay:stale')
     await sendTransaction(client, { account: client.account, to, value: 1n, nonce: entry.nonce, chain: client.chain })
     const err = await sendRawTransaction(client, { serializedTransaction: entry.raw }).catch((e: unknown) =>
-      toMarketError(e),
+      toChainError(e),
     )
-    expect((err as MarketError).code).toBe(MarketErrorCode.NonceTooLow)
+    expect((err as ChainError).code).toBe(ChainErrorCode.NonceTooLow)
     journal.remove(entry.hash)
   })
 
   it('the wrong chain and a dead RPC are named', async () => {
     const wrong = await connectMarket({ rpcUrl: anvil.rpcUrl, chainId: 1 }).catch((e: unknown) => e)
-    expect((wrong as MarketError).code).toBe(MarketErrorCode.WrongChain)
+    expect((wrong as ChainError).code).toBe(ChainErrorCode.WrongChain)
     const dead = await connectMarket({ rpcUrl: 'http://127.0.0.1:9' }).catch((e: unknown) => e)
-    expect((dead as MarketError).code).toBe(MarketErrorCode.RpcDown)
+    expect((dead as ChainError).code).toBe(ChainErrorCode.RpcDown)
   })
 })
 

@@ -20,8 +20,8 @@ import {
   prepareTransactionRequest,
   sendRawTransaction,
 } from 'viem/actions'
-import { toMarketError } from './describeRevert.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { toChainError } from './describeRevert.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 import type { JournalEntry, TxJournal } from './txJournal.js'
 
 /** A wallet client with a local (keystore) account: transactions are signed here, so their hash is known first. */
@@ -124,13 +124,13 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     }
     const balance = await getBalance(client, { address: account.address })
     if (balance < quote.maxCost) {
-      throw new MarketError(`${plan.description}: the account cannot pay for the gas of this transaction`, {
-        code: MarketErrorCode.InsufficientFunds,
+      throw new ChainError(`${plan.description}: the account cannot pay for the gas of this transaction`, {
+        code: ChainErrorCode.InsufficientFunds,
         details: `${account.address} holds ${balance} wei, the transaction may cost up to ${quote.maxCost} wei; send it some of the chain's native currency`,
       })
     }
     if (opts.confirm && !(await opts.confirm(quote))) {
-      throw new MarketError('cancelled: nothing was sent', { code: MarketErrorCode.Declined })
+      throw new ChainError('cancelled: nothing was sent', { code: ChainErrorCode.Declined })
     }
     const raw = await account.signTransaction(request as Parameters<LocalAccount['signTransaction']>[0])
     const entry: JournalEntry = {
@@ -147,13 +147,13 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     try {
       await sendRawTransaction(client, { serializedTransaction: raw })
     } catch (err) {
-      const e = toMarketError(err, ctx)
+      const e = toChainError(err, ctx)
       // Refused outright (revert, nonce, funds): never in any mempool. Unanswered: it may be; the journal keeps it.
-      if (e.code !== MarketErrorCode.RpcDown) {
+      if (e.code !== ChainErrorCode.RpcDown) {
         journal.remove(entry.hash)
         throw e
       }
-      throw new MarketError(e.shortMessage, {
+      throw new ChainError(e.shortMessage, {
         code: e.code,
         cause: err,
         details: `transaction ${entry.hash} may have reached the chain; it is in the journal ${journal.path}: run the same command again, it checks that transaction instead of sending another`,
@@ -165,7 +165,7 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     if (receipt.status !== 'success') throw await revertReason(client, plan, receipt, ctx)
     return { hash: entry.hash, receipt, resumed: false }
   } catch (err) {
-    throw toMarketError(err, ctx)
+    throw toChainError(err, ctx)
   }
 }
 
@@ -229,8 +229,8 @@ async function waitForReceipt(
     if (receipt) return receipt
     const waited = performance.now() - started
     if (waited > timeoutMs) {
-      throw new MarketError(`${entry.description}: no receipt after ${Math.round(waited / 1000)} s`, {
-        code: MarketErrorCode.ReceiptTimeout,
+      throw new ChainError(`${entry.description}: no receipt after ${Math.round(waited / 1000)} s`, {
+        code: ChainErrorCode.ReceiptTimeout,
         details: `transaction ${entry.hash} may still be mined; it is in the journal: run the same command again to check it (nothing is sent twice)`,
       })
     }
@@ -251,10 +251,10 @@ async function revertReason(client: SigningClient, plan: TxPlan, receipt: Transa
       blockNumber: receipt.blockNumber,
     })
   } catch (err) {
-    return toMarketError(err, ctx)
+    return toChainError(err, ctx)
   }
-  return new MarketError(`${plan.description}: reverted in block ${receipt.blockNumber}`, {
-    code: MarketErrorCode.Reverted,
+  return new ChainError(`${plan.description}: reverted in block ${receipt.blockNumber}`, {
+    code: ChainErrorCode.Reverted,
     details: `transaction ${receipt.transactionHash}`,
   })
 }

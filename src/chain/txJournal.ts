@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import type { Address, Hex } from 'viem'
 import { z } from 'zod'
 import { writeFileAtomic } from '../keystore/keystoreFile.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /** A signed transaction written down before it was broadcast: what a retry checks instead of sending again. */
 export interface JournalEntry {
@@ -77,8 +77,8 @@ function load(path: string): JournalEntry[] {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (cause) {
-    throw new MarketError(`cannot read the transaction journal ${path}`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`cannot read the transaction journal ${path}`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'journal',
       cause,
     })
@@ -86,8 +86,8 @@ function load(path: string): JournalEntry[] {
   const parsed = journalSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new MarketError(`invalid transaction journal ${path}: ${issue?.message}`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`invalid transaction journal ${path}: ${issue?.message}`, {
+      code: ChainErrorCode.InvalidInput,
       field: `journal.${issue?.path.join('.')}`,
     })
   }

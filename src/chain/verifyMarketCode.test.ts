@@ -6,7 +6,7 @@ import { type Anvil, startAnvil } from './anvil.js'
 import { connectMarket } from './connectMarket.js'
 import { DEFAULT_SETTLEMENT_TIMING, deployMarket, type MarketContracts } from './deployMarket.js'
 import { devKeys } from './devAccounts.js'
-import { MarketErrorCode } from './marketError.js'
+import { ChainErrorCode } from './errors.js'
 import type { SigningClient } from './sendTransactionOnce.js'
 import { type MarketDeployment, verifyMarketCode } from './verifyMarketCode.js'
 
@@ -45,12 +45,12 @@ describe('verifyMarketCode against anvil', () => {
         (e: { code: string; field?: string }) => `${e.code}:${e.field}`,
       )
     expect(await refused({ timing: { ...DEFAULT_SETTLEMENT_TIMING, withdrawalDelay: 9 * 86_400 } })).toBe(
-      `${MarketErrorCode.CodeMismatch}:contract`,
+      `${ChainErrorCode.CodeMismatch}:contract`,
     )
-    expect(await refused({ marketId: keccak256(toHex('elsewhere')) })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
-    expect(await refused({ token: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
-    expect(await refused({ operator: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:operator`)
-    expect(await refused({ contract: deployed.token })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
-    expect(await refused({ contract: other!.address })).toBe(`${MarketErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ marketId: keccak256(toHex('elsewhere')) })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ token: other!.address })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ operator: other!.address })).toBe(`${ChainErrorCode.CodeMismatch}:operator`)
+    expect(await refused({ contract: deployed.token })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ contract: other!.address })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
   })
 })

@@ -13,8 +13,8 @@ import {
 import { call, getChainId, getCode, getTransactionCount, readContract } from 'viem/actions'
 import { settlementAbi, settlementArtifact } from './contracts.js'
 import type { SettlementTiming } from './deployMarket.js'
-import { toMarketError } from './describeRevert.js'
-import { MarketError, MarketErrorCode } from './marketError.js'
+import { toChainError } from './describeRevert.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /** The constructor arguments a settlement contract was deployed with (the market file names them). */
 export interface MarketDeployment {
@@ -68,16 +68,16 @@ export async function verifyMarketCode(client: Client, d: MarketDeployment): Pro
     nonce = await getTransactionCount(client, { address: REPLAYER })
     replayed = (await call(client, { account: REPLAYER, data: settlementDeployData(d) })).data
   } catch (err) {
-    throw toMarketError(err, { action: 'verifying the contract code' })
+    throw toChainError(err, { action: 'verifying the contract code' })
   }
   if (!deployed || deployed === '0x') {
-    throw new MarketError(`no contract at ${d.contract} on this chain`, {
-      code: MarketErrorCode.CodeMismatch,
+    throw new ChainError(`no contract at ${d.contract} on this chain`, {
+      code: ChainErrorCode.CodeMismatch,
       field: 'contract',
     })
   }
   if (!replayed)
-    throw new MarketError('the chain did not replay the creation code', { code: MarketErrorCode.CodeMismatch })
+    throw new ChainError('the chain did not replay the creation code', { code: ChainErrorCode.CodeMismatch })
   const chainId = client.chain?.id ?? (await getChainId(client))
   const at = getContractAddress({ from: REPLAYER, nonce: BigInt(nonce) })
   const expected = substitute(replayed.toLowerCase(), [
@@ -85,8 +85,8 @@ export async function verifyMarketCode(client: Client, d: MarketDeployment): Pro
     [word(separator(chainId, at)), word(separator(chainId, d.contract))],
   ])
   if (expected !== deployed.toLowerCase()) {
-    throw new MarketError(`the code at ${d.contract} is not gridlet's settlement contract with these parameters`, {
-      code: MarketErrorCode.CodeMismatch,
+    throw new ChainError(`the code at ${d.contract} is not gridlet's settlement contract with these parameters`, {
+      code: ChainErrorCode.CodeMismatch,
       field: 'contract',
       details:
         'another contract, another gridlet version, or other constructor arguments (token, market id, timing, admin, operator) than the market file names',
@@ -97,9 +97,9 @@ export async function verifyMarketCode(client: Client, d: MarketDeployment): Pro
     readContract(client, { address: d.contract, abi: settlementAbi, functionName: 'hasRole', args: [role, account] })
   const [operatorOk, adminOk] = await Promise.all([hasRole(OPERATOR_ROLE, d.operator), hasRole(zeroHash, d.admin)])
   if (!operatorOk || !adminOk) {
-    throw new MarketError(
+    throw new ChainError(
       `${!operatorOk ? `${d.operator} does not hold the operator role` : `${d.admin} does not hold the admin role`} of ${d.contract}`,
-      { code: MarketErrorCode.CodeMismatch, field: operatorOk ? 'admin' : 'operator' },
+      { code: ChainErrorCode.CodeMismatch, field: operatorOk ? 'admin' : 'operator' },
     )
   }
   return keccak256(deployed)

@@ -1,5 +1,5 @@
 import { formatUnits, parseUnits } from 'viem'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import type { TokenInfo } from '../chain/readToken.js'
 
 /**
@@ -13,11 +13,11 @@ export function parseAmount(text: string, token: Pick<TokenInfo, 'decimals' | 's
   const plain = raw ? /^\d+$/ : /^\d+(\.\d+)?$/
   const fraction = text.split('.')[1]?.length ?? 0
   if (!plain.test(text) || fraction > token.decimals) {
-    throw new MarketError(
+    throw new ChainError(
       raw
         ? `amount ${JSON.stringify(text)} must be a whole number of the token's smallest units (--raw)`
         : `amount ${JSON.stringify(text)} must be a number of ${token.symbol} with at most ${token.decimals} decimals`,
-      { code: MarketErrorCode.Invalid, field: 'amount' },
+      { code: ChainErrorCode.InvalidInput, field: 'amount' },
     )
   }
   return raw ? BigInt(text) : parseUnits(text, token.decimals)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { type Address, encodeFunctionData, erc20Abi, getAddress, isAddress, maxUint128 } from 'viem'
 import { describeRevert } from '../chain/describeRevert.js'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { readEscrow } from '../chain/readEscrow.js'
 import { keystoreAddress } from '../keystore/keystoreFile.js'
 import { formatAmount, formatNative, parseAmount } from './amounts.js'
@@ -59,8 +59,8 @@ export function registerEscrowCommands(program: Command, io: CliIo = terminalIo)
       const show = (x: bigint) => formatAmount(x, ctx.token, o.raw)
       if (s.index === 0) throw refused('UnknownAccount', [me])
       if (s.wallet < amount && !(await depositedEarlier(ctx, amount))) {
-        throw new MarketError(`your token balance is ${show(s.wallet)}, the deposit needs ${show(amount)}`, {
-          code: MarketErrorCode.Refused,
+        throw new ChainError(`your token balance is ${show(s.wallet)}, the deposit needs ${show(amount)}`, {
+          code: ChainErrorCode.Refused,
           details: `${me} holds ${show(s.wallet)} outside the escrow`,
         })
       }
@@ -90,7 +90,7 @@ export function registerEscrowCommands(program: Command, io: CliIo = terminalIo)
       const ctx = await openMarket(io, o, { sign: true })
       const amount = parseAmount(text, ctx.token, o.raw)
       if (amount > maxUint128)
-        throw new MarketError('amount too large', { code: MarketErrorCode.Invalid, field: 'amount' })
+        throw new ChainError('amount too large', { code: ChainErrorCode.InvalidInput, field: 'amount' })
       const show = (x: bigint) => formatAmount(x, ctx.token, o.raw)
       const s = await state(ctx)
       const live = s.withdrawalState === 'waiting' || s.withdrawalState === 'ready'
@@ -184,24 +184,24 @@ function state(ctx: SigningContext) {
 
 function positive(amount: bigint): bigint {
   if (amount <= 0n)
-    throw new MarketError('the amount must be more than 0', { code: MarketErrorCode.Invalid, field: 'amount' })
+    throw new ChainError('the amount must be more than 0', { code: ChainErrorCode.InvalidInput, field: 'amount' })
   return amount
 }
 
 function addressOf(text: string): Address {
   if (!isAddress(text, { strict: false })) {
-    throw new MarketError(`${text} is not an address`, { code: MarketErrorCode.Invalid, field: 'account' })
+    throw new ChainError(`${text} is not an address`, { code: ChainErrorCode.InvalidInput, field: 'account' })
   }
   return getAddress(text)
 }
 
 function noKeystore(): never {
-  throw new MarketError('no account: pass --account, --keystore, or -c with a node config', {
-    code: MarketErrorCode.Invalid,
+  throw new ChainError('no account: pass --account, --keystore, or -c with a node config', {
+    code: ChainErrorCode.InvalidInput,
     field: 'account',
   })
 }
 
-function refused(name: string, args: readonly unknown[]): MarketError {
-  return new MarketError(describeRevert({ name, args }), { code: MarketErrorCode.Refused, revert: { name, args } })
+function refused(name: string, args: readonly unknown[]): ChainError {
+  return new ChainError(describeRevert({ name, args }), { code: ChainErrorCode.Refused, revert: { name, args } })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { MarketError } from '../chain/marketError.js'
+import type { ChainError } from '../chain/errors.js'
 import { meterIdOf } from '../chain/meterId.js'
 import { formatAmount, formatNative, parseAmount } from './amounts.js'
 import { parseHouseholdCsv } from './householdCsv.js'
@@ -12,7 +12,7 @@ const problem = (f: () => unknown) => {
     f()
     return 'accepted'
   } catch (e) {
-    return `${(e as MarketError).field}: ${(e as MarketError).shortMessage}`
+    return `${(e as ChainError).field}: ${(e as ChainError).shortMessage}`
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { meterIdOf } from '../chain/meterId.js'
 
 /** One household to register: its account and meter. */
@@ -31,7 +31,7 @@ export function parseHouseholdCsv(text: string, opts: { maxRows?: number } = {})
     const cells = content.split(',').map((c) => c.trim())
     if (rows.length === 0 && cells[0]?.toLowerCase() === 'account') continue
     const bad = (message: string, field: string): never => {
-      throw new MarketError(`households CSV line ${line}: ${message}`, { code: MarketErrorCode.Invalid, field })
+      throw new ChainError(`households CSV line ${line}: ${message}`, { code: ChainErrorCode.InvalidInput, field })
     }
     if (cells.length !== 2) bad(`expected "account,meter", got ${cells.length} fields`, 'csv')
     const [account, meter] = cells as [string, string]
@@ -41,7 +41,7 @@ export function parseHouseholdCsv(text: string, opts: { maxRows?: number } = {})
     try {
       meterId = meterIdOf(meter)
     } catch (err) {
-      return bad((err as MarketError).shortMessage, 'meter')
+      return bad((err as ChainError).shortMessage, 'meter')
     }
     const checksummed = getAddress(account)
     const seenAccount = accounts.get(checksummed)

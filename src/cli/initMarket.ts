@@ -1,7 +1,7 @@
 import { keccak256 } from 'viem'
 import { getCode } from 'viem/actions'
 import { connectMarket } from '../chain/connectMarket.js'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { loadMarketFile } from '../chain/marketFile.js'
 import { verifyMarketCode } from '../chain/verifyMarketCode.js'
 import type { TemplateValues } from '../config/configTemplate.js'
@@ -19,15 +19,15 @@ export async function marketTemplateValues(path: string): Promise<TemplateValues
   const client = await connectMarket({ rpcUrl: m.rpcUrl, chainId: m.chainId })
   const code = await getCode(client, { address: m.contract })
   if (!code || keccak256(code) !== m.codeHash) {
-    throw new MarketError(`the contract at ${m.contract} is not the one the market file describes`, {
-      code: MarketErrorCode.CodeMismatch,
+    throw new ChainError(`the contract at ${m.contract} is not the one the market file describes`, {
+      code: ChainErrorCode.CodeMismatch,
       field: 'contract',
     })
   }
   await verifyMarketCode(client, { ...m, token: m.token.address })
   if (m.timing.intervalLength < 60 || m.timing.intervalLength > 3600 || 86_400 % m.timing.intervalLength !== 0) {
-    throw new MarketError(`the market's interval length ${m.timing.intervalLength} s is not one a node can run`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`the market's interval length ${m.timing.intervalLength} s is not one a node can run`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'timing.intervalLength',
       details: 'nodes need 60..3600 s dividing a day',
     })

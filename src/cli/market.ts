@@ -7,7 +7,7 @@ import { connectMarket } from '../chain/connectMarket.js'
 import { settlementAbi } from '../chain/contracts.js'
 import { deployMarketFile } from '../chain/deployMarketFile.js'
 import { describeRevert } from '../chain/describeRevert.js'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { writeMarketFile } from '../chain/marketFile.js'
 import { meterIdOf, meterText } from '../chain/meterId.js'
 import { readHouseholdList } from '../chain/readHouseholdList.js'
@@ -79,12 +79,12 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
     .option('-o, --out <file>', 'where to write the market file', 'market.json')
     .action(
       run(io, async (o: MarketOptions & DeployOptions) => {
-        if (!o.rpc) throw new MarketError('--rpc URL is required', { code: MarketErrorCode.Invalid, field: 'rpc' })
+        if (!o.rpc) throw new ChainError('--rpc URL is required', { code: ChainErrorCode.InvalidInput, field: 'rpc' })
         if (!o.keystore)
-          throw new MarketError('--keystore FILE is required', { code: MarketErrorCode.Invalid, field: 'keystore' })
+          throw new ChainError('--keystore FILE is required', { code: ChainErrorCode.InvalidInput, field: 'keystore' })
         if (existsSync(o.out)) {
-          throw new MarketError(`market file ${o.out} exists; refusing to overwrite it`, {
-            code: MarketErrorCode.Invalid,
+          throw new ChainError(`market file ${o.out} exists; refusing to overwrite it`, {
+            code: ChainErrorCode.InvalidInput,
             field: 'out',
           })
         }
@@ -160,7 +160,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
           const gas = todo.reduce((sum, s) => sum + (s.gas ?? 0n), 0n)
           io.err(`register ${todo.length} households: gas ≈ ${gas} in ${todo.length} transactions`)
           if (!o.yes && !(await io.ask('send these transactions?'))) {
-            throw new MarketError('cancelled: nothing was sent', { code: MarketErrorCode.Declined })
+            throw new ChainError('cancelled: nothing was sent', { code: ChainErrorCode.Declined })
           }
         }
         for (const s of todo) {
@@ -269,10 +269,10 @@ async function isRegistered(ctx: { client: Parameters<typeof readContract>[0]; c
   })
 }
 
-function refused(name: string, args: readonly unknown[]): MarketError {
-  return new MarketError(describeRevert({ name, args }), { code: MarketErrorCode.Refused, revert: { name, args } })
+function refused(name: string, args: readonly unknown[]): ChainError {
+  return new ChainError(describeRevert({ name, args }), { code: ChainErrorCode.Refused, revert: { name, args } })
 }
 
 function usage(message: string): never {
-  throw new MarketError(`usage: gridlet market ${message}`, { code: MarketErrorCode.Invalid, field: 'arguments' })
+  throw new ChainError(`usage: gridlet market ${message}`, { code: ChainErrorCode.InvalidInput, field: 'arguments' })
 }

@@ -5,8 +5,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { getCode, readContract } from 'viem/actions'
 import { connectMarket } from '../chain/connectMarket.js'
 import { settlementAbi } from '../chain/contracts.js'
-import { toMarketError } from '../chain/describeRevert.js'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { toChainError } from '../chain/describeRevert.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { loadMarketFile } from '../chain/marketFile.js'
 import { readToken, type TokenInfo } from '../chain/readToken.js'
 import type { GasQuote, SendHooks, SigningClient } from '../chain/sendTransactionOnce.js'
@@ -80,8 +80,8 @@ export async function openMarket(
   const src = marketSource(o)
   const keystore = o.keystore ?? src.keystore
   if (opts.sign && !keystore) {
-    throw new MarketError('no keystore: pass --keystore FILE (or -c with a node config)', {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError('no keystore: pass --keystore FILE (or -c with a node config)', {
+      code: ChainErrorCode.InvalidInput,
       field: 'keystore',
     })
   }
@@ -95,17 +95,17 @@ export async function openMarket(
       readContract(client, { address: src.contract, abi: settlementAbi, functionName: 'token' }).catch(() => undefined),
     ])) as [`0x${string}` | undefined, Address]
   } catch (err) {
-    throw toMarketError(err, { rpcUrl: src.rpcUrl })
+    throw toChainError(err, { rpcUrl: src.rpcUrl })
   }
   if (!code || code === '0x' || !tokenAddress) {
-    throw new MarketError(`no settlement contract at ${src.contract} on chain ${src.chainId}`, {
-      code: MarketErrorCode.CodeMismatch,
+    throw new ChainError(`no settlement contract at ${src.contract} on chain ${src.chainId}`, {
+      code: ChainErrorCode.CodeMismatch,
       field: 'contract',
     })
   }
   if ((src.codeHash && keccak256(code) !== src.codeHash) || (src.token && getAddress(tokenAddress) !== src.token)) {
-    throw new MarketError(`the contract at ${src.contract} is not the one the market file describes`, {
-      code: MarketErrorCode.CodeMismatch,
+    throw new ChainError(`the contract at ${src.contract} is not the one the market file describes`, {
+      code: ChainErrorCode.CodeMismatch,
       field: 'contract',
       details: 'its code or token differs from the deployment the market file records',
     })
@@ -137,8 +137,8 @@ function marketSource(o: MarketOptions) {
     }
   }
   if (!o.config) {
-    throw new MarketError('no market: pass --market FILE (or -c with a node config)', {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError('no market: pass --market FILE (or -c with a node config)', {
+      code: ChainErrorCode.InvalidInput,
       field: 'market',
     })
   }

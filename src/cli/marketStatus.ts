@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { readMarketStatus } from '../chain/readMarketStatus.js'
 import { formatAmount, formatNative } from './amounts.js'
 import { type CliIo, run } from './cliIo.js'
@@ -110,12 +110,12 @@ async function nodeIntervals(url: string) {
     const res = await fetch(`${url.replace(/\/$/, '')}/api/status`, { signal: AbortSignal.timeout(5000) })
     body = await res.json()
   } catch (cause) {
-    throw new MarketError(`no node answering at ${url}`, { code: MarketErrorCode.RpcDown, field: 'node', cause })
+    throw new ChainError(`no node answering at ${url}`, { code: ChainErrorCode.RpcDown, field: 'node', cause })
   }
   const parsed = nodeStatusSchema.safeParse(body)
   if (!parsed.success) {
-    throw new MarketError(`${url} answered something that is not a gridlet node's status`, {
-      code: MarketErrorCode.Invalid,
+    throw new ChainError(`${url} answered something that is not a gridlet node's status`, {
+      code: ChainErrorCode.InvalidInput,
       field: 'node',
       details: parsed.error.issues[0]?.message,
     })

@@ -1,8 +1,8 @@
 import { type Address, encodeFunctionData, type Hex } from 'viem'
 import { estimateGas, readContract } from 'viem/actions'
 import { settlementAbi } from '../chain/contracts.js'
-import { toMarketError } from '../chain/describeRevert.js'
-import { MarketError, MarketErrorCode } from '../chain/marketError.js'
+import { toChainError } from '../chain/describeRevert.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { meterText } from '../chain/meterId.js'
 import { type SentTx, sendTransactionOnce, type TxPlan } from '../chain/sendTransactionOnce.js'
 import { formatNative } from './amounts.js'
@@ -101,7 +101,7 @@ export async function planRegistrations(
       view('meterOf', row.account),
       view('accountOfMeter', row.meterId),
     ]).catch((err: unknown) => {
-      throw toMarketError(err, { rpcUrl: ctx.rpcUrl })
+      throw toChainError(err, { rpcUrl: ctx.rpcUrl })
     })
     const free = /^0x0+$/
     if (meterOf.toLowerCase() === row.meterId.toLowerCase()) {
@@ -120,8 +120,8 @@ export async function planRegistrations(
         const gas = await estimateGas(ctx.signer, { account: ctx.signer.account, to: plan.to, data: plan.data })
         steps.push({ row, plan, action: 'register', reason: 'to register', gas })
       } catch (err) {
-        const e = toMarketError(err, { rpcUrl: ctx.rpcUrl })
-        if (e.code === MarketErrorCode.RpcDown) throw e
+        const e = toChainError(err, { rpcUrl: ctx.rpcUrl })
+        if (e.code === ChainErrorCode.RpcDown) throw e
         steps.push({ row, plan, action: 'conflict', reason: e.shortMessage })
       }
     }
@@ -140,9 +140,9 @@ export function refuseConflicts(steps: readonly RegistrationStep[]): void {
   const conflicts = steps.filter((s) => s.action === 'conflict')
   if (conflicts.length === 0) return
   const code = conflicts.some((c) => c.reason.includes('operator role'))
-    ? MarketErrorCode.NotOperator
-    : MarketErrorCode.Refused
-  throw new MarketError(
+    ? ChainErrorCode.NotOperator
+    : ChainErrorCode.Refused
+  throw new ChainError(
     conflicts.length === 1 && steps.length === 1
       ? `cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`
       : `${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`,
