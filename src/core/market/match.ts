@@ -28,6 +28,19 @@ const priceAt = (s: BookSide, p: number) => s.prices[s.order[p]!]!
 const qtyAt = (s: BookSide, p: number) => (p < s.order.length ? s.qty[s.order[p]!]! : 0)
 const quantities = (s: BookSide) => Float64Array.from(s.order, (i) => s.qty[i]!)
 
+/** A fill of `buy` by `sell` at `price` (token units per kWh) as a trade: amount = quantity x price / 1000, floored. */
+export function tradeOf(buy: VerifiedOrder, sell: VerifiedOrder, quantityWh: bigint, price: bigint): Trade {
+  return {
+    buyId: buy.id,
+    sellId: sell.id,
+    buyer: buy.order.account,
+    seller: sell.order.account,
+    quantityWh,
+    price,
+    amount: (quantityWh * price) / 1000n,
+  }
+}
+
 /**
  * Matches a book (see `selectBook`) under `params.rule`. Pure and deterministic: integer arithmetic only, ties by
  * order id, trades in canonical order. Use `clear` for the result with its root.
@@ -135,17 +148,7 @@ class Fills implements MatchResult {
     this.#trades ??= Array.from(this.buys, (b, f) => {
       const buy = this.orders[b]!
       const sell = this.orders[this.sells[f]!]!
-      const price = this.clearingPrice ?? buy.order.limitPrice
-      const quantityWh = BigInt(this.q[f]!)
-      return {
-        buyId: buy.id,
-        sellId: sell.id,
-        buyer: buy.order.account,
-        seller: sell.order.account,
-        quantityWh,
-        price,
-        amount: (quantityWh * price) / 1000n,
-      }
+      return tradeOf(buy, sell, BigInt(this.q[f]!), this.clearingPrice ?? buy.order.limitPrice)
     })
     return this.#trades
   }

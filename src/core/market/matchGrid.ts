@@ -1,7 +1,7 @@
 import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { checkGrid, type GridClearing, type GridLevel } from './grid.js'
-import { canonicalSide } from './match.js'
+import { canonicalSide, tradeOf } from './match.js'
 import type { BookArrays } from './selectBook.js'
 import type { ClearingParams, MatchResult, Trade } from './types.js'
 
@@ -225,17 +225,7 @@ function result(
     const price = params.rule === 'k-da' ? z.lo + ((z.hi - z.lo) * k.num) / k.den : bids.price[f.b]! - fee(f)
     const quantityWh = BigInt(f.q)
     volume += f.q
-    return {
-      buyId: buy.id,
-      sellId: sell.id,
-      buyer: buy.order.account,
-      seller: sell.order.account,
-      quantityWh,
-      price,
-      amount: (quantityWh * price) / 1000n,
-      level: f.level,
-      fee: quantityWh * grid.feePerWh[f.level],
-    }
+    return { ...tradeOf(buy, sell, quantityWh, price), level: f.level, fee: quantityWh * grid.feePerWh[f.level] }
   })
   return {
     interval: params.interval,
