@@ -27,6 +27,7 @@ import { intervalAt, intervalStartMs, marketTime } from '../src/core/time/interv
 import { startMeterSimulator, syntheticSource } from '../src/meter/index.js'
 import { type RunningNode, startNode } from '../src/node/startNode.js'
 import { derivePeerKey } from '../src/p2p/createMarketNode.js'
+import { devMarketSection } from '../test/support/devMarket.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, dflt: number) => {
@@ -109,15 +110,7 @@ async function main(): Promise<void> {
     keys: dev.households.map((h) => h.privateKey),
     dirs: [0, 1, 2].map((i) => mkdtempSync(join(tmpdir(), `gridlet-bench-node-${i}-`))),
     configs: [0, 1, 2].map((i) => ({
-      market: {
-        id: dev.market,
-        chainId: dev.chainId,
-        contract: dev.settlement,
-        intervalS: TIME.lengthS,
-        gateClosureS: TIME.gateClosureS,
-        maxSkewS: TIME.maxSkewS,
-        households: dev.households.map((h) => h.address),
-      },
+      market: devMarketSection(dev, TIME),
       meter: { port: sims[i]!.port, pollS: 10 },
       p2p: {
         listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],

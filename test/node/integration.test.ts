@@ -16,6 +16,7 @@ import { intervalAt, intervalStartMs, marketTime } from '../../src/core/time/int
 import { type MeterSimulator, startMeterSimulator, syntheticSource } from '../../src/meter/index.js'
 import { type RunningNode, startNode } from '../../src/node/startNode.js'
 import { derivePeerKey } from '../../src/p2p/createMarketNode.js'
+import { devMarketSection } from '../support/devMarket.js'
 
 const SPEED = 20
 const TIME = marketTime({ lengthS: 60, gateClosureS: 40, maxSkewS: 2 })
@@ -94,15 +95,7 @@ describe('three default nodes (forecast-aware): meter simulators over Modbus TCP
       const dir = mkdtempSync(join(tmpdir(), `gridlet-int-${i}-`))
       const config = parseConfig(
         {
-          market: {
-            id: dev.market,
-            chainId: dev.chainId,
-            contract: dev.settlement,
-            intervalS: TIME.lengthS,
-            gateClosureS: TIME.gateClosureS,
-            maxSkewS: TIME.maxSkewS,
-            households: dev.households.map((h) => h.address),
-          },
+          market: devMarketSection(dev, TIME),
           meter: { port: sims[i]!.port, pollS: 5, timeoutMs: 500 },
           p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], bootstrap: i === 0 ? [] : [boot], mdns: false },
           chain: { rpcUrl: i === 0 ? proxy.url : dev.rpcUrl, retryS: 0.5, pollS: 0.3 },

@@ -27,6 +27,7 @@ import { p2pNetwork } from '../../src/node/adapters/p2pNetwork.js'
 import type { NetworkOutcome } from '../../src/node/ports.js'
 import { type RunningNode, startNode } from '../../src/node/startNode.js'
 import { derivePeerKey } from '../../src/p2p/createMarketNode.js'
+import { devMarketSection } from '../support/devMarket.js'
 
 const N = 10
 const SPEED = 20
@@ -69,14 +70,7 @@ describe('ten nodes: a withdrawal and a removal mid-run', () => {
       const config = parseConfig(
         {
           // No household list: every node follows the contract's registry.
-          market: {
-            id: dev.market,
-            chainId: dev.chainId,
-            contract: dev.settlement,
-            intervalS: TIME.lengthS,
-            gateClosureS: TIME.gateClosureS,
-            maxSkewS: TIME.maxSkewS,
-          },
+          market: devMarketSection(dev, TIME, { households: false }),
           meter: { port: sims[i]!.port, pollS: 5, timeoutMs: 500 },
           p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], bootstrap: i === 0 ? [] : [boot], mdns: false },
           // Every node hands every agreed result to its batcher; the submitter rotation picks who sends.
