@@ -29,9 +29,13 @@ export interface NetworkRunOptions {
  * Network mode: a local dev chain (anvil, the settlement contract, every household registered and funded); per
  * household a Modbus meter simulator and a real gridlet node (sim/network/host.ts: config -> startNode), hosted in
  * worker threads, on an accelerated clock shared by all. Each node reads its meter, decides, signs and gossips its
- * orders, the network agrees on each interval, and the sellers' batchers settle agreed intervals on chain. This
- * runner only paces the clock, watches and measures. Returns the same `MarketOutcome` as fast mode, plus network
- * measurements.
+ * orders, the network agrees on each interval, and the sellers' batchers settle agreed intervals on chain. The
+ * scenario's faults act on the nodes' network ports (sim/network/faultyNetwork.ts). This runner only paces the
+ * clock, watches and measures. Returns the same `MarketOutcome` as fast mode (with the grid KPIs of what the nodes
+ * metered when the scenario has a `network:` section), plus network measurements.
+ *
+ * @example
+ * const outcome = await runNetwork(scenario, assembleCommunity(scenario, realDataSource()), { realIntervalMs: 1500 })
  */
 export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOptions = {}): Promise<MarketOutcome> {
   checkSupported(s, c)
