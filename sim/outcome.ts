@@ -71,8 +71,9 @@ export interface MarketOutcome {
   readonly trades: readonly TradeRow[] | undefined
   readonly network?: NetworkStats
   /**
-   * Metered net energy per household and interval, Wh, `[h * T + k]`, when the market run changed what the meters
-   * see (a strategy that moves flexible loads into cheap or sunny hours, a capacity-aware dispatch). Absent: the
+   * Metered net energy per household and interval, Wh, `[h * T + k]`: in fast mode when the market run changed what
+   * the meters see (a strategy that moves flexible loads into cheap or sunny hours, a capacity-aware dispatch); in
+   * network mode what the nodes read over Modbus (the replayed value where a node could not read). Absent: the
    * meters are the community's replayed series (`Community.net`), as without a market.
    */
   readonly deliveredWh?: Int32Array

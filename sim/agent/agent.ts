@@ -145,8 +145,3 @@ export function planDays(T: number, perDay: number): { k0: number; horizon: numb
 /** What a meter's import and export registers count for a net position (Wh, > 0 import) over one interval. */
 export const importOf = (net: number) => Math.max(0, net)
 export const exportOf = (net: number) => Math.max(0, -net)
-
-/** True when household `h` is in a fault of this kind in period interval `k`. */
-export function faultAt(s: Scenario, kind: 'offline' | 'equivocate', h: number, k: number): boolean {
-  return s.faults.some((f) => f.kind === kind && k >= f.fromInterval && k <= f.toInterval && f.households.includes(h))
-}

@@ -1,5 +1,6 @@
-import { exportOf, faultAt, householdAgent, importOf, PLAN_LAG, planDays } from '../agent/agent.js'
+import { exportOf, householdAgent, importOf, PLAN_LAG, planDays } from '../agent/agent.js'
 import type { Community } from '../households/assemble.js'
+import { faultAt } from '../scenario/faults.js'
 import type { Scenario } from '../scenario/schema.js'
 
 /**

@@ -1,20 +1,10 @@
 import type { Forecaster } from '../../src/core/forecast/types.js'
 import type { OrderIntent } from '../../src/core/strategy/types.js'
 import type { Decider } from '../../src/node/ports.js'
-import {
-  exportOf,
-  faultAt,
-  type HouseholdAgent,
-  importOf,
-  PLAN_LAG,
-  type PlannedOrder,
-  planDays,
-} from '../agent/agent.js'
-import type { Scenario } from '../scenario/schema.js'
+import { exportOf, type HouseholdAgent, importOf, PLAN_LAG, type PlannedOrder, planDays } from '../agent/agent.js'
 import type { HostedHousehold } from './protocol.js'
 
 export interface AgentDeciderInit {
-  readonly scenario: Scenario
   readonly hh: HostedHousehold
   readonly agent: HouseholdAgent
   readonly firstInterval: number
@@ -27,7 +17,8 @@ export interface AgentDeciderInit {
  * Modbus (per interval, from its own summaries), and this hands the measurements to the household's agent
  * (sim/agent, the same fast mode runs), which plans each day from the readings at least `PLAN_LAG` intervals old
  * before the day, as in fast mode. The node asks its strategy for one interval at a time and turns the intents into
- * orders with the core order policy, like any node. A household in an `offline` fault bids nothing.
+ * orders with the core order policy, like any node. It knows no faults: they act on the node's adapters
+ * (sim/network/faultyNetwork.ts).
  */
 export function agentDecider(init: AgentDeciderInit): Decider {
   const { hh, agent, firstInterval, T, intervalMs } = init
@@ -71,7 +62,7 @@ export function agentDecider(init: AgentDeciderInit): Decider {
       name: 'sim-agent',
       plan(ctx): OrderIntent[] {
         const k = Number(ctx.firstInterval) - firstInterval
-        if (k < 0 || k >= T || faultAt(init.scenario, 'offline', hh.h, k)) return []
+        if (k < 0 || k >= T) return []
         const d = days.find((x) => k >= x.k0 && k < x.k0 + x.horizon)!
         if (day?.k0 !== d.k0) day = planDay(d.k0, d.horizon)
         return (day.byK[k - d.k0] ?? []).map((p) => ({

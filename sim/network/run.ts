@@ -1,27 +1,19 @@
 import type { Worker } from 'node:worker_threads'
-import { type Address, createPublicClient, type Hex, http } from 'viem'
-import { getContractEvents, getTransactionReceipt, readContract } from 'viem/actions'
-import { localChain, settlementAbi } from '../../src/chain/contracts.js'
-import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import type { Hex } from 'viem'
+import { startDevChain } from '../../src/chain/devChain.js'
 import { followClock } from '../../src/chain/followClock.js'
 import { GridletError } from '../../src/core/errors.js'
 import { gateClosureMs, marketTime } from '../../src/core/time/interval.js'
 import type { Community } from '../households/assemble.js'
 import { householdKeys, marketContext, SIM_SETTLEMENT_ADDRESS } from '../market/context.js'
-import { emptyOutcome, type MarketOutcome } from '../outcome.js'
+import type { MarketOutcome } from '../outcome.js'
 import { householdChoice, type Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
+import { buildOutcome } from './buildOutcome.js'
 import { sharedTimeBuffer, timeController } from './clocks.js'
 import { pacer } from './pacer.js'
-import {
-  type FromHost,
-  type HostedHousehold,
-  type HostInit,
-  type HostStats,
-  MISSING,
-  type NodeResult,
-  type ToHost,
-} from './protocol.js'
+import type { FromHost, HostedHousehold, HostInit, HostStats, NodeResult, ToHost } from './protocol.js'
+import { watchSettlement } from './watchSettlement.js'
 
 export interface NetworkRunOptions {
   /** Worker threads hosting the nodes (default 2). */
@@ -37,9 +29,13 @@ export interface NetworkRunOptions {
  * Network mode: a local dev chain (anvil, the settlement contract, every household registered and funded); per
  * household a Modbus meter simulator and a real gridlet node (sim/network/host.ts: config -> startNode), hosted in
  * worker threads, on an accelerated clock shared by all. Each node reads its meter, decides, signs and gossips its
- * orders, the network agrees on each interval, and the sellers' batchers settle agreed intervals on chain. This
- * runner only paces the clock, watches and measures. Returns the same `MarketOutcome` as fast mode, plus network
- * measurements.
+ * orders, the network agrees on each interval, and the sellers' batchers settle agreed intervals on chain. The
+ * scenario's faults act on the nodes' network ports (sim/network/faultyNetwork.ts). This runner only paces the
+ * clock, watches and measures. Returns the same `MarketOutcome` as fast mode (with the grid KPIs of what the nodes
+ * metered when the scenario has a `network:` section), plus network measurements.
+ *
+ * @example
+ * const outcome = await runNetwork(scenario, assembleCommunity(scenario, realDataSource()), { realIntervalMs: 1500 })
  */
 export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOptions = {}): Promise<MarketOutcome> {
   checkSupported(s, c)
@@ -190,11 +186,13 @@ export async function runNetwork(s: Scenario, c: Community, opts: NetworkRunOpti
   }
 }
 
+/** What network mode cannot run (yet): a refused scenario names the field. */
 function checkSupported(s: Scenario, c: Community): void {
-  if (s.faults.some((f) => f.kind === 'equivocate')) {
-    throw new GridletError('equivocation faults run in fast mode only', {
+  if (s.network?.market !== undefined) {
+    // The nodes' clearing has no grid fees or capacity limits: their roots would not be fast mode's.
+    throw new GridletError('a grid-aware market (network.market) runs in fast mode only', {
       code: 'SIM_NETWORK_UNSUPPORTED',
-      field: 'faults',
+      field: 'network.market',
     })
   }
   const flat = (a: Int32Array) => a.every((x) => x === a[0])
@@ -218,137 +216,4 @@ function hostedHousehold(s: Scenario, c: Community, h: number, privateKey: Hex):
     hasPv: (c.households[h]?.kWp ?? 0) > 0,
     ...(householdChoice(s, h).forecast === 'perfect' ? { oracle: period.slice() } : {}),
   }
-}
-
-/**
- * Waits (up to `timeoutMs` real) until the nodes have settled every interval with trades on chain, then reads what
- * the chain holds: settled intervals and the gas their settlements used.
- */
-async function watchSettlement(dev: DevChain, intervals: readonly bigint[], timeoutMs: number) {
-  const client = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) })
-  const isSettled = (interval: bigint) =>
-    readContract(client, { address: dev.settlement, abi: settlementAbi, functionName: 'isSettled', args: [interval] })
-  const until = performance.now() + timeoutMs
-  let settled: bigint[] = []
-  for (;;) {
-    const flags = await Promise.all(intervals.map(isSettled))
-    settled = intervals.filter((_, i) => flags[i])
-    if (settled.length === intervals.length || performance.now() > until) break
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  const events = await getContractEvents(client, {
-    address: dev.settlement,
-    abi: settlementAbi,
-    eventName: 'Settled',
-    fromBlock: 0n,
-  })
-  const receipts = await Promise.all(
-    [...new Set(events.map((e) => e.transactionHash))].map((hash) => getTransactionReceipt(client, { hash })),
-  )
-  const failures = intervals.filter((k) => !settled.includes(k)).map((k) => `${k}: not settled`)
-  return {
-    gasUsed: receipts.reduce((a, r) => a + r.gasUsed, 0n),
-    settled: settled.length,
-    withTrades: intervals.length,
-    failures,
-  }
-}
-
-function buildOutcome(
-  s: Scenario,
-  c: Community,
-  accounts: readonly Address[],
-  results: readonly NodeResult[][],
-  stats: readonly HostStats[],
-  chain: { gasUsed: bigint; settled: number; withTrades: number; failures: string[] },
-  wall: { seconds: number; heldSeconds: number; released: number },
-): MarketOutcome {
-  const o = emptyOutcome(c, 'network', s.market.rule, s.output.trades === 'all')
-  const index = new Map(accounts.map((a, h) => [a.toLowerCase(), h]))
-  let agreeing = 0
-  const disagreements: Record<string, number> = {}
-  let intervalsWithTrades = 0
-  for (let k = 0; k < c.T; k++) {
-    const rs = results[k] ?? []
-    const votes = new Map<Hex, number>()
-    for (const r of rs) if (r.agreed) votes.set(r.root, (votes.get(r.root) ?? 0) + 1)
-    const [root] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? [rs[0]?.root ?? '0x']
-    o.roots[k] = root as Hex
-    agreeing += rs.filter((r) => r.agreed && r.root === root).length
-    for (const r of rs) {
-      if (!r.agreed) disagreements[r.reason ?? 'UNKNOWN'] = (disagreements[r.reason ?? 'UNKNOWN'] ?? 0) + 1
-    }
-    const missing = c.n - rs.length
-    if (missing > 0) disagreements.NO_RESULT = (disagreements.NO_RESULT ?? 0) + missing
-    const full = rs.find((r) => r.full && r.root === root)?.full
-    if (!full) continue
-    let volume = 0
-    let value = 0
-    for (const t of full.trades) {
-      const b = index.get(t.buyer.toLowerCase()) as number
-      const sl = index.get(t.seller.toLowerCase()) as number
-      const q = Number(t.quantityWh)
-      const amount = Number(t.amount)
-      o.boughtWh[b * c.T + k] = (o.boughtWh[b * c.T + k] as number) + q
-      o.soldWh[sl * c.T + k] = (o.soldWh[sl * c.T + k] as number) + q
-      o.paid[b] = (o.paid[b] as number) + amount
-      o.received[sl] = (o.received[sl] as number) + amount
-      volume += q
-      value += q * Number(t.price)
-      o.trades?.push({
-        k,
-        buyer: b,
-        seller: sl,
-        quantityWh: q,
-        price: Number(t.price),
-        amount,
-        buyId: t.buyId,
-        sellId: t.sellId,
-      })
-    }
-    if (full.trades.length > 0) intervalsWithTrades++
-    o.volumeWh[k] = volume
-    o.tradeCount[k] = full.trades.length
-    o.price[k] =
-      full.clearingPrice !== undefined ? Number(full.clearingPrice) : volume > 0 ? value / volume : Number.NaN
-  }
-  let meterMismatches = 0
-  let meterMissing = 0
-  for (const st of stats) {
-    for (const m of st.measured) {
-      for (let k = 0; k < c.T; k++) {
-        const v = m.netWh[k] as number
-        if (v === MISSING) meterMissing++
-        else if (v !== c.net[m.h * c.stride + c.warmup + k]) meterMismatches++
-      }
-    }
-  }
-  return {
-    ...o,
-    network: {
-      nodes: c.n,
-      messagesPublished: stats.reduce((a, x) => a + x.ordersPublished, 0),
-      messagesReceived: stats.reduce((a, x) => a + x.messagesValidated, 0),
-      bytesSent: stats.reduce((a, x) => a + x.bytesSent, 0),
-      agreementRate: agreeing / (c.n * c.T),
-      disagreements,
-      settledIntervals: chain.settled,
-      intervalsWithTrades,
-      settlementFailures: chain.failures,
-      gasUsed: chain.gasUsed.toString(),
-      meterReadErrors: stats.reduce((a, x) => a + x.meterErrors, 0),
-      orderRefusals: sumCounts(stats.map((x) => x.submitFailures)),
-      meterMismatches,
-      meterMissing,
-      wallSeconds: wall.seconds,
-      clockHeldSeconds: wall.heldSeconds,
-      barriersReleased: wall.released,
-    },
-  }
-}
-
-function sumCounts(xs: readonly Readonly<Record<string, number>>[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v
-  return out
 }
