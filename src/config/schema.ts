@@ -127,6 +127,13 @@ const market = z
         message: `${m.rule} clears with the flat retailPrice and feedInPrice: use k-da or pay-as-bid with a time-of-use tariff`,
       })
     }
+    if (m.grid && m.rule !== 'k-da' && m.rule !== 'pay-as-bid') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid'],
+        message: `the grid-aware clearing needs k-da or pay-as-bid, not ${m.rule}`,
+      })
+    }
   })
 
 const meter = z
