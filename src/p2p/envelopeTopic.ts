@@ -7,7 +7,7 @@ import type { EnvelopeBook, HeldEnvelope } from './envelopeBook.js'
 import { encodeEnvelope, envelopeTopic } from './envelopeCodec.js'
 import { decodeEnvelopeMessage, type EnvelopeValidationContext, validateEnvelope } from './envelopeValidation.js'
 import type { MarketContext } from './marketContext.js'
-import { Verdict } from './validation.js'
+import { GossipCode, Verdict } from './validation.js'
 
 /**
  * A market node's envelope topic: its validator (judge, then hand an ACCEPT to the book), its subscription, and
@@ -54,7 +54,7 @@ export class EnvelopeTopic {
     } catch (err) {
       // Our bug, not the peer's fault: IGNORE, never punish a peer for it.
       ctx.log.error('envelope validator failed %e', err)
-      return count(Verdict.Ignore, 'INTERNAL')
+      return count(Verdict.Ignore, GossipCode.Internal)
     }
   }
 }
