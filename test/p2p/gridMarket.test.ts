@@ -133,7 +133,7 @@ describe('a grid-aware market on real libp2p nodes', () => {
   })
 
   it("the operator's envelope, published over gossip, lowers feeder a's limit on every node", async () => {
-    const k = upcomingInterval(net.clock, 150_000)
+    const k = upcomingInterval(net.clock, 200_000)
     const signed = signEnvelope(OPERATOR_KEY, DOMAIN, envelope(k, 200n))
     const pubsub = pubsubOf(net.nodes[0]!.libp2p)
     await publishEnvelope({ pubsub, book: grids[0]!.envelopes!, nowMs: net.clock.now() }, signed)
@@ -173,7 +173,7 @@ describe('a grid-aware market on real libp2p nodes', () => {
   })
 
   it('an envelope signed by another key is rejected and its sender loses score', async () => {
-    const k = upcomingInterval(net.clock, 150_000)
+    const k = upcomingInterval(net.clock, 200_000)
     const sender = net.nodes[3]!
     const forged = [100n, 150n, 250n].map((wh) => signEnvelope(generatePrivateKey(), DOMAIN, envelope(k, wh)))
     for (const f of forged) await pubsubOf(sender.libp2p).publish(envelopeTopic(MARKET), encodeEnvelope(f))
