@@ -1261,3 +1261,297 @@ export namespace GossipMessage {
     return streamMessage(buf, GossipMessage.codec(), opts)
   }
 }
+
+export interface SignedEnvelope {
+  market: Uint8Array<ArrayBuffer>
+  interval: bigint
+  feederImportWh: bigint[]
+  feederExportWh: bigint[]
+  transformerImportWh: bigint[]
+  transformerExportWh: bigint[]
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedEnvelope {
+  let _codec: Codec<SignedEnvelope>
+
+  export const codec = (): Codec<SignedEnvelope> => {
+    if (_codec == null) {
+      _codec = message<SignedEnvelope>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.market != null && obj.market.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.market)
+        }
+
+        if ((obj.interval != null && obj.interval !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.interval)
+        }
+
+        if (obj.feederImportWh != null && obj.feederImportWh.length > 0) {
+          for (const value of obj.feederImportWh) {
+            w.uint32(24)
+            w.uint64(value)
+          }
+        }
+
+        if (obj.feederExportWh != null && obj.feederExportWh.length > 0) {
+          for (const value of obj.feederExportWh) {
+            w.uint32(32)
+            w.uint64(value)
+          }
+        }
+
+        if (obj.transformerImportWh != null && obj.transformerImportWh.length > 0) {
+          for (const value of obj.transformerImportWh) {
+            w.uint32(40)
+            w.uint64(value)
+          }
+        }
+
+        if (obj.transformerExportWh != null && obj.transformerExportWh.length > 0) {
+          for (const value of obj.transformerExportWh) {
+            w.uint32(48)
+            w.uint64(value)
+          }
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          market: uint8ArrayAlloc(0),
+          interval: 0n,
+          feederImportWh: [],
+          feederExportWh: [],
+          transformerImportWh: [],
+          transformerExportWh: [],
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.market = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.interval = reader.uint64()
+              break
+            }
+            case 3: {
+              if (opts.limits?.feederImportWh != null && obj.feederImportWh.length === opts.limits.feederImportWh) {
+                throw new MaxLengthError('Decode error - repeated field "feederImportWh" had too many elements')
+              }
+
+              obj.feederImportWh.push(reader.uint64())
+              break
+            }
+            case 4: {
+              if (opts.limits?.feederExportWh != null && obj.feederExportWh.length === opts.limits.feederExportWh) {
+                throw new MaxLengthError('Decode error - repeated field "feederExportWh" had too many elements')
+              }
+
+              obj.feederExportWh.push(reader.uint64())
+              break
+            }
+            case 5: {
+              if (opts.limits?.transformerImportWh != null && obj.transformerImportWh.length === opts.limits.transformerImportWh) {
+                throw new MaxLengthError('Decode error - repeated field "transformerImportWh" had too many elements')
+              }
+
+              obj.transformerImportWh.push(reader.uint64())
+              break
+            }
+            case 6: {
+              if (opts.limits?.transformerExportWh != null && obj.transformerExportWh.length === opts.limits.transformerExportWh) {
+                throw new MaxLengthError('Decode error - repeated field "transformerExportWh" had too many elements')
+              }
+
+              obj.transformerExportWh.push(reader.uint64())
+              break
+            }
+            case 7: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          feederImportWh: 0,
+          feederExportWh: 0,
+          transformerImportWh: 0,
+          transformerExportWh: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.market`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.interval`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.feederImportWh != null && obj.feederImportWh === opts.limits.feederImportWh) {
+                throw new MaxLengthError('Streaming decode error - repeated field "feederImportWh" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.feederImportWh[]`,
+                index: obj.feederImportWh,
+                value: reader.uint64()
+              }
+
+              obj.feederImportWh++
+
+              break
+            }
+            case 4: {
+              if (opts.limits?.feederExportWh != null && obj.feederExportWh === opts.limits.feederExportWh) {
+                throw new MaxLengthError('Streaming decode error - repeated field "feederExportWh" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.feederExportWh[]`,
+                index: obj.feederExportWh,
+                value: reader.uint64()
+              }
+
+              obj.feederExportWh++
+
+              break
+            }
+            case 5: {
+              if (opts.limits?.transformerImportWh != null && obj.transformerImportWh === opts.limits.transformerImportWh) {
+                throw new MaxLengthError('Streaming decode error - repeated field "transformerImportWh" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.transformerImportWh[]`,
+                index: obj.transformerImportWh,
+                value: reader.uint64()
+              }
+
+              obj.transformerImportWh++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.transformerExportWh != null && obj.transformerExportWh === opts.limits.transformerExportWh) {
+                throw new MaxLengthError('Streaming decode error - repeated field "transformerExportWh" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.transformerExportWh[]`,
+                index: obj.transformerExportWh,
+                value: reader.uint64()
+              }
+
+              obj.transformerExportWh++
+
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedEnvelopeMarketFieldEvent {
+    field: '$.market'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedEnvelopeIntervalFieldEvent {
+    field: '$.interval'
+    value: bigint
+  }
+
+  export interface SignedEnvelopeFeederImportWhFieldEvent {
+    field: '$.feederImportWh[]'
+    index: number
+    value: bigint
+  }
+
+  export interface SignedEnvelopeFeederExportWhFieldEvent {
+    field: '$.feederExportWh[]'
+    index: number
+    value: bigint
+  }
+
+  export interface SignedEnvelopeTransformerImportWhFieldEvent {
+    field: '$.transformerImportWh[]'
+    index: number
+    value: bigint
+  }
+
+  export interface SignedEnvelopeTransformerExportWhFieldEvent {
+    field: '$.transformerExportWh[]'
+    index: number
+    value: bigint
+  }
+
+  export interface SignedEnvelopeSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedEnvelope>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedEnvelope.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedEnvelope>): SignedEnvelope {
+    return decodeMessage(buf, SignedEnvelope.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedEnvelope>): Generator<SignedEnvelopeMarketFieldEvent | SignedEnvelopeIntervalFieldEvent | SignedEnvelopeFeederImportWhFieldEvent | SignedEnvelopeFeederExportWhFieldEvent | SignedEnvelopeTransformerImportWhFieldEvent | SignedEnvelopeTransformerExportWhFieldEvent | SignedEnvelopeSignatureFieldEvent> {
+    return streamMessage(buf, SignedEnvelope.codec(), opts)
+  }
+}

@@ -68,6 +68,17 @@ ${v.marketId ? `  id: ${JSON.stringify(v.marketId)}` : '  # id: 0x…'}
   households:${list(v.households ?? [])}
   # The escrow token's display unit (symbol, decimals): the dashboard shows money in it; absent: smallest units.
 ${v.token ? `  token: { symbol: ${JSON.stringify(v.token.symbol)}, decimals: ${v.token.decimals} }` : '  # token: { symbol: gEUR, decimals: 6 }'}
+  # Optional, off unless present: the distribution network in the clearing (docs/grid.md): network fees by level
+  # and feeder/transformer limits. Every node of the market carries the same section and the same network file.
+  # grid:
+  #   network: network.yaml              # radial LV network, the simulator's network file format (.yaml or .json)
+  #   fees: [0, 20, 60]                  # token units per Wh, by level: same feeder, same transformer, upstream
+  #   feeRecipient: "0x…"                # who is paid the fees (the grid operator)
+  #   capacity: true                     # keep each feeder's and the transformer's flow within its rating
+  #   connections: { "0x…": meter-17 }   # account -> connection point, for households not listed by account
+  #   operator: "0x…"                    # grid operator: its signed envelopes change the limits per interval
+  #   envelopeLeadIntervals: 1           # an envelope for interval k counts if received by gate closure of k-1
+  #   envelopeMaxAheadIntervals: 96      # envelopes further ahead are ignored
 
 meter:
   # modbus-tcp (a meter or the simulator over TCP), modbus-rtu (serial RS-485), simulated (built-in, demo only).

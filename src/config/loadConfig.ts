@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { GridletError } from '../core/errors.js'
 import { marketTime } from '../core/time/interval.js'
+import { loadMarketGrid } from './loadMarketGrid.js'
 import { configSchema, type NodeConfig } from './schema.js'
 
 /** A validated config plus where it came from; file paths inside it are absolute. */
@@ -31,8 +32,12 @@ export function parseConfig(raw: unknown, baseDir: string): LoadedConfig {
     throw new GridletError(e.shortMessage, { code: 'CONFIG_INVALID', field: `market.${field}`, details: e.details })
   }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
+  const grid = c.market.grid && { ...c.market.grid, network: abs(c.market.grid.network) }
+  // Read now: a bad network file or connection point stops the node at its config, not at its first clearing.
+  if (grid) loadMarketGrid(grid, c.market.intervalS)
   return {
     ...c,
+    ...(grid ? { market: { ...c.market, grid } } : {}),
     baseDir,
     keystore: abs(c.keystore),
     store: { ...c.store, path: c.store.path === ':memory:' ? c.store.path : abs(c.store.path) },

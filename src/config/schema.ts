@@ -3,6 +3,7 @@ import { MODEL_NAMES } from '../core/forecast/types.js'
 import { DEFAULT_MAX_PRICE } from '../core/order/verifyOrder.js'
 import { STRATEGY_NAMES } from '../core/strategy/createStrategy.js'
 import { minuteOfDay } from '../core/strategy/tariffAt.js'
+import { gridSchema } from './gridSchema.js'
 import { mqttSchema } from './mqttSchema.js'
 
 const hex = (bytes: number) =>
@@ -111,6 +112,11 @@ const market = z
       .object({ symbol: z.string().min(1).max(32), decimals: z.number().int().min(0).max(36) })
       .strict()
       .optional(),
+    /**
+     * The distribution network as the clearing sees it: network fees by level, feeder and transformer limits and
+     * the grid operator's envelopes (docs/grid.md). Absent: the plain market.
+     */
+    grid: gridSchema.optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -119,6 +125,13 @@ const market = z
         code: 'custom',
         path: ['timeOfUse'],
         message: `${m.rule} clears with the flat retailPrice and feedInPrice: use k-da or pay-as-bid with a time-of-use tariff`,
+      })
+    }
+    if (m.grid && m.rule !== 'k-da' && m.rule !== 'pay-as-bid') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid'],
+        message: `the grid-aware clearing needs k-da or pay-as-bid, not ${m.rule}`,
       })
     }
   })

@@ -36,7 +36,8 @@ export function clearSet(ctx: MarketContext, st: IntervalState, ids: readonly He
     lengthS: ctx.init.marketTime.lengthS,
     escrow: ctx.init.escrow?.(st.k),
   }
-  return { result: clear(orders, params, cancels), orders, cancels, setHash: setHash(ids) }
+  const grid = ctx.init.grid?.envelopes?.gridAt(st.k) ?? ctx.init.grid?.clearing
+  return { result: clear(orders, params, cancels, grid), orders, cancels, setHash: setHash(ids) }
 }
 
 /** Signs and records our result for the interval; returns the encoded announcement to publish. */

@@ -6,6 +6,7 @@ import { marketTopic } from '../core/protocol/index.js'
 import { byteCounter } from './byteCounter.js'
 import { pinoComponentLogger } from './componentLogger.js'
 import { createLibp2pNode } from './createLibp2pNode.js'
+import { envelopeTopic } from './envelopeCodec.js'
 import type { MarketComponents } from './marketContext.js'
 import { type MarketService, marketService } from './marketService.js'
 import { fastMessageId, marketMessageId } from './messageId.js'
@@ -44,7 +45,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     listen: init.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     ...(init.bootstrap ? { bootstrap: init.bootstrap } : {}),
     mdns: init.mdns ?? false,
-    scoredTopics: [marketTopic(init.market)],
+    scoredTopics: [marketTopic(init.market), ...(init.grid?.envelopes ? [envelopeTopic(init.market)] : [])],
     // Bound households rank above anonymous relays when the mesh is chosen; equivocators below zero.
     appSpecificScore: (peer) => market?.peerScore(peer) ?? 0,
     metrics: bytes.metrics,

@@ -9,6 +9,7 @@ import { acceptsOrdersAt } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
 import { rulesFor } from './agreement.js'
 import { BindingCode, type BindingHost, PeerBindings, signPeerBinding } from './binding.js'
+import { type EnvelopeTopic, envelopeTopicOf } from './envelopeTopic.js'
 import { injectGossipFaults } from './faults.js'
 import { marketTopicValidator } from './gossipTopic.js'
 import { addCancel, addOrder, keepHousehold } from './handlers.js'
@@ -47,6 +48,7 @@ export class MarketService implements Startable {
   private readonly ctx: MarketContext
   private readonly host: BindingHost
   private restoreFaults: (() => void) | undefined
+  private readonly envelopes: EnvelopeTopic | undefined
   private readonly onConnect = (evt: CustomEvent<PeerId>) => {
     void this.ctx.bindings.exchange(evt.detail)
   }
@@ -109,6 +111,7 @@ export class MarketService implements Startable {
       tasks: new Tasks(log),
       held: new HeldMessages(),
     }
+    this.envelopes = envelopeTopicOf(this.ctx)
   }
 
   readonly [Symbol.toStringTag] = 'gridlet/market'
@@ -118,6 +121,7 @@ export class MarketService implements Startable {
     ctx.tasks.restart()
     if (this.init.faults) this.restoreFaults = injectGossipFaults(components.pubsub, this.init.faults)
     components.pubsub.topicValidators.set(ctx.topic, marketTopicValidator(ctx) as never)
+    this.envelopes?.start()
     components.events.addEventListener('peer:connect', this.onConnect as (e: Libp2pEvents['peer:connect']) => void)
     components.events.addEventListener(
       'peer:disconnect',
@@ -135,6 +139,7 @@ export class MarketService implements Startable {
   /** Subscribes and starts the interval runs once gossipsub (started beside us) is running. */
   afterStart(): void {
     this.components.pubsub.subscribe(this.ctx.topic)
+    this.envelopes?.subscribe()
     this.components.pubsub.addEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.ctx.tasks.track(scheduleIntervals(this.ctx, this.ctx.tasks.signal))
   }
@@ -148,6 +153,7 @@ export class MarketService implements Startable {
       this.onDisconnect as (e: Libp2pEvents['peer:disconnect']) => void,
     )
     components.pubsub.topicValidators.delete(ctx.topic)
+    this.envelopes?.stop()
     components.pubsub.removeEventListener('gossipsub:heartbeat', this.onHeartbeat)
     this.restoreFaults?.()
     this.restoreFaults = undefined

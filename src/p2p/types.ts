@@ -12,6 +12,7 @@ import type { MarketTime } from '../core/time/interval.js'
 import type { AgreementRules } from './agreement.js'
 import type { HouseholdRegistry } from './binding.js'
 import type { GridletLibp2p } from './createLibp2pNode.js'
+import type { MarketGrid } from './envelopeBook.js'
 import type { FaultInjector } from './faults.js'
 
 /** The public types of the market node (createMarketNode.ts re-exports them). */
@@ -47,6 +48,12 @@ export interface MarketNodeInit {
    * by the core's `coverEscrow` (docs/protocol.md, "Escrow cover"). Absent: no cover (no chain).
    */
   escrow?: (interval: bigint) => EscrowCover | undefined
+  /**
+   * The grid-aware clearing (docs/grid.md): network fees by level and feeder/transformer limits, the same on every
+   * node; with `envelopes`, the grid operator's signed per-interval limits arrive on the envelope topic
+   * (docs/protocol.md, "Operating envelopes"). Absent: the plain market.
+   */
+  grid?: MarketGrid
   listen?: readonly string[]
   bootstrap?: readonly string[]
   mdns?: boolean

@@ -51,6 +51,8 @@ export const GossipCode = {
   RateLimited: 'RATE_LIMITED',
   Stale: 'STALE',
   Conflict: 'CONFLICT',
+  /** An operating envelope not signed by the market's grid operator. */
+  NotOperator: 'NOT_OPERATOR',
   /** Our own bug while validating: never punish a peer for it. */
   Internal: 'INTERNAL',
 } as const

@@ -10,6 +10,7 @@ import type { MarketTime } from '../../core/time/interval.js'
 import type { HouseholdRegistry } from '../../p2p/binding.js'
 import { type AgreementTiming, createMarketNode, type MarketNode } from '../../p2p/createMarketNode.js'
 import type { MarketNetwork, NetworkOutcome } from '../ports.js'
+import { marketGridOf } from './marketGrid.js'
 
 export interface P2pNetworkInit {
   privateKey: Hex
@@ -43,6 +44,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
   const orderHandlers: ((o: VerifiedOrder) => void)[] = []
   const outcomeHandlers: ((o: NetworkOutcome) => void)[] = []
   const { config } = init
+  const grid = marketGridOf(config, { domain: init.domain, market: init.market, time: init.time })
   return {
     node: () => node,
     async start() {
@@ -64,6 +66,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
         mdns: config.p2p.mdns,
         maxOrdersPerInterval: config.market.maxOrdersPerInterval,
         ...(init.escrow ? { escrow: init.escrow } : {}),
+        ...(grid ? { grid } : {}),
         ...(init.timing ? { timing: init.timing } : {}),
         ...(init.registry ? { metrics: init.registry } : {}),
         ...(init.logger ? { logger: init.logger } : {}),
