@@ -1,22 +1,32 @@
 import { pathToFileURL } from 'node:url'
 import { GridletError } from '../../src/core/errors.js'
+import { settleImbalance } from '../../src/core/strategy/index.js'
 import { clearCommunity } from '../fast/run.js'
-import { assembleCommunity } from '../households/assemble.js'
+import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
+import type { MarketOutcome } from '../outcome.js'
 import { loadScenario, type Scenario } from '../scenario/schema.js'
-import type { GridKpis } from './gridImpact.js'
+import type { EnvelopeCost, GridKpis } from './gridImpact.js'
 
-/** The grid KPIs of one way to run a scenario's neighbourhood, with the energy its market traded. */
+/** The grid KPIs of one way to run a scenario's neighbourhood, with the energy its market traded and its cost. */
 export interface MarketComparisonRow {
   readonly run: 'grid-only' | 'unconstrained' | 'capacity-aware'
   readonly kpis: GridKpis
   readonly marketKwh: number
+  /**
+   * What the households paid together, token units: market trades (fees included) plus the retailer's bill for the
+   * delivered meters' deviation from the contracts (import at retail, export at feed-in).
+   */
+  readonly householdCost: number
+  /** Curtailment and unavoidable import above the site envelopes (capacity-aware only). */
+  readonly envelope?: EnvelopeCost
 }
 
 /**
  * Runs a scenario with a `network:` section three ways on one assembled community: grid only (the replayed
  * meters), the grid-aware market without capacity limits and with them (`network.market.capacity` false / true,
- * the scenario's fees in both), the batteries following the contracts in both market runs.
+ * the scenario's fees in both). In both market runs the batteries follow the contracts; capacity-aware, every
+ * household also keeps within its site envelope (sim/grid/siteLimits.ts, src/core/grid/siteEnvelopes.ts).
  *
  * @example
  * const rows = await compareMarkets(loadScenario('sim/scenarios/grid-3feeders-capacity.yaml'))
@@ -42,29 +52,67 @@ export async function compareMarkets(
   const capped = await clearCommunity(withCapacity(true), c)
   const kwh = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / 1000
   return [
-    { run: 'grid-only', kpis: free.grid!.gridOnly, marketKwh: 0 },
-    { run: 'unconstrained', kpis: free.grid!.withMarket, marketKwh: kwh(free.volumeWh) },
-    { run: 'capacity-aware', kpis: capped.grid!.withMarket, marketKwh: kwh(capped.volumeWh) },
+    { run: 'grid-only', kpis: free.grid!.gridOnly, marketKwh: 0, householdCost: householdCost(c) },
+    {
+      run: 'unconstrained',
+      kpis: free.grid!.withMarket,
+      marketKwh: kwh(free.volumeWh),
+      householdCost: householdCost(c, free),
+    },
+    {
+      run: 'capacity-aware',
+      kpis: capped.grid!.withMarket,
+      marketKwh: kwh(capped.volumeWh),
+      householdCost: householdCost(c, capped),
+      ...(capped.grid?.envelope === undefined ? {} : { envelope: capped.grid.envelope }),
+    },
   ]
+}
+
+/** The households' total cost of a run (without one: every replayed meter at retail / feed-in). */
+export function householdCost(c: Community, o?: MarketOutcome): number {
+  let cost = 0n
+  for (let h = 0; h < c.n; h++) {
+    for (let k = 0; k < c.T; k++) {
+      const i = h * c.T + k
+      const metered = o?.deliveredWh?.[i] ?? c.net[h * c.stride + c.warmup + k]!
+      const contracted = o === undefined ? 0 : o.boughtWh[i]! - o.soldWh[i]!
+      cost += settleImbalance({
+        contractedWh: BigInt(contracted),
+        meteredWh: BigInt(metered),
+        tariff: { retailPrice: BigInt(c.retail[k]!), feedInPrice: BigInt(c.feedIn[k]!) },
+      }).cost
+    }
+    if (o) cost += BigInt(o.paid[h]! - o.received[h]!)
+  }
+  return Number(cost)
+}
+
+/** One JSON object per run, the fields `bench: gridmarket` reports. */
+export function comparisonLine(scenario: string, r: MarketComparisonRow): Record<string, unknown> {
+  const k = r.kpis
+  return {
+    bench: 'gridmarket',
+    scenario,
+    run: r.run,
+    transformerOverloadHours: k.transformerOverloadHours,
+    cableOverloadHours: k.cableOverloadHours,
+    voltageViolations: k.voltageViolations,
+    overvoltageHours: k.overvoltageHours,
+    undervoltageHours: k.undervoltageHours,
+    lossesKwh: Number(k.lossesKwh.toFixed(2)),
+    maxCableLoadingPct: Number(k.maxCableLoadingPct.toFixed(1)),
+    maxTransformerLoadingPct: Number(k.maxTransformerLoadingPct.toFixed(1)),
+    maxVoltagePu: Number(k.maxVoltagePu.toFixed(4)),
+    marketKwh: Number(r.marketKwh.toFixed(1)),
+    householdCost: r.householdCost,
+    curtailedKwh: Number((r.envelope?.curtailedKwh ?? 0).toFixed(1)),
+    curtailedPct: Number((r.envelope?.curtailedPct ?? 0).toFixed(2)),
+    importOverKwh: Number((r.envelope?.importOverKwh ?? 0).toFixed(1)),
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const s = loadScenario(process.argv[2] ?? 'sim/scenarios/grid-3feeders-capacity.yaml')
-  for (const r of await compareMarkets(s)) {
-    const k = r.kpis
-    console.log(
-      JSON.stringify({
-        bench: 'gridmarket',
-        scenario: s.name,
-        run: r.run,
-        transformerOverloadHours: k.transformerOverloadHours,
-        cableOverloadHours: k.cableOverloadHours,
-        voltageViolations: k.voltageViolations,
-        lossesKwh: Number(k.lossesKwh.toFixed(2)),
-        maxCableLoadingPct: Number(k.maxCableLoadingPct.toFixed(1)),
-        maxTransformerLoadingPct: Number(k.maxTransformerLoadingPct.toFixed(1)),
-        marketKwh: Number(r.marketKwh.toFixed(1)),
-      }),
-    )
-  }
+  for (const r of await compareMarkets(s)) console.log(JSON.stringify(comparisonLine(s.name, r)))
 }
