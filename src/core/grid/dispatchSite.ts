@@ -40,10 +40,11 @@ export interface SiteDispatch {
  */
 export function dispatchSite(battery: BatteryState | undefined, x: SiteInterval, intervalS: number): SiteDispatch {
   const raw = x.loadWh - x.pvWh
-  let target = Math.min(x.importLimitWh, Math.max(-x.exportLimitWh, x.contractedWh))
-  if (x.reserve && raw < 0) target = Math.max(-x.exportLimitWh, Math.min(raw, target))
+  const floor = 0 - x.exportLimitWh // not -0
+  let target = Math.min(x.importLimitWh, Math.max(floor, x.contractedWh))
+  if (x.reserve && raw < 0) target = Math.max(floor, Math.min(raw, target))
   const d = deliverBattery(battery, target, x.loadWh, x.pvWh, intervalS)
-  const curtailedWh = Math.max(0, -x.exportLimitWh - d.meteredWh)
+  const curtailedWh = Math.max(0, floor - d.meteredWh)
   const meteredWh = d.meteredWh + curtailedWh
   return {
     meteredWh,
