@@ -5,22 +5,13 @@ import { clearCommunity } from '../fast/run.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import type { MarketOutcome } from '../outcome.js'
+import { writeResults } from '../report/write.js'
 import { loadScenario, type Scenario } from '../scenario/schema.js'
-import type { EnvelopeCost, GridKpis } from './gridImpact.js'
+import { settle } from '../settle.js'
+import type { GridComparisonRow } from './gridImpact.js'
 
-/** The grid KPIs of one way to run a scenario's neighbourhood, with the energy its market traded and its cost. */
-export interface MarketComparisonRow {
-  readonly run: 'grid-only' | 'unconstrained' | 'capacity-aware'
-  readonly kpis: GridKpis
-  readonly marketKwh: number
-  /**
-   * What the households paid together, token units: market trades (fees included) plus the retailer's bill for the
-   * delivered meters' deviation from the contracts (import at retail, export at feed-in).
-   */
-  readonly householdCost: number
-  /** Curtailment and unavoidable import above the site envelopes (capacity-aware only). */
-  readonly envelope?: EnvelopeCost
-}
+/** One run of the comparison (see `GridComparisonRow`). */
+export type MarketComparisonRow = GridComparisonRow
 
 /**
  * Runs a scenario with a `network:` section three ways on one assembled community: grid only (the replayed
@@ -35,6 +26,14 @@ export async function compareMarkets(
   s: Scenario,
   data: HouseholdDataSource = realDataSource(),
 ): Promise<MarketComparisonRow[]> {
+  return (await runComparison(s, data)).rows
+}
+
+/** `compareMarkets`, also returning the community and the capacity-aware run's outcome (for its report). */
+export async function runComparison(
+  s: Scenario,
+  data: HouseholdDataSource = realDataSource(),
+): Promise<{ rows: MarketComparisonRow[]; community: Community; capped: MarketOutcome }> {
   const network = s.network
   if (network === undefined)
     throw new GridletError(`scenario ${s.name} has no network: section`, { code: 'SIM_SCENARIO', field: 'network' })
@@ -51,7 +50,7 @@ export async function compareMarkets(
   const free = await clearCommunity(withCapacity(false), c)
   const capped = await clearCommunity(withCapacity(true), c)
   const kwh = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / 1000
-  return [
+  const rows: MarketComparisonRow[] = [
     { run: 'grid-only', kpis: free.grid!.gridOnly, marketKwh: 0, householdCost: householdCost(c) },
     {
       run: 'unconstrained',
@@ -67,6 +66,7 @@ export async function compareMarkets(
       ...(capped.grid?.envelope === undefined ? {} : { envelope: capped.grid.envelope }),
     },
   ]
+  return { rows, community: c, capped }
 }
 
 /** The households' total cost of a run (without one: every replayed meter at retail / feed-in). */
@@ -112,7 +112,18 @@ export function comparisonLine(scenario: string, r: MarketComparisonRow): Record
   }
 }
 
+// `npx tsx sim/grid/compareMarkets.ts [scenario] [--out dir]`: one JSON line per run; with --out, the results
+// directory and HTML report of the capacity-aware run, with the three-run comparison in its grid section.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const s = loadScenario(process.argv[2] ?? 'sim/scenarios/grid-3feeders-capacity.yaml')
-  for (const r of await compareMarkets(s)) console.log(JSON.stringify(comparisonLine(s.name, r)))
+  const args = process.argv.slice(2)
+  const at = args.indexOf('--out')
+  const out = at >= 0 ? args.splice(at, 2)[1] : undefined
+  const s = loadScenario(args[0] ?? 'sim/scenarios/grid-3feeders-capacity.yaml')
+  const { rows, community, capped } = await runComparison(s)
+  for (const r of rows) console.log(JSON.stringify(comparisonLine(s.name, r)))
+  if (out !== undefined) {
+    const o: MarketOutcome = { ...capped, ...(capped.grid ? { grid: { ...capped.grid, comparison: rows } } : {}) }
+    const { bills, kpis } = settle(s.name, community, o)
+    console.error(`report: ${await writeResults(out, s, community, o, bills, kpis)}`)
+  }
 }
