@@ -40,6 +40,7 @@ export async function runComparison(
   const market = network.market ?? {
     fees: [0, 0, 0] as const,
     capacity: true,
+    voltage: true,
     feeRecipient: '0x00000000000000000000000000000000000000d5',
   }
   const withCapacity = (capacity: boolean): Scenario => ({

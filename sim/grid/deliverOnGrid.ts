@@ -10,7 +10,8 @@ import { siteLimits } from './siteLimits.js'
 /**
  * Delivery of a grid-aware market run: the batteries follow the contracts (`deliverContracts`); when the market is
  * capacity-aware (`grid` carries limits) every household also keeps within its site envelope (`siteLimits`, from
- * the element limits and the interval's orders), and the energy that cost is returned as `envelope`.
+ * the element limits — with `network.market.voltage`, the hosting capacity too — and the interval's orders), and
+ * the energy that cost is returned as `envelope`.
  *
  * @example
  * const { deliveredWh, envelope } = deliverOnGrid(s, c, grid, plan, out.boughtWh, out.soldWh)
@@ -25,7 +26,9 @@ export function deliverOnGrid(
 ): { deliveredWh: Int32Array; envelope?: EnvelopeCost } {
   if (s.network === undefined || grid.feederLimitWh === undefined)
     return { deliveredWh: deliverContracts(s, c, boughtWh, soldWh).deliveredWh }
-  const limits = siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS)
+  const { voltageBand, powerFactor, market } = s.network
+  const hosting = market?.voltage === false ? undefined : { band: voltageBand, powerFactor }
+  const limits = siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS, hosting)
   const d = deliverContracts(s, c, boughtWh, soldWh, limits)
   let pvWh = 0
   for (let h = 0; h < c.n; h++) for (let k = 0; k < c.T; k++) pvWh += c.pv[h * c.stride + c.warmup + k]!

@@ -2,7 +2,10 @@ import {
   type CompiledNetwork,
   createSiteEnvelopes,
   type EnvelopeFlowLimit,
+  type HostingOptions,
+  hostingLimits,
   ratingLimits,
+  tighterLimits,
   withEnvelope,
 } from '../../src/core/grid/index.js'
 import type { OrderPlan } from '../fast/plan.js'
@@ -25,7 +28,8 @@ export interface SiteLimits {
  * feeder heads and the transformer at the limits the clearing uses — `MarketGrid`, i.e. what a signed operating
  * envelope would set) shared among the households by `createSiteEnvelopes`, each household's forecast flow being
  * what its orders of the interval offer (sum of its bids' and of its asks' quantities; none for an equivocating
- * or offline household). All of it is data every node has at gate closure, so every node derives the same
+ * or offline household). With `hosting`, each element's limit is the tighter of that and its hosting capacity
+ * (`hostingLimits`), so the envelopes keep the voltage band too. All of it is data every node has at gate closure, so every node derives the same
  * envelopes.
  *
  * @example
@@ -37,13 +41,15 @@ export function siteLimits(
   plan: OrderPlan,
   T: number,
   intervalS: number,
+  hosting?: Omit<HostingOptions, 'intervalS'>,
 ): SiteLimits {
   const n = cn.householdBus.length
   const both = (wh: bigint): EnvelopeFlowLimit => ({ importWh: wh, exportWh: wh })
-  const limits = withEnvelope(cn, ratingLimits(cn, intervalS), {
+  const thermal = withEnvelope(cn, ratingLimits(cn, intervalS), {
     ...(grid.feederLimitWh === undefined ? {} : { feeders: grid.feederLimitWh.map(both) }),
     ...(grid.transformerLimitWh === undefined ? {} : { transformers: grid.transformerLimitWh.map(both) }),
   })
+  const limits = hosting === undefined ? thermal : tighterLimits(thermal, hostingLimits(cn, { ...hosting, intervalS }))
   const allocator = createSiteEnvelopes(cn)
   const out: SiteLimits = {
     importWh: new Int32Array(n * T),
