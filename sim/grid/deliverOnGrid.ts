@@ -4,7 +4,6 @@ import type { Community } from '../households/assemble.js'
 import type { Scenario } from '../scenario/schema.js'
 import type { EnvelopeCost } from './gridImpact.js'
 import type { MarketGrid } from './marketGrid.js'
-import { replanFlexible } from './replanFlexible.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
 import { siteLimits } from './siteLimits.js'
 
@@ -30,9 +29,7 @@ export function deliverOnGrid(
   const { voltageBand, powerFactor, market } = s.network
   const hosting = market?.voltage === false ? undefined : { band: voltageBand, powerFactor }
   const limits = siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS, hosting)
-  // Flexible loads move into the intervals where they absorb export above the envelope, before the batteries run.
-  const load = replanFlexible(s, c, limits)
-  const d = deliverContracts(s, load === undefined ? c : { ...c, load }, boughtWh, soldWh, limits)
+  const d = deliverContracts(s, c, boughtWh, soldWh, limits)
   let pvWh = 0
   for (let h = 0; h < c.n; h++) for (let k = 0; k < c.T; k++) pvWh += c.pv[h * c.stride + c.warmup + k]!
   const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0)
