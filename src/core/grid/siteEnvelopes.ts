@@ -47,47 +47,63 @@ export interface SiteEnvelopeAllocator {
  */
 export function createSiteEnvelopes(c: CompiledNetwork): SiteEnvelopeAllocator {
   const nh = c.householdBus.length
+  const nb = c.busIds.length
   const lineCount = c.network.lines.length
-  // Households downstream of each line: walk each household's path up to the busbar.
+  // Households downstream of each line (walking each household's path up to the busbar), and at each bus.
   const members: number[][] = Array.from({ length: lineCount }, () => [])
-  for (let h = 0; h < nh; h++)
+  const atBus: number[][] = Array.from({ length: nb }, () => [])
+  for (let h = 0; h < nh; h++) {
+    atBus[c.householdBus[h]!]!.push(h)
     for (let b = c.householdBus[h]!; b !== c.root; b = c.parent[b]!) members[c.parentLine[b]!]!.push(h)
-  // Elements deepest first (reverse breadth-first order of the bus each line feeds), the transformer last.
-  const elements: { line: number; households: Int32Array }[] = []
-  for (let m = c.order.length - 1; m >= 1; m--) {
-    const line = c.parentLine[c.order[m]!]!
-    if (members[line]!.length > 0) elements.push({ line, households: Int32Array.from(members[line]!) })
   }
-  elements.push({ line: -1, households: Int32Array.from({ length: nh }, (_, h) => h) })
+  const downstream = members.map((m) => Int32Array.from(m))
+  const all = Int32Array.from({ length: nh }, (_, h) => h)
   const grant = new Float64Array(nh)
-  const extra = new Float64Array(nh)
+  const sum = new Float64Array(nb)
+  const share = new Float64Array(nb)
   const scratch = new Float64Array(nh)
   const out: SiteEnvelopes = { importWh: new Int32Array(nh), exportWh: new Int32Array(nh) }
+  const ownSum = (b: number) => atBus[b]!.reduce((a, h) => a + grant[h]!, 0)
 
+  // Subtree sums leaves to root (reverse breadth-first order), so each pass is O(buses + households) and only a
+  // binding element walks its members; spare offers root to leaves, each bus taking the smallest on its path.
   function direction(limitOf: (line: number) => number, need: ArrayLike<number>, into: Int32Array): void {
     for (let h = 0; h < nh; h++) grant[h] = Math.max(0, Math.floor(need[h] ?? 0))
-    for (const e of elements) capAt(e.households, Math.max(0, Math.floor(limitOf(e.line))))
-    extra.fill(Number.POSITIVE_INFINITY)
-    for (const e of elements) {
-      const hs = e.households
-      let used = 0
-      for (let i = 0; i < hs.length; i++) used += grant[hs[i]!]!
-      const share = Math.floor((Math.max(0, Math.floor(limitOf(e.line))) - used) / hs.length)
-      for (let i = 0; i < hs.length; i++) if (share < extra[hs[i]!]!) extra[hs[i]!] = share
+    const limit = (line: number) => Math.max(0, Math.floor(limitOf(line)))
+    sum.fill(0)
+    for (let m = nb - 1; m >= 1; m--) {
+      const b = c.order[m]!
+      const line = c.parentLine[b]!
+      let s = sum[b]! + ownSum(b)
+      if (s > limit(line)) s = capAt(downstream[line]!, limit(line))
+      sum[c.parent[b]!] = sum[c.parent[b]!]! + s
     }
-    for (let h = 0; h < nh; h++) into[h] = grant[h]! + extra[h]!
+    if (sum[c.root]! + ownSum(c.root) > limit(-1)) capAt(all, limit(-1))
+    // Final use of each element, again leaves to root, then the spare offers.
+    sum.fill(0)
+    for (let m = nb - 1; m >= 0; m--) {
+      const b = c.order[m]!
+      sum[b] = sum[b]! + ownSum(b)
+      if (m > 0) sum[c.parent[b]!] = sum[c.parent[b]!]! + sum[b]!
+    }
+    share[c.root] = Math.floor((limit(-1) - sum[c.root]!) / nh)
+    for (let m = 1; m < nb; m++) {
+      const b = c.order[m]!
+      const line = c.parentLine[b]!
+      const n = downstream[line]!.length
+      const own = n === 0 ? Number.POSITIVE_INFINITY : Math.floor((limit(line) - sum[b]!) / n)
+      share[b] = Math.min(share[c.parent[b]!]!, own)
+    }
+    for (let h = 0; h < nh; h++) into[h] = grant[h]! + share[c.householdBus[h]!]!
   }
 
-  /** Caps the grants of `hs` at the water level that makes them sum to at most `limit`. */
-  function capAt(hs: Int32Array, limit: number): void {
-    let sum = 0
-    for (let i = 0; i < hs.length; i++) sum += grant[hs[i]!]!
-    if (sum <= limit) return
+  /** Caps the grants of `hs` at the water level that makes them sum to at most `limit`; returns their new sum. */
+  function capAt(hs: Int32Array, limit: number): number {
     const v = scratch.subarray(0, hs.length)
     for (let i = 0; i < hs.length; i++) v[i] = grant[hs[i]!]!
     v.sort()
     let below = 0
-    let level = 0
+    let level = Number.POSITIVE_INFINITY
     for (let j = 0; j < v.length; j++) {
       const rest = v.length - j
       if (below + v[j]! * rest > limit) {
@@ -96,7 +112,12 @@ export function createSiteEnvelopes(c: CompiledNetwork): SiteEnvelopeAllocator {
       }
       below += v[j]!
     }
-    for (let i = 0; i < hs.length; i++) if (grant[hs[i]!]! > level) grant[hs[i]!] = level
+    let total = 0
+    for (let i = 0; i < hs.length; i++) {
+      if (grant[hs[i]!]! > level) grant[hs[i]!] = level
+      total += grant[hs[i]!]!
+    }
+    return total
   }
 
   return {
