@@ -3,6 +3,7 @@ import { bytesToHex, type Hex } from 'viem'
 import { GridletError } from '../../src/core/errors.js'
 import { gridLevels } from '../../src/core/grid/index.js'
 import { attachGrid } from '../grid/attachGrid.js'
+import { deliverOnGrid } from '../grid/deliverOnGrid.js'
 import { type MarketGrid, marketGrid } from '../grid/marketGrid.js'
 import { scenarioNetwork } from '../grid/scenarioNetwork.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
@@ -13,7 +14,6 @@ import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
 import { startTsWorker } from '../worker.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
-import { deliverContracts } from './deliverContracts.js'
 import { type OrderPlan, planOrders } from './plan.js'
 import type { WorkerJob } from './worker.js'
 
@@ -109,16 +109,22 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
   }
   const roots: Hex[] = []
   for (let k = 0; k < c.T; k++) roots.push(bytesToHex(out.roots.subarray(k * 32, k * 32 + 32)))
-  return attachGrid(s, c, {
-    ...base,
-    price: out.price,
-    volumeWh: out.volumeWh,
-    tradeCount: out.tradeCount,
-    roots,
-    boughtWh: out.boughtWh,
-    soldWh: out.soldWh,
-    ...(grid === undefined ? {} : { deliveredWh: deliverContracts(s, c, out.boughtWh, out.soldWh) }),
-  })
+  const delivery = grid === undefined ? undefined : deliverOnGrid(s, c, grid, plan, out.boughtWh, out.soldWh)
+  return attachGrid(
+    s,
+    c,
+    {
+      ...base,
+      price: out.price,
+      volumeWh: out.volumeWh,
+      tradeCount: out.tradeCount,
+      roots,
+      boughtWh: out.boughtWh,
+      soldWh: out.soldWh,
+      ...(delivery === undefined ? {} : { deliveredWh: delivery.deliveredWh }),
+    },
+    delivery?.envelope,
+  )
 }
 
 /** The scenario network as the clearing sees it, when the scenario asks for a grid-aware market. */

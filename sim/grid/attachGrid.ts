@@ -1,20 +1,21 @@
 import type { Community } from '../households/assemble.js'
 import type { MarketOutcome } from '../outcome.js'
 import type { Scenario } from '../scenario/schema.js'
-import type { GridOutcome, GridRunOptions } from './gridImpact.js'
+import type { EnvelopeCost, GridOutcome, GridRunOptions } from './gridImpact.js'
 import { runGrid } from './gridImpact.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
 
 /**
  * Adds the grid side to a run's outcome when the scenario has a `network:` section: the power flow of every
  * interval, once for the meters as replayed (grid only) and once for the meters as the market run left them
- * (`outcome.deliveredWh`, when a run changes them; otherwise the same series, and `sameInjections` says so).
+ * (`outcome.deliveredWh`, when a run changes them; otherwise the same series, and `sameInjections` says so), with
+ * what the site envelopes cost when the run kept within them (`envelope`, from `deliverOnGrid`).
  *
  * @example
  * const outcome = attachGrid(s, community, await clearCommunity(s, community))
  * outcome.grid?.withMarket.cableOverloadHours
  */
-export function attachGrid(s: Scenario, c: Community, o: MarketOutcome): MarketOutcome {
+export function attachGrid(s: Scenario, c: Community, o: MarketOutcome, envelope?: EnvelopeCost): MarketOutcome {
   if (s.network === undefined) return o
   const cn = scenarioNetwork(s.network, c.n)
   const opts: GridRunOptions = {
@@ -33,6 +34,7 @@ export function attachGrid(s: Scenario, c: Community, o: MarketOutcome): MarketO
     withMarket: market.kpis,
     sameInjections: same,
     detail: market.detail,
+    ...(envelope === undefined ? {} : { envelope }),
   }
   return { ...o, grid }
 }

@@ -46,6 +46,35 @@ export interface GridOutcome {
   /** True when the market run did not change any household's metered energy (then both KPI sets are equal). */
   readonly sameInjections: boolean
   readonly detail: GridDetail
+  /** With site envelopes (a capacity-aware market): what keeping within them cost the households. */
+  readonly envelope?: EnvelopeCost
+  /** The same scenario run three ways (sim/grid/compareMarkets.ts), when the report was made by that comparison. */
+  readonly comparison?: readonly GridComparisonRow[]
+}
+
+/** The grid KPIs of one way to run a scenario's neighbourhood, with the energy its market traded and its cost. */
+export interface GridComparisonRow {
+  readonly run: 'grid-only' | 'unconstrained' | 'capacity-aware'
+  readonly kpis: GridKpis
+  readonly marketKwh: number
+  /**
+   * What the households paid together, token units: market trades (fees included) plus the retailer's bill for the
+   * delivered meters' deviation from the contracts (import at retail, export at feed-in).
+   */
+  readonly householdCost: number
+  /** Curtailment and unavoidable import above the site envelopes (capacity-aware only). */
+  readonly envelope?: EnvelopeCost
+}
+
+/** Energy lost to the site envelopes over a run. */
+export interface EnvelopeCost {
+  /** PV curtailed to keep exports within the envelopes, kWh, and as a share of all PV generated. */
+  readonly curtailedKwh: number
+  readonly curtailedPct: number
+  /** Households that curtailed at all. */
+  readonly curtailingHouseholds: number
+  /** Import above the envelopes that no device could avoid (base load is not cut), kWh. */
+  readonly importOverKwh: number
 }
 
 /** Household-interval energy, Wh: household h, interval k at `data[h * stride + base + k]`, import positive. */

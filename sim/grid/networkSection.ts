@@ -36,7 +36,8 @@ export const networkSection = z
      * A grid-aware market on this network (fast mode): network fees per Wh by level [same feeder, same
      * transformer, upstream] in token units, and whether the clearing keeps each feeder's and the transformer's
      * scheduled flow within its rating per interval. Set, the households' batteries also follow their contracted
-     * positions (sim/fast/deliverContracts.ts), so the power flow "with market" is the market's. See docs/grid.md.
+     * positions (sim/fast/deliverContracts.ts), so the power flow "with market" is the market's; capacity-aware,
+     * every household also keeps within its site envelope (sim/grid/siteLimits.ts). See docs/grid.md.
      */
     market: z
       .object({
@@ -45,6 +46,11 @@ export const networkSection = z
           .refine(([a, b, c]) => a <= b && b <= c, { message: 'fees must be non-decreasing by level' })
           .default([0, 0, 0]),
         capacity: z.boolean().default(true),
+        /**
+         * Capacity-aware only: the site envelopes also keep the voltage band, each element's limit being the
+         * tighter of its rating and its hosting capacity (src/core/grid/hostingLimits.ts).
+         */
+        voltage: z.boolean().default(true),
         /** Who is paid the fees (the grid operator). */
         feeRecipient: z
           .string()

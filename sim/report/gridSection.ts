@@ -1,5 +1,5 @@
 import { compileNetwork } from '../../src/core/grid/index.js'
-import type { GridKpis, GridOutcome } from '../grid/gridImpact.js'
+import type { GridComparisonRow, GridKpis, GridOutcome } from '../grid/gridImpact.js'
 
 /** Most points the grid chart embeds per series (longer runs keep the extremes of each bucket). */
 const MAX_POINTS = 4000
@@ -20,6 +20,7 @@ export function renderGridSection(g: GridOutcome, t0Ms: number, intervalMs: numb
 <p class="note">Network ${esc(g.network.name)}: ${g.network.buses.length} buses, ${g.network.lines.length} cables, transformer ${g.network.transformer.ratingKva} kVA. Voltage band ${g.voltageBand.min}–${g.voltageBand.max} pu. ${note}</p>
 <table id="grid-kpis"><tr><th></th><th>grid only</th><th>with market</th><th>change</th></tr>
 ${rows}</table>
+${envelopeNote(g)}${g.comparison ? comparisonTable(g.comparison) : ''}
 <h3>Network, coloured by highest loading over the run</h3>
 ${networkSvg(g)}
 <div class="chart" id="grid"></div>`
@@ -55,6 +56,48 @@ export function gridKpiRows(g: GridOutcome): [string, string, string, string][] 
     row('highest cable loading, %', (k) => k.maxCableLoadingPct, 1),
     row('highest transformer loading, %', (k) => k.maxTransformerLoadingPct, 1),
   ]
+}
+
+/** What keeping within the site envelopes cost, when the run did. */
+function envelopeNote(g: GridOutcome): string {
+  const e = g.envelope
+  if (e === undefined) return ''
+  return `<p class="note" id="grid-envelope">Capacity-aware: every household kept within its site envelope (its share of each cable's and the transformer's limit). PV curtailed: ${e.curtailedKwh.toFixed(1)} kWh (${e.curtailedPct.toFixed(1)} % of generation, ${e.curtailingHouseholds} households); import above the envelopes no device could avoid: ${e.importOverKwh.toFixed(1)} kWh.</p>\n`
+}
+
+/** Label and one value per run of a three-run comparison. */
+export function comparisonRows(rows: readonly GridComparisonRow[]): [string, ...string[]][] {
+  const row = (label: string, f: (r: GridComparisonRow) => string): [string, ...string[]] => [label, ...rows.map(f)]
+  return [
+    row('transformer overload hours', (r) => r.kpis.transformerOverloadHours.toFixed(1)),
+    row('cable overload hours', (r) => r.kpis.cableOverloadHours.toFixed(1)),
+    row('voltage violations (bus × interval)', (r) => r.kpis.voltageViolations.toFixed(0)),
+    row(
+      'hours above / below the band',
+      (r) => `${r.kpis.overvoltageHours.toFixed(1)} / ${r.kpis.undervoltageHours.toFixed(1)}`,
+    ),
+    row(
+      'highest transformer / cable loading, %',
+      (r) => `${r.kpis.maxTransformerLoadingPct.toFixed(0)} / ${r.kpis.maxCableLoadingPct.toFixed(0)}`,
+    ),
+    row('highest voltage, pu', (r) => r.kpis.maxVoltagePu.toFixed(4)),
+    row('losses, kWh', (r) => r.kpis.lossesKwh.toFixed(1)),
+    row('PV curtailed, kWh', (r) => (r.envelope?.curtailedKwh ?? 0).toFixed(1)),
+    row('import above the envelopes, kWh', (r) => (r.envelope?.importOverKwh ?? 0).toFixed(1)),
+    row('traded on the market, kWh', (r) => r.marketKwh.toFixed(1)),
+    row("households' total cost (delivered meters), tokens", (r) => r.householdCost.toLocaleString('en')),
+  ]
+}
+
+function comparisonTable(rows: readonly GridComparisonRow[]): string {
+  const body = comparisonRows(rows)
+    .map(([label, ...v]) => `<tr><th>${esc(label)}</th>${v.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`)
+    .join('\n')
+  return `<h3>Grid only, unconstrained and capacity-aware market</h3>
+<p class="note">The same neighbourhood three ways (sim/grid/compareMarkets.ts): the replayed meters; the market with batteries following the contracts; the capacity-aware market, in which every household also keeps within its site envelope (battery first, PV curtailed last). The cost counts the market trades and the retailer's bill for the delivered meters (curtailed PV earns nothing); the KPI table above and the bills are those of the capacity-aware run.</p>
+<table id="grid-comparison"><tr><th></th>${rows.map((r) => `<th>${esc(r.run)}</th>`).join('')}</tr>
+${body}</table>
+`
 }
 
 /** Green below 50 %, through yellow at 80 %, red from 100 %. */

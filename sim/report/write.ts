@@ -39,8 +39,8 @@ export async function writeResults(
   writeFileSync(join(dir, RESULT_FILES.kpis), `${JSON.stringify(kpis, null, 2)}\n`)
   writeFileSync(join(dir, RESULT_FILES.scenario), `${JSON.stringify(s, null, 2)}\n`)
   if (o.grid) {
-    const { gridOnly, withMarket, sameInjections, voltageBand, network } = o.grid
-    const summary = { network: network.name, voltageBand, sameInjections, gridOnly, withMarket }
+    const { gridOnly, withMarket, sameInjections, voltageBand, network, envelope, comparison } = o.grid
+    const summary = { network: network.name, voltageBand, sameInjections, gridOnly, withMarket, envelope, comparison }
     writeFileSync(join(dir, RESULT_FILES.grid), `${JSON.stringify(summary, null, 2)}\n`)
     await writeCsv(join(dir, RESULT_FILES.gridIntervals), gridRows(c, o))
   }
