@@ -1,5 +1,5 @@
 import { LengthPrefixedDecoder } from '@libp2p/utils'
-import { Uint8ArrayList } from 'uint8arraylist'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
 import { installLengthPrefixedDecoderFastPath } from './lengthPrefixedDecoder.js'
 
