@@ -45,6 +45,10 @@ interface CaseResult {
   undelivered: number
   /** Mean 1-minute load average of the machine during the run (other jobs share its 2 cores). */
   loadavg1: number
+  /** Only with `--gossip`: the gossipsub overrides of this case, and the mean mesh size and peer count at its end. */
+  gossip?: Record<string, number | boolean>
+  meshPeers?: number
+  peers?: number
 }
 
 const args = process.argv.slice(2)
@@ -55,6 +59,8 @@ if (args.includes('--help')) {
   --intervals   market intervals per case (default 20)
   --workers     worker threads hosting the nodes (default 2)
   --interval-s  real seconds per 60 s market interval (default 6 below 20 nodes, 15 above)
+  --gossip      JSON list of gossipsub option overrides, one case each ({} = production defaults), e.g.
+                '[{}, {"D": 5, "Dhi": 6}]': A/B of mesh parameters in one run
   --json        one JSON object per case`)
   process.exit(0)
 }
@@ -69,6 +75,7 @@ const intervals = Number(arg('--intervals') ?? 20)
 const workerCount = Number(arg('--workers') ?? 2)
 /** Real seconds per 60 s market interval (10 nodes, 50 nodes). */
 const realS = (n: number) => Number(arg('--interval-s') ?? (n > 20 ? 15 : 6))
+const gossipVariants = JSON.parse(arg('--gossip') ?? '[null]') as (Record<string, number | boolean> | null)[]
 
 const realNow = () => performance.timeOrigin + performance.now()
 
@@ -100,7 +107,7 @@ function startWorker(init: WorkerInit) {
   }
 }
 
-async function runCase(n: number, loss: number): Promise<CaseResult> {
+async function runCase(n: number, loss: number, gossip: Record<string, number | boolean> | null): Promise<CaseResult> {
   const speed = 60 / realS(n)
   const hs = households(n)
   const startMs = intervalStartMs(TIME, 30_000_000)
@@ -116,6 +123,7 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
       realStart,
       speed,
       loss,
+      ...(gossip ? { gossip } : {}),
     }),
   )
   const addrs: string[] = []
@@ -243,6 +251,13 @@ async function runCase(n: number, loss: number): Promise<CaseResult> {
     cpuMsPerNodeInterval: round((cpu.user + cpu.system) / 1000 / n / intervals),
     undelivered,
     loadavg1: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)),
+    ...(gossip
+      ? {
+          gossip,
+          meshPeers: round(reports.reduce((s, r) => s + r.meshPeers, 0) / n),
+          peers: round(reports.reduce((s, r) => s + r.peers, 0) / n),
+        }
+      : {}),
   }
 }
 
@@ -255,12 +270,13 @@ const round = (x: number) => Math.round(x * 10) / 10
 
 const results: CaseResult[] = []
 for (const n of nodeCounts) {
-  for (const loss of losses) {
-    const r = await runCase(n, loss)
-    results.push(r)
-    if (json) console.log(JSON.stringify(r))
-    else console.error(`done ${r.case}`)
-  }
+  for (const loss of losses)
+    for (const gossip of gossipVariants) {
+      const r = await runCase(n, loss, gossip)
+      results.push(r)
+      if (json) console.log(JSON.stringify(r))
+      else console.error(`done ${r.case}`)
+    }
 }
 if (!json) {
   console.log(
@@ -268,7 +284,7 @@ if (!json) {
   )
   for (const r of results) {
     console.log(
-      `${r.case.padEnd(16)} ${String(r.p50Ms).padStart(7)}  ${String(r.p99Ms).padStart(7)}  ${String(r.maxMs).padStart(7)}   ${(r.agreement * 100).toFixed(1).padStart(8)}%   ${String(r.bytesPerNodeInterval).padStart(19)}   ${String(r.rssMb).padStart(11)}   ${String(r.cpuMsPerNodeInterval).padStart(20)}   ${String(r.undelivered).padStart(11)}   ${String(r.loadavg1).padStart(4)}`,
+      `${r.case.padEnd(16)} ${String(r.p50Ms).padStart(7)}  ${String(r.p99Ms).padStart(7)}  ${String(r.maxMs).padStart(7)}   ${(r.agreement * 100).toFixed(1).padStart(8)}%   ${String(r.bytesPerNodeInterval).padStart(19)}   ${String(r.rssMb).padStart(11)}   ${String(r.cpuMsPerNodeInterval).padStart(20)}   ${String(r.undelivered).padStart(11)}   ${String(r.loadavg1).padStart(4)}${r.gossip ? `   ${JSON.stringify(r.gossip)} mesh ${r.meshPeers} peers ${r.peers}` : ''}`,
     )
   }
   console.log(

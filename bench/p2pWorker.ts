@@ -4,7 +4,10 @@
  * shared clock `performance.timeOrigin + performance.now()` (comparable across the threads of one process), when
  * each order was published and when each of its nodes first held each order.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
+import { parentPort, threadId, workerData } from 'node:worker_threads'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { VerifiedOrder } from '../src/core/order/types.js'
 import { acceleratedClock } from '../src/core/time/clock.js'
@@ -22,6 +25,8 @@ export interface WorkerInit {
   realStart: number
   speed: number
   loss: number
+  /** gossipsub options over the production defaults (`--gossip`: A/B of mesh parameters in one run). */
+  gossip?: Record<string, number | boolean>
 }
 
 export type ToWorker =
@@ -46,6 +51,9 @@ export interface WorkerReport {
   bytesSent: number
   /** Validation outcomes summed over this worker's nodes (diagnostics). */
   validation: Record<string, number>
+  /** Mesh peers and connected peers summed over this worker's nodes at the end (diagnostics). */
+  meshPeers: number
+  peers: number
 }
 
 const realNow = () => performance.timeOrigin + performance.now()
@@ -69,15 +77,25 @@ const clock = clockOf(-1)
 
 const nodes = new Map<number, MarketNode>()
 for (const i of init.own) {
+  const base = nodeInit(init.hs[i]!, { clock: clockOf(i), registry })
   const node = await createMarketNode({
-    ...nodeInit(init.hs[i]!, { clock: clockOf(i), registry }),
+    ...base,
+    ...(init.gossip ? { libp2p: { ...base.libp2p, gossip: init.gossip } } : {}),
     ...(init.loss > 0 ? { faults: faultInjector({ dropRate: init.loss, random: seededRandom(1000 + i) }) } : {}),
   })
   await node.start()
   nodes.set(i, node)
 }
 
-const report: WorkerReport = { published: [], received: [], outcomes: [], bytesSent: 0, validation: {} }
+const report: WorkerReport = {
+  published: [],
+  received: [],
+  outcomes: [],
+  bytesSent: 0,
+  validation: {},
+  meshPeers: 0,
+  peers: 0,
+}
 const lastOutcome = new Map<number, bigint>()
 const agreedSeen = new Set<string>()
 for (const [i, node] of nodes) {
@@ -99,12 +117,19 @@ port.postMessage({ type: 'addrs', addrs: [...nodes].map(([i, n]) => [i, n.multia
 port.on('message', async (msg: ToWorker) => {
   switch (msg.type) {
     case 'dial':
-      await Promise.all(msg.dials.map((d) => dialWithRetry(nodes.get(d.from)!, d.to)))
+      // A dial that still fails (a handshake starved on a loaded machine) costs one edge, not the run: the mesh
+      // check below decides whether the topology is good enough.
+      await Promise.all(
+        msg.dials.map((d) =>
+          dialWithRetry(nodes.get(d.from)!, d.to).catch((err) => console.error(`dial from ${d.from} failed: ${err}`)),
+        ),
+      )
       return port.postMessage({ type: 'dialed' })
     case 'mesh':
       return port.postMessage({ type: 'meshed', ok: await waitForMesh() })
     case 'run':
       bytes0 = sumBytes()
+      await profiler?.start()
       for (const { node, at, order } of msg.orders) {
         void clock.sleepUntil(at).then(async () => {
           report.published.push([order.id.toLowerCase(), realNow()])
@@ -124,9 +149,13 @@ port.on('message', async (msg: ToWorker) => {
         await sleep(100)
       await sleep(2000)
       report.bytesSent = sumBytes() - bytes0
-      for (const n of nodes.values())
-        for (const [k, v] of Object.entries(n.stats().validation))
-          report.validation[k] = (report.validation[k] ?? 0) + v
+      await profiler?.stop()
+      for (const n of nodes.values()) {
+        const st = n.stats()
+        for (const [k, v] of Object.entries(st.validation)) report.validation[k] = (report.validation[k] ?? 0) + v
+        report.meshPeers += st.meshPeers
+        report.peers += st.peers
+      }
       return port.postMessage({ type: 'report', report })
     }
     case 'stop':
@@ -135,6 +164,29 @@ port.on('message', async (msg: ToWorker) => {
       return port.close()
   }
 })
+
+/**
+ * With `P2P_CPU_PROFILE=<dir>`, a V8 CPU profile of this thread over the measured phase only (publishing to the
+ * last decision, as `cpuMsPerNodeInterval`), written to `<dir>/p2p-<thread>.cpuprofile`: setup (key derivation,
+ * Noise handshakes) would otherwise dominate a profile of the whole run.
+ */
+const profiler = process.env.P2P_CPU_PROFILE ? cpuProfiler(process.env.P2P_CPU_PROFILE) : undefined
+
+function cpuProfiler(dir: string) {
+  const session = new Session()
+  return {
+    async start() {
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+    },
+    async stop() {
+      const { profile } = await session.post('Profiler.stop')
+      await writeFile(join(dir, `p2p-${threadId}.cpuprofile`), JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
+}
 
 function sumBytes(): number {
   return [...nodes.values()].reduce((s, n) => s + n.stats().bytesSent, 0)

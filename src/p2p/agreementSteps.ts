@@ -152,11 +152,25 @@ export async function waitUntil(
   untilMs: number,
   signal: AbortSignal,
 ): Promise<void> {
-  while (!done() && ctx.init.clock.now() < untilMs) {
-    const stop = new AbortController()
-    const sleep = ctx.init.clock.sleepUntil(untilMs, AbortSignal.any([signal, stop.signal])).catch(() => {})
-    await Promise.race([st.changed, sleep])
-    stop.abort()
-    signal.throwIfAborted()
+  if (done() || ctx.init.clock.now() >= untilMs) return
+  // One timer for the whole wait, not one per wake-up: every result of the interval wakes it.
+  const stop = new AbortController()
+  let slept = false
+  const sleep = ctx.init.clock
+    .sleepUntil(untilMs, AbortSignal.any([signal, stop.signal]))
+    .catch(() => {})
+    .then(() => {
+      slept = true
+    })
+  try {
+    while (!slept && !done() && ctx.init.clock.now() < untilMs) {
+      await Promise.race([st.changed, sleep])
+      signal.throwIfAborted()
+    }
+  } finally {
+    stop.abort(WAIT_OVER)
   }
 }
+
+/** The reason a finished wait cancels its timer with (a reason given, abort creates no DOMException). */
+const WAIT_OVER = new GridletError('wait over', { code: 'P2P_DEADLINE', details: 'condition met' })

@@ -9,6 +9,7 @@ import type { ComponentLogger, ConnectionGater, Metrics, PeerId, PrivateKey, Ser
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type ServiceFactoryMap } from 'libp2p'
+import { installLengthPrefixedDecoderFastPath } from './lengthPrefixedDecoder.js'
 import { installYamuxWindowHysteresis } from './yamuxWindowUpdates.js'
 
 /** The services every gridlet libp2p node runs. */
@@ -121,6 +122,7 @@ export async function createLibp2pNode<S extends ServiceMap = Record<string, nev
   init: CreateLibp2pNodeInit<S>,
 ): Promise<Libp2p<GridletServices & S>> {
   installYamuxWindowHysteresis()
+  installLengthPrefixedDecoderFastPath()
   const peerDiscovery = [
     ...(init.bootstrap?.length ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : []),
     ...(init.mdns ? [mdns()] : []),
@@ -133,9 +135,11 @@ export async function createLibp2pNode<S extends ServiceMap = Record<string, nev
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    // The ping monitor aborts a connection whose ping misses an adaptive deadline: a busy home node (or 50 nodes
-    // sharing two cores in a test) would lose its mesh for being slow. Gossip and the reconnect queue keep liveness.
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    // No ping monitor: it aborts a connection whose ping misses an adaptive deadline (a busy home node, or 50 nodes
+    // sharing two cores in a test, would lose its mesh for being slow), and without aborting it only measures
+    // round trips nobody reads, at a new stream (multistream-select, ping, close) per connection every 10 s, each
+    // way. Gossip and the reconnect queue keep liveness.
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 5,

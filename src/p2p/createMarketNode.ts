@@ -52,7 +52,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     ...(init.logger ? { logger: pinoComponentLogger(init.logger) } : {}),
     ...(init.faults ? { denyPeer: (p: PeerId) => init.faults!.isBlocked(p) } : {}),
     ...init.libp2p,
-    gossip: { msgIdFn: (msg) => marketMessageId(domain, msg), fastMsgIdFn: fastMessageId },
+    gossip: { ...init.libp2p?.gossip, msgIdFn: (msg) => marketMessageId(domain, msg), fastMsgIdFn: fastMessageId },
     // libp2p adds each service to the components of those declared after it: the market finds `pubsub` there.
     services: { market: (components) => marketService(init)(components as unknown as MarketComponents) },
   })

@@ -1,3 +1,4 @@
+import type { GossipsubOpts } from '@libp2p/gossipsub'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
@@ -84,8 +85,16 @@ export interface MarketNodeInit {
   logger?: Logger
   /** prom-client registry to register gridlet_p2p_* metrics in. */
   metrics?: Registry
-  /** Options passed to the libp2p factory (tests on one host raise these). */
-  libp2p?: { inboundConnectionThreshold?: number; maxConnections?: number; ipColocationWeight?: number }
+  /**
+   * Options passed to the libp2p factory (tests on one host raise these). `gossip` overrides gossipsub options
+   * (benchmarks compare mesh parameters with it; production runs the defaults of `createLibp2pNode`).
+   */
+  libp2p?: {
+    inboundConnectionThreshold?: number
+    maxConnections?: number
+    ipColocationWeight?: number
+    gossip?: Partial<GossipsubOpts>
+  }
 }
 
 /** What a node concluded for one interval. */
