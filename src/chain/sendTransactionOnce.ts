@@ -10,18 +10,16 @@ import {
 } from 'viem'
 import {
   call,
-  estimateGas,
   getBalance,
-  getBlock,
   getBlockNumber,
   getTransaction,
   getTransactionCount,
   getTransactionReceipt,
-  prepareTransactionRequest,
   sendRawTransaction,
 } from 'viem/actions'
 import { toChainError } from './describeRevert.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+import { prepareTransaction } from './prepareTransaction.js'
 import type { JournalEntry, TxJournal } from './txJournal.js'
 
 /** A wallet client with a local (keystore) account: transactions are signed here, so their hash is known first. */
@@ -100,21 +98,7 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
       }
     }
     const account = client.account
-    const gas = await estimateGas(client, { account, to: plan.to, data: plan.data, value: plan.value })
-    const gasLimit = gas + gas / 5n
-    // viem signs EIP-1559 unless told otherwise; a chain whose blocks carry no base fee (pre-London, some consortium
-    // chains) refuses such a transaction, so it gets a legacy one with a gas price.
-    const { baseFeePerGas } = await getBlock(client)
-    const request = await prepareTransactionRequest(client, {
-      account,
-      to: plan.to,
-      data: plan.data,
-      value: plan.value,
-      gas: gasLimit,
-      chain: client.chain,
-      ...(typeof baseFeePerGas === 'bigint' ? {} : { type: 'legacy' as const }),
-    })
-    const maxFeePerGas = (request.maxFeePerGas ?? request.gasPrice ?? 0n) as bigint
+    const { request, gas, gasLimit, maxFeePerGas, nonce } = await prepareTransaction(client, plan)
     const quote: GasQuote = {
       description: plan.description,
       gas,
@@ -132,13 +116,13 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     if (opts.confirm && !(await opts.confirm(quote))) {
       throw new ChainError('cancelled: nothing was sent', { code: ChainErrorCode.Declined })
     }
-    const raw = await account.signTransaction(request as Parameters<LocalAccount['signTransaction']>[0])
+    const raw = await account.signTransaction(request)
     const entry: JournalEntry = {
       key: plan.key,
       description: plan.description,
       chainId: client.chain.id,
       from: account.address,
-      nonce: request.nonce as number,
+      nonce,
       hash: keccak256(raw),
       raw,
       createdMs: Date.now(),

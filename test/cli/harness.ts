@@ -148,3 +148,42 @@ function read(req: IncomingMessage): Promise<string> {
     req.on('error', reject)
   })
 }
+
+/**
+ * An RPC proxy in front of anvil that makes it look like a chain without EIP-1559 (a pre-London consortium chain
+ * whose EVM still runs the artifact, which anvil `--hardfork berlin` cannot: the contracts use PUSH0): blocks carry
+ * no base fee, the fee-market methods are unknown, and a type-2 (EIP-1559) transaction is refused as such a node
+ * refuses it. `refused` counts the type-2 transactions it turned away.
+ */
+export async function legacyFeeProxy(
+  target: string,
+): Promise<{ url: string; refused: number; close(): Promise<void> }> {
+  const state = { url: '', refused: 0, close: async () => {} }
+  const server: Server = createServer(async (req, res) => {
+    const body = await read(req)
+    const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] }
+    const reply = (json: object) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: call.id, ...json }))
+    if (call.method === 'eth_feeHistory' || call.method === 'eth_maxPriorityFeePerGas') {
+      return reply({ error: { code: -32601, message: `the method ${call.method} does not exist/is not available` } })
+    }
+    if (call.method === 'eth_sendRawTransaction' && String(call.params?.[0]).startsWith('0x02')) {
+      state.refused++
+      return reply({ error: { code: -32000, message: 'transaction type not supported' } })
+    }
+    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const json = (await upstream.json()) as { result?: { baseFeePerGas?: unknown } }
+    if (call.method.startsWith('eth_getBlockBy') && json.result) delete json.result.baseFeePerGas
+    reply(json)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
+  return state
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { createTestClient, createWalletClient, http, parseGwei } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { getTransactionReceipt, sendTransaction, setBalance, waitForTransactionReceipt } from 'viem/actions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Anvil, startAnvil } from '../../src/chain/anvil.js'
+import { Batcher, submitterOrder } from '../../src/chain/batcher.js'
+import { localChain } from '../../src/chain/contracts.js'
+import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { loadMarketFile } from '../../src/chain/marketFile.js'
+import { manualClock } from '../../src/core/time/clock.js'
+import { keystoreAddress } from '../../src/keystore/keystoreFile.js'
+import { agreementFor, buildBook, marketDomain } from '../chain/orders.js'
+import { gridlet, legacyFeeProxy } from './harness.js'
+
+/**
+ * Every transaction path of gridlet on a chain without EIP-1559 (no base fee, type-2 transactions refused): the dev
+ * chain's setup and deployMarket, the settlement batcher, and `gridlet market deploy`. Each went through viem's own
+ * preparation before; now all go through prepareTransaction.
+ */
+describe('a chain without EIP-1559 fees', { timeout: 60_000 }, () => {
+  let anvil: Anvil
+  let proxy: Awaited<ReturnType<typeof legacyFeeProxy>>
+  let dev: DevChain
+  const chain = () => localChain(anvil.chainId, proxy.url)
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    proxy = await legacyFeeProxy(anvil.rpcUrl)
+    dev = await startDevChain({ rpcUrl: proxy.url, chainId: anvil.chainId, households: 3 })
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await anvil?.stop()
+  })
+
+  it('the proxy refuses an EIP-1559 transaction, as such a chain does', async () => {
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(dev.operator.privateKey),
+      chain: chain(),
+      transport: http(proxy.url),
+    })
+    const err = await sendTransaction(wallet, {
+      to: dev.operator.address,
+      maxFeePerGas: parseGwei('10'),
+      maxPriorityFeePerGas: 1n,
+    }).catch((e: unknown) => e)
+    expect(String(err)).toContain('transaction type not supported')
+    expect(proxy.refused).toBe(1)
+  })
+
+  it('the dev chain deploys and funds its market through the proxy (deployMarket, setup calls)', () => {
+    expect(dev.settlement).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    expect(proxy.refused).toBeLessThanOrEqual(1) // only the probe above
+  })
+
+  it('the batcher settles an interval with a type-1 (access list, gas price) transaction', async () => {
+    const wallet = (key: `0x${string}`) =>
+      createWalletClient({
+        account: privateKeyToAccount(key),
+        chain: chain(),
+        transport: http(proxy.url),
+        pollingInterval: 20,
+      })
+    const head = await createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) }).request({
+      method: 'eth_getBlockByNumber',
+      params: ['latest', false],
+    } as never)
+    const interval = BigInt((head as { timestamp: string }).timestamp) / 900n - 10n
+    const domain = marketDomain(dev.chainId, dev.settlement)
+    const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades: 2 })
+    const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: dev.accounts.slice(0, 2) })
+    const [primary] = submitterOrder(
+      interval,
+      book.orders.map((o) => o.order.account),
+    )
+    const key = dev.accounts.find((a) => a.address === primary)!.privateKey
+    const batcher = new Batcher({
+      db: new DatabaseSync(':memory:'),
+      client: wallet(key),
+      settlement: dev.settlement,
+      clock: manualClock(1_000_000),
+      finalityBlocks: 1n,
+    })
+    batcher.enqueue({ interval, trades: book.trades, agreement }, book.orders)
+    const [sent] = await batcher.tick()
+    expect(sent?.state, sent?.lastError).toBe('sent')
+    const receipt = await waitForTransactionReceipt(wallet(key), { hash: sent!.txHash!, timeout: 10_000 })
+    expect(receipt.status).toBe('success')
+    expect(receipt.type).toBe('eip2930')
+    expect((await batcher.tick()).map((e) => [e.state, e.byUs])).toEqual([['confirmed', true]])
+    expect(proxy.refused).toBe(1)
+  })
+
+  it('gridlet market deploy deploys and verifies the contract with a legacy transaction', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridlet-legacy-'))
+    const pass = join(dir, 'pass')
+    writeFileSync(pass, 'legacy chain passphrase\n')
+    const k = join(dir, 'operator', 'key.json')
+    expect((await gridlet(['key', 'new', '-k', k, '--passphrase-file', pass, '--scrypt-n', '4096'])).code).toBe(0)
+    await setBalance(createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) }), {
+      address: keystoreAddress(k),
+      value: 10n ** 19n,
+    })
+    const out = join(dir, 'market.json')
+    const r = await gridlet([
+      'market',
+      'deploy',
+      '--rpc',
+      proxy.url,
+      '--token',
+      dev.token,
+      '--name',
+      'legacy-street',
+      '--out',
+      out,
+      '-k',
+      k,
+      '--passphrase-file',
+      pass,
+      '--poll-ms',
+      '20',
+      '--yes',
+    ])
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toContain('code verified against the artifact')
+    const m = loadMarketFile(out)
+    const receipt = await getTransactionReceipt(createWalletClient({ chain: chain(), transport: http(proxy.url) }), {
+      hash: m.deployment.tx,
+    })
+    expect(receipt.type).toBe('legacy')
+    expect(proxy.refused).toBe(1)
+  })
+})
