@@ -1,5 +1,6 @@
 import {
   type Address,
+  BaseError,
   type Chain,
   type Client,
   type Hex,
@@ -11,7 +12,6 @@ import {
 import {
   call,
   getBalance,
-  getBlockNumber,
   getTransaction,
   getTransactionCount,
   getTransactionReceipt,
@@ -200,28 +200,57 @@ async function receiptOf(client: Client, hash: Hex): Promise<TransactionReceipt 
   })
 }
 
+/**
+ * Polls for the receipt until `receiptTimeoutMs`. Each poll is bounded by the time left, and an unanswered poll
+ * (RPC down, hanging) only counts as "no receipt yet": whatever the RPC does, the wait ends on time with
+ * CHAIN_RECEIPT_TIMEOUT, naming the transaction, which stays in the journal as pending.
+ */
 async function waitForReceipt(
   client: SigningClient,
   entry: JournalEntry,
-  opts: Pick<SendOptions, 'progress' | 'receiptTimeoutMs' | 'pollMs'>,
+  opts: Pick<SendOptions, 'journal' | 'progress' | 'receiptTimeoutMs' | 'pollMs'>,
 ): Promise<TransactionReceipt> {
   const started = performance.now()
   const timeoutMs = opts.receiptTimeoutMs ?? 300_000
   const pollMs = opts.pollMs ?? client.pollingInterval
+  let lastError: unknown
   for (;;) {
-    const receipt = await receiptOf(client, entry.hash)
+    const left = timeoutMs - (performance.now() - started)
+    const receipt = await within(receiptOf(client, entry.hash), left).catch((err: unknown) => {
+      lastError = err
+      return undefined
+    })
     if (receipt) return receipt
     const waited = performance.now() - started
-    if (waited > timeoutMs) {
-      throw new ChainError(`${entry.description}: no receipt after ${Math.round(waited / 1000)} s`, {
-        code: ChainErrorCode.ReceiptTimeout,
-        details: `transaction ${entry.hash} may still be mined; it is in the journal: run the same command again to check it (nothing is sent twice)`,
-      })
-    }
-    const block = await getBlockNumber(client, { cacheTime: 0 }).catch(() => undefined)
-    opts.progress?.(`waiting for ${entry.hash.slice(0, 10)}… ${Math.round(waited / 1000)} s (block ${block ?? '?'})`)
-    await new Promise((r) => setTimeout(r, pollMs))
+    if (waited >= timeoutMs) throw receiptTimeout(entry, waited, opts.journal, lastError)
+    opts.progress?.(`waiting for the receipt of ${entry.hash.slice(0, 10)}… ${Math.round(waited / 1000)} s`)
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, timeoutMs - waited)))
   }
+}
+
+/** `p`, or undefined once `ms` have passed (the request may still answer later; its answer is then ignored). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), Math.max(0, ms))
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+function receiptTimeout(entry: JournalEntry, waitedMs: number, journal: TxJournal, lastError: unknown): ChainError {
+  const rpc = lastError === undefined ? '' : ` (the RPC did not answer the last receipt query: ${errorText(lastError)})`
+  return new ChainError(
+    `${entry.description}: no receipt for transaction ${entry.hash} after ${Math.round(waitedMs / 1000)} s; it may still be mined`,
+    {
+      code: ChainErrorCode.ReceiptTimeout,
+      cause: lastError,
+      details: `the transaction is kept as pending in the journal ${journal.path}${rpc}: run the same command again, it checks that transaction (and waits for it) instead of sending another`,
+    },
+  )
+}
+
+function errorText(err: unknown): string {
+  return err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)
 }
 
 /** Why a mined transaction reverted: the same call replayed at its block, decoded. */
