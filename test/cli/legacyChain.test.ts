@@ -1,20 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
 import { createTestClient, createWalletClient, http, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { getTransactionReceipt, sendTransaction, setBalance, waitForTransactionReceipt } from 'viem/actions'
+import { getTransactionReceipt, sendTransaction, setBalance } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Anvil, startAnvil } from '../../src/chain/anvil.js'
-import { Batcher, submitterOrder } from '../../src/chain/batcher.js'
 import { localChain } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { loadMarketFile } from '../../src/chain/marketFile.js'
-import { manualClock } from '../../src/core/time/clock.js'
 import { keystoreAddress } from '../../src/keystore/keystoreFile.js'
-import { agreementFor, buildBook, marketDomain } from '../chain/orders.js'
-import { gridlet, legacyFeeProxy } from './harness.js'
+import { gridlet, legacyFeeProxy, recentInterval, settleInterval } from './harness.js'
 
 /**
  * Every transaction path of gridlet on a chain without EIP-1559 (no base fee, type-2 transactions refused): the dev
@@ -58,40 +54,9 @@ describe('a chain without EIP-1559 fees', { timeout: 60_000 }, () => {
   })
 
   it('the batcher settles an interval with a type-1 (access list, gas price) transaction', async () => {
-    const wallet = (key: `0x${string}`) =>
-      createWalletClient({
-        account: privateKeyToAccount(key),
-        chain: chain(),
-        transport: http(proxy.url),
-        pollingInterval: 20,
-      })
-    const head = await createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) }).request({
-      method: 'eth_getBlockByNumber',
-      params: ['latest', false],
-    } as never)
-    const interval = BigInt((head as { timestamp: string }).timestamp) / 900n - 10n
-    const domain = marketDomain(dev.chainId, dev.settlement)
-    const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades: 2 })
-    const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: dev.accounts.slice(0, 2) })
-    const [primary] = submitterOrder(
-      interval,
-      book.orders.map((o) => o.order.account),
-    )
-    const key = dev.accounts.find((a) => a.address === primary)!.privateKey
-    const batcher = new Batcher({
-      db: new DatabaseSync(':memory:'),
-      client: wallet(key),
-      settlement: dev.settlement,
-      clock: manualClock(1_000_000),
-      finalityBlocks: 1n,
-    })
-    batcher.enqueue({ interval, trades: book.trades, agreement }, book.orders)
-    const [sent] = await batcher.tick()
-    expect(sent?.state, sent?.lastError).toBe('sent')
-    const receipt = await waitForTransactionReceipt(wallet(key), { hash: sent!.txHash!, timeout: 10_000 })
+    const { receipt } = await settleInterval(dev, { rpcUrl: proxy.url, interval: await recentInterval(proxy.url) })
     expect(receipt.status).toBe('success')
     expect(receipt.type).toBe('eip2930')
-    expect((await batcher.tick()).map((e) => [e.state, e.byUs])).toEqual([['confirmed', true]])
     expect(proxy.refused).toBe(1)
   })
 
