@@ -17,9 +17,7 @@ import {
   getBlockNumber,
   getContractEvents,
   getTransaction,
-  getTransactionCount,
   getTransactionReceipt,
-  prepareTransactionRequest,
   readContract,
   sendRawTransaction,
   signTransaction,
@@ -31,6 +29,7 @@ import { settlementAbi } from './contracts.js'
 import { type Agreement, encodeSettlement, rootOfResult, type SettlementTrade } from './encodeSettlement.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 import { migrateOutbox, Outbox, type OutboxEntry } from './outbox.js'
+import { prepareTransaction } from './prepareTransaction.js'
 import { readHouseholds } from './readHouseholds.js'
 import { decodeRevert, settleArgs, toChainError } from './settleBatch.js'
 
@@ -216,11 +215,10 @@ export class Batcher {
     } catch (err) {
       return this.reverted(entry, err)
     }
-    const nonce = await getTransactionCount(client, { address: client.account.address, blockTag: 'pending' })
     const data = encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args })
     // An EIP-2930 access list makes each household slot 100 gas cheaper (see settleBatch).
     const { accessList } = await createAccessList(client, { to: this.init.settlement, data })
-    const request = await prepareTransactionRequest(client, { to: this.init.settlement, data, nonce, accessList })
+    const { request, nonce } = await prepareTransaction(client, { to: this.init.settlement, data, accessList })
     const rawTx = await signTransaction(client, request as never)
     const sent = this.outbox.update(entry, {
       state: 'sent',

@@ -1,7 +1,19 @@
-import { type Account, type Address, type Chain, type Client, getAddress, type Hex, type Transport } from 'viem'
-import { deployContract, waitForTransactionReceipt } from 'viem/actions'
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type EncodeDeployDataParameters,
+  encodeDeployData,
+  getAddress,
+  type Hex,
+  type Transport,
+} from 'viem'
+import { waitForTransactionReceipt } from 'viem/actions'
 import { settlementArtifact, testTokenArtifact } from './contracts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+import { sendPreparedTransaction } from './prepareTransaction.js'
 
 /** Market timing fixed in the contract at deployment (seconds; docs/settlement.md, "Time"). */
 export interface SettlementTiming {
@@ -82,6 +94,14 @@ export async function deployMarket(
 function timingArg(init: Partial<SettlementTiming> = {}) {
   const t = { ...DEFAULT_SETTLEMENT_TIMING, ...init }
   return { ...t, withdrawalDelay: BigInt(t.withdrawalDelay) }
+}
+
+/** viem's deployContract, but through the one transaction-preparation step: also deploys on a legacy-fee chain. */
+function deployContract<const abi extends Abi>(
+  client: Client<Transport, Chain, Account>,
+  params: EncodeDeployDataParameters<abi>,
+): Promise<Hex> {
+  return sendPreparedTransaction(client, { data: encodeDeployData(params as EncodeDeployDataParameters) })
 }
 
 async function deployed(client: Client, hash: Hex): Promise<Address> {

@@ -1,9 +1,25 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { type Address, type Client, createTestClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type ContractFunctionName,
+  createTestClient,
+  createWalletClient,
+  type EncodeFunctionDataParameters,
+  encodeFunctionData,
+  type Hex,
+  http,
+  keccak256,
+  type Transport,
+  toHex,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { getTransactionCount, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { getTransactionCount, setBalance, waitForTransactionReceipt } from 'viem/actions'
 import { z } from 'zod'
 import type { Clock } from '../core/time/clock.js'
 import { type Anvil, startAnvil } from './anvil.js'
@@ -12,6 +28,7 @@ import { deployMarket, type SettlementTiming } from './deployMarket.js'
 import { type DevKey, devKeys } from './devAccounts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 import { followClock } from './followClock.js'
+import { sendPreparedTransaction } from './prepareTransaction.js'
 
 /** A household of the dev market: a registered, funded account with a DEV key from anvil's test mnemonic. */
 export interface DevHousehold extends DevKey {
@@ -166,6 +183,15 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
     await anvil?.stop()
     throw err
   }
+}
+
+/** viem's writeContract, but through the one transaction-preparation step: also runs on a legacy-fee chain. */
+function writeContract<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
+  client: Client<Transport, Chain, Account>,
+  call: EncodeFunctionDataParameters<abi, fn> & { address: Address; nonce?: number; gas?: bigint },
+): Promise<Hex> {
+  const { address, nonce, gas, ...encode } = call
+  return sendPreparedTransaction(client, { to: address, data: encodeFunctionData(encode as never), nonce, gas })
 }
 
 async function confirm(client: Client, sent: Promise<Hex>) {

@@ -1,4 +1,13 @@
-import { type Address, type Client, decodeFunctionData, erc20Abi, type Hex } from 'viem'
+import {
+  type Address,
+  BaseError,
+  type Client,
+  decodeFunctionData,
+  erc20Abi,
+  type Hex,
+  HttpRequestError,
+  TimeoutError,
+} from 'viem'
 import {
   getBlock,
   getBlockNumber,
@@ -8,6 +17,8 @@ import {
   readContract,
 } from 'viem/actions'
 import { settlementAbi } from './contracts.js'
+import { toChainError } from './describeRevert.js'
+import { ChainError, ChainErrorCode } from './errors.js'
 
 /** One UTC day of settlement, as `gridlet market status` prints it. */
 export interface SettlementDay {
@@ -39,18 +50,28 @@ export interface MarketStatus {
 /** Bytes per trade in `settle`'s packed trades: buyOrder u16 | sellOrder u16 | quantityWh u32 | price u96. */
 const TRADE_BYTES = 20
 
+export interface ReadMarketStatusArgs {
+  settlement: Address
+  token: Address
+  /** First block to read `Settled` events from (the deployment's, or a later one to look at less history). */
+  fromBlock: bigint
+  /**
+   * Blocks per eth_getLogs query (default 2,000; public RPCs cap ranges at 1k to 10k blocks or 10k logs). A query
+   * the RPC refuses (range or result limit) is halved and asked again, down to one block.
+   */
+  logWindow?: bigint
+  /** A progress line per page read (blocks read so far, events found). */
+  progress?: (line: string) => void
+}
+
 /**
- * The market's settlement history from the chain: every `Settled` event since `fromBlock` (the deployment block),
- * grouped by UTC day with the energy (decoded from each `settle` call's trades), the value and the gas paid.
- * Logs are read in windows of `logWindow` blocks (public RPCs cap eth_getLogs ranges).
+ * The market's settlement history from the chain: every `Settled` event from `fromBlock` to the head, read page by
+ * page, grouped by UTC day with the energy (decoded from each `settle` call's trades), the value and the gas paid.
  *
  * @example
  * const status = await readMarketStatus(client, { settlement, token, fromBlock: BigInt(market.deployment.block) })
  */
-export async function readMarketStatus(
-  client: Client,
-  args: { settlement: Address; token: Address; fromBlock: bigint; logWindow?: bigint },
-): Promise<MarketStatus> {
+export async function readMarketStatus(client: Client, args: ReadMarketStatusArgs): Promise<MarketStatus> {
   const view = (functionName: string) =>
     readContract(client, { address: args.settlement, abi: settlementAbi, functionName } as never) as Promise<unknown>
   const toBlock = await getBlockNumber(client, { cacheTime: 0 })
@@ -60,20 +81,7 @@ export async function readMarketStatus(
     view('quorum'),
     readContract(client, { address: args.token, abi: erc20Abi, functionName: 'balanceOf', args: [args.settlement] }),
   ])
-  const window = args.logWindow ?? 5000n
-  const events = []
-  for (let from = args.fromBlock; from <= toBlock; from += window) {
-    const to = from + window - 1n < toBlock ? from + window - 1n : toBlock
-    events.push(
-      ...(await getContractEvents(client, {
-        address: args.settlement,
-        abi: settlementAbi,
-        eventName: 'Settled',
-        fromBlock: from,
-        toBlock: to,
-      })),
-    )
-  }
+  const events = await readSettledEvents(client, args, toBlock)
   const days = new Map<
     string,
     { intervals: number; trades: number; volumeWh: bigint; value: bigint; gasUsed: bigint; gasCost: bigint }
@@ -123,4 +131,79 @@ function volumeOf(input: Hex): bigint {
   } catch {
     return 0n
   }
+}
+
+/** Reads `Settled` events page by page, halving the page whenever the RPC refuses its range. */
+async function readSettledEvents(client: Client, args: ReadMarketStatusArgs, toBlock: bigint) {
+  const events = []
+  let page = args.logWindow ?? 2000n
+  if (page < 1n)
+    throw new ChainError('the log page must be at least one block', {
+      code: ChainErrorCode.InvalidInput,
+      field: 'logWindow',
+    })
+  for (let from = args.fromBlock; from <= toBlock; ) {
+    const to = from + page - 1n < toBlock ? from + page - 1n : toBlock
+    let logs: Awaited<ReturnType<typeof getSettled>>
+    try {
+      logs = await getSettled(client, args.settlement, from, to)
+    } catch (err) {
+      if (page > 1n && refusedRange(err)) {
+        page /= 2n
+        args.progress?.(`the RPC refused blocks ${from}..${to}: reading ${page} blocks at a time`)
+        continue
+      }
+      throw toChainError(err, { action: `reading settlements in blocks ${from}..${to}` })
+    }
+    events.push(...logs)
+    args.progress?.(
+      `reading settlements: blocks ${args.fromBlock}..${to} of ${args.fromBlock}..${toBlock}, ${events.length} found`,
+    )
+    from = to + 1n
+  }
+  return events
+}
+
+function getSettled(client: Client, settlement: Address, fromBlock: bigint, toBlock: bigint) {
+  return getContractEvents(client, {
+    address: settlement,
+    abi: settlementAbi,
+    eventName: 'Settled',
+    fromBlock,
+    toBlock,
+  })
+}
+
+/** What RPCs say when a log query is too wide or returns too much (Infura, Alchemy, QuickNode, geth, Erigon...). */
+const RANGE_REFUSAL =
+  /block range|range (is )?too|too (many|large|wide|big)|exceed|more than \d+ (results|logs|blocks)|limit|response size/i
+
+/**
+ * Whether eth_getLogs was refused for its size: the RPC answered with an error (a JSON-RPC error, or an HTTP error
+ * saying so). An RPC that did not answer at all is down, not refusing: that is thrown as it is.
+ */
+function refusedRange(err: unknown): boolean {
+  if (!(err instanceof BaseError)) return false
+  if (RANGE_REFUSAL.test(`${err.shortMessage} ${err.details}`)) return true
+  return !err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError)
+}
+
+/**
+ * The first block at or after `timestamp` (seconds) in `low..high` (binary search over block timestamps: about
+ * log2(high - low) block reads): where `market status --days N` starts reading.
+ *
+ * @example
+ * const fromBlock = await firstBlockAfter(client, { timestamp: nowS - 7n * 86_400n, low: deployBlock, high: head })
+ */
+export async function firstBlockAfter(
+  client: Client,
+  args: { timestamp: bigint; low: bigint; high: bigint },
+): Promise<bigint> {
+  let { low, high } = args
+  while (low < high) {
+    const mid = (low + high) / 2n
+    if ((await getBlock(client, { blockNumber: mid })).timestamp < args.timestamp) low = mid + 1n
+    else high = mid
+  }
+  return low
 }

@@ -1,14 +1,17 @@
 import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, encodeFunctionData, keccak256, zeroHash } from 'viem'
+import { type Address, createTestClient, encodeFunctionData, http, keccak256, zeroHash } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   getBalance,
   getTransactionCount,
+  mine,
   prepareTransactionRequest,
   sendRawTransaction,
   sendTransaction,
+  setAutomine,
 } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Anvil, startAnvil } from './anvil.js'
@@ -134,6 +137,64 @@ describe('sendTransactionOnce against anvil', () => {
     journal.remove(entry.hash)
   })
 
+  it('no receipt in time (a proxy that passes the send on and never answers receipt queries): the error names the hash, the journal keeps it, a retry finds it', async () => {
+    const proxy = await hangingReceiptProxy(anvil.rpcUrl)
+    try {
+      const viaProxy = await connectMarket({
+        rpcUrl: proxy.url,
+        chainId: anvil.chainId,
+        account: privateKeyToAccount(me!.privateKey),
+        pollingMs: 20,
+      })
+      const nonce = await getTransactionCount(client, { address: me!.address })
+      const started = performance.now()
+      const err = (await sendTransactionOnce(viaProxy, {
+        journal,
+        plan: transfer(11n, 'pay:hung'),
+        receiptTimeoutMs: 500,
+      }).catch((e: unknown) => e)) as ChainError
+      expect(performance.now() - started).toBeLessThan(3000) // not the transport's 30 s timeouts
+      expect(err.code).toBe(ChainErrorCode.ReceiptTimeout)
+      const [pending] = journal.unresolved(anvil.chainId, me!.address)
+      expect(err.shortMessage).toMatch(
+        new RegExp(`^pay 11 wei: no receipt for transaction ${pending!.hash} after \\d+ s; it may still be mined$`),
+      )
+      expect(err.details).toContain(`kept as pending in the journal ${journal.path}`)
+      expect(proxy.hung).toBeGreaterThan(0)
+      const retry = await sendTransactionOnce(client, { journal, plan: transfer(11n, 'pay:hung') })
+      expect(retry).toMatchObject({ hash: pending!.hash, resumed: true })
+      expect(await getTransactionCount(client, { address: me!.address })).toBe(nonce + 1)
+      expect(journal.unresolved(anvil.chainId, me!.address)).toEqual([])
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('no receipt in time (anvil not mining): the retry waits for the same transaction, which is mined later, once', async () => {
+    const test = createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) })
+    const before = await getBalance(client, { address: to })
+    const nonce = await getTransactionCount(client, { address: me!.address })
+    await setAutomine(test, false)
+    try {
+      const plan = transfer(13n, 'pay:unmined')
+      const err = (await sendTransactionOnce(client, { journal, plan, receiptTimeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      )) as ChainError
+      expect(err.code).toBe(ChainErrorCode.ReceiptTimeout)
+      const [pending] = journal.unresolved(anvil.chainId, me!.address)
+      expect(err.shortMessage).toContain(pending!.hash)
+      const lines: string[] = []
+      setTimeout(() => void mine(test, { blocks: 1 }), 300)
+      const retry = await sendTransactionOnce(client, { journal, plan, progress: (l) => lines.push(l) })
+      expect(retry).toMatchObject({ hash: pending!.hash, resumed: true })
+      expect(lines[0]).toBe(`checking earlier transaction ${pending!.hash} (pay 13 wei)`)
+    } finally {
+      await setAutomine(test, true)
+    }
+    expect(await getTransactionCount(client, { address: me!.address })).toBe(nonce + 1)
+    expect(await getBalance(client, { address: to })).toBe(before + 13n)
+  })
+
   it('the wrong chain and a dead RPC are named', async () => {
     const wrong = await connectMarket({ rpcUrl: anvil.rpcUrl, chainId: 1 }).catch((e: unknown) => e)
     expect((wrong as ChainError).code).toBe(ChainErrorCode.WrongChain)
@@ -174,3 +235,30 @@ describe('sendTransactionOnce on a chain without EIP-1559 fees', () => {
     }
   })
 })
+
+/** A proxy that forwards every call to `target` but never answers eth_getTransactionReceipt (it holds the request). */
+async function hangingReceiptProxy(target: string) {
+  const state = { url: '', hung: 0, close: async () => {} }
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => {
+      body += d.toString()
+    })
+    req.on('end', async () => {
+      if (body.includes('eth_getTransactionReceipt')) {
+        state.hung++
+        return
+      }
+      const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text())
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
+  return state
+}

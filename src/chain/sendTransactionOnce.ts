@@ -1,5 +1,6 @@
 import {
   type Address,
+  BaseError,
   type Chain,
   type Client,
   type Hex,
@@ -10,18 +11,15 @@ import {
 } from 'viem'
 import {
   call,
-  estimateGas,
   getBalance,
-  getBlock,
-  getBlockNumber,
   getTransaction,
   getTransactionCount,
   getTransactionReceipt,
-  prepareTransactionRequest,
   sendRawTransaction,
 } from 'viem/actions'
 import { toChainError } from './describeRevert.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+import { prepareTransaction } from './prepareTransaction.js'
 import type { JournalEntry, TxJournal } from './txJournal.js'
 
 /** A wallet client with a local (keystore) account: transactions are signed here, so their hash is known first. */
@@ -100,21 +98,7 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
       }
     }
     const account = client.account
-    const gas = await estimateGas(client, { account, to: plan.to, data: plan.data, value: plan.value })
-    const gasLimit = gas + gas / 5n
-    // viem signs EIP-1559 unless told otherwise; a chain whose blocks carry no base fee (pre-London, some consortium
-    // chains) refuses such a transaction, so it gets a legacy one with a gas price.
-    const { baseFeePerGas } = await getBlock(client)
-    const request = await prepareTransactionRequest(client, {
-      account,
-      to: plan.to,
-      data: plan.data,
-      value: plan.value,
-      gas: gasLimit,
-      chain: client.chain,
-      ...(typeof baseFeePerGas === 'bigint' ? {} : { type: 'legacy' as const }),
-    })
-    const maxFeePerGas = (request.maxFeePerGas ?? request.gasPrice ?? 0n) as bigint
+    const { request, gas, gasLimit, maxFeePerGas, nonce } = await prepareTransaction(client, plan)
     const quote: GasQuote = {
       description: plan.description,
       gas,
@@ -132,13 +116,13 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     if (opts.confirm && !(await opts.confirm(quote))) {
       throw new ChainError('cancelled: nothing was sent', { code: ChainErrorCode.Declined })
     }
-    const raw = await account.signTransaction(request as Parameters<LocalAccount['signTransaction']>[0])
+    const raw = await account.signTransaction(request)
     const entry: JournalEntry = {
       key: plan.key,
       description: plan.description,
       chainId: client.chain.id,
       from: account.address,
-      nonce: request.nonce as number,
+      nonce,
       hash: keccak256(raw),
       raw,
       createdMs: Date.now(),
@@ -216,28 +200,57 @@ async function receiptOf(client: Client, hash: Hex): Promise<TransactionReceipt 
   })
 }
 
+/**
+ * Polls for the receipt until `receiptTimeoutMs`. Each poll is bounded by the time left, and an unanswered poll
+ * (RPC down, hanging) only counts as "no receipt yet": whatever the RPC does, the wait ends on time with
+ * CHAIN_RECEIPT_TIMEOUT, naming the transaction, which stays in the journal as pending.
+ */
 async function waitForReceipt(
   client: SigningClient,
   entry: JournalEntry,
-  opts: Pick<SendOptions, 'progress' | 'receiptTimeoutMs' | 'pollMs'>,
+  opts: Pick<SendOptions, 'journal' | 'progress' | 'receiptTimeoutMs' | 'pollMs'>,
 ): Promise<TransactionReceipt> {
   const started = performance.now()
   const timeoutMs = opts.receiptTimeoutMs ?? 300_000
   const pollMs = opts.pollMs ?? client.pollingInterval
+  let lastError: unknown
   for (;;) {
-    const receipt = await receiptOf(client, entry.hash)
+    const left = timeoutMs - (performance.now() - started)
+    const receipt = await within(receiptOf(client, entry.hash), left).catch((err: unknown) => {
+      lastError = err
+      return undefined
+    })
     if (receipt) return receipt
     const waited = performance.now() - started
-    if (waited > timeoutMs) {
-      throw new ChainError(`${entry.description}: no receipt after ${Math.round(waited / 1000)} s`, {
-        code: ChainErrorCode.ReceiptTimeout,
-        details: `transaction ${entry.hash} may still be mined; it is in the journal: run the same command again to check it (nothing is sent twice)`,
-      })
-    }
-    const block = await getBlockNumber(client, { cacheTime: 0 }).catch(() => undefined)
-    opts.progress?.(`waiting for ${entry.hash.slice(0, 10)}… ${Math.round(waited / 1000)} s (block ${block ?? '?'})`)
-    await new Promise((r) => setTimeout(r, pollMs))
+    if (waited >= timeoutMs) throw receiptTimeout(entry, waited, opts.journal, lastError)
+    opts.progress?.(`waiting for the receipt of ${entry.hash.slice(0, 10)}… ${Math.round(waited / 1000)} s`)
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, timeoutMs - waited)))
   }
+}
+
+/** `p`, or undefined once `ms` have passed (the request may still answer later; its answer is then ignored). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), Math.max(0, ms))
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+function receiptTimeout(entry: JournalEntry, waitedMs: number, journal: TxJournal, lastError: unknown): ChainError {
+  const rpc = lastError === undefined ? '' : ` (the RPC did not answer the last receipt query: ${errorText(lastError)})`
+  return new ChainError(
+    `${entry.description}: no receipt for transaction ${entry.hash} after ${Math.round(waitedMs / 1000)} s; it may still be mined`,
+    {
+      code: ChainErrorCode.ReceiptTimeout,
+      cause: lastError,
+      details: `the transaction is kept as pending in the journal ${journal.path}${rpc}: run the same command again, it checks that transaction (and waits for it) instead of sending another`,
+    },
+  )
+}
+
+function errorText(err: unknown): string {
+  return err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)
 }
 
 /** Why a mined transaction reverted: the same call replayed at its block, decoded. */

@@ -14,6 +14,7 @@ import {
   openMarket,
   passFileOption,
   pollOption,
+  receiptTimeoutOption,
   rpcOption,
   type SigningContext,
   yesOption,
@@ -42,6 +43,7 @@ export function registerEscrowCommands(program: Command, io: CliIo = terminalIo)
         .addOption(journalOption())
         .addOption(yesOption())
         .addOption(pollOption())
+        .addOption(receiptTimeoutOption())
     return c
   }
 

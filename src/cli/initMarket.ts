@@ -15,7 +15,7 @@ import type { TemplateValues } from '../config/configTemplate.js'
  * const values = await marketTemplateValues('market.json')
  */
 export async function marketTemplateValues(path: string): Promise<TemplateValues> {
-  const m = loadMarketFile(path)
+  const m = readMarketFile(path)
   const client = await connectMarket({ rpcUrl: m.rpcUrl, chainId: m.chainId })
   const code = await getCode(client, { address: m.contract })
   if (!code || keccak256(code) !== m.codeHash) {
@@ -41,5 +41,20 @@ export async function marketTemplateValues(path: string): Promise<TemplateValues
     intervalS: m.timing.intervalLength,
     gateClosureS: m.timing.gateClosure,
     token: { symbol: m.token.symbol, decimals: m.token.decimals },
+  }
+}
+
+/** The market file, with why it could not be read (no such file, not JSON) said in the error's details. */
+function readMarketFile(path: string) {
+  try {
+    return loadMarketFile(path)
+  } catch (err) {
+    if (!(err instanceof ChainError) || err.details || !(err.cause instanceof Error)) throw err
+    throw new ChainError(err.shortMessage, {
+      code: err.code as ChainErrorCode,
+      field: err.field,
+      cause: err.cause,
+      details: err.cause.message,
+    })
   }
 }

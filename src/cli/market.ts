@@ -24,6 +24,7 @@ import {
   openMarket,
   passFileOption,
   pollOption,
+  receiptTimeoutOption,
   rpcOption,
   sendHooks,
   yesOption,
@@ -55,6 +56,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
       .addOption(yesOption())
       .addOption(rpcOption())
       .addOption(pollOption())
+      .addOption(receiptTimeoutOption())
 
   common(
     market
@@ -105,6 +107,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
             withdrawalDelay: o.withdrawalDelayS,
           },
           ...sendHooks(io, o),
+          receiptTimeoutMs: (o.receiptTimeout ?? 300) * 1000,
         })
         writeMarketFile(o.out, file)
         io.progress('')

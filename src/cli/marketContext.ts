@@ -27,6 +27,8 @@ export interface MarketOptions {
   yes?: boolean
   raw?: boolean
   pollMs?: number
+  /** Seconds to wait for a receipt before giving up (the transaction stays pending in the journal). */
+  receiptTimeout?: number
 }
 
 export const marketOption = () =>
@@ -41,6 +43,13 @@ export const yesOption = () => new Option('-y, --yes', 'send without asking (the
 export const rpcOption = () => new Option('--rpc <url>', "JSON-RPC endpoint (default: the market file's)")
 export const pollOption = () =>
   new Option('--poll-ms <ms>', 'receipt polling period').argParser(Number).default(1000).hideHelp()
+export const receiptTimeoutOption = () =>
+  new Option(
+    '--receipt-timeout <s>',
+    'seconds to wait for a receipt; after that the command stops and the transaction stays pending in the journal',
+  )
+    .argParser(Number)
+    .default(300)
 
 /** A market opened for a command: where it is, its token, a client on the checked chain, maybe a signer. */
 export interface MarketContext {
@@ -60,6 +69,8 @@ export interface SigningContext extends MarketContext {
   readonly signer: SigningClient
   readonly journal: TxJournal
   readonly hooks: SendHooks
+  /** How long a command waits for a receipt (`--receipt-timeout`). */
+  readonly receiptTimeoutMs: number
 }
 
 /**
@@ -118,6 +129,7 @@ export async function openMarket(
     signer: client as unknown as SigningClient,
     journal: openJournal(o, keystore!),
     hooks: sendHooks(io, o),
+    receiptTimeoutMs: (o.receiptTimeout ?? 300) * 1000,
   }
 }
 

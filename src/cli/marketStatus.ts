@@ -1,10 +1,12 @@
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
+import { getBlock } from 'viem/actions'
 import { z } from 'zod'
+import { toChainError } from '../chain/describeRevert.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
-import { readMarketStatus } from '../chain/readMarketStatus.js'
+import { firstBlockAfter, readMarketStatus } from '../chain/readMarketStatus.js'
 import { formatAmount, formatNative } from './amounts.js'
 import { type CliIo, run } from './cliIo.js'
-import { type MarketOptions, marketOption, openMarket, rpcOption } from './marketContext.js'
+import { type MarketContext, type MarketOptions, marketOption, openMarket, rpcOption } from './marketContext.js'
 
 /** What `market status` reads of a node's /api/status (validated: it crosses a trust boundary). */
 const nodeStatusSchema = z.object({
@@ -67,14 +69,20 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
     .addOption(rpcOption())
     .option('--node <url...>', "a node's HTTP API (e.g. http://127.0.0.1:8080): its pending and unsettleable intervals")
     .option('--raw', "amounts in the token's smallest units")
+    .option('--from-block <n>', 'read settlements from this block (default: the deployment block)', blockArg)
+    .option('--days <n>', 'read settlements of the last N days only (by block time)', daysArg)
+    .option('--log-page <blocks>', 'blocks per eth_getLogs query (halved when the RPC refuses a range)', pageArg)
     .action(
-      run(io, async (o: MarketOptions & { node?: string[] }) => {
+      run(io, async (o: MarketOptions & StatusOptions) => {
         const ctx = await openMarket(io, o)
         const s = await readMarketStatus(ctx.client, {
           settlement: ctx.contract,
           token: ctx.token.address,
-          fromBlock: ctx.fromBlock,
+          fromBlock: await startBlock(ctx, o),
+          logWindow: o.logPage,
+          progress: (line) => io.progress(line),
         })
+        io.progress('')
         const money = (x: bigint) => formatAmount(x, ctx.token, o.raw)
         io.out(`market "${ctx.name}" on chain ${ctx.chainId}, contract ${ctx.contract}`)
         io.out(`households  ${s.registered} registered (${s.households} ever), quorum ${s.quorum}`)
@@ -102,6 +110,46 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
         }
       }),
     )
+}
+
+interface StatusOptions {
+  node?: string[]
+  fromBlock?: bigint
+  days?: number
+  logPage?: bigint
+}
+
+function blockArg(value: string): bigint {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a block number (digits)')
+  return BigInt(value)
+}
+
+function pageArg(value: string): bigint {
+  const blocks = blockArg(value)
+  if (blocks < 1n || blocks > 1_000_000n) throw new InvalidArgumentError('must be 1..1000000 blocks')
+  return blocks
+}
+
+function daysArg(value: string): number {
+  const days = Number(value)
+  if (!/^\d+(\.\d+)?$/.test(value) || days <= 0 || days > 36_500) {
+    throw new InvalidArgumentError('must be a positive number of days')
+  }
+  return days
+}
+
+/** The first block to read: --from-block, the first block of the last --days, or the deployment block. */
+async function startBlock(ctx: MarketContext, o: StatusOptions): Promise<bigint> {
+  if (o.fromBlock !== undefined && o.days !== undefined) {
+    throw new ChainError('give --from-block or --days, not both', { code: ChainErrorCode.InvalidInput, field: 'days' })
+  }
+  if (o.fromBlock !== undefined) return o.fromBlock
+  if (o.days === undefined) return ctx.fromBlock
+  const head = await getBlock(ctx.client).catch((err: unknown) => {
+    throw toChainError(err, { rpcUrl: ctx.rpcUrl })
+  })
+  const since = head.timestamp - BigInt(Math.round(o.days * 86_400))
+  return firstBlockAfter(ctx.client, { timestamp: since, low: ctx.fromBlock, high: head.number })
 }
 
 async function nodeIntervals(url: string) {

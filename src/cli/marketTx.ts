@@ -51,6 +51,7 @@ export async function send(
     confirm: opts.ask === false ? undefined : ctx.hooks.confirm,
     rpcUrl: ctx.rpcUrl,
     pollMs: ctx.signer.pollingInterval,
+    receiptTimeoutMs: ctx.receiptTimeoutMs,
   })
   const r = sent.receipt
   io.progress('')
@@ -115,6 +116,9 @@ export async function planRegistrations(
       })
     } else if (!free.test(holder)) {
       steps.push({ row, plan, action: 'conflict', reason: `meter is registered to ${holder}` })
+    } else if (sentEarlier(ctx, plan)) {
+      // No estimate: a node that estimates against its pending state would call the earlier attempt a conflict.
+      steps.push({ row, plan, action: 'register', reason: 'sent earlier, not mined yet: checking that transaction' })
     } else {
       try {
         const gas = await estimateGas(ctx.signer, { account: ctx.signer.account, to: plan.to, data: plan.data })
@@ -127,6 +131,11 @@ export async function planRegistrations(
     }
   }
   return steps
+}
+
+/** Whether the journal holds an unresolved attempt of this plan (a retry after a receipt timeout). */
+function sentEarlier(ctx: SigningContext, plan: TxPlan): boolean {
+  return ctx.journal.unresolved(ctx.chainId, ctx.signer.account.address).some((e) => e.key === plan.key)
 }
 
 /**

@@ -13,6 +13,7 @@ import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
 import { derivePeerKey } from '../p2p/createMarketNode.js'
+import { type CliIo, run, terminalIo } from './cliIo.js'
 import { marketTemplateValues } from './initMarket.js'
 import { createKeystore } from './key.js'
 
@@ -29,8 +30,11 @@ function scryptN(value: string): number {
   return n
 }
 
-/** Registers `gridlet init`, `gridlet node` and `gridlet status`. */
-export function registerNodeCommands(program: Command): void {
+/**
+ * Registers `gridlet init`, `gridlet node` and `gridlet status`. `init` writes and fails through `io` (tests run it
+ * in-process); the long-running `node` keeps the terminal.
+ */
+export function registerNodeCommands(program: Command, io: CliIo = terminalIo): void {
   program
     .command('init')
     .description('create an encrypted key (keystore, mode 0600) and a commented config file')
@@ -64,16 +68,16 @@ export function registerNodeCommands(program: Command): void {
     .option('--http-port <port>', 'dashboard/API port', Number)
     .option('--scrypt-n <n>', 'scrypt cost (power of two, 4096 to 1048576)', scryptN, DEFAULT_SCRYPT.n)
     .action(
-      withErrors(async (o) => {
+      run(io, async (o) => {
         const configPath = resolve(o.config)
         const dir = dirname(configPath)
-        if (o.operator) return await initOperator(join(dir, 'operator-keystore.json'), o)
+        if (o.operator) return await initOperator(io, join(dir, 'operator-keystore.json'), o)
         if (existsSync(configPath)) fail(`config ${configPath} exists; refusing to overwrite`, 'config')
         if (o.market && o.devChain) fail('--market and --dev-chain exclude each other', 'market')
         const market = o.market ? await marketTemplateValues(o.market) : undefined
         mkdirSync(dir, { recursive: true })
         const keystorePath = join(dir, 'keystore.json')
-        const dev = o.devChain ? readDevChain(o.devChain, o.household) : undefined
+        const dev = o.devChain ? readDevChain(io, o.devChain, o.household) : undefined
         const local = dev && o.devPorts ? await devPorts(dev.keys, o.household) : undefined
         const privateKey =
           dev?.privateKey ??
@@ -108,11 +112,11 @@ export function registerNodeCommands(program: Command): void {
           0o600,
         )
         loadConfig(configPath) // the written file must validate
-        console.log(`account  ${privateKeyToAddress(privateKey)}`)
-        console.log(`peer id  ${peerIdFromPrivateKey(await derivePeerKey(privateKey)).toString()}`)
-        console.log(`keystore ${keystorePath} (mode 0600)`)
-        console.log(`config   ${configPath}`)
-        console.log(
+        io.out(`account  ${privateKeyToAddress(privateKey)}`)
+        io.out(`peer id  ${peerIdFromPrivateKey(await derivePeerKey(privateKey)).toString()}`)
+        io.out(`keystore ${keystorePath} (mode 0600)`)
+        io.out(`config   ${configPath}`)
+        io.out(
           market
             ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
             : 'Register the account on the market contract, then run: gridlet node -c ' + o.config,
@@ -173,7 +177,7 @@ export function registerNodeCommands(program: Command): void {
 
 /** `gridlet init --operator`: only the operator's encrypted key; the market commands use it (`--keystore`). */
 // biome-ignore lint/suspicious/noExplicitAny: commander passes untyped options
-async function initOperator(path: string, o: any): Promise<void> {
+async function initOperator(io: CliIo, path: string, o: any): Promise<void> {
   mkdirSync(dirname(path), { recursive: true })
   const account = await createKeystore({
     path,
@@ -181,17 +185,17 @@ async function initOperator(path: string, o: any): Promise<void> {
     passphraseFile: o.passphraseFile,
     scryptN: o.scryptN,
   })
-  console.log(`operator ${account}`)
-  console.log(`keystore ${path} (mode 0600)`)
-  console.log(`Fund it with gas, then: gridlet market deploy --keystore ${path} --rpc URL --token ADDRESS --name NAME`)
+  io.out(`operator ${account}`)
+  io.out(`keystore ${path} (mode 0600)`)
+  io.out(`Fund it with gas, then: gridlet market deploy --keystore ${path} --rpc URL --token ADDRESS --name NAME`)
 }
 
 /** The fields `gridlet init` takes from the dev chain's JSON (`gridlet chain dev`): dev keys, never for real money. */
-function readDevChain(path: string, index: number) {
+function readDevChain(io: CliIo, path: string, index: number) {
   const j = loadDevChainConfig(path)
   const h = j.households[index]
   if (!h) fail(`dev chain file has no household ${index}`, 'household')
-  process.stderr.write(`warning: ${DEV_KEY_WARNING}\n`)
+  io.err(`warning: ${DEV_KEY_WARNING}`)
   return {
     privateKey: h.privateKey,
     rpcUrl: j.rpcUrl,

@@ -24,7 +24,7 @@ export function createProgram(io?: CliIo): Command {
   registerMeterCommands(program)
   registerChainCommands(program)
   registerSimCommands(program)
-  registerNodeCommands(program)
+  registerNodeCommands(program, io)
   registerKeyCommands(program, io)
   registerMarketCommands(program, io)
   registerEscrowCommands(program, io)

@@ -2,13 +2,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, createTestClient, createWalletClient, type Hex, http, publicActions } from 'viem'
+import { DatabaseSync } from 'node:sqlite'
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  type Hex,
+  http,
+  publicActions,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { deployContract, mine, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { deployContract, getBlock, mine, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { type Anvil, startAnvil } from '../../src/chain/anvil.js'
+import { Batcher, submitterOrder } from '../../src/chain/batcher.js'
 import { localChain, testTokenAbi, testTokenArtifact } from '../../src/chain/contracts.js'
+import type { DevChain } from '../../src/chain/devChain.js'
 import type { CliIo } from '../../src/cli/cliIo.js'
 import { createProgram } from '../../src/cli/program.js'
+import { manualClock } from '../../src/core/time/clock.js'
+import { agreementFor, buildBook, marketDomain } from '../chain/orders.js'
 
 /** What one in-process `gridlet` run printed and its exit code. */
 export interface Run {
@@ -147,4 +160,121 @@ function read(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(s))
     req.on('error', reject)
   })
+}
+
+/**
+ * An RPC proxy in front of anvil that makes it look like a chain without EIP-1559 (a pre-London consortium chain
+ * whose EVM still runs the artifact, which anvil `--hardfork berlin` cannot: the contracts use PUSH0): blocks carry
+ * no base fee, the fee-market methods are unknown, and a type-2 (EIP-1559) transaction is refused as such a node
+ * refuses it. `refused` counts the type-2 transactions it turned away.
+ */
+export async function legacyFeeProxy(
+  target: string,
+): Promise<{ url: string; refused: number; close(): Promise<void> }> {
+  const state = { url: '', refused: 0, close: async () => {} }
+  const server: Server = createServer(async (req, res) => {
+    const body = await read(req)
+    const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] }
+    const reply = (json: object) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: call.id, ...json }))
+    if (call.method === 'eth_feeHistory' || call.method === 'eth_maxPriorityFeePerGas') {
+      return reply({ error: { code: -32601, message: `the method ${call.method} does not exist/is not available` } })
+    }
+    if (call.method === 'eth_sendRawTransaction' && String(call.params?.[0]).startsWith('0x02')) {
+      state.refused++
+      return reply({ error: { code: -32000, message: 'transaction type not supported' } })
+    }
+    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const json = (await upstream.json()) as { result?: { baseFeePerGas?: unknown } }
+    if (call.method.startsWith('eth_getBlockBy') && json.result) delete json.result.baseFeePerGas
+    reply(json)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
+  return state
+}
+
+/**
+ * Settles one interval of a dev chain market the way a node does: a book of signed orders with two trades, the
+ * quorum's attestations, and the production Batcher of the interval's primary submitter, over `rpcUrl`. Resolves
+ * with the settlement transaction's receipt once the batcher saw its `Settled` event.
+ */
+export async function settleInterval(dev: DevChain, opts: { rpcUrl: string; interval: bigint }) {
+  const { interval } = opts
+  const chain = localChain(dev.chainId, opts.rpcUrl)
+  const domain = marketDomain(dev.chainId, dev.settlement)
+  const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades: 2 })
+  const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: dev.accounts.slice(0, 2) })
+  const [primary] = submitterOrder(
+    interval,
+    book.orders.map((o) => o.order.account),
+  )
+  const account = privateKeyToAccount(dev.accounts.find((a) => a.address === primary)!.privateKey)
+  const client = createWalletClient({ account, chain, transport: http(opts.rpcUrl), pollingInterval: 20 })
+  const batcher = new Batcher({
+    db: new DatabaseSync(':memory:'),
+    client,
+    settlement: dev.settlement,
+    clock: manualClock(1_000_000),
+    finalityBlocks: 1n,
+  })
+  batcher.enqueue({ interval, trades: book.trades, agreement }, book.orders)
+  const [sent] = await batcher.tick()
+  if (sent?.state !== 'sent') throw new Error(`the batcher did not send: ${sent?.state} ${sent?.lastError}`)
+  const receipt = await waitForTransactionReceipt(client, { hash: sent.txHash!, timeout: 10_000 })
+  const [after] = await batcher.tick()
+  if (after?.state !== 'confirmed' || !after.byUs) throw new Error(`not confirmed: ${after?.state}`)
+  return { receipt, trades: book.trades }
+}
+
+/** The interval that started `back` intervals (900 s) before the chain's latest block: open for settlement. */
+export async function recentInterval(rpcUrl: string, back = 5n): Promise<bigint> {
+  const block = await getBlock(createPublicClient({ transport: http(rpcUrl) }))
+  return block.timestamp / 900n - back
+}
+
+/**
+ * An RPC proxy in front of anvil that caps eth_getLogs as public RPCs do (Infura's -32005 "limit exceeded", which
+ * viem's transport retries): a query over more than `maxBlocks` blocks gets an error. `refused` lists the refused
+ * ranges (each once), `served` counts the log queries answered.
+ */
+export async function rangeCappedProxy(target: string, maxBlocks: number) {
+  const state = { url: '', served: 0, refused: [] as string[], close: async () => {} }
+  const server: Server = createServer(async (req, res) => {
+    const body = await read(req)
+    const call = JSON.parse(body) as { id: number; method: string; params?: { fromBlock?: string; toBlock?: string }[] }
+    if (call.method === 'eth_getLogs') {
+      const { fromBlock, toBlock } = call.params?.[0] ?? {}
+      if (
+        !fromBlock?.startsWith('0x') ||
+        !toBlock?.startsWith('0x') ||
+        Number(toBlock) - Number(fromBlock) + 1 > maxBlocks
+      ) {
+        const range = `${Number(fromBlock)}..${Number(toBlock)}`
+        if (!state.refused.includes(range)) state.refused.push(range)
+        const error = { code: -32005, message: `query exceeds max block range ${maxBlocks}` }
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error }))
+      }
+      state.served++
+    }
+    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text())
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
+  return state
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Address, createPublicClient, getAddress, http } from 'viem'
-import { readContract } from 'viem/actions'
+import { type Address, createPublicClient, createTestClient, getAddress, http } from 'viem'
+import { getTransactionCount, mine, readContract, setAutomine } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { settlementAbi } from '../../src/chain/contracts.js'
 import { loadMarketFile } from '../../src/chain/marketFile.js'
@@ -279,5 +279,32 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const down = await gridlet(['market', 'status', '-m', marketFile, '--rpc', 'http://127.0.0.1:9'])
     expect(down.code).toBe(2)
     expect(down.err).toContain('no answer from the RPC endpoint http://127.0.0.1:9')
+  })
+
+  it('a registration whose receipt does not come in time names its hash; the retry waits for that one, mined later', async () => {
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.anvil.rpcUrl) })
+    const account = '0x0000000000000000000000000000000000005107'
+    const operator = keystoreAddress(key('operator'))
+    const nonce = await getTransactionCount(client(), { address: operator })
+    const register = op('market', 'register', account, '--meter', 'slow-1', '--yes')
+    await setAutomine(test, false) // anvil takes the transaction into its pool and mines nothing
+    try {
+      const late = await gridlet([...register, '--receipt-timeout', '1'])
+      expect(late.code).toBe(2)
+      const hash = late.err.match(/no receipt for transaction (0x[0-9a-f]{64}) after \d+ s; it may still be mined/)?.[1]
+      expect(hash, late.err).toBeDefined()
+      expect(late.err).toContain('run the same command again')
+      const journal = JSON.parse(readFileSync(join(dir, 'operator', 'tx-journal.json'), 'utf8'))
+      expect(journal.unresolved.map((e: { hash: string }) => e.hash)).toEqual([hash])
+      setTimeout(() => void mine(test, { blocks: 1 }), 500) // the chain mines it while the retry waits
+      const retry = await gridlet(register)
+      expect(retry.code, retry.err).toBe(0)
+      expect(retry.out).toContain(`done earlier in block`)
+      expect(retry.out).toContain(hash)
+    } finally {
+      await setAutomine(test, true)
+    }
+    expect(await getTransactionCount(client(), { address: operator })).toBe(nonce + 1)
+    expect(JSON.parse(readFileSync(join(dir, 'operator', 'tx-journal.json'), 'utf8')).unresolved).toEqual([])
   })
 })
