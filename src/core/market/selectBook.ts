@@ -83,24 +83,26 @@ export function selectPositions(
   let slots = 0
   for (let i = 0; i < n; i++) {
     const o = orders[i]!
-    const q = accept(o.order)
+    const { order } = o
+    const p = Number(order.limitPrice)
+    const q = accept(order, p)
     if (q === 0) continue
-    const h = slotHash(o.order)
+    const h = slotHash(order)
     for (let t = h & mask; ; t = (t + 1) & mask) {
       const s = table[2 * t + 1]!
       if (s === 0) {
         table[2 * t] = h
         table[2 * t + 1] = slots + 1
         a.qty[slots] = q
-        a.prices[slots] = Number(o.order.limitPrice)
-        a.sides[slots] = o.order.side
+        a.prices[slots] = p
+        a.sides[slots] = order.side
         idKeys(o.id, a, slots)
         a.pos[slots++] = i
         break
       }
       if (table[2 * t] !== h) continue
       const seen = orders[a.pos[s - 1]!]!
-      if (sameSlot(seen.order, o.order)) {
+      if (sameSlot(seen.order, order)) {
         // a second copy of the same order is a duplicate, a different order in the slot voids it
         if (!sameText(seen.id, o.id)) a.voided[s - 1] = 1
         break
@@ -165,20 +167,20 @@ function idKeys(id: string, a: { tie: Float64Array; folded: Float64Array }, slot
 }
 
 /**
- * The book's bounds as a test returning the order's quantity as a number (0 = not in the book). Quantity and price
+ * The book's bounds as a test of an order and its price as a number, returning its quantity as a number (0 = not
+ * in the book). Quantity and price
  * are judged on their Number() values, which decide exactly: a bigint up to 2^53 converts exactly, a larger one
  * to a number of at least 2^53, beyond the fast bounds; prices from 2^48 on are judged as bigints.
  */
-function acceptor(interval: bigint, endS: bigint): (order: Order) => number {
+function acceptor(interval: bigint, endS: bigint): (order: Order, price: number) => number {
   const endNum = Number(endS)
   const smallEnd = endS < 2n ** 53n
   const maxQ = Number(MAX_CLEARING_QUANTITY_WH)
-  return (order) => {
+  return (order, p) => {
     if (order.interval !== interval) return 0
     if (smallEnd ? Number(order.expiry) < endNum : order.expiry < endS) return 0
     const q = Number(order.quantityWh)
     if (!(q >= 1 && q <= maxQ)) return 0
-    const p = Number(order.limitPrice)
     if (!(p >= 1)) return 0
     return p < FAST_PRICE || order.limitPrice <= MAX_CLEARING_PRICE ? q : 0
   }
