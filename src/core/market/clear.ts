@@ -58,6 +58,6 @@ export function clearSet(
   // The escrow cover judges the selected book; the kept orders are then selected again as flat arrays (a subset of
   // a selected book selects to itself: no duplicates, equivocations or cancels are left in it).
   const set = params.escrow ? coverEscrow(selectBook(orders, cancels, params), params.escrow) : orders
-  const book = selectPositions(set, params.escrow ? [] : cancels, params)
+  const book = selectPositions(set, params.escrow ? [] : cancels, params, true)
   return grid ? matchGrid(set, book, params, grid) : matchPositions(set, book, params)
 }

@@ -33,7 +33,7 @@ export function selectBook(
   cancels: readonly SignedCancel[],
   filter: BookFilter,
 ): VerifiedOrder[] {
-  return Array.from(selectPositions(orders, cancels, filter).pos, (p) => orders[p]!)
+  return Array.from(selectPositions(orders, cancels, filter, true).pos, (p) => orders[p]!)
 }
 
 /**
@@ -63,6 +63,8 @@ export function selectPositions(
   orders: readonly VerifiedOrder[],
   cancels: readonly SignedCancel[],
   filter: BookFilter,
+  /** The book as views of work buffers, valid until the next clearing (for the clearing's own use). */
+  reuse = false,
 ): BookArrays {
   const n = orders.length
   const endS = (filter.interval + 1n) * BigInt(filter.lengthS ?? 900)
@@ -109,10 +111,13 @@ export function selectPositions(
       }
     }
   }
-  return compact(orders, cancelledIds(cancels), a, slots)
+  return compact(orders, cancelledIds(cancels), a, slots, reuse)
 }
 
-/** The slots that stay in the book (not void, not withdrawn), in arrays of their own. */
+/**
+ * The slots that stay in the book (not void, not withdrawn), moved to the front of the slot arrays (an entry only
+ * moves down, so in place); `reuse`: the book is views of those work buffers, else arrays of its own.
+ */
 function compact(
   orders: readonly VerifiedOrder[],
   withdrawn: Withdrawn,
@@ -126,12 +131,8 @@ function compact(
     folded: Float64Array
   },
   slots: number,
+  reuse: boolean,
 ): BookArrays {
-  const side = new Uint8Array(slots)
-  const pos = new Uint32Array(slots)
-  const qty = new Float64Array(slots)
-  const prices = new Float64Array(slots)
-  const tie = new Float64Array(slots)
   const any = withdrawn.byId.size > 0
   let m = 0
   for (let s = 0; s < slots; s++) {
@@ -140,14 +141,15 @@ function compact(
     // only an id whose cancel key is among the cancels' (or that has none) is looked up by its text
     const f = a.folded[s]!
     if (any && (f < 0 || withdrawn.keys.has(f)) && isWithdrawn(withdrawn.byId, orders[p]!)) continue
-    pos[m] = p
-    side[m] = a.sides[s]!
-    qty[m] = a.qty[s]!
-    tie[m] = a.tie[s]!
-    prices[m++] = a.prices[s]!
+    a.pos[m] = p
+    a.sides[m] = a.sides[s]!
+    a.qty[m] = a.qty[s]!
+    a.tie[m] = a.tie[s]!
+    a.prices[m++] = a.prices[s]!
   }
-  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) => x.subarray(0, m) as T
-  return { pos: cut(pos), side: cut(side), qty: cut(qty), prices: cut(prices), tie: cut(tie) }
+  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) =>
+    (reuse ? x.subarray(0, m) : x.slice(0, m)) as T
+  return { pos: cut(a.pos), side: cut(a.sides), qty: cut(a.qty), prices: cut(a.prices), tie: cut(a.tie) }
 }
 
 /**
