@@ -12,7 +12,7 @@ const DEFAULT_K = { num: 1n, den: 2n }
  * (bigints above, so every comparison stays exact), their quantities, and `order`, their indices in canonical
  * order. Flat typed arrays: the greedy walk reads only the matched prefix, and nothing is allocated per order.
  */
-interface BookSide {
+export interface BookSide {
   readonly orders: readonly VerifiedOrder[]
   /** Position in `orders` of the side's i-th order. */
   readonly pos: Uint32Array
@@ -93,25 +93,24 @@ function bookArrays(book: readonly VerifiedOrder[]): BookArrays {
   return { pos: Uint32Array.from(book, (_, i) => i), side, qty, prices }
 }
 
-/** Positions in the order set of one side of the book, in canonical order (what the grid clearing walks). */
-export function canonicalSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): Uint32Array {
-  const s = bookSide(orders, book, side)
-  return Uint32Array.from(s.order, (i) => s.pos[i]!)
-}
-
-/** One side of the book (in book order), sorted canonically; bigint prices if any of its prices reaches 2^48. */
-function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): BookSide {
+/**
+ * One side of the book (in book order), sorted canonically; bigint prices if any of its prices reaches 2^48. Its
+ * arrays are work buffers, valid until the next clearing.
+ */
+export function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): BookSide {
   const n = book.pos.length
   let count = 0
   for (let i = 0; i < n; i++) if (book.side[i] === side) count++
   const pos = scratch(`${side}.pos`, Uint32Array, count)
   const qty = scratch(`${side}.qty`, Float64Array, count)
   const fast = scratch(`${side}.prices`, Float64Array, count)
+  const tie = book.tie === undefined ? undefined : scratch(`${side}.bookTie`, Float64Array, count)
   let exact = true
   for (let i = 0, k = 0; i < n; i++) {
     if (book.side[i] !== side) continue
     pos[k] = book.pos[i]!
     qty[k] = book.qty[i]!
+    if (tie) tie[k] = book.tie![i]!
     const p = book.prices[i]!
     if (p >= FAST_PRICE) exact = false
     fast[k++] = p
@@ -119,7 +118,7 @@ function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side
   // Number() of a bigint below 2^53 is exact, so this decides the fast path exactly.
   const prices = exact ? fast : Array.from(pos, (p) => orders[p]!.order.limitPrice)
   const idOf = (i: number) => orders[pos[i]!]!.id
-  return { orders, pos, prices, qty, order: sortSide(prices, idOf, side === Side.Buy, `${side}`) }
+  return { orders, pos, prices, qty, order: sortSide(prices, idOf, side === Side.Buy, `${side}`, tie) }
 }
 
 /**

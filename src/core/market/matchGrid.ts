@@ -1,9 +1,10 @@
 import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { checkGrid, type GridClearing, type GridLevel } from './grid.js'
-import { canonicalSide, tradeOf } from './match.js'
+import { type BookSide, bookSide, tradeOf } from './match.js'
+import { scratch } from './scratch.js'
 import type { BookArrays } from './selectBook.js'
-import type { ClearingParams, MatchResult, Trade } from './types.js'
+import type { ClearingParams, ClearingRule, MatchResult, Trade } from './types.js'
 
 const DEFAULT_K = { num: 1n, den: 2n }
 const LEVELS: readonly GridLevel[] = [0, 1, 2]
@@ -20,6 +21,10 @@ const LEVELS: readonly GridLevel[] = [0, 1, 2]
  * lo + floor(k (hi - lo)) with lo the highest matched ask and hi the lowest matched bid net of the fee;
  * pay-as-bid pays the seller the buyer's limit net of the fee. The buyer pays `amount` to the seller and `fee`
  * to the fee recipient, so no buyer pays above its limit and no seller receives below its ask.
+ *
+ * The walk runs on flat arrays in canonical order: each level's price test is turned first, in one merge of the
+ * two sorted sides, into a bound on the ask's rank per bid (`cutOf`), so the loop compares integers and allocates
+ * nothing per order or fill; trade objects are built when first read.
  */
 export function matchGrid(
   orders: readonly VerifiedOrder[],
@@ -36,17 +41,23 @@ export function matchGrid(
     })
   }
   const net = networkOf(grid)
-  const bids = sideOf(orders, canonicalSide(orders, book, Side.Buy), net, grid)
-  const asks = sideOf(orders, canonicalSide(orders, book, Side.Sell), net, grid)
+  const loc = locations(orders, book, net, grid)
+  const bids = gridSide(bookSide(orders, book, Side.Buy), book, loc, Side.Buy)
+  const asks = gridSide(bookSide(orders, book, Side.Sell), book, loc, Side.Sell)
   const groups = askGroups(asks.loc, net.feeders + 1)
-  const fills: Fill[] = []
-  for (const level of LEVELS) matchLevel(level, bids, asks, groups, net, grid.feePerWh[level] * 1000n, fills)
-  return result(orders, bids, asks, fills, params, grid)
+  const fills = new FillBuffer(bids.pos.length + asks.pos.length + 64)
+  const cut = scratch('grid.cut', Uint32Array, bids.pos.length)
+  for (const level of LEVELS) {
+    cutOf(bids.sorted, asks.sorted, grid.feePerWh[level] * 1000n, cut)
+    matchLevel(level, bids, asks, groups, net, cut, fills)
+  }
+  return resultOf(orders, bids, asks, fills, net, params, grid)
 }
 
 /** The network as flat arrays: group `feeders` stands for every account off the network. */
 interface Network {
   readonly feeders: number
+  readonly transformers: number
   readonly transformerOf: readonly number[]
   /** Remaining headroom, Wh, per feeder and per transformer; Infinity where unlimited. */
   readonly feederImport: Float64Array
@@ -70,38 +81,56 @@ function networkOf(grid: GridClearing): Network {
   }
   const [feederImport, feederExport] = limits(feeders, grid.limits, 'feeders')
   const [trImport, trExport] = limits(transformers, grid.limits, 'transformers')
-  return { feeders, transformerOf: grid.transformerOf, feederImport, feederExport, trImport, trExport }
+  return { feeders, transformers, transformerOf: grid.transformerOf, feederImport, feederExport, trImport, trExport }
 }
 
-/** One side in canonical order: order-set positions, prices, remaining quantities and network locations. */
+/**
+ * Each book entry's location (its feeder, `net.feeders` off the network), asked in book order: that is the order
+ * set's order, so the accounts (and the caller's map behind `feederOf`) are read mostly in memory order.
+ */
+function locations(orders: readonly VerifiedOrder[], book: BookArrays, net: Network, grid: GridClearing) {
+  const n = book.pos.length
+  const loc = scratch('grid.loc', Uint32Array, n)
+  for (let i = 0; i < n; i++) {
+    const { account } = orders[book.pos[i]!]!.order
+    const f = grid.feederOf(account)
+    if (f === undefined) loc[i] = net.feeders
+    else if (Number.isInteger(f) && f >= 0 && f < net.feeders) loc[i] = f
+    else {
+      throw new GridletError('invalid grid input for the clearing', {
+        code: 'CLEARING_GRID',
+        field: 'feederOf',
+        details: `feeder ${f} of ${account} is not one of the ${net.feeders} feeders`,
+      })
+    }
+  }
+  return loc
+}
+
+/** One side by canonical rank: order-set positions, remaining quantities and network locations. */
 interface GridSide {
+  readonly sorted: BookSide
   readonly pos: Uint32Array
-  readonly price: bigint[]
   readonly rem: Float64Array
   readonly loc: Uint32Array
 }
 
-function sideOf(orders: readonly VerifiedOrder[], pos: Uint32Array, net: Network, grid: GridClearing): GridSide {
-  const loc = new Uint32Array(pos.length)
-  const rem = new Float64Array(pos.length)
-  const price: bigint[] = []
-  pos.forEach((p, i) => {
-    const { order } = orders[p]!
-    const f = grid.feederOf(order.account)
-    if (f !== undefined && !(Number.isInteger(f) && f >= 0 && f < net.feeders)) {
-      throw new GridletError('invalid grid input for the clearing', {
-        code: 'CLEARING_GRID',
-        field: 'feederOf',
-        details: `feeder ${f} of ${order.account} is not one of the ${net.feeders} feeders`,
-      })
-    }
-    loc[i] = f ?? net.feeders
-    rem[i] = Number(order.quantityWh)
-    price.push(order.limitPrice)
-  })
-  return { pos, price, rem, loc }
+function gridSide(sorted: BookSide, book: BookArrays, locOfEntry: Uint32Array, side: Side): GridSide {
+  const n = sorted.order.length
+  // the side's orders are the book's entries of that side, in book order
+  const sideLoc = scratch(`grid.${side}.sideLoc`, Uint32Array, n)
+  for (let i = 0, k = 0; k < n; i++) if (book.side[i] === side) sideLoc[k++] = locOfEntry[i]!
+  const pos = scratch(`grid.${side}.pos`, Uint32Array, n)
+  const rem = scratch(`grid.${side}.rem`, Float64Array, n)
+  const loc = scratch(`grid.${side}.loc`, Uint32Array, n)
+  for (let r = 0; r < n; r++) {
+    const i = sorted.order[r]!
+    pos[r] = sorted.pos[i]!
+    rem[r] = sorted.qty[i]!
+    loc[r] = sideLoc[i]!
+  }
+  return { sorted, pos, rem, loc }
 }
-
 /** Asks by location, each group in canonical order, with a head pointer past the exhausted ones. */
 interface Groups {
   readonly start: Uint32Array
@@ -147,13 +176,80 @@ function consume(net: Network, g: number, level: GridLevel, into: boolean, q: nu
   else net.trExport[t]! -= q
 }
 
-interface Fill {
-  readonly level: GridLevel
-  /** Pricing zone: the feeder (level 0), the transformer (level 1), 0 (level 2). */
-  readonly zone: number
-  readonly b: number
-  readonly a: number
-  readonly q: number
+/**
+ * Per bid rank, how many asks (a prefix in canonical order: prices ascend) pass `ask <= bid - fee`. Bids descend,
+ * so one merge of the two sides gives every bound. Prices below 2^48 compare as numbers, exactly: a fee of 2^49 or
+ * more (per kWh) admits no ask, the same as the fee itself; a side with larger prices compares bigints.
+ */
+function cutOf(bids: BookSide, asks: BookSide, feePerKWh: bigint, cut: Uint32Array): void {
+  const { order: bo, prices: bp } = bids
+  const { order: ao, prices: ap } = asks
+  let j = ao.length
+  if (bp instanceof Float64Array && ap instanceof Float64Array) {
+    const fee = feePerKWh < FEE_CAP ? Number(feePerKWh) : Number(FEE_CAP)
+    for (let r = 0; r < bo.length; r++) {
+      const bid = bp[bo[r]!]!
+      while (j > 0 && ap[ao[j - 1]!]! + fee > bid) j--
+      cut[r] = j
+    }
+    return
+  }
+  const big = (p: Float64Array | bigint[], i: number) => BigInt(p[i]!)
+  for (let r = 0; r < bo.length; r++) {
+    const limit = big(bp, bo[r]!) - feePerKWh
+    while (j > 0 && big(ap, ao[j - 1]!) > limit) j--
+    cut[r] = j
+  }
+}
+
+const FEE_CAP = 2n ** 49n
+
+/**
+ * Fills as parallel arrays: bid rank, ask rank, quantity and pricing zone (`zoneOf`). Grows when a walk fills more
+ * than expected (each fill uses up a bid, an ask or some headroom, so it rarely does).
+ */
+class FillBuffer {
+  b: Uint32Array
+  a: Uint32Array
+  q: Float64Array
+  z: Uint32Array
+  n = 0
+
+  constructor(capacity: number) {
+    this.b = scratch('grid.fill.b', Uint32Array, capacity)
+    this.a = scratch('grid.fill.a', Uint32Array, capacity)
+    this.q = scratch('grid.fill.q', Float64Array, capacity)
+    this.z = scratch('grid.fill.z', Uint32Array, capacity)
+  }
+
+  push(b: number, a: number, q: number, z: number): void {
+    if (this.n === this.b.length) {
+      const grow = <T extends Uint32Array | Float64Array>(x: T, make: (n: number) => T) => {
+        const y = make(2 * x.length)
+        y.set(x)
+        return y
+      }
+      this.b = grow(this.b, (n) => new Uint32Array(n))
+      this.a = grow(this.a, (n) => new Uint32Array(n))
+      this.q = grow(this.q, (n) => new Float64Array(n))
+      this.z = grow(this.z, (n) => new Uint32Array(n))
+    }
+    const f = this.n++
+    this.b[f] = b
+    this.a[f] = a
+    this.q[f] = q
+    this.z[f] = z
+  }
+}
+
+/** Pricing zones, one index each: feeders (level 0), then transformers (level 1), then the market (level 2). */
+function zoneOf(net: Network, level: GridLevel, gb: number): number {
+  if (level === 0) return gb
+  return level === 1 ? net.feeders + net.transformerOf[gb]! : net.feeders + net.transformers
+}
+
+function levelOfZone(net: Network, z: number): GridLevel {
+  return z < net.feeders ? 0 : z < net.feeders + net.transformers ? 1 : 2
 }
 
 function matchLevel(
@@ -162,13 +258,14 @@ function matchLevel(
   asks: GridSide,
   groups: Groups,
   net: Network,
-  feePerKWh: bigint,
-  fills: Fill[],
+  cut: Uint32Array,
+  fills: FillBuffer,
 ): void {
   const count = groups.head.length
   for (let b = 0; b < bids.pos.length; b++) {
+    // bids descend, so once no ask passes the price test none does for the bids after
+    if (cut[b] === 0) break
     const gb = bids.loc[b]!
-    const limit = bids.price[b]! - feePerKWh
     while (bids.rem[b]! > 0) {
       const room = headroom(net, gb, level, true)
       if (room <= 0) break
@@ -181,58 +278,101 @@ function matchLevel(
         groups.head[g] = h
         if (h < groups.start[g + 1]! && (best === -1 || groups.items[h]! < best)) best = groups.items[h]!
       }
-      if (best === -1 || asks.price[best]! > limit) break
+      if (best === -1 || best >= cut[b]!) break
       const ga = asks.loc[best]!
       const q = Math.min(bids.rem[b]!, asks.rem[best]!, room, headroom(net, ga, level, false))
       bids.rem[b]! -= q
       asks.rem[best]! -= q
       consume(net, gb, level, true, q)
       consume(net, ga, level, false, q)
-      const zone = level === 0 ? gb : level === 1 ? net.transformerOf[gb]! : 0
-      fills.push({ level, zone, b, a: best, q })
+      fills.push(b, best, q, zoneOf(net, level, gb))
     }
   }
 }
 
-function result(
+/**
+ * The result over the fills. k-da prices each zone at lo + floor(k (hi - lo)), lo the highest matched ask and hi
+ * the lowest matched bid net of the zone's fee: the last matched ranks of the zone, as sides are sorted by price.
+ */
+function resultOf(
   orders: readonly VerifiedOrder[],
   bids: GridSide,
   asks: GridSide,
-  fills: readonly Fill[],
+  fills: FillBuffer,
+  net: Network,
   params: ClearingParams,
   grid: GridClearing,
 ): MatchResult {
-  const fee = (f: Fill) => grid.feePerWh[f.level] * 1000n
-  // per zone: the highest matched ask and the lowest matched bid net of the fee
-  const bounds = new Map<string, { lo: bigint; hi: bigint }>()
-  for (const f of fills) {
-    const key = `${f.level}:${f.zone}`
-    const ask = asks.price[f.a]!
-    const bid = bids.price[f.b]! - fee(f)
-    const z = bounds.get(key)
-    if (!z) bounds.set(key, { lo: ask, hi: bid })
-    else {
-      if (ask > z.lo) z.lo = ask
-      if (bid < z.hi) z.hi = bid
-    }
-  }
-  const k = params.k ?? DEFAULT_K
+  const n = fills.n
+  const zones = net.feeders + net.transformers + 1
+  const lastB = new Int32Array(zones).fill(-1)
+  const lastA = new Int32Array(zones).fill(-1)
+  const buys = new Uint32Array(n)
+  const sells = new Uint32Array(n)
   let volume = 0
-  const trades: Trade[] = fills.map((f) => {
-    const buy = orders[bids.pos[f.b]!]!
-    const sell = orders[asks.pos[f.a]!]!
-    const z = bounds.get(`${f.level}:${f.zone}`)!
-    const price = params.rule === 'k-da' ? z.lo + ((z.hi - z.lo) * k.num) / k.den : bids.price[f.b]! - fee(f)
-    const quantityWh = BigInt(f.q)
-    volume += f.q
-    return { ...tradeOf(buy, sell, quantityWh, price), level: f.level, fee: quantityWh * grid.feePerWh[f.level] }
+  for (let f = 0; f < n; f++) {
+    const z = fills.z[f]!
+    const b = fills.b[f]!
+    const a = fills.a[f]!
+    if (b > lastB[z]!) lastB[z] = b
+    if (a > lastA[z]!) lastA[z] = a
+    buys[f] = bids.pos[b]!
+    sells[f] = asks.pos[a]!
+    volume += fills.q[f]!
+  }
+  const fee = (z: number) => grid.feePerWh[levelOfZone(net, z)] * 1000n
+  const k = params.k ?? DEFAULT_K
+  const zonePrice = Array.from({ length: zones }, (_, z) => {
+    if (params.rule !== 'k-da' || lastB[z] === -1) return undefined
+    const lo = orders[asks.pos[lastA[z]!]!]!.order.limitPrice
+    const hi = orders[bids.pos[lastB[z]!]!]!.order.limitPrice - fee(z)
+    return lo + ((hi - lo) * k.num) / k.den
   })
-  return {
-    interval: params.interval,
-    rule: params.rule,
-    clearingPrice: undefined,
-    volumeWh: BigInt(volume),
-    trades,
-    feeRecipient: grid.feeRecipient,
+  const zone = fills.z.slice(0, n)
+  const levels = Uint8Array.from(zonePrice, (_, z) => levelOfZone(net, z))
+  return new GridFills(params, grid, orders, { buys, sells, q: fills.q.slice(0, n), zone, levels, zonePrice }, volume)
+}
+
+/** The grid fills; trade objects, with their bigint amounts and fees, are built only when read. */
+class GridFills implements MatchResult {
+  readonly interval: bigint
+  readonly rule: ClearingRule
+  readonly clearingPrice = undefined
+  readonly volumeWh: bigint
+  readonly feeRecipient: GridClearing['feeRecipient']
+  #trades: Trade[] | undefined
+
+  constructor(
+    params: ClearingParams,
+    private readonly grid: GridClearing,
+    private readonly orders: readonly VerifiedOrder[],
+    private readonly fills: {
+      buys: Uint32Array
+      sells: Uint32Array
+      q: Float64Array
+      zone: Uint32Array
+      levels: Uint8Array
+      zonePrice: (bigint | undefined)[]
+    },
+    volume: number,
+  ) {
+    this.interval = params.interval
+    this.rule = params.rule
+    this.volumeWh = BigInt(volume)
+    this.feeRecipient = grid.feeRecipient
+  }
+
+  get trades(): readonly Trade[] {
+    const { buys, sells, q, zone, levels, zonePrice } = this.fills
+    this.#trades ??= Array.from(buys, (b, f) => {
+      const buy = this.orders[b]!
+      const sell = this.orders[sells[f]!]!
+      const level = levels[zone[f]!]! as GridLevel
+      const perWh = this.grid.feePerWh[level]
+      const quantityWh = BigInt(q[f]!)
+      const price = zonePrice[zone[f]!] ?? buy.order.limitPrice - perWh * 1000n
+      return { ...tradeOf(buy, sell, quantityWh, price), level, fee: quantityWh * perWh }
+    })
+    return this.#trades
   }
 }

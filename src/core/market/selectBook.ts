@@ -1,6 +1,7 @@
 import type { Order, SignedCancel, VerifiedOrder } from '../order/types.js'
 import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../order/verifyOrder.js'
 import { scratch } from './scratch.js'
+import { tieKey } from './sortBook.js'
 
 /** Largest quantity clearing accepts, 2^32 - 1 Wh (4.29 GWh): the on-chain trade quantity is a uint32, the same bound
  * as `verifyOrder` (one constant, `MAX_QUANTITY_WH`). */
@@ -32,19 +33,20 @@ export function selectBook(
   cancels: readonly SignedCancel[],
   filter: BookFilter,
 ): VerifiedOrder[] {
-  return Array.from(selectPositions(orders, cancels, filter).pos, (p) => orders[p]!)
+  return Array.from(selectPositions(orders, cancels, filter, true).pos, (p) => orders[p]!)
 }
 
 /**
  * A selected book as flat arrays, in first-seen order of the slots: each order's position in the order set, side,
  * quantity and price as numbers (exact below 2^48; a side that holds a larger price compares the orders' bigint
- * prices instead).
+ * prices instead) and the key of its id that breaks ties on price (`tieKey`).
  */
 export interface BookArrays {
   readonly pos: Uint32Array
   readonly side: Uint8Array
   readonly qty: Float64Array
   readonly prices: Float64Array
+  readonly tie?: Float64Array
 }
 
 const FAST_PRICE = 2 ** 48
@@ -54,93 +56,133 @@ const FAST_PRICE = 2 ** 48
  *
  * Slots are found with an open-addressing table of typed arrays keyed by a hash of (account, nonce), compared
  * exactly on a hash match: no key string, map entry or object per order, so a 1M-order set costs a few flat
- * arrays and one pass rather than a million allocations the garbage collector must trace.
+ * arrays and one pass rather than a million allocations the garbage collector must trace. The same pass reads
+ * the leading characters of each id once, for the sort's tie key and to look the order up among the cancels.
  */
 export function selectPositions(
   orders: readonly VerifiedOrder[],
   cancels: readonly SignedCancel[],
   filter: BookFilter,
+  /** The book as views of work buffers, valid until the next clearing (for the clearing's own use). */
+  reuse = false,
 ): BookArrays {
   const n = orders.length
   const endS = (filter.interval + 1n) * BigInt(filter.lengthS ?? 900)
   const mask = 2 ** Math.max(4, Math.ceil(Math.log2(2 * n + 1))) - 1
-  // table[t] = 1 + a slot's index (0 = empty); per slot: its first order's position, hash, void flag, quantity, price
-  const table = scratch('select.table', Uint32Array, mask + 1, true)
-  const first = scratch('select.first', Uint32Array, n)
-  const hashes = scratch('select.hashes', Int32Array, n)
-  const voided = scratch('select.voided', Uint8Array, n, true)
-  const qty = scratch('select.qty', Float64Array, n)
-  const prices = scratch('select.prices', Float64Array, n)
-  const sides = scratch('select.sides', Uint8Array, n)
+  // table[2t] = a slot's hash, table[2t + 1] = 1 + its index (0 = empty): one cache line per probe
+  const table = scratch('select.table', Int32Array, 2 * (mask + 1), true)
+  // per slot: its first order's position, void flag, quantity, price, side, tie key and cancel key (see idKeys)
+  const a = {
+    pos: scratch('select.first', Uint32Array, n),
+    voided: scratch('select.voided', Uint8Array, n, true),
+    qty: scratch('select.qty', Float64Array, n),
+    prices: scratch('select.prices', Float64Array, n),
+    sides: scratch('select.sides', Uint8Array, n),
+    tie: scratch('select.tie', Float64Array, n),
+    folded: scratch('select.folded', Float64Array, n),
+  }
   const accept = acceptor(filter.interval, endS)
   let slots = 0
   for (let i = 0; i < n; i++) {
     const o = orders[i]!
-    const q = accept(o.order)
+    const { order } = o
+    const p = Number(order.limitPrice)
+    const q = accept(order, p)
     if (q === 0) continue
-    const h = slotHash(o.order)
+    const h = slotHash(order)
     for (let t = h & mask; ; t = (t + 1) & mask) {
-      const s = table[t]!
+      const s = table[2 * t + 1]!
       if (s === 0) {
-        table[t] = slots + 1
-        hashes[slots] = h
-        qty[slots] = q
-        prices[slots] = Number(o.order.limitPrice)
-        sides[slots] = o.order.side
-        first[slots++] = i
+        table[2 * t] = h
+        table[2 * t + 1] = slots + 1
+        a.qty[slots] = q
+        a.prices[slots] = p
+        a.sides[slots] = order.side
+        idKeys(o.id, a, slots)
+        a.pos[slots++] = i
         break
       }
-      const seen = orders[first[s - 1]!]!
-      if (hashes[s - 1] === h && sameSlot(seen.order, o.order)) {
+      if (table[2 * t] !== h) continue
+      const seen = orders[a.pos[s - 1]!]!
+      if (sameSlot(seen.order, order)) {
         // a second copy of the same order is a duplicate, a different order in the slot voids it
-        if (!sameText(seen.id, o.id)) voided[s - 1] = 1
+        if (!sameText(seen.id, o.id)) a.voided[s - 1] = 1
         break
       }
     }
   }
-  return compact(orders, cancelledIds(cancels), { pos: first, qty, prices, sides, voided }, slots)
+  return compact(orders, cancelledIds(cancels), a, slots, reuse)
 }
 
-/** The slots that stay in the book (not void, not withdrawn), in arrays of their own. */
+/**
+ * The slots that stay in the book (not void, not withdrawn), moved to the front of the slot arrays (an entry only
+ * moves down, so in place); `reuse`: the book is views of those work buffers, else arrays of its own.
+ */
 function compact(
   orders: readonly VerifiedOrder[],
-  withdrawn: Map<string, Set<string>>,
-  a: { pos: Uint32Array; qty: Float64Array; prices: Float64Array; sides: Uint8Array; voided: Uint8Array },
+  withdrawn: Withdrawn,
+  a: {
+    pos: Uint32Array
+    qty: Float64Array
+    prices: Float64Array
+    sides: Uint8Array
+    voided: Uint8Array
+    tie: Float64Array
+    folded: Float64Array
+  },
   slots: number,
+  reuse: boolean,
 ): BookArrays {
-  const side = new Uint8Array(slots)
-  const pos = new Uint32Array(slots)
-  const qty = new Float64Array(slots)
-  const prices = new Float64Array(slots)
+  const any = withdrawn.byId.size > 0
   let m = 0
   for (let s = 0; s < slots; s++) {
     if (a.voided[s]) continue
     const p = a.pos[s]!
-    if (withdrawn.size > 0 && isWithdrawn(withdrawn, orders[p]!)) continue
-    pos[m] = p
-    side[m] = a.sides[s]!
-    qty[m] = a.qty[s]!
-    prices[m++] = a.prices[s]!
+    // only an id whose cancel key is among the cancels' (or that has none) is looked up by its text
+    const f = a.folded[s]!
+    if (any && (f < 0 || withdrawn.keys.has(f)) && isWithdrawn(withdrawn.byId, orders[p]!)) continue
+    a.pos[m] = p
+    a.sides[m] = a.sides[s]!
+    a.qty[m] = a.qty[s]!
+    a.tie[m] = a.tie[s]!
+    a.prices[m++] = a.prices[s]!
   }
-  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) => x.subarray(0, m) as T
-  return { pos: cut(pos), side: cut(side), qty: cut(qty), prices: cut(prices) }
+  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) =>
+    (reuse ? x.subarray(0, m) : x.slice(0, m)) as T
+  return { pos: cut(a.pos), side: cut(a.sides), qty: cut(a.qty), prices: cut(a.prices), tie: cut(a.tie) }
 }
 
 /**
- * The book's bounds as a test returning the order's quantity as a number (0 = not in the book). Quantity and price
+ * An id's two keys: the sort's tie key (`tieKey`) and the cancel key, its characters 2..7 ASCII-lower-cased,
+ * 8 bits each (-1 when one of characters 0..7 is beyond ASCII or the id is short: those ids are always looked up
+ * by text). Ids equal ignoring case have equal cancel keys: lower-casing keeps ASCII characters ASCII, in place,
+ * so an all-ASCII head lower-cases character by character.
+ */
+function idKeys(id: string, a: { tie: Float64Array; folded: Float64Array }, slot: number): void {
+  a.tie[slot] = tieKey(id)
+  let folded = id.charCodeAt(0) < 128 && id.charCodeAt(1) < 128 ? 0 : -1
+  for (let k = 2; k < 8 && folded >= 0; k++) {
+    const c = id.charCodeAt(k)
+    folded = c < 128 ? folded * 256 + (c >= 65 && c <= 90 ? c + 32 : c) : -1 // NaN (a short id) fails too
+  }
+  a.folded[slot] = folded
+}
+
+/**
+ * The book's bounds as a test of an order and its price as a number, returning its quantity as a number (0 = not
+ * in the book). Quantity and price
  * are judged on their Number() values, which decide exactly: a bigint up to 2^53 converts exactly, a larger one
  * to a number of at least 2^53, beyond the fast bounds; prices from 2^48 on are judged as bigints.
  */
-function acceptor(interval: bigint, endS: bigint): (order: Order) => number {
+function acceptor(interval: bigint, endS: bigint): (order: Order, price: number) => number {
   const endNum = Number(endS)
   const smallEnd = endS < 2n ** 53n
   const maxQ = Number(MAX_CLEARING_QUANTITY_WH)
-  return (order) => {
+  return (order, p) => {
     if (order.interval !== interval) return 0
     if (smallEnd ? Number(order.expiry) < endNum : order.expiry < endS) return 0
     const q = Number(order.quantityWh)
     if (!(q >= 1 && q <= maxQ)) return 0
-    const p = Number(order.limitPrice)
     if (!(p >= 1)) return 0
     return p < FAST_PRICE || order.limitPrice <= MAX_CLEARING_PRICE ? q : 0
   }
@@ -172,16 +214,28 @@ function sameText(a: string, b: string): boolean {
   return a === b || a.toLowerCase() === b.toLowerCase()
 }
 
-/** Cancelled order ids (lower case) -> the accounts (lower case) that signed a cancel for them. */
-function cancelledIds(cancels: readonly SignedCancel[]): Map<string, Set<string>> {
+/**
+ * Cancelled order ids (lower case) -> the accounts (lower case) that signed a cancel for them, and the ids' cancel
+ * keys (see `idKeys`).
+ */
+interface Withdrawn {
+  readonly byId: Map<string, Set<string>>
+  readonly keys: Set<number>
+}
+
+function cancelledIds(cancels: readonly SignedCancel[]): Withdrawn {
   const byId = new Map<string, Set<string>>()
+  const keys = new Set<number>()
+  const key = { tie: new Float64Array(1), folded: new Float64Array(1) }
   for (const { cancel } of cancels) {
     const id = cancel.orderId.toLowerCase()
     const accounts = byId.get(id) ?? new Set<string>()
     accounts.add(cancel.account.toLowerCase())
     byId.set(id, accounts)
+    idKeys(id, key, 0)
+    if (key.folded[0]! >= 0) keys.add(key.folded[0]!)
   }
-  return byId
+  return { byId, keys }
 }
 
 /** Characters `toLowerCase` might change: upper-case ASCII letters and anything beyond ASCII. */

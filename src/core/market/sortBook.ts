@@ -17,12 +17,14 @@ export function sortSide(
   descending: boolean,
   /** Names the work buffers to reuse (see scratch.ts); unnamed, the result is a fresh array. */
   buffer?: string,
+  /** `tieKey` of each index's id, when the caller has read them already. */
+  tie?: Float64Array,
 ): Uint32Array {
   const n = prices.length
   const idx = buffer === undefined ? new Uint32Array(n) : scratch(`${buffer}.idx`, Uint32Array, n)
   for (let i = 0; i < n; i++) idx[i] = i
   if (n < 2) return idx
-  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending, buffer ?? '')
+  if (prices instanceof Float64Array && n >= 1_024) return radixSort(idx, prices, idOf, descending, buffer ?? '', tie)
   return comparisonSort(idx, prices, idOf, descending)
 }
 
@@ -43,6 +45,7 @@ function radixSort(
   idOf: (i: number) => string,
   descending: boolean,
   buffer: string,
+  tie: Float64Array | undefined,
 ): Uint32Array {
   const n = idx.length
   let min = prices[0]!
@@ -72,7 +75,7 @@ function radixSort(
   for (const [part, shift] of passes) {
     if (countingPass(src, dst, src[part], shift, count, wide)) [src, dst] = [dst, src]
   }
-  orderTies(src, idOf, wide, tieKeys(n, idOf, buffer))
+  orderTies(src, idOf, wide, tie ?? tieKeys(n, idOf, buffer))
   return src.idx
 }
 
@@ -123,24 +126,25 @@ function orderTies(sorted: Keyed, idOf: (i: number) => string, wide: boolean, ti
   }
 }
 
-/**
- * Per index an order-preserving number for its id's characters 2..7 (after "0x", 8 bits each: 48 bits, exact), so
- * tied prices are mostly ordered without reaching for the id strings, scattered over the heap, again; -1 when the
- * id does not start with "0x" or has a character beyond 8 bits there (those compare as strings). Ids are read in
- * index order, which is book order, which is mostly memory order.
- */
+/** `tieKey` per index, ids read in index order (book order, which is mostly memory order). */
 function tieKeys(n: number, idOf: (i: number) => string, buffer: string): Float64Array {
   const tie = buffer === '' ? new Float64Array(n) : scratch(`${buffer}.tie`, Float64Array, n)
-  for (let i = 0; i < n; i++) {
-    const id = idOf(i)
-    let key = id.charCodeAt(0) === 48 && id.charCodeAt(1) === 120 ? 0 : -1
-    for (let k = 2; k < 8 && key >= 0; k++) {
-      const c = id.charCodeAt(k)
-      key = c < 256 ? key * 256 + c : -1 // NaN (a short id) fails `c < 256` too
-    }
-    tie[i] = key
-  }
+  for (let i = 0; i < n; i++) tie[i] = tieKey(idOf(i))
   return tie
+}
+
+/**
+ * An order-preserving number for an id's characters 2..7 (after "0x", 8 bits each: 48 bits, exact), so tied
+ * prices are mostly ordered without reaching for the id strings, scattered over the heap, again; -1 when the id
+ * does not start with "0x" or has a character beyond 8 bits there (those compare as strings).
+ */
+export function tieKey(id: string): number {
+  let key = id.charCodeAt(0) === 48 && id.charCodeAt(1) === 120 ? 0 : -1
+  for (let k = 2; k < 8 && key >= 0; k++) {
+    const c = id.charCodeAt(k)
+    key = c < 256 ? key * 256 + c : -1 // NaN (a short id) fails `c < 256` too
+  }
+  return key
 }
 
 function comparisonSort(
