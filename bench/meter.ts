@@ -30,7 +30,8 @@ import {
   startMeterSimulator,
 } from '../src/meter/index.js'
 import { registersPlan } from '../src/meter/meterSource.js'
-import { decodePlan } from '../src/meter/plan.js'
+import { planDecoder } from '../src/meter/plan.js'
+import { emptyDecoded, QUANTITY_INDEX } from '../src/meter/types.js'
 
 const DEVICES = 10
 /** Alternating rounds of the ours-vs-baseline comparison (per side); each adjacent pair gives one ratio. */
@@ -173,9 +174,12 @@ async function throughput(name: string, ports: number[], durationMs: number, pro
   return summary(name, ports.length, s.latencies, s.elapsedMs, s.requests, s.errors)
 }
 
-/** The same SDM630 reads through bare modbus-serial: one client per device, one 76-register read, same decoding. */
+/**
+ * The same SDM630 reads through bare modbus-serial: one client per device, one 76-register read, the same decoder
+ * as gridlet's (built once, decoding into one array per client, as a meter does).
+ */
 async function modbusSerialClients(ports: number[]) {
-  const plan = registersPlan(loadProfile('sdm630') as Parameters<typeof registersPlan>[0])
+  const decoder = planDecoder(registersPlan(loadProfile('sdm630') as Parameters<typeof registersPlan>[0]))
   const clients = await Promise.all(
     ports.map(async (port) => {
       const client = new ModbusRTU()
@@ -185,10 +189,13 @@ async function modbusSerialClients(ports: number[]) {
       return client
     }),
   )
-  const readers = clients.map((client) => async () => {
-    const { buffer } = await client.readInputRegisters(0, 76)
-    const values = decodePlan(plan, [buffer])
-    if (!Number.isFinite(values.get('activePowerW'))) throw new Error('bad value')
+  const readers = clients.map((client) => {
+    const values = emptyDecoded()
+    return async () => {
+      const { buffer } = await client.readInputRegisters(0, 76)
+      decoder.decode([buffer], values)
+      if (!Number.isFinite(values[QUANTITY_INDEX.activePowerW])) throw new Error('bad value')
+    }
   })
   return {
     async run(durationMs: number): Promise<Sample> {

@@ -1,12 +1,19 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { checkPlausibility } from './checkPlausibility.js'
-import type { Quantity } from './types.js'
+import { type Decoded, emptyDecoded, QUANTITY_INDEX, type Quantity } from './types.js'
 
 const LIMITS = { maxPowerW: 30_000 }
 
+/** Decoded values holding exactly `values` (everything else absent). */
+function decoded(values: Partial<Record<Quantity, number>>): Decoded {
+  const out = emptyDecoded()
+  for (const [q, v] of Object.entries(values)) out[QUANTITY_INDEX[q as Quantity]] = v
+  return out
+}
+
 /** A balanced three-phase reading: 1.5 kW import at 230 V, 50 Hz. */
-function reading(overrides: Partial<Record<Quantity, number>> = {}): Map<Quantity, number | undefined> {
+function reading(overrides: Partial<Record<Quantity, number>> = {}): Decoded {
   const base: Partial<Record<Quantity, number>> = {
     voltageL1V: 230,
     voltageL2V: 231,
@@ -22,20 +29,18 @@ function reading(overrides: Partial<Record<Quantity, number>> = {}): Map<Quantit
     importEnergyWh: 12_345_678,
     exportEnergyWh: 0,
   }
-  return new Map(Object.entries({ ...base, ...overrides }) as [Quantity, number][])
+  return decoded({ ...base, ...overrides })
 }
 
 describe('checkPlausibility', () => {
   it('accepts a normal reading, an unconnected phase and a meter without phase values', () => {
     expect(checkPlausibility(reading(), LIMITS)).toBeUndefined()
-    const singlePhase = reading({ voltageL2V: 0, voltageL3V: 0.4, currentL2A: 0, currentL3A: 0 })
-    singlePhase.set('activePowerL2W', 0).set('activePowerL3W', 0).set('activePowerL1W', 1500).set('currentL1A', 6.6)
+    const singlePhase = reading({
+      ...{ voltageL2V: 0, voltageL3V: 0.4, currentL2A: 0, currentL3A: 0 },
+      ...{ activePowerL2W: 0, activePowerL3W: 0, activePowerL1W: 1500, currentL1A: 6.6 },
+    })
     expect(checkPlausibility(singlePhase, LIMITS)).toBeUndefined()
-    const bare = new Map<Quantity, number>([
-      ['activePowerW', -2500],
-      ['importEnergyWh', 1000],
-      ['exportEnergyWh', 10],
-    ])
+    const bare = decoded({ activePowerW: -2500, importEnergyWh: 1000, exportEnergyWh: 10 })
     expect(checkPlausibility(bare, LIMITS)).toBeUndefined()
   })
 
@@ -70,17 +75,17 @@ describe('checkPlausibility', () => {
         fc.double({ min: 47, max: 53, noNaN: true }),
         fc.double({ min: 0, max: 1e9, noNaN: true }),
         (phases, hz, wh) => {
-          const values = new Map<Quantity, number>()
+          const values: Partial<Record<Quantity, number>> = {}
           let total = 0
           phases.forEach(({ v, a, pf }, i) => {
             const w = Math.round(v * a * pf * 10) / 10 // meters report rounded values
             total += w
-            values.set(`voltageL${i + 1}V` as Quantity, v)
-            values.set(`currentL${i + 1}A` as Quantity, a < 1e-3 ? 0 : a)
-            values.set(`activePowerL${i + 1}W` as Quantity, Math.abs(w) < 1e-3 ? 0 : w)
+            values[`voltageL${i + 1}V` as Quantity] = v
+            values[`currentL${i + 1}A` as Quantity] = a < 1e-3 ? 0 : a
+            values[`activePowerL${i + 1}W` as Quantity] = Math.abs(w) < 1e-3 ? 0 : w
           })
-          values.set('activePowerW', total).set('frequencyHz', hz).set('importEnergyWh', Math.round(wh))
-          expect(checkPlausibility(values, LIMITS)).toBeUndefined()
+          Object.assign(values, { activePowerW: total, frequencyHz: hz, importEnergyWh: Math.round(wh) })
+          expect(checkPlausibility(decoded(values), LIMITS)).toBeUndefined()
         },
       ),
     )

@@ -1,5 +1,5 @@
 import type { ValueRange } from './errors.js'
-import type { Quantity } from './types.js'
+import { type Decoded, QUANTITIES, QUANTITY_INDEX, type Quantity } from './types.js'
 
 /**
  * Physical plausibility of one decoded reading. A meter read with the wrong word order, the wrong profile or at
@@ -31,84 +31,64 @@ const DEAD_PHASE_V = 10
 const TINY = 1e-6
 /** Years of running at full power that bound an energy counter (no meter has accumulated more). */
 const LIFETIME_YEARS = 40
-/** Per-phase quantity names, built once (this runs on every reading). */
-const PHASE_KEYS = ([1, 2, 3] as const).map((n) => ({
-  n,
-  v: `voltageL${n}V` as const,
-  a: `currentL${n}A` as const,
-  w: `activePowerL${n}W` as const,
-}))
+const I = QUANTITY_INDEX
+/** Per-phase quantity names and positions, built once (this runs on every reading). */
+const PHASES = ([1, 2, 3] as const).map((n) => {
+  const v = `voltageL${n}V` as const
+  const a = `currentL${n}A` as const
+  const w = `activePowerL${n}W` as const
+  return { n, v, a, w, vi: I[v], ai: I[a], wi: I[w] }
+})
+const POWERS = (['activePowerW', 'pvPowerW'] as const).map((q) => ({ q, i: I[q] }))
+const COUNTERS = (['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const).map((q) => ({ q, i: I[q] }))
 
-const POWER_KEYS = ['activePowerW', 'pvPowerW'] as const
-const COUNTER_KEYS = ['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const
-
-type Values = ReadonlyMap<Quantity, number | undefined>
+/** `v`, or 0 when it is absent (NaN). */
+const orZero = (v: number) => (Number.isNaN(v) ? 0 : v)
 
 /**
+ * Judges decoded values (absent ones are NaN, see {@link Decoded}).
+ *
  * @example
- * const issue = checkPlausibility(decoded, { maxPowerW: 80_000 })
+ * const issue = checkPlausibility(decodePlan(plan, replies), { maxPowerW: 80_000 })
  * if (issue) throw new MeterError(`implausible ${issue.quantity}`, { code: 'IMPLAUSIBLE', field: issue.quantity })
  */
-export function checkPlausibility(values: Values, limits: PlausibilityLimits): Implausible | undefined {
-  for (let i = 0; i < 3; i++) {
-    const k = PHASE_KEYS[i]!
-    VOLTS[i] = values.get(k.v)
-    AMPS[i] = values.get(k.a)
-    WATTS[i] = values.get(k.w)
-  }
+export function checkPlausibility(values: Decoded, limits: PlausibilityLimits): Implausible | undefined {
   return (
     tinyValue(values) ??
-    voltages() ??
+    voltages(values) ??
     frequency(values) ??
     powersAndCurrents(values, limits) ??
     phaseSum(values) ??
-    apparentPower() ??
+    apparentPower(values) ??
     counters(values, limits)
   )
 }
 
-/**
- * The phase values of the reading being checked, looked up once per reading rather than once per rule. The check
- * is synchronous, so one scratch serves every call.
- */
-const VOLTS: (number | undefined)[] = [undefined, undefined, undefined]
-const AMPS: (number | undefined)[] = [undefined, undefined, undefined]
-const WATTS: (number | undefined)[] = [undefined, undefined, undefined]
-
-/** The first tiny nonzero value of the reading being checked (found by `findTiny`, no closure per reading). */
-let tinyQuantity: Quantity | undefined
-let tinyFound = 0
-
-function findTiny(v: number | undefined, q: Quantity): void {
-  if (tinyQuantity === undefined && v !== undefined && v !== 0 && Math.abs(v) < TINY) {
-    tinyQuantity = q
-    tinyFound = v
+/** The first tiny nonzero value, in `QUANTITIES` order (NaN, i.e. absent, is never tiny). */
+function tinyValue(values: Decoded): Implausible | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!
+    if (value === 0 || !(Math.abs(value) < TINY)) continue
+    const quantity = QUANTITIES[i]!
+    return {
+      quantity,
+      value,
+      expected: { min: TINY, max: Number.POSITIVE_INFINITY, unit: unitOf(quantity) },
+      rule: 'a meter reports 0 or at least 1e-6; tiny nonzero values are what a float in the wrong word order reads as',
+    }
   }
+  return undefined
 }
 
-function tinyValue(values: Values): Implausible | undefined {
-  tinyQuantity = undefined
-  values.forEach(findTiny)
-  const quantity = tinyQuantity
-  const value = tinyFound
-  if (quantity === undefined) return undefined
-  return {
-    quantity,
-    value,
-    expected: { min: TINY, max: Number.POSITIVE_INFINITY, unit: unitOf(quantity) },
-    rule: 'a meter reports 0 or at least 1e-6; tiny nonzero values are what a float in the wrong word order reads as',
-  }
-}
-
-function voltages(): Implausible | undefined {
-  for (let i = 0; i < 3; i++) {
-    const v = VOLTS[i]
-    if (v === undefined || (v >= MAINS_VOLTAGE.min && v <= MAINS_VOLTAGE.max)) continue
-    const a = Math.abs(AMPS[i] ?? 0)
-    const w = Math.abs(WATTS[i] ?? 0)
+function voltages(values: Decoded): Implausible | undefined {
+  for (const p of PHASES) {
+    const v = values[p.vi]!
+    if (Number.isNaN(v) || (v >= MAINS_VOLTAGE.min && v <= MAINS_VOLTAGE.max)) continue
+    const a = Math.abs(orZero(values[p.ai]!))
+    const w = Math.abs(orZero(values[p.wi]!))
     if (v >= 0 && v < DEAD_PHASE_V && a < 0.5 && w < 50) continue // a phase that is not connected
     return {
-      quantity: PHASE_KEYS[i]!.v,
+      quantity: p.v,
       value: v,
       expected: MAINS_VOLTAGE,
       rule: `mains voltage (or below ${DEAD_PHASE_V} V on an unconnected phase with no current)`,
@@ -117,17 +97,17 @@ function voltages(): Implausible | undefined {
   return undefined
 }
 
-function frequency(values: Values): Implausible | undefined {
-  const hz = values.get('frequencyHz')
-  if (hz === undefined || (hz >= MAINS_FREQUENCY.min && hz <= MAINS_FREQUENCY.max)) return undefined
+function frequency(values: Decoded): Implausible | undefined {
+  const hz = values[I.frequencyHz]!
+  if (Number.isNaN(hz) || (hz >= MAINS_FREQUENCY.min && hz <= MAINS_FREQUENCY.max)) return undefined
   return { quantity: 'frequencyHz', value: hz, expected: MAINS_FREQUENCY, rule: 'mains frequency' }
 }
 
-function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
+function powersAndCurrents(values: Decoded, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
   const powerLimit = maxPowerW * 1.5
-  for (const q of POWER_KEYS) {
-    const w = values.get(q)
-    if (w !== undefined && !(Math.abs(w) <= powerLimit)) {
+  for (const { q, i } of POWERS) {
+    const w = values[i]!
+    if (Math.abs(w) > powerLimit) {
       return {
         quantity: q,
         value: w,
@@ -138,11 +118,11 @@ function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): I
   }
   // The whole fuse rating on one phase at the lowest mains voltage: a generous bound that still catches garbage.
   const currentLimit = powerLimit / MAINS_VOLTAGE.min
-  for (let i = 0; i < 3; i++) {
-    const a = AMPS[i]
-    if (a !== undefined && !(Math.abs(a) <= currentLimit)) {
+  for (const p of PHASES) {
+    const a = values[p.ai]!
+    if (Math.abs(a) > currentLimit) {
       return {
-        quantity: PHASE_KEYS[i]!.a,
+        quantity: p.a,
         value: a,
         expected: { min: -currentLimit, max: currentLimit, unit: 'A' },
         rule: `1.5 x maxPowerW (${maxPowerW} W) at ${MAINS_VOLTAGE.min} V`,
@@ -153,14 +133,15 @@ function powersAndCurrents(values: Values, { maxPowerW }: PlausibilityLimits): I
 }
 
 /** The total active power equals the sum of the phase powers (3 % + 10 W for rounding and sampling). */
-function phaseSum(values: Values): Implausible | undefined {
-  const total = values.get('activePowerW')
-  if (total === undefined) return undefined
+function phaseSum(values: Decoded): Implausible | undefined {
+  const total = values[I.activePowerW]!
+  if (Number.isNaN(total)) return undefined
   let phases = 0
   let sum = 0
   let magnitude = 0
-  for (const w of WATTS) {
-    if (w === undefined) continue
+  for (const p of PHASES) {
+    const w = values[p.wi]!
+    if (Number.isNaN(w)) continue
     phases++
     sum += w
     magnitude += Math.abs(w)
@@ -176,30 +157,29 @@ function phaseSum(values: Values): Implausible | undefined {
 }
 
 /** |P| <= V x I on each phase (the power factor is at most 1), with 5 % + 10 W for sampling. */
-function apparentPower(): Implausible | undefined {
-  for (let i = 0; i < 3; i++) {
-    const v = VOLTS[i]
-    const a = AMPS[i]
-    const w = WATTS[i]
-    if (v === undefined || a === undefined || w === undefined) continue
+function apparentPower(values: Decoded): Implausible | undefined {
+  for (const p of PHASES) {
+    const v = values[p.vi]!
+    const a = values[p.ai]!
+    const w = values[p.wi]!
+    // Any of them absent (NaN) makes the comparison false: nothing to judge.
     const limit = Math.abs(v * a) * 1.05 + 10
-    if (Math.abs(w) <= limit) continue
-    const { n, w: wKey } = PHASE_KEYS[i]!
+    if (!(Math.abs(w) > limit)) continue
     return {
-      quantity: wKey,
+      quantity: p.w,
       value: w,
       expected: { min: -limit, max: limit, unit: 'W' },
-      rule: `at most V x I = ${round(v)} V x ${round(a)} A on phase L${n}`,
+      rule: `at most V x I = ${round(v)} V x ${round(a)} A on phase L${p.n}`,
     }
   }
   return undefined
 }
 
-function counters(values: Values, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
+function counters(values: Decoded, { maxPowerW }: PlausibilityLimits): Implausible | undefined {
   const lifetimeWh = maxPowerW * LIFETIME_YEARS * 8766
-  for (const q of COUNTER_KEYS) {
-    const wh = values.get(q)
-    if (wh === undefined || (wh >= 0 && wh <= lifetimeWh)) continue
+  for (const { q, i } of COUNTERS) {
+    const wh = values[i]!
+    if (Number.isNaN(wh) || (wh >= 0 && wh <= lifetimeWh)) continue
     return {
       quantity: q,
       value: wh,

@@ -3,7 +3,7 @@ import { registerCount, WORD_ORDERS, type WordOrder } from './decode.js'
 import { MeterError } from './errors.js'
 import { decodePlan, type ReadPlan, withWordOrder } from './plan.js'
 import type { MeterProfile } from './profile.js'
-import type { Quantity } from './types.js'
+import { type Decoded, QUANTITY_INDEX } from './types.js'
 
 export interface ImplausibleContext {
   device: string
@@ -11,7 +11,7 @@ export interface ImplausibleContext {
   unitId: number
   plan: ReadPlan
   /** The replies the implausible values were decoded from. */
-  replies: Buffer[]
+  replies: readonly Buffer[]
   limits: PlausibilityLimits
 }
 
@@ -42,9 +42,7 @@ export function implausibleError(issue: Implausible, ctx: ImplausibleContext): M
   })
 }
 
-function plausibleWordOrder(
-  ctx: ImplausibleContext,
-): { order: WordOrder; values: Map<Quantity, number | undefined> } | undefined {
+function plausibleWordOrder(ctx: ImplausibleContext): { order: WordOrder; values: Decoded } | undefined {
   const wide = ctx.plan.values.filter((v) => registerCount(v.type) === 2)
   if (wide.length === 0) return undefined
   for (const order of WORD_ORDERS) {
@@ -59,11 +57,11 @@ function plausibleWordOrder(
   return undefined
 }
 
-function summary(values: Map<Quantity, number | undefined>): string {
+function summary(values: Decoded): string {
   const parts: string[] = []
   for (const q of ['voltageL1V', 'frequencyHz', 'activePowerW', 'importEnergyWh'] as const) {
-    const v = values.get(q)
-    if (v !== undefined) parts.push(`${q} ${format(v)}`)
+    const v = values[QUANTITY_INDEX[q]]!
+    if (!Number.isNaN(v)) parts.push(`${q} ${format(v)}`)
   }
   return parts.join(', ')
 }

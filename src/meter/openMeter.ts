@@ -8,9 +8,17 @@ import { MeterError, type MeterErrorCode, toMeterError } from './errors.js'
 import { implausibleError } from './implausibleError.js'
 import type { Link, ReadRegistersArgs } from './link.js'
 import { createSource, type Source } from './meterSource.js'
-import { decodePlan, type ReadPlan } from './plan.js'
+import { type PlanDecoder, planDecoder, type ReadPlan } from './plan.js'
 import { loadProfile, type MeterProfile } from './profile.js'
-import type { Counter as CounterQuantity, PhaseValues, Quantity, Reading } from './types.js'
+import {
+  type Counter as CounterQuantity,
+  type Decoded,
+  emptyDecoded,
+  type PhaseValues,
+  QUANTITY_INDEX,
+  type Quantity,
+  type Reading,
+} from './types.js'
 
 export interface OpenMeterOptions {
   /** A profile object or a built-in id / alias / JSON path (see `loadProfile`). Must have the `grid` role. */
@@ -71,6 +79,12 @@ export function openMeter(link: Link, opts: OpenMeterOptions): Meter {
 interface FastPath {
   args: ReadRegistersArgs
   onReply: (reply: Buffer) => Reading
+}
+
+/** A source's decoded values with the decoder that knows which quantities it planned. */
+interface SourceValues {
+  values: Decoded
+  decoder: PlanDecoder
 }
 
 class ModbusMeter implements Meter {
@@ -148,7 +162,8 @@ class ModbusMeter implements Meter {
   private async readSources(signal: AbortSignal | undefined): Promise<Reading> {
     try {
       const grid = await this.readSource(this.grid, signal)
-      return this.accept(grid, this.pv && (await this.readSource(this.pv, signal)))
+      const pv = this.pv && (await this.readSource(this.pv, signal))
+      return this.accept(grid.values, grid.decoder, pv)
     } catch (err) {
       return this.fail(err)
     }
@@ -159,8 +174,8 @@ class ModbusMeter implements Meter {
   }
 
   /** Normalises decoded values into the reading returned, or throws (not yet counted). */
-  private accept(grid: Map<Quantity, number | undefined>, pv: Map<Quantity, number | undefined> | undefined): Reading {
-    const reading = this.normalise(grid, pv, this.clock.now())
+  private accept(grid: Decoded, gridDecoder: PlanDecoder, pv: SourceValues | undefined): Reading {
+    const reading = this.normalise(grid, gridDecoder, pv, this.clock.now())
     this.last = reading
     this.stats.readings++
     this.metrics?.readings.inc({ device: this.name })
@@ -186,12 +201,13 @@ class ModbusMeter implements Meter {
     return err
   }
 
-  private async readSource(source: Source, signal?: AbortSignal): Promise<Map<Quantity, number | undefined>> {
+  private async readSource(source: Source, signal?: AbortSignal): Promise<SourceValues> {
     try {
       const plan = source.fixedPlan ?? (await source.plan(signal))
       const replies: Buffer[] = []
       for (const block of plan.blocks) replies.push(await this.request(source.unitId, block, signal))
-      return this.decode(source, plan, replies)
+      const decoder = planDecoder(plan)
+      return { values: this.decode(source, decoder, replies, emptyDecoded()), decoder }
     } catch (err) {
       // The layout may have changed (SunSpec device reconfigured, firmware update): discover again next time.
       if (err instanceof MeterError && (err.code === 'BAD_REPLY' || err.code === 'ILLEGAL_ADDRESS')) source.invalidate()
@@ -201,18 +217,22 @@ class ModbusMeter implements Meter {
 
   /**
    * The prebuilt request and reply handler of a grid meter read in one block, so that a reading allocates as little
-   * as it can. A throw in `onReply` is counted there: the `onRejected` beside it in `read` does not see it.
+   * as it can: its values are decoded into one array kept for the purpose (decoding, checking and normalising are
+   * synchronous, so concurrent reads cannot share it). A throw in `onReply` is counted there: the `onRejected`
+   * beside it in `read` does not see it.
    */
   private fastPath(): FastPath | undefined {
     const source = this.grid
     const plan = source.fixedPlan
     if (this.pv || plan?.blocks.length !== 1) return undefined
     const { functionCode, address, count } = plan.blocks[0]!
+    const decoder = planDecoder(plan)
+    const values = emptyDecoded()
     return {
       args: { unitId: source.unitId, functionCode, address, count, timeoutMs: this.timeoutMs },
       onReply: (reply) => {
         try {
-          return this.accept(this.decode(source, plan, [reply]), undefined)
+          return this.accept(this.decode(source, decoder, [reply], values), decoder, undefined)
         } catch (err) {
           return this.fail(err)
         }
@@ -220,16 +240,16 @@ class ModbusMeter implements Meter {
     }
   }
 
-  /** Decodes the replies and checks them for physical plausibility. */
-  private decode(source: Source, plan: ReadPlan, replies: Buffer[]): Map<Quantity, number | undefined> {
-    const values = decodePlan(plan, replies)
+  /** Decodes the replies into `out` and checks them for physical plausibility. */
+  private decode(source: Source, decoder: PlanDecoder, replies: Buffer[], out: Decoded): Decoded {
+    const values = decoder.decode(replies, out)
     const issue = checkPlausibility(values, this.limits)
     if (issue) {
       throw implausibleError(issue, {
         device: this.name,
         profile: source.profile,
         unitId: source.unitId,
-        plan,
+        plan: decoder.plan,
         replies,
         limits: this.limits,
       })
@@ -238,12 +258,15 @@ class ModbusMeter implements Meter {
   }
 
   private normalise(
-    grid: Map<Quantity, number | undefined>,
-    pv: Map<Quantity, number | undefined> | undefined,
+    grid: Decoded,
+    gridDecoder: PlanDecoder,
+    pv: SourceValues | undefined,
     timestampMs: number,
   ): Reading {
     const sign = this.sign
-    const unavailable = unavailableIn(grid, pv)
+    const unavailable: Quantity[] = []
+    gridDecoder.pushUnavailable(grid, unavailable)
+    pv?.decoder.pushUnavailable(pv.values, unavailable)
     const activePowerW = sign * this.need(grid, 'activePowerW')
     const reading: Reading = {
       timestampMs,
@@ -254,19 +277,19 @@ class ModbusMeter implements Meter {
     }
     const phases = readPhases(grid, sign)
     if (phases) reading.phases = phases
-    const hz = grid.get('frequencyHz')
-    if (hz !== undefined) reading.frequencyHz = hz
+    const hz = grid[I.frequencyHz]!
+    if (!Number.isNaN(hz)) reading.frequencyHz = hz
     if (pv) {
-      reading.pvPowerW = Math.max(0, this.need(pv, 'pvPowerW'))
-      const pvWh = pv.get('pvEnergyWh')
-      if (pvWh !== undefined) reading.pvEnergyWh = this.counter('pvEnergyWh', pvWh, timestampMs)
+      reading.pvPowerW = Math.max(0, this.need(pv.values, 'pvPowerW'))
+      const pvWh = pv.values[I.pvEnergyWh]!
+      if (!Number.isNaN(pvWh)) reading.pvEnergyWh = this.counter('pvEnergyWh', pvWh, timestampMs)
     }
     return reading
   }
 
-  private need(values: Map<Quantity, number | undefined>, q: Quantity): number {
-    const v = values.get(q)
-    if (v === undefined) {
+  private need(values: Decoded, q: Quantity): number {
+    const v = values[I[q]]!
+    if (Number.isNaN(v)) {
       throw new MeterError(`${this.name} reports ${q} as not available`, { code: 'NOT_AVAILABLE', field: q })
     }
     return v
@@ -297,25 +320,12 @@ class ModbusMeter implements Meter {
   }
 }
 
-/** Quantities the device reported as not available (no closure per reading: the array is `forEach`'s this). */
-function unavailableIn(
-  grid: Map<Quantity, number | undefined>,
-  pv: Map<Quantity, number | undefined> | undefined,
-): Quantity[] {
-  const out: Quantity[] = []
-  grid.forEach(pushIfUndefined, out)
-  pv?.forEach(pushIfUndefined, out)
-  return out
-}
+const I = QUANTITY_INDEX
 
-function pushIfUndefined(this: Quantity[], v: number | undefined, q: Quantity): void {
-  if (v === undefined) this.push(q)
-}
-
-function readPhases(values: Map<Quantity, number | undefined>, sign: number): Reading['phases'] {
-  const l1 = phase(values.get('activePowerL1W'), values.get('voltageL1V'), values.get('currentL1A'), sign)
-  const l2 = phase(values.get('activePowerL2W'), values.get('voltageL2V'), values.get('currentL2A'), sign)
-  const l3 = phase(values.get('activePowerL3W'), values.get('voltageL3V'), values.get('currentL3A'), sign)
+function readPhases(values: Decoded, sign: number): Reading['phases'] {
+  const l1 = phase(values[I.activePowerL1W]!, values[I.voltageL1V]!, values[I.currentL1A]!, sign)
+  const l2 = phase(values[I.activePowerL2W]!, values[I.voltageL2V]!, values[I.currentL2A]!, sign)
+  const l3 = phase(values[I.activePowerL3W]!, values[I.voltageL3V]!, values[I.currentL3A]!, sign)
   if (l1 && l2 && l3) return { l1, l2, l3 }
   if (!l1 && !l2 && !l3) return undefined
   const phases: NonNullable<Reading['phases']> = {}
@@ -325,19 +335,20 @@ function readPhases(values: Map<Quantity, number | undefined>, sign: number): Re
   return phases
 }
 
-/** One phase's values, built in one literal when all are there (the usual case: one object shape, no growing). */
-function phase(
-  w: number | undefined,
-  v: number | undefined,
-  a: number | undefined,
-  sign: number,
-): PhaseValues | undefined {
-  if (w !== undefined && v !== undefined && a !== undefined) return { powerW: sign * w, voltageV: v, currentA: a }
-  if (w === undefined && v === undefined && a === undefined) return undefined
+/**
+ * One phase's values (NaN: absent), built in one literal when all are there (the usual case: one object shape, no
+ * growing).
+ */
+function phase(w: number, v: number, a: number, sign: number): PhaseValues | undefined {
+  const hasW = !Number.isNaN(w)
+  const hasV = !Number.isNaN(v)
+  const hasA = !Number.isNaN(a)
+  if (hasW && hasV && hasA) return { powerW: sign * w, voltageV: v, currentA: a }
+  if (!hasW && !hasV && !hasA) return undefined
   const p: PhaseValues = {}
-  if (w !== undefined) p.powerW = sign * w
-  if (v !== undefined) p.voltageV = v
-  if (a !== undefined) p.currentA = a
+  if (hasW) p.powerW = sign * w
+  if (hasV) p.voltageV = v
+  if (hasA) p.currentA = a
   return p
 }
 

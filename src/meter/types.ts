@@ -18,6 +18,23 @@ export const QUANTITIES = [
 ] as const
 export type Quantity = (typeof QUANTITIES)[number]
 
+/** Where each quantity sits in {@link Decoded} values: its position in `QUANTITIES`. */
+export const QUANTITY_INDEX = Object.freeze(
+  Object.fromEntries(QUANTITIES.map((q, i) => [q, i])) as { [Q in Quantity]: number },
+)
+
+/**
+ * The decoded values of one read, indexed by `QUANTITY_INDEX`: NaN where the read plan has no such value or the
+ * device reported it as not available (decoded values are otherwise always finite). A typed array rather than a
+ * Map: decoding, the plausibility checks and normalising index it on every reading, and a meter reuses one.
+ */
+export type Decoded = Float64Array
+
+/** Decoded values with every quantity absent. */
+export function emptyDecoded(): Decoded {
+  return new Float64Array(QUANTITIES.length).fill(Number.NaN)
+}
+
 /** Energy counters: checked by the counter guard, reported as integer Wh. */
 export const COUNTERS = ['importEnergyWh', 'exportEnergyWh', 'pvEnergyWh'] as const satisfies readonly Quantity[]
 export type Counter = (typeof COUNTERS)[number]
