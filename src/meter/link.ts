@@ -65,15 +65,28 @@ export interface Link {
   readonly stats: Readonly<LinkStats>
   /** Reads `count` registers; resolves with their bytes (2 per register, as on the wire). */
   readRegisters(args: ReadRegistersArgs): Promise<Buffer>
+  /**
+   * `readRegisters(args).then(onReply, onError)` as one promise: the handler runs as soon as the exchange ends (or
+   * fails, or is aborted) and the promise takes what it returns or throws. For a meter's per-reading path, where
+   * the second promise and its extra microtask showed in bench:meter.
+   */
+  readRegistersThen<T>(
+    args: ReadRegistersArgs,
+    onReply: (regs: Buffer) => T,
+    onError: (err: MeterError) => T,
+  ): Promise<T>
   /** Fails everything queued or in flight with CLOSED and releases the socket / port. */
   close(): Promise<void>
 }
 
 interface Job {
   args: ReadRegistersArgs
-  resolve: (regs: Buffer) => void
-  reject: (err: MeterError) => void
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
   settled: boolean
+  /** The handlers of `readRegistersThen`, run before the job's promise settles; none for `readRegisters`. */
+  onReply: ((regs: Buffer) => unknown) | undefined
+  onError: ((err: MeterError) => unknown) | undefined
 }
 
 /**
@@ -148,12 +161,24 @@ class ModbusLink implements Link {
   }
 
   readRegisters(args: ReadRegistersArgs): Promise<Buffer> {
+    return this.enqueue(args, undefined, undefined) as Promise<Buffer>
+  }
+
+  readRegistersThen<T>(
+    args: ReadRegistersArgs,
+    onReply: (regs: Buffer) => T,
+    onError: (err: MeterError) => T,
+  ): Promise<T> {
+    return this.enqueue(args, onReply, onError) as Promise<T>
+  }
+
+  private enqueue(args: ReadRegistersArgs, onReply: Job['onReply'], onError: Job['onError']): Promise<unknown> {
     checkArgs(args)
-    if (this.state === 'closed') return Promise.reject(new MeterError('link is closed', { code: 'CLOSED' }))
-    if (args.signal?.aborted) return Promise.reject(aborted(args.signal))
     return new Promise((resolve, reject) => {
-      const job: Job = { args, resolve, reject, settled: false }
+      const job: Job = { args, resolve, reject, settled: false, onReply, onError }
+      if (this.state === 'closed') return this.settle(job, new MeterError('link is closed', { code: 'CLOSED' }))
       const signal = args.signal
+      if (signal?.aborted) return this.settle(job, aborted(signal))
       if (signal) {
         const onAbort = () => this.settle(job, aborted(signal))
         signal.addEventListener('abort', onAbort, { once: true })
@@ -279,8 +304,17 @@ class ModbusLink implements Link {
   private settle(job: Job, err: MeterError | undefined, regs?: Buffer): void {
     if (job.settled) return
     job.settled = true
-    if (err) job.reject(err)
-    else job.resolve(regs!)
+    const { onReply, onError } = job
+    if (!onReply || !onError) {
+      if (err) job.reject(err)
+      else job.resolve(regs!)
+      return
+    }
+    try {
+      job.resolve(err ? onError(err) : onReply(regs!))
+    } catch (thrown) {
+      job.reject(thrown)
+    }
   }
 
   private failQueued(err: MeterError): void {

@@ -149,14 +149,14 @@ class ModbusMeter implements Meter {
     return this.link.readRegisters({ unitId, functionCode, address, count, signal, timeoutMs: this.timeoutMs })
   }
 
-  read(opts: { signal?: AbortSignal } = {}): Promise<Reading> {
-    const { signal } = opts
+  read(opts?: { signal?: AbortSignal }): Promise<Reading> {
+    const signal = opts?.signal
     const fast = this.fast
     if (!fast) return this.readSources(signal)
     // The common case, a register map read in one block: one request and one handler that decodes, checks and
     // normalises, with no async machinery around it (each promise layer showed in bench:meter).
     this.stats.requests++
-    return this.link.readRegisters(signal ? { ...fast.args, signal } : fast.args).then(fast.onReply, this.fail)
+    return this.link.readRegistersThen(signal ? { ...fast.args, signal } : fast.args, fast.onReply, this.fail)
   }
 
   private async readSources(signal: AbortSignal | undefined): Promise<Reading> {
@@ -218,8 +218,8 @@ class ModbusMeter implements Meter {
   /**
    * The prebuilt request and reply handler of a grid meter read in one block, so that a reading allocates as little
    * as it can: its values are decoded into one array kept for the purpose (decoding, checking and normalising are
-   * synchronous, so concurrent reads cannot share it). A throw in `onReply` is counted there: the `onRejected`
-   * beside it in `read` does not see it.
+   * synchronous, so concurrent reads cannot share it). A throw in `onReply` is counted there: the link's error
+   * handler beside it in `read` (`fail`) only sees the read's own failures.
    */
   private fastPath(): FastPath | undefined {
     const source = this.grid
@@ -295,10 +295,14 @@ class ModbusMeter implements Meter {
     return v
   }
 
+  /** The counter value to report; the common case is kept small so that it is inlined into `normalise`. */
   private counter(q: CounterQuantity, rawWh: number, atMs: number): number {
     const guard = this.guards[q]
-    const valueWh = guard.advance(rawWh, atMs)
-    if (valueWh !== undefined) return valueWh
+    return guard.advance(rawWh, atMs) ?? this.judgeCounter(guard, q, rawWh, atMs)
+  }
+
+  /** A first value, a glitch or a new level: the guard's full verdict. */
+  private judgeCounter(guard: CounterGuard, q: CounterQuantity, rawWh: number, atMs: number): number {
     const verdict = guard.check(rawWh, atMs)
     if (verdict.ok) {
       if (verdict.rebased) this.logger?.warn({ device: this.name, counter: q, rawWh }, 'meter counter re-based')
