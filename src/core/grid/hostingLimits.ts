@@ -6,7 +6,7 @@ export interface HostingOptions {
   readonly intervalS: number
   /** The voltage band to keep, pu. */
   readonly band: { readonly min: number; readonly max: number }
-  /** Power factor of import (inductive); export at unity. Default 1. */
+  /** Power factor of imported power (inductive); export at unity. Default 1. */
   readonly powerFactor?: number
 }
 
