@@ -14,6 +14,7 @@ import {
   setAutomine,
 } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listenLocal } from '../../test/support/listenLocal.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { connectMarket } from './connectMarket.js'
 import { settlementAbi } from './contracts.js'
@@ -253,12 +254,6 @@ async function hangingReceiptProxy(target: string) {
       res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text())
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  state.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections()
-      server.close(() => r())
-    })
+  Object.assign(state, await listenLocal(server))
   return state
 }

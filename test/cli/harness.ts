@@ -22,6 +22,7 @@ import type { CliIo } from '../../src/cli/cliIo.js'
 import { createProgram } from '../../src/cli/program.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { agreementFor, buildBook, marketDomain } from '../chain/orders.js'
+import { listenLocal } from '../support/listenLocal.js'
 
 /** What one in-process `gridlet` run printed and its exit code. */
 export interface Run {
@@ -141,13 +142,7 @@ export async function droppingProxy(
     }
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text)
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  state.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections()
-      server.close(() => r())
-    })
+  Object.assign(state, await listenLocal(server))
   return state
 }
 
@@ -191,13 +186,7 @@ export async function legacyFeeProxy(
     if (call.method.startsWith('eth_getBlockBy') && json.result) delete json.result.baseFeePerGas
     reply(json)
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  state.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections()
-      server.close(() => r())
-    })
+  Object.assign(state, await listenLocal(server))
   return state
 }
 
@@ -269,12 +258,6 @@ export async function rangeCappedProxy(target: string, maxBlocks: number) {
     const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text())
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  state.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections()
-      server.close(() => r())
-    })
+  Object.assign(state, await listenLocal(server))
   return state
 }
