@@ -80,6 +80,19 @@ describe('config', () => {
     expect(bad([{ from: '00:00', to: '24:00', price: 1 }], 'pay-as-bid')).toBeUndefined()
   })
 
+  it('follows the registry 0 blocks deep on a dev chain and 2 elsewhere unless set, and names a bad depth', () => {
+    expect(parseConfig({}, '/').chain.registryConfirmations).toBe(0)
+    expect(parseConfig({ market: { chainId: 100 } }, '/').chain.registryConfirmations).toBe(2)
+    expect(parseConfig({ market: { chainId: 100 }, chain: { registryConfirmations: 0 } }, '/').chain).toMatchObject({
+      registryConfirmations: 0,
+    })
+    expect(parseConfig({ chain: { registryConfirmations: 12 } }, '/').chain.registryConfirmations).toBe(12)
+    for (const bad of [-1, 1.5, 65, '2'])
+      expect(fieldOf(() => parseConfig({ chain: { registryConfirmations: bad } }, '/'))).toBe(
+        'chain.registryConfirmations',
+      )
+  })
+
   it('reads a file and reports bad YAML', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridlet-config-'))
     writeFileSync(join(dir, 'ok.yaml'), configTemplate({ meterPort: 1502, storePath: 'db/x.sqlite' }))

@@ -116,8 +116,12 @@ chain:
   submit: all
   # Seconds before the first settlement retry after a failure (doubled per attempt while the RPC stays down).
   retryS: 15
-  # Seconds between two passes over the settlement queue.
+  # Seconds between two passes over the settlement queue (and between two reads of the registry).
   pollS: 5
+  # Blocks a registry event (register, remove, rotateKey) must lie under before the node applies it (a reorg can
+  # drop a block). Unset: 0 on a dev chain (chain id 31337), 2 elsewhere. Keep registryConfirmations x block time
+  # + pollS below market.intervalS (checked at start).
+  # registryConfirmations: 2
 
 strategy:
   # forecast-aware (default), truthful, or spread (a simple fixed-margin fallback).

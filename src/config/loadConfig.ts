@@ -5,12 +5,14 @@ import type { z } from 'zod'
 import { GridletError } from '../core/errors.js'
 import { marketTime } from '../core/time/interval.js'
 import { loadMarketGrid } from './loadMarketGrid.js'
-import { configSchema, type NodeConfig } from './schema.js'
+import { configSchema, type NodeConfig, registryConfirmationsOf } from './schema.js'
 
 /** A validated config plus where it came from; file paths inside it are absolute. */
 export interface LoadedConfig extends NodeConfig {
   /** Directory of the config file: relative paths in it are resolved against this. */
   readonly baseDir: string
+  /** The chain section with the registry confirmation depth resolved (0 on a dev chain, 2 elsewhere). */
+  readonly chain: NodeConfig['chain'] & { readonly registryConfirmations: number }
 }
 
 /**
@@ -39,6 +41,7 @@ export function parseConfig(raw: unknown, baseDir: string): LoadedConfig {
     ...c,
     ...(grid ? { market: { ...c.market, grid } } : {}),
     baseDir,
+    chain: { ...c.chain, registryConfirmations: registryConfirmationsOf(c.market, c.chain) },
     keystore: abs(c.keystore),
     store: { ...c.store, path: c.store.path === ':memory:' ? c.store.path : abs(c.store.path) },
   }

@@ -183,8 +183,15 @@ const chain = z
     submit: z.enum(['own-sells', 'all', 'none']).default('all'),
     /** Seconds before the first settlement retry after a failure (the batcher doubles it per attempt). */
     retryS: z.number().positive().default(15),
-    /** Real seconds between two passes over the settlement queue. */
+    /** Real seconds between two passes over the settlement queue (and between two reads of the registry). */
     pollS: z.number().positive().max(600).default(5),
+    /**
+     * Blocks a registry event (register, remove, rotateKey) must lie under before the node applies it, so a reorg
+     * cannot drop a change the node already cleared with. Absent: 0 on a dev chain (chain id 31337), 2 elsewhere
+     * (`registryConfirmationsOf`). registryConfirmations × block time + pollS must stay below market.intervalS:
+     * checked at start against the chain's block time.
+     */
+    registryConfirmations: z.number().int().min(0).max(64).optional(),
   })
   .strict()
 
@@ -244,4 +251,21 @@ export const configSchema = z
   .strict()
 
 export type NodeConfig = z.output<typeof configSchema>
+
+/** The chain id of a dev chain (anvil's default): blocks there are final when mined. */
+export const DEV_CHAIN_ID = 31337
+
+/**
+ * The registry confirmation depth of a node: `chain.registryConfirmations` if set, else 0 on a dev chain and 2
+ * elsewhere.
+ *
+ * @example
+ * registryConfirmationsOf({ chainId: 100 }, {}) // 2
+ */
+export function registryConfirmationsOf(
+  market: { readonly chainId: number },
+  chain: { readonly registryConfirmations?: number | undefined },
+): number {
+  return chain.registryConfirmations ?? (market.chainId === DEV_CHAIN_ID ? 0 : 2)
+}
 export type NodeConfigInput = z.input<typeof configSchema>

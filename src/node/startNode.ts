@@ -105,7 +105,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   // Read before anything starts: a missing MQTT password file stops the node here, not halfway up.
   const mqttInit = config.mqtt && mqttInitOf(config.mqtt, { account, baseDir: config.baseDir, env: process.env })
   const store = openStore(config.store.path)
-  const chain = await startChainView(config, { clock, time, store, logger }).catch((err) => {
+  const chain = await startChainView(config, { clock, time, store, logger, registry }).catch((err) => {
     store.db.close()
     throw err
   })
@@ -264,12 +264,13 @@ function missingHouseholds(): never {
 
 /**
  * The chain view every node clears with when the config names a contract: the contract's timing is checked
- * (a mismatch stops the start with `CHAIN_TIMING_MISMATCH`), its registry followed unless the config lists the
- * households, and its escrow read per interval.
+ * (a mismatch stops the start with `CHAIN_TIMING_MISMATCH`), its registry followed `chain.registryConfirmations`
+ * blocks deep unless the config lists the households (a depth too slow for the interval stops the start with
+ * `CHAIN_INVALID` naming the field), and its escrow read per interval.
  */
 async function startChainView(
   config: LoadedConfig,
-  d: { clock: Clock; time: MarketTime; store: NodeStore; logger: Logger },
+  d: { clock: Clock; time: MarketTime; store: NodeStore; logger: Logger; registry: Registry },
 ): Promise<ChainView | undefined> {
   if (/^0x0{40}$/.test(config.market.contract)) return undefined
   const view = chainView({
@@ -281,10 +282,14 @@ async function startChainView(
     store: d.store,
     pollMs: config.chain.pollS * 1000,
     ...(config.market.households.length ? { households: config.market.households as Hex[] } : {}),
+    confirmations: config.chain.registryConfirmations,
     logger: d.logger.child({ component: 'chain' }),
+    metrics: d.registry,
   })
   await view.start().catch((cause) => {
-    if ((cause as { code?: string }).code === 'CHAIN_TIMING_MISMATCH') throw cause
+    // A config the chain contradicts (timing, confirmation depth) stops the start with its own error and field.
+    const c = cause as { code?: string; field?: string }
+    if (c.code === 'CHAIN_TIMING_MISMATCH' || c.field?.startsWith('chain.')) throw cause
     throw new GridletError('the settlement contract registry could not be read', {
       code: 'CONFIG_HOUSEHOLDS',
       field: 'market.households',

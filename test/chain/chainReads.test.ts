@@ -1,18 +1,15 @@
 /**
- * What every node reads from the contract to clear identically, against a real anvil: the registry changes mapped
- * to their boundary interval, the escrow snapshot at a reference block, and the start-up timing check.
+ * What every node reads from the contract to clear identically, against a real anvil: the escrow snapshot at a
+ * reference block and the start-up timing check (the registry changes: src/chain/readRegistryChanges.test.ts).
  */
 import { createPublicClient, createTestClient, createWalletClient, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkTiming } from '../../src/chain/checkTiming.js'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
-import { devKeys } from '../../src/chain/devAccounts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { ChainError } from '../../src/chain/errors.js'
 import { readEscrowSnapshot, referenceBlock } from '../../src/chain/readEscrowSnapshot.js'
-import { readRegistryChanges } from '../../src/chain/readRegistryChanges.js'
-import { registryAt, registryBoundary } from '../../src/chain/registryAt.js'
 
 let dev: DevChain
 let pub: PublicClient
@@ -38,50 +35,6 @@ const write = async (key: `0x${string}`, functionName: string, args: readonly un
   } as never)
   return pub.waitForTransactionReceipt({ hash })
 }
-
-describe('registry changes', () => {
-  it('maps each change to the contract boundary; a removal and a rotation apply from it, not before', async () => {
-    const [a, b] = dev.households
-    const fresh = devKeys(30)[29]!
-    // Three intervals after the registrations, so their boundary lies before the removal's.
-    const test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
-    await test.setNextBlockTimestamp({ timestamp: (await pub.getBlock()).timestamp + 3n * 900n })
-    await write(dev.operator.privateKey, 'remove', [a!.address])
-    await write(dev.operator.privateKey, 'rotateKey', [b!.address, fresh.address])
-    const head = await pub.getBlockNumber()
-    const changes = await readRegistryChanges(pub, { settlement: dev.settlement, fromBlock: 0n, toBlock: head })
-    expect(changes.map((c) => c.kind)).toEqual(['register', 'register', 'register', 'remove', 'rotate'])
-    const removal = changes[3]!
-    const boundary = registryBoundary(removal.timestampS, timing)
-    expect(
-      await pub.readContract({
-        address: dev.settlement,
-        abi: settlementAbi,
-        functionName: 'activeUntil',
-        args: [a!.address],
-      }),
-    ).toBe(boundary)
-    const before = registryAt(changes, boundary - 1n, timing)
-    const after = registryAt(changes, boundary + 5n, timing)
-    expect(before.has(a!.address)).toBe(true)
-    expect(after.has(a!.address)).toBe(false)
-    expect(after.has(fresh.address)).toBe(true)
-    expect(after.has(b!.address)).toBe(false)
-    expect(after.size).toBe(2)
-    // Reading in two parts gives the same changes (the node follows the chain block by block).
-    const split = [
-      ...(await readRegistryChanges(pub, { settlement: dev.settlement, fromBlock: 0n, toBlock: removal.blockNumber })),
-      ...(await readRegistryChanges(pub, {
-        settlement: dev.settlement,
-        fromBlock: removal.blockNumber + 1n,
-        toBlock: head,
-      })),
-    ]
-    expect(split).toEqual(changes)
-    await write(dev.operator.privateKey, 'rotateKey', [fresh.address, b!.address])
-    await write(dev.operator.privateKey, 'register', [a!.address, a!.meterId])
-  })
-})
 
 describe('escrow snapshot', () => {
   it('reads availableOf at the latest block at or before the reference time, once a later block exists', async () => {

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino'
+import { Counter, type Registry } from 'prom-client'
 import { type Address, createPublicClient, getAddress, http, type PublicClient } from 'viem'
-import { getBlockNumber } from 'viem/actions'
 import { checkTiming } from '../../chain/checkTiming.js'
 import { localChain } from '../../chain/contracts.js'
 import type { SettlementTiming } from '../../chain/deployMarket.js'
 import { type EscrowSnapshot, readEscrowSnapshot } from '../../chain/readEscrowSnapshot.js'
-import { readRegistryChanges } from '../../chain/readRegistryChanges.js'
-import { type RegistryChange, registryAt } from '../../chain/registryAt.js'
+import { registryAt } from '../../chain/registryAt.js'
 import { type EscrowCover, escrowCoverOf } from '../../core/market/coverEscrow.js'
 import type { Clock } from '../../core/time/clock.js'
 import { type MarketTime, nextOpenInterval } from '../../core/time/interval.js'
 import type { HouseholdRegistry } from '../../p2p/binding.js'
 import type { NodeStore } from '../../store/nodeStore.js'
+import { registryFollower } from './registryFollower.js'
 
 export interface ChainViewInit {
   rpcUrl: string
@@ -24,7 +24,10 @@ export interface ChainViewInit {
   pollMs: number
   /** A fixed registry (the config's `market.households`): then the contract's registry is not followed. */
   households?: readonly Address[]
+  /** Blocks a registry event must lie under before it is applied (`chain.registryConfirmations`, default 0). */
+  confirmations?: number
   logger?: Logger
+  metrics?: Registry
 }
 
 /** What every node reads from the settlement contract to clear identically: registry and escrow per interval. */
@@ -37,7 +40,10 @@ export interface ChainView {
   escrow(k: bigint): EscrowCover | undefined
   /** The contract's timing, once read. */
   timing(): SettlementTiming | undefined
-  /** Checks the timing (throws `CHAIN_TIMING_MISMATCH`) and reads the registry, then follows the chain. */
+  /**
+   * Checks the timing (throws `CHAIN_TIMING_MISMATCH`) and the confirmation depth against the block time (throws
+   * `CHAIN_INVALID` naming `chain.registryConfirmations`), reads the registry, then follows the chain.
+   */
   start(): Promise<void>
   stop(): void
 }
@@ -48,7 +54,8 @@ const OWED_LOOKBACK = 256
 
 /**
  * The node's view of the settlement contract for clearing (docs/protocol.md, "Registry" and "Escrow cover"): the
- * registry changes from the contract's events, each applied from its boundary interval on (`registryAt`), and, per
+ * registry changes from the contract's events once they are `confirmations` blocks deep (`registryFollower`), each
+ * applied from its boundary interval on (`registryAt`), and, per
  * interval, the escrow snapshot at its reference block (the latest block at or before the gate closure of the
  * interval before it), read as soon as that block is final, with the interval's on-chain cancels as of that block
  * (the contract accepts none later), whose orders the cover leaves out. `escrow(k)` turns the snapshot and the agreed,
@@ -67,8 +74,20 @@ export function chainView(init: ChainViewInit): ChainView {
   }) as PublicClient
   const { time, clock, store, logger } = init
   const fixed = init.households && new Set(init.households.map((a) => getAddress(a)))
-  const changes: RegistryChange[] = []
-  let lastBlock = -1n
+  const confirmations = init.confirmations ?? 0
+  const follower = registryFollower({
+    client,
+    settlement: init.settlement,
+    confirmations,
+    logger,
+    metrics: init.metrics,
+  })
+  const { changes } = follower
+  const unconfirmed = new Counter({
+    name: 'gridlet_registry_unconfirmed_clearings_total',
+    help: "Intervals cleared before the registry was confirmed up to their reference time (the node's registry may lag)",
+    registers: init.metrics ? [init.metrics] : [],
+  })
   let timing: SettlementTiming | undefined
   const snapshots = new Map<bigint, EscrowSnapshot>()
   let hint = 0n
@@ -84,13 +103,21 @@ export function chainView(init: ChainViewInit): ChainView {
   const referenceS = (k: bigint) => (k - 1n) * lengthS - gateS
 
   const followRegistry = async () => {
-    if (fixed) return
-    const head = await getBlockNumber(client, { cacheTime: 0 })
-    if (head <= lastBlock) return
-    changes.push(
-      ...(await readRegistryChanges(client, { settlement: init.settlement, fromBlock: lastBlock + 1n, toBlock: head })),
+    if (!fixed) await follower.follow()
+  }
+  /**
+   * Interval k's registry is the changes in blocks stamped before its reference time (their boundary is k or
+   * earlier): complete once the confirmed block is stamped at or after it. On a dev chain (0 confirmations) every
+   * mined block is final, so the head is.
+   */
+  const warnIfUnconfirmed = (k: bigint) => {
+    const c = follower.confirmed()
+    if (fixed || confirmations === 0 || (c && c.timestampS >= referenceS(k))) return
+    unconfirmed.inc()
+    logger?.warn(
+      { interval: Number(k), confirmedBlock: c && Number(c.number), confirmations },
+      'clearing before the registry is confirmed up to the interval: a change may still apply to it',
     )
-    lastBlock = head
   }
 
   const takeSnapshots = async () => {
@@ -155,6 +182,7 @@ export function chainView(init: ChainViewInit): ChainView {
     householdsFor,
     timing: () => timing,
     escrow(k) {
+      warnIfUnconfirmed(k) // asked once per interval, when it is cleared
       const snap =
         snapshots.get(k) ?? [...snapshots].filter(([j]) => j < k).sort(([a], [b]) => (a < b ? 1 : -1))[0]?.[1]
       if (!snap) return undefined
@@ -184,11 +212,8 @@ export function chainView(init: ChainViewInit): ChainView {
         logger?.warn({ err }, 'settlement contract not reachable at start: timing checked later')
       }
       if (fixed === undefined) {
-        const head = await getBlockNumber(client, { cacheTime: 0 })
-        changes.push(
-          ...(await readRegistryChanges(client, { settlement: init.settlement, fromBlock: 0n, toBlock: head })),
-        )
-        lastBlock = head
+        await follower.checkDepth({ pollS: init.pollMs / 1000, intervalS: time.lengthS })
+        await follower.follow()
       }
       await takeSnapshots().catch((err) => logger?.warn({ err }, 'escrow snapshot failed'))
       stopped = false
