@@ -3,7 +3,8 @@
  * rule (k-DA) and grid fees and feeder limits on (3 feeders, `clearSet`: the path `clear()` takes, without the
  * root), from the validated orders and cancels a node holds at gate closure to trades and prices (selection,
  * sorting, matching), against sorting as many Float64 prices in the same run (`ratio`); the same without the grid
- * (`clear-plain-N`); the selection alone; the result-root hashing on its own (it builds the trade objects, which
+ * (`clear-plain-N`); `coldMs`: one clearing with a grid whose `feederOf` answers are not yet remembered (a
+ * node's first interval; later ones find each known account's feeder in the memo); the selection alone; the result-root hashing on its own (it builds the trade objects, which
  * the clearing leaves to the first reader); and order verification.
  */
 import type { Address } from 'viem'
@@ -95,6 +96,11 @@ for (const n of [1_000, 10_000, 100_000, 1_000_000].filter((x) => x <= maxN)) {
     ],
     runs,
   )
+  // The same clearing with a grid whose `feederOf` was never asked (a node's first interval, see feederMemo.ts).
+  const fresh = gridOf(orders)
+  const coldT0 = performance.now()
+  clearSet(orders, params, cancels, fresh)
+  const coldMs = performance.now() - coldT0
   const selectMs = timeMs(() => selectPositions(orders, cancels, params), runs)
   const rootMs = timeMs(() => resultRoot(result!), n >= 1_000_000 ? 1 : runs)
   const trades = result!.trades.length
@@ -104,6 +110,7 @@ for (const n of [1_000, 10_000, 100_000, 1_000_000].filter((x) => x <= maxN)) {
     ms: round(ms),
     baselineMs: round(baselineMs),
     ratio: round(ms / baselineMs),
+    coldMs: round(coldMs),
     trades,
     volumeWh: Number(result!.volumeWh),
     unconstrainedVolumeWh: Number(plain!.volumeWh),

@@ -27,7 +27,10 @@ export interface FlowLimit {
  * }
  */
 export interface GridClearing {
-  /** Feeder index of an account; undefined: not on this network (its trades count as upstream). Must be pure. */
+  /**
+   * Feeder index of an account; undefined: not on this network (its trades count as upstream). Must be pure: the
+   * clearing asks it once per account and remembers the answer for later clearings (feederMemo.ts).
+   */
   readonly feederOf: (account: Address) => number | undefined
   /** Transformer index of each feeder, by feeder index. */
   readonly transformerOf: readonly number[]

@@ -1,5 +1,6 @@
 import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
+import { accountHash, feederMemo } from './feederMemo.js'
 import { checkGrid, type GridClearing, type GridLevel } from './grid.js'
 import { type BookSide, bookSide, tradeOf } from './match.js'
 import { scratch } from './scratch.js'
@@ -85,15 +86,17 @@ function networkOf(grid: GridClearing): Network {
 }
 
 /**
- * Each book entry's location (its feeder, `net.feeders` off the network), asked in book order: that is the order
- * set's order, so the accounts (and the caller's map behind `feederOf`) are read mostly in memory order.
+ * Each book entry's location (its feeder, `net.feeders` off the network), in book order: that is the order set's
+ * order, so the accounts are read mostly in memory order. `feederOf` is asked once per account (see feederMemo.ts).
  */
 function locations(orders: readonly VerifiedOrder[], book: BookArrays, net: Network, grid: GridClearing) {
   const n = book.pos.length
   const loc = scratch('grid.loc', Uint32Array, n)
+  const memo = feederMemo(grid, n)
+  const hash = book.accountHash
   for (let i = 0; i < n; i++) {
     const { account } = orders[book.pos[i]!]!.order
-    const f = grid.feederOf(account)
+    const f = memo.feederAt(account, hash === undefined ? accountHash(account) : hash[i]!)
     if (f === undefined) loc[i] = net.feeders
     else if (Number.isInteger(f) && f >= 0 && f < net.feeders) loc[i] = f
     else {

@@ -1,5 +1,6 @@
 import type { Order, SignedCancel, VerifiedOrder } from '../order/types.js'
 import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../order/verifyOrder.js'
+import { accountHash } from './feederMemo.js'
 import { scratch } from './scratch.js'
 import { tieKey } from './sortBook.js'
 
@@ -47,6 +48,8 @@ export interface BookArrays {
   readonly qty: Float64Array
   readonly prices: Float64Array
   readonly tie?: Float64Array
+  /** `accountHash` of each entry's account (what the grid's feeder lookup is keyed by). */
+  readonly accountHash?: Int32Array
 }
 
 const FAST_PRICE = 2 ** 48
@@ -57,7 +60,8 @@ const FAST_PRICE = 2 ** 48
  * Slots are found with an open-addressing table of typed arrays keyed by a hash of (account, nonce), compared
  * exactly on a hash match: no key string, map entry or object per order, so a 1M-order set costs a few flat
  * arrays and one pass rather than a million allocations the garbage collector must trace. The same pass reads
- * the leading characters of each id once, for the sort's tie key and to look the order up among the cancels.
+ * the leading characters of each id once, for the sort's tie key; an order is looked up among the cancels only
+ * when its account's hash is one of theirs (a bitmap test).
  */
 export function selectPositions(
   orders: readonly VerifiedOrder[],
@@ -71,15 +75,15 @@ export function selectPositions(
   const mask = 2 ** Math.max(4, Math.ceil(Math.log2(2 * n + 1))) - 1
   // table[2t] = a slot's hash, table[2t + 1] = 1 + its index (0 = empty): one cache line per probe
   const table = scratch('select.table', Int32Array, 2 * (mask + 1), true)
-  // per slot: its first order's position, void flag, quantity, price, side, tie key and cancel key (see idKeys)
-  const a = {
+  // per slot: its first order's position, void flag, quantity, price, side, tie key and account hash
+  const a: Slots = {
     pos: scratch('select.first', Uint32Array, n),
     voided: scratch('select.voided', Uint8Array, n, true),
     qty: scratch('select.qty', Float64Array, n),
     prices: scratch('select.prices', Float64Array, n),
     sides: scratch('select.sides', Uint8Array, n),
     tie: scratch('select.tie', Float64Array, n),
-    folded: scratch('select.folded', Float64Array, n),
+    account: scratch('select.account', Int32Array, n),
   }
   const accept = acceptor(filter.interval, endS)
   let slots = 0
@@ -89,7 +93,8 @@ export function selectPositions(
     const p = Number(order.limitPrice)
     const q = accept(order, p)
     if (q === 0) continue
-    const h = slotHash(order)
+    const ah = accountHash(order.account)
+    const h = slotHash(ah, order.nonce)
     for (let t = h & mask; ; t = (t + 1) & mask) {
       const s = table[2 * t + 1]!
       if (s === 0) {
@@ -98,7 +103,8 @@ export function selectPositions(
         a.qty[slots] = q
         a.prices[slots] = p
         a.sides[slots] = order.side
-        idKeys(o.id, a, slots)
+        a.tie[slots] = tieKey(o.id)
+        a.account[slots] = ah
         a.pos[slots++] = i
         break
       }
@@ -114,6 +120,17 @@ export function selectPositions(
   return compact(orders, cancelledIds(cancels), a, slots, reuse)
 }
 
+/** Per slot of the selection (see `selectPositions`). */
+interface Slots {
+  readonly pos: Uint32Array
+  readonly qty: Float64Array
+  readonly prices: Float64Array
+  readonly sides: Uint8Array
+  readonly voided: Uint8Array
+  readonly tie: Float64Array
+  readonly account: Int32Array
+}
+
 /**
  * The slots that stay in the book (not void, not withdrawn), moved to the front of the slot arrays (an entry only
  * moves down, so in place); `reuse`: the book is views of those work buffers, else arrays of its own.
@@ -121,51 +138,38 @@ export function selectPositions(
 function compact(
   orders: readonly VerifiedOrder[],
   withdrawn: Withdrawn,
-  a: {
-    pos: Uint32Array
-    qty: Float64Array
-    prices: Float64Array
-    sides: Uint8Array
-    voided: Uint8Array
-    tie: Float64Array
-    folded: Float64Array
-  },
+  a: Slots,
   slots: number,
   reuse: boolean,
 ): BookArrays {
-  const any = withdrawn.byId.size > 0
+  const { byId, accounts } = withdrawn
+  const any = byId.size > 0
   let m = 0
   for (let s = 0; s < slots; s++) {
     if (a.voided[s]) continue
     const p = a.pos[s]!
-    // only an id whose cancel key is among the cancels' (or that has none) is looked up by its text
-    const f = a.folded[s]!
-    if (any && (f < 0 || withdrawn.keys.has(f)) && isWithdrawn(withdrawn.byId, orders[p]!)) continue
+    const ah = a.account[s]!
+    // only an order whose account hash is among the cancelling accounts' is looked up by its id
+    if (any && (accounts[(ah >>> 5) & BITMAP_MASK]! & (1 << (ah & 31))) !== 0 && isWithdrawn(byId, orders[p]!)) {
+      continue
+    }
     a.pos[m] = p
     a.sides[m] = a.sides[s]!
     a.qty[m] = a.qty[s]!
     a.tie[m] = a.tie[s]!
+    a.account[m] = ah
     a.prices[m++] = a.prices[s]!
   }
-  const cut = <T extends Uint32Array | Uint8Array | Float64Array>(x: T) =>
+  const cut = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array>(x: T) =>
     (reuse ? x.subarray(0, m) : x.slice(0, m)) as T
-  return { pos: cut(a.pos), side: cut(a.sides), qty: cut(a.qty), prices: cut(a.prices), tie: cut(a.tie) }
-}
-
-/**
- * An id's two keys: the sort's tie key (`tieKey`) and the cancel key, its characters 2..7 ASCII-lower-cased,
- * 8 bits each (-1 when one of characters 0..7 is beyond ASCII or the id is short: those ids are always looked up
- * by text). Ids equal ignoring case have equal cancel keys: lower-casing keeps ASCII characters ASCII, in place,
- * so an all-ASCII head lower-cases character by character.
- */
-function idKeys(id: string, a: { tie: Float64Array; folded: Float64Array }, slot: number): void {
-  a.tie[slot] = tieKey(id)
-  let folded = id.charCodeAt(0) < 128 && id.charCodeAt(1) < 128 ? 0 : -1
-  for (let k = 2; k < 8 && folded >= 0; k++) {
-    const c = id.charCodeAt(k)
-    folded = c < 128 ? folded * 256 + (c >= 65 && c <= 90 ? c + 32 : c) : -1 // NaN (a short id) fails too
+  return {
+    pos: cut(a.pos),
+    side: cut(a.sides),
+    qty: cut(a.qty),
+    prices: cut(a.prices),
+    tie: cut(a.tie),
+    accountHash: cut(a.account),
   }
-  a.folded[slot] = folded
 }
 
 /**
@@ -188,19 +192,9 @@ function acceptor(interval: bigint, endS: bigint): (order: Order, price: number)
   }
 }
 
-/**
- * A hash of the slot (account case-folded, nonce): the account's last 12 hex digits (48 bits of a keccak-derived
- * address) and the nonce's low bits, mixed. Equal slots hash equally; unequal ones are told apart exactly.
- */
-function slotHash(order: Order): number {
-  const a = order.account
-  let h = 0x811c9dc5
-  for (let k = a.length - 12; k < a.length; k++) {
-    let c = a.charCodeAt(k)
-    if (c >= 65 && c <= 90) c += 32
-    h = Math.imul(h ^ c, 0x01000193)
-  }
-  h = Math.imul(h ^ (Number(order.nonce) >>> 0), 0x9e3779b1)
+/** A hash of the slot (account case-folded, nonce): the account's hash (`accountHash`) and the nonce's low bits, mixed. */
+function slotHash(accountHash: number, nonce: bigint): number {
+  let h = Math.imul(accountHash ^ (Number(nonce) >>> 0), 0x9e3779b1)
   h ^= h >>> 15
   h = Math.imul(h, 0x85ebca6b)
   return h ^ (h >>> 13)
@@ -215,27 +209,28 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * Cancelled order ids (lower case) -> the accounts (lower case) that signed a cancel for them, and the ids' cancel
- * keys (see `idKeys`).
+ * Cancelled order ids (lower case) -> the accounts (lower case) that signed a cancel for them, and a bitmap of the
+ * cancelling accounts' hashes (`accountHash`, 2^20 bits): a cancel withdraws only an order of its own account.
  */
 interface Withdrawn {
   readonly byId: Map<string, Set<string>>
-  readonly keys: Set<number>
+  readonly accounts: Int32Array
 }
+
+const BITMAP_MASK = 2 ** 15 - 1
 
 function cancelledIds(cancels: readonly SignedCancel[]): Withdrawn {
   const byId = new Map<string, Set<string>>()
-  const keys = new Set<number>()
-  const key = { tie: new Float64Array(1), folded: new Float64Array(1) }
+  const accounts = scratch('select.cancelBits', Int32Array, BITMAP_MASK + 1, true)
   for (const { cancel } of cancels) {
     const id = cancel.orderId.toLowerCase()
-    const accounts = byId.get(id) ?? new Set<string>()
-    accounts.add(cancel.account.toLowerCase())
-    byId.set(id, accounts)
-    idKeys(id, key, 0)
-    if (key.folded[0]! >= 0) keys.add(key.folded[0]!)
+    const signers = byId.get(id) ?? new Set<string>()
+    signers.add(cancel.account.toLowerCase())
+    byId.set(id, signers)
+    const ah = accountHash(cancel.account)
+    accounts[(ah >>> 5) & BITMAP_MASK]! |= 1 << (ah & 31)
   }
-  return { byId, keys }
+  return { byId, accounts }
 }
 
 /** Characters `toLowerCase` might change: upper-case ASCII letters and anything beyond ASCII. */
