@@ -197,6 +197,15 @@ async function runCase(n: number, loss: number, gossip: Record<string, number | 
   if (process.env.P2P_DEBUG) {
     // Slowest orders: when (market ms after the open of their interval, real ms after the run) they were published.
     const at = new Map(schedule.flat().map((s) => [s.order.id.toLowerCase(), s]))
+    // Orders some node never held: who published them when, and which nodes lack them.
+    for (const [id, p] of published) {
+      if (p.holders.size === n) continue
+      const s = at.get(id)!
+      const lacking = hs.map((_, i) => i).filter((i) => !p.holders.has(i))
+      console.error(
+        `undelivered: node ${s.node} interval ${s.order.order.interval - k0} phase ${Math.round(s.at - gateClosureMs(TIME, Number(s.order.order.interval) - 1))} real ${Math.round(p.t0 - realStart)} held by ${p.holders.size}, lacking ${lacking.slice(0, 10).join(',')}`,
+      )
+    }
     const slow = [...published]
       .filter(([, p]) => p.holders.size === n)
       .sort((a, b) => b[1].last - b[1].t0 - (a[1].last - a[1].t0))

@@ -136,7 +136,9 @@ port.on('message', async (msg: ToWorker) => {
           await nodes
             .get(node)!
             .submitOrder(order)
-            .catch(() => {})
+            .catch((err) => {
+              if (process.env.P2P_DEBUG) console.error(`node ${node} could not submit its order: ${err}`)
+            })
         })
       }
       return port.postMessage({ type: 'running' })
