@@ -1,7 +1,6 @@
 import { Command } from 'commander'
 import { registerChainCommands } from './chain.js'
 import type { CliIo } from './cliIo.js'
-import { registerEnvelopeCommands } from './envelope.js'
 import { registerEscrowCommands } from './escrow.js'
 import { registerKeyCommands } from './key.js'
 import { registerMarketCommands } from './market.js'
@@ -29,6 +28,5 @@ export function createProgram(io?: CliIo): Command {
   registerKeyCommands(program, io)
   registerMarketCommands(program, io)
   registerEscrowCommands(program, io)
-  registerEnvelopeCommands(program, io)
   return program
 }
