@@ -119,17 +119,25 @@ class ModbusSerialTransport implements Transport {
     asked.timeoutMs = timeoutMs
     this.armTimer(this.deadline)
     // Our deadline, not modbus-serial's: its timeout is off (null), so it never fires a second callback.
-    // The callback is passed inline, not named: tsx's keepNames would wrap a named closure on every request.
-    client[functionCode === 3 ? 'writeFC3' : 'writeFC4'](unitId, address, count, (err, res) => {
-      // modbus-serial delivers a late reply to the callback of its (timed-out) transaction.
-      if (this.seq !== seq || this.pendingDone === undefined) {
-        this.strayReplies++
-        return
-      }
-      this.pendingDone = undefined
-      if (err) done(fromLibraryError(err, unitId))
-      else done(undefined, res!.buffer)
-    })
+    // The callback captures only `seq`, not `done`: modbus-serial keeps each transaction, callback included, until
+    // its transaction id comes round again (256 requests later), and a callback holding `done` kept the link's job,
+    // its promise and the reading it resolved with alive that long: young-generation GC copied and promoted
+    // ~256 readings per link. Passed inline, not named: tsx's keepNames would wrap a named closure per request.
+    client[functionCode === 3 ? 'writeFC3' : 'writeFC4'](unitId, address, count, (err, res) =>
+      this.onReply(seq, err, res),
+    )
+  }
+
+  /** modbus-serial's answer to request `seq`: a late reply lands in the callback of its (timed-out) transaction. */
+  private onReply(seq: number, err: unknown, res: { buffer: Buffer } | undefined): void {
+    const done = this.pendingDone
+    if (this.seq !== seq || done === undefined) {
+      this.strayReplies++
+      return
+    }
+    this.pendingDone = undefined
+    if (err) done(fromLibraryError(err, this.asked.unitId))
+    else done(undefined, res!.buffer)
   }
 
   /** Makes sure the timer fires by `deadline`. */
