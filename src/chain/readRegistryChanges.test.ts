@@ -2,17 +2,9 @@
  * The registry changes of the settlement contract against a real anvil: each mapped to the contract's boundary
  * interval, read in parts as the node follows the chain, and read as the chain is after a reorg (`anvil_reorg`).
  */
-import {
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  http,
-  keccak256,
-  type PublicClient,
-  stringToHex,
-} from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, createTestClient, http, keccak256, type PublicClient, stringToHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { settlementWriter } from '../../test/support/writeSettlement.js'
 import { localChain, settlementAbi } from './contracts.js'
 import { devKeys } from './devAccounts.js'
 import { type DevChain, startDevChain } from './devChain.js'
@@ -28,21 +20,10 @@ beforeAll(async () => {
 })
 afterAll(async () => dev?.stop())
 
-const wallet = (key: `0x${string}`) =>
-  createWalletClient({
-    account: privateKeyToAccount(key),
-    chain: localChain(dev.chainId, dev.rpcUrl),
-    transport: http(dev.rpcUrl),
-  })
-const write = async (key: `0x${string}`, functionName: string, args: readonly unknown[]) => {
-  const hash = await wallet(key).writeContract({
-    address: dev.settlement,
-    abi: settlementAbi,
-    functionName,
-    args,
-  } as never)
-  return pub.waitForTransactionReceipt({ hash })
-}
+const write = settlementWriter(
+  () => dev,
+  () => pub,
+)
 
 describe('registry changes', () => {
   it('maps each change to the contract boundary; a removal and a rotation apply from it, not before', async () => {

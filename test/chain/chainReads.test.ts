@@ -2,14 +2,14 @@
  * What every node reads from the contract to clear identically, against a real anvil: the escrow snapshot at a
  * reference block and the start-up timing check (the registry changes: src/chain/readRegistryChanges.test.ts).
  */
-import { createPublicClient, createTestClient, createWalletClient, http, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, createTestClient, http, type PublicClient } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkTiming } from '../../src/chain/checkTiming.js'
 import { localChain, settlementAbi } from '../../src/chain/contracts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { ChainError } from '../../src/chain/errors.js'
 import { readEscrowSnapshot, referenceBlock } from '../../src/chain/readEscrowSnapshot.js'
+import { settlementWriter } from '../support/writeSettlement.js'
 
 let dev: DevChain
 let pub: PublicClient
@@ -20,21 +20,10 @@ beforeAll(async () => {
 })
 afterAll(async () => dev?.stop())
 
-const wallet = (key: `0x${string}`) =>
-  createWalletClient({
-    account: privateKeyToAccount(key),
-    chain: localChain(dev.chainId, dev.rpcUrl),
-    transport: http(dev.rpcUrl),
-  })
-const write = async (key: `0x${string}`, functionName: string, args: readonly unknown[]) => {
-  const hash = await wallet(key).writeContract({
-    address: dev.settlement,
-    abi: settlementAbi,
-    functionName,
-    args,
-  } as never)
-  return pub.waitForTransactionReceipt({ hash })
-}
+const write = settlementWriter(
+  () => dev,
+  () => pub,
+)
 
 describe('escrow snapshot', () => {
   it('reads availableOf at the latest block at or before the reference time, once a later block exists', async () => {

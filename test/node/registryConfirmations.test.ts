@@ -13,16 +13,14 @@ import {
   type Address,
   createPublicClient,
   createTestClient,
-  createWalletClient,
   type Hex,
   http,
   keccak256,
   type PublicClient,
   stringToHex,
 } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { localChain, settlementAbi } from '../../src/chain/contracts.js'
+import { localChain } from '../../src/chain/contracts.js'
 import { devKeys } from '../../src/chain/devAccounts.js'
 import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { readRegistryChanges } from '../../src/chain/readRegistryChanges.js'
@@ -33,6 +31,7 @@ import { marketTime } from '../../src/core/time/interval.js'
 import { type ChainView, chainView } from '../../src/node/adapters/chainView.js'
 import { startNode } from '../../src/node/startNode.js'
 import { openStore } from '../../src/store/index.js'
+import { settlementWriter } from '../support/writeSettlement.js'
 
 let dev: DevChain
 let pub: PublicClient
@@ -50,20 +49,13 @@ afterAll(async () => {
   await dev?.stop()
 })
 
-const operator = () =>
-  createWalletClient({
-    account: privateKeyToAccount(dev.operator.privateKey),
-    chain: localChain(dev.chainId, dev.rpcUrl),
-    transport: http(dev.rpcUrl),
-  })
+const write = settlementWriter(
+  () => dev,
+  () => pub,
+)
 async function register(account: Address): Promise<bigint> {
-  const hash = await operator().writeContract({
-    address: dev.settlement,
-    abi: settlementAbi,
-    functionName: 'register',
-    args: [account, keccak256(stringToHex(`meter of ${account}`))],
-  } as never)
-  return (await pub.waitForTransactionReceipt({ hash })).blockNumber
+  const meterId = keccak256(stringToHex(`meter of ${account}`))
+  return (await write(dev.operator.privateKey, 'register', [account, meterId])).blockNumber
 }
 /** Mines `n` empty blocks, stamped a second apart after the head (so a replaced block never has the old hash). */
 async function mine(n: number): Promise<void> {
