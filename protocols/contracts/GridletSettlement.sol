@@ -4,18 +4,24 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title GridletSettlement
 /// @notice Pays the trades of one gridlet market: a registry of households, an ERC-20 escrow with internal balances,
 ///         and `settle`, which pays one market interval at most once, from orders the households signed themselves,
-///         and only the result a quorum of currently registered households signed (attested settlement), within the
-///         interval's settlement window.
+///         and only the result a quorum of the households registered for that interval signed (attested
+///         settlement), within the interval's settlement window.
 /// @dev Every account ever registered gets a household index (1, 2, ...) and one storage slot
 ///      `address (bits 96..255) | registered (bit 95) | escrow balance (bits 0..94)`, element `index` of a fixed
 ///      array (slot = base + index, no hashing), so that `settle` reads and writes each household once for the
 ///      signer, the membership check and the balance change.
+///      The registry is kept per interval, as the nodes follow it (docs/protocol.md, "Registry"): every change takes
+///      effect at its `registryBoundary`; checkpoints keyed by boundary hold the registered count (the quorum base
+///      of each interval) and each household's membership. `settle(k)` counts the quorum of k and accepts orders and
+///      attestations of households registered for k only.
 ///      Calldata of `settle` is packed (docs/settlement.md, "Batch encoding"):
 ///      - `orders`: 45 bytes per order: side (uint8) | limitPrice (uint128) | quantityWh (uint64) | nonce (uint64) |
 ///        expiry (uint64) | household index (uint32), sorted by strictly ascending EIP-712 order id
@@ -33,6 +39,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///      argument when hashing, so an order signed for another market, interval, chain or contract fails its signature.
 contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
 
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 public constant ORDER_TYPEHASH = keccak256(
@@ -98,8 +105,12 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @notice Number of household indices handed out (index 0 is never used).
     uint32 public householdCount;
-    /// @notice Number of households registered now: the quorum of `settle` is floor(registeredCount / 2) + 1.
+    /// @notice Number of households registered now (the registry of the intervals from the latest boundary on).
     uint32 public registeredCount;
+    /// The latest boundary at which a household joined (register, rotate). Every household registered now is
+    /// registered for every interval from it on, so `settle` reads membership checkpoints only for intervals before
+    /// it and for households no longer registered.
+    uint64 private _joinBoundary;
     /// household index => address | registered | balance (see contract doc).
     uint256[4294967296] private _households;
     /// account => household index (0: never registered; an index stays with its account for good) | registered.
@@ -119,9 +130,10 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     mapping(address account => mapping(uint64 interval => mapping(bytes32 orderId => bool))) private _cancelledOrders;
     /// account => interval => every nonce below this is cancelled on chain.
     mapping(address account => mapping(uint64 interval => uint256)) private _nonceFloor;
-    /// household index => first interval in which a removed (or rotated-away) household no longer trades: its
-    /// registry boundary (`registryBoundary` of the removal's block time). Read only for unregistered households.
-    uint256[4294967296] private _activeUntil;
+    /// registry boundary => number of households registered for the intervals from it on (the quorum base).
+    Checkpoints.Trace208 private _registeredAt;
+    /// household index => registry boundary => registered (1) or not (0) for the intervals from it on.
+    mapping(uint256 household => Checkpoints.Trace208) private _membership;
 
     event HouseholdRegistered(address indexed account, bytes32 indexed meterId, uint256 household);
     event HouseholdRemoved(address indexed account, bytes32 indexed meterId);
@@ -232,7 +244,10 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         }
         _accounts[account] = index | ACCOUNT_REGISTERED;
         _households[index] |= REGISTERED;
-        ++registeredCount;
+        uint48 boundary = SafeCast.toUint48(registryBoundary(block.timestamp));
+        _membership[index].push(boundary, 1);
+        _registeredAt.push(boundary, ++registeredCount);
+        if (boundary > _joinBoundary) _joinBoundary = boundary;
     }
 
     function _unregister(address account) private returns (bytes32 meterId) {
@@ -245,8 +260,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         _households[index] &= ~REGISTERED;
         // Intervals before the boundary were (or are being) cleared with this household in every node's registry:
         // they stay payable, so a removal never makes an agreed interval revert `UnregisteredAccount`.
-        _activeUntil[index] = registryBoundary(block.timestamp);
-        --registeredCount;
+        uint48 boundary = SafeCast.toUint48(registryBoundary(block.timestamp));
+        _membership[index].push(boundary, 0);
+        _registeredAt.push(boundary, --registeredCount);
     }
 
     /// @notice The first interval whose registry includes a change (register, remove, rotate) made at block time
@@ -257,10 +273,46 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     }
 
     /// @notice For an account no longer registered: the first interval in which its orders are refused (0 if it
-    ///         is registered or never was removed). Orders of earlier intervals stay payable.
+    ///         is registered or never was registered). Orders of earlier intervals it was registered for stay payable.
     function activeUntil(address account) external view returns (uint64) {
         uint256 a = _accounts[account];
-        return a & ACCOUNT_REGISTERED != 0 ? 0 : uint64(_activeUntil[a & INDEX_MASK]);
+        if (a & ACCOUNT_REGISTERED != 0) return 0;
+        (bool exists, uint48 boundary,) = _membership[a & INDEX_MASK].latestCheckpoint();
+        return exists ? boundary : 0;
+    }
+
+    /// @notice Whether `account` is registered for `interval`: after every registry change whose boundary is at or
+    ///         before it (`registryAt` in src/chain/registryAt.ts). What `settle` requires of orders and attesters.
+    function isRegisteredFor(address account, uint64 interval) external view returns (bool) {
+        uint256 index = _accounts[account] & INDEX_MASK;
+        return index != 0 && _isMember(index, interval);
+    }
+
+    /// @notice Number of households registered for `interval` (the base of its quorum).
+    function registeredFor(uint64 interval) public view returns (uint256) {
+        return _registeredAt.upperLookupRecent(_key(interval));
+    }
+
+    /// @notice The quorum `settle(interval)` needs: floor(n / 2) + 1 with n the households registered for the
+    ///         interval (docs/protocol.md, "Quorum"), as the nodes' agreement counts it.
+    function quorumAt(uint64 interval) public view returns (uint256) {
+        return registeredFor(interval) / 2 + 1;
+    }
+
+    /// @dev Before the latest joining boundary some households registered now were not registered yet: their
+    ///      membership is then looked up (the slow path), as it always is for households no longer registered.
+    function _recent(uint64 interval) private view returns (bool) {
+        return interval < _joinBoundary;
+    }
+
+    function _isMember(uint256 index, uint64 interval) private view returns (bool) {
+        return _membership[index].upperLookupRecent(_key(interval)) != 0;
+    }
+
+    /// @dev Checkpoint key of an interval: boundaries are uint48 (checked when written), a later interval sees the
+    ///      latest checkpoint.
+    function _key(uint64 interval) private pure returns (uint48) {
+        return interval > type(uint48).max ? type(uint48).max : uint48(interval);
     }
 
     // ---------------------------------------------------------------- escrow (households)
@@ -356,7 +408,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Pays every trade of one interval, or nothing: any bad order, trade or attestation reverts the whole
     ///         call. Only a registered household may submit, only from the interval's start + `settleDelay` until
     ///         `settlementWindow` seconds later, and only with the signatures of a quorum of the households
-    ///         registered now (floor(registeredCount / 2) + 1) over the result this batch is.
+    ///         registered for the interval (`quorumAt`) over the result this batch is; every order's and attester's
+    ///         household must be registered for the interval (`isRegisteredFor`).
     /// @param interval Market interval id (the `interval` field every order is signed with).
     /// @param trades Packed trades, 20 bytes each (see contract doc), in the clearing result's order.
     /// @param orders Packed orders, 45 bytes each, strictly ascending by EIP-712 id, each filled by some trade.
@@ -393,11 +446,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 || trades.length == 0 || trades.length % TRADE_BYTES != 0
                 || attestations.length % ATTESTATION_BYTES != 0
         ) revert MalformedBatch();
-        {
-            uint256 need = registeredCount / 2 + 1;
-            uint256 have = attestations.length / ATTESTATION_BYTES;
-            if (have < need) revert NoQuorum(have, need);
-        }
+        _checkQuorum(interval, attestations.length / ATTESTATION_BYTES);
 
         // One memory word per order: first its tally (filled Wh | amount << 64), then, once the order is verified
         // and paid, its id, which the result root reads.
@@ -407,14 +456,16 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             calldatacopy(words, calldatasize(), shl(5, n)) // zeroes
             mstore(0x40, add(words, shl(5, n)))
         }
-        uint256 computed = _applyTrades(trades, orders, n, words);
-        if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
+        {
+            uint256 computed = _applyTrades(trades, orders, n, words);
+            if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
+        }
         _verifyAndPay(interval, orders, signatures, n, words);
         if (flags & (bit << 128) != 0) _checkCancelled(interval, orders, n, words);
         root = _resultRoot(interval, trades, words, rule, clearingPrice);
         _verifyAttestations(interval, root, attestations);
         _settled[interval >> 7] = flags | bit;
-        emit Settled(interval, root, trades.length / TRADE_BYTES, computed, msg.sender);
+        emit Settled(interval, root, trades.length / TRADE_BYTES, totalAmount, msg.sender);
     }
 
     /// @dev Settlement only in [start + settleDelay, start + settleDelay + settlementWindow] (block time).
@@ -423,6 +474,22 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         if (block.timestamp < earliest) revert TooEarly(interval, earliest);
         if (block.timestamp > earliest + settlementWindow) {
             revert SettlementWindowClosed(interval, earliest + settlementWindow);
+        }
+    }
+
+    /// @dev The quorum of the households registered for the interval (counted per interval, as the nodes do).
+    function _checkQuorum(uint64 interval, uint256 have) private view {
+        uint256 need = quorumAt(interval);
+        if (have < need) revert NoQuorum(have, need);
+    }
+
+    /// @dev Slow path, only for a batch with an order of a household no longer registered, or for an interval before
+    ///      the latest joining boundary: refuses an order whose household is not registered for the interval.
+    function _checkMembers(uint64 interval, bytes calldata orders, uint256 n) private view {
+        for (uint256 i; i < n; ++i) {
+            (, uint256 b) = _orderWords(orders, i);
+            uint256 index = b & 0xffffffff;
+            if (!_isMember(index, interval)) revert UnregisteredAccount(i, address(uint160(_households[index] >> 96)));
         }
     }
 
@@ -480,7 +547,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Checks the attestations: strictly ascending household index, each household registered now, each a
+    /// @dev Checks the attestations: strictly ascending household index, each household registered for the interval
+    ///      (looked up only when `recent` or the household is no longer registered), each a
     ///      valid signature (low s, v in {27, 28}) of EIP-712 `Result(market, interval, setHash, root)` by the
     ///      household's account, with the attestation's own setHash. The quorum count was checked on entry. Each
     ///      attestation costs two keccaks, one slot read (warm when the household also trades) and one ecrecover.
@@ -492,6 +560,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32 typehash = RESULT_TYPEHASH;
         bytes32 market_ = market;
         uint256 failedAt = type(uint256).max;
+        bool lookup = _recent(interval);
         assembly ("memory-safe") {
             mstore(BUF, typehash)
             mstore(add(BUF, 0x20), market_)
@@ -513,8 +582,10 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 calldatacopy(add(BUF, 0x140), add(p, 36), 0x40) // r, s
                 mstore(0, 0)
                 pop(staticcall(gas(), 0x01, add(BUF, 0x100), 0x80, 0, 0x20))
-                let bad := or(iszero(gt(index, prev)), iszero(and(slot, REGISTERED)))
+                // An unused index has no account: ecrecover's 0 for an invalid signature must not match it.
+                let bad := or(iszero(gt(index, prev)), iszero(shr(96, slot)))
                 bad := or(bad, gt(mload(add(BUF, 0x160)), HALF_ORDER))
+                lookup := or(lookup, iszero(and(slot, REGISTERED)))
                 if or(bad, xor(mload(0), shr(96, slot))) {
                     failedAt := div(sub(p, attestations.offset), ATTESTATION_BYTES)
                     break
@@ -531,8 +602,20 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 if failedAt { prev := shr(224, calldataload(sub(p, ATTESTATION_BYTES))) }
             }
             if (failedAt > 0 && index <= prev) revert AttestationNotSorted(failedAt);
-            if (_households[index] & REGISTERED == 0) revert AttesterNotRegistered(failedAt);
+            if (!_isMember(index, interval)) revert AttesterNotRegistered(failedAt);
             revert InvalidAttestation(failedAt);
+        }
+        if (lookup) _checkAttesters(interval, attestations);
+    }
+
+    /// @dev Slow path of `_verifyAttestations`: refuses an attester not registered for the interval.
+    function _checkAttesters(uint64 interval, bytes calldata attestations) private view {
+        for (uint256 i; i < attestations.length / ATTESTATION_BYTES; ++i) {
+            uint256 index;
+            assembly ("memory-safe") {
+                index := shr(224, calldataload(add(attestations.offset, mul(i, ATTESTATION_BYTES))))
+            }
+            if (!_isMember(index, interval)) revert AttesterNotRegistered(i);
         }
     }
 
@@ -541,7 +624,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     ///      slot, which it reads once (cold) for the signer, the membership check and the balance. A debit the
     ///      balance does not cover yet is deferred until every credit is in, so an account that sells and buys in
     ///      one interval is checked on its net balance. One assembly loop with one combined failure flag (it runs
-    ///      once per order and dominates the gas of `settle`); `_orderFailure` names a failure.
+    ///      once per order and dominates the gas of `settle`); `_orderFailure` names a failure. The
+    ///      households' membership for the interval is looked up (`_checkMembers`) only when some order's household
+    ///      is no longer registered, or the interval is before the latest joining boundary.
     ///      The signature check calls the ecrecover precompile under the rules of OpenZeppelin's
     ///      `ECDSA.tryRecover`: s in the lower half order, v in {27, 28}, a non-zero signer (here: the account).
     ///      The side of an order (0 or 1) is checked by `_applyTrades` for every trade that fills it.
@@ -560,6 +645,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 deferredCount;
         // Deferred debits, `amount << 16 | order` each, behind the root buffer (memory only touched when used).
         uint256 deferred;
+        bool lookup = _recent(interval);
         assembly ("memory-safe") {
             deferred := mload(0x40)
             // Struct words at BUF (the first three are the same for every order), digest input at BUF + 0x120,
@@ -601,10 +687,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 let tally := mload(w)
                 let filled := and(tally, MASK64)
                 let bad := lt(expiry, timestamp())
-                // A removed household's orders count only for intervals before its registry boundary.
-                if iszero(and(slot, REGISTERED)) {
-                    bad := or(bad, iszero(lt(interval, sload(add(_activeUntil.slot, and(b, 0xffffffff))))))
-                }
+                // A household no longer registered (or an unused index) is looked up by `_checkMembers`.
+                lookup := or(lookup, iszero(and(slot, REGISTERED)))
                 bad := or(bad, or(iszero(gt(id, prev)), gt(filled, quantity)))
                 bad := or(bad, or(iszero(filled), gt(mload(add(BUF, 0x1e0)), HALF_ORDER)))
                 bad := or(bad, shr(96, mload(add(BUF, 0xa0)))) // limit price >= 2^96
@@ -650,6 +734,7 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
             }
             _payDeferred(orders, entry & 0xffff, entry >> 16);
         }
+        if (lookup) _checkMembers(interval, orders, n);
     }
 
     /// @dev Debits a buy order whose balance did not cover it before all credits were in.
@@ -678,9 +763,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         if ((b >> 32) & MASK64 < block.timestamp) revert OrderExpired(i);
         (uint256 a,) = _orderWords(orders, i);
         if ((a >> 120) & MASK128 > MASK96) revert LimitPriceTooHigh(i);
-        uint256 slot = _households[b & 0xffffffff];
-        if (slot & REGISTERED == 0 && interval >= _activeUntil[b & 0xffffffff]) {
-            revert UnregisteredAccount(i, address(uint160(slot >> 96)));
+        if (!_isMember(b & 0xffffffff, interval)) {
+            revert UnregisteredAccount(i, address(uint160(_households[b & 0xffffffff] >> 96)));
         }
         if (i > 0 && id == prev) revert DuplicateOrder(i);
         if (i > 0 && id < prev) revert OrdersNotSorted(i);
@@ -819,7 +903,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         return _cancelledOrders[account][interval][orderId] || nonce < _nonceFloor[account][interval];
     }
 
-    /// @notice The quorum `settle` needs now: floor(registeredCount / 2) + 1 (docs/protocol.md, "Quorum").
+    /// @notice The quorum of the intervals from the latest registry boundary on: floor(registeredCount / 2) + 1
+    ///         (docs/protocol.md, "Quorum"). `settle(k)` needs `quorumAt(k)`.
     function quorum() external view returns (uint256) {
         return registeredCount / 2 + 1;
     }

@@ -328,18 +328,19 @@ export class Batcher {
   }
 
   /**
-   * The batch of an entry: attestations of households registered now (a removed one would revert), the lowest
-   * household indices first, as many as the contract's quorum needs.
+   * The batch of an entry: attestations of households registered for the entry's interval (`isRegisteredFor`; any
+   * other would revert `AttesterNotRegistered`), the lowest household indices first, as many as the interval's quorum
+   * (`quorumAt`) needs: the rule of the nodes' agreement (`registryAt`, `majorityQuorum`).
    */
   private async batchOf(entry: OutboxEntry) {
     const agreement = entry.agreement!
     const common = { address: this.init.settlement, abi: settlementAbi } as const
     const client = this.init.client
     const [quorum, registered] = await Promise.all([
-      readContract(client, { ...common, functionName: 'quorum' }),
+      readContract(client, { ...common, functionName: 'quorumAt', args: [entry.interval] }),
       Promise.all(
         agreement.attestations.map((a) =>
-          readContract(client, { ...common, functionName: 'isRegistered', args: [a.account] }),
+          readContract(client, { ...common, functionName: 'isRegisteredFor', args: [a.account, entry.interval] }),
         ),
       ),
     ])

@@ -163,37 +163,60 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
-    name: 'an attestation from a removed household',
+    name: 'an attestation from a household removed before the interval',
     expected: 'AttesterNotRegistered',
     async run(ctx) {
-      const interval = await ctx.interval()
-      const book = await ctx.book(interval, 1)
       const gone = ctx.dev.accounts[6]!
-      const signers = [...ctx.dev.accounts.slice(0, (await ctx.quorum()) - 1), gone]
-      const batch = await ctx.encode(interval, book, ctx.agree(interval, book, signers))
       await registry(ctx, 'remove', [gone.address])
       try {
-        return await ctx.attempt(batch)
+        await ctx.pastRegistry() // an interval from the removal's registry boundary on
+        const interval = await ctx.interval()
+        const book = await ctx.book(interval, 1)
+        // The quorum of 7 is 4: three registered households and the removed one.
+        const signers = [...ctx.dev.accounts.slice(0, (await ctx.quorum(interval)) - 1), gone]
+        return await ctx.attempt(await ctx.encode(interval, book, ctx.agree(interval, book, signers)))
       } finally {
         await registry(ctx, 'register', [gone.address, gone.meterId])
+        await ctx.pastRegistry()
       }
     },
   },
   {
-    name: 'a quorum of the registry as it was before a household joined',
+    name: 'a quorum counting a household registered only after the interval',
+    expected: 'AttesterNotRegistered',
+    async run(ctx) {
+      const late = devKeys(12)[11]!
+      await registry(ctx, 'register', [late.address, keccak256(toHex('late-meter'))])
+      try {
+        // Registered now, from its boundary on: not for an interval cleared before it (quorum 5 of 8).
+        const interval = await ctx.interval()
+        const signers = [...ctx.dev.accounts.slice(0, (await ctx.quorum(interval)) - 1), late]
+        const book = await ctx.book(interval, 1)
+        return await ctx.attempt(await ctx.encode(interval, book, ctx.agree(interval, book, signers)))
+      } finally {
+        await registry(ctx, 'remove', [late.address])
+      }
+    },
+  },
+  {
+    name: 'a quorum of the registry as it was before households joined',
     expected: 'NoQuorum',
     async run(ctx) {
-      // 9 registered once the newcomer joins: the quorum is 5 of the households registered now, not 4 of 7.
-      const extra = devKeys(12)[11]!
-      await registry(ctx, 'register', [extra.address, keccak256(toHex('extra-meter'))])
+      // 10 registered for the intervals after the two newcomers' boundary: the quorum is 6, not the 5 of 8.
+      const extras = devKeys(14).slice(12)
+      for (const [i, x] of extras.entries()) {
+        await registry(ctx, 'register', [x.address, keccak256(toHex(`extra-meter-${i}`))])
+      }
       try {
+        await ctx.pastRegistry()
         const interval = await ctx.interval()
         const book = await ctx.book(interval, 1)
         return await ctx.attempt(
-          await ctx.encode(interval, book, ctx.agree(interval, book, ctx.dev.accounts.slice(0, 4))),
+          await ctx.encode(interval, book, ctx.agree(interval, book, ctx.dev.accounts.slice(0, 5))),
         )
       } finally {
-        await registry(ctx, 'remove', [extra.address])
+        for (const x of extras) await registry(ctx, 'remove', [x.address])
+        await ctx.pastRegistry()
       }
     },
   },
@@ -321,6 +344,7 @@ export const ATTACKS: readonly Attack[] = [
     async run(ctx) {
       const { settlement } = await deployMarket(ctx.operator, { market: ctx.dev.market, token: ctx.dev.token })
       for (const h of ctx.dev.accounts) await ctx.write(ctx.operator, 'register', [h.address, h.meterId], settlement)
+      await ctx.pastRegistry(settlement) // an interval both registries include
       const { batch } = await tampered(ctx, 1, () => {})
       return ctx.attempt(batch, ctx.submitter, settlement)
     },
@@ -351,6 +375,7 @@ export const ATTACKS: readonly Attack[] = [
         return await ctx.attempt(await ctx.encode(boundary, book))
       } finally {
         await registry(ctx, 'register', [gone.address, gone.meterId])
+        await ctx.pastRegistry()
       }
     },
   },

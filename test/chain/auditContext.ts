@@ -19,6 +19,7 @@ import { type Agreement, encodeSettlement, type SettlementBatch } from '../../sr
 import { readHouseholds } from '../../src/chain/readHouseholds.js'
 import { decodeRevert, settleBatch } from '../../src/chain/settleBatch.js'
 import { agreementFor, type Book, type BookOptions, buildBook, marketDomain } from './orders.js'
+import { pastRegistry } from './pastRegistry.js'
 
 /** How an attack ended: refused (with the custom error's name, or another reason) or not. */
 export interface Outcome {
@@ -65,7 +66,13 @@ export interface AuditContext {
     address?: Address,
     abi?: readonly unknown[],
   ): Promise<Outcome>
-  quorum(): Promise<number>
+  /** The quorum of `interval` (`quorumAt`), or of the intervals from the latest registry boundary on (`quorum`). */
+  quorum(interval?: bigint): Promise<number>
+  /**
+   * Moves the chain's time on until the intervals `interval()` hands out (300 back) have the registry as it is now:
+   * after a test changed it, so later intervals see the change (`pastRegistry`; of another deployment if given).
+   */
+  pastRegistry(settlement?: Address): Promise<void>
   /** Mines a block at `unixS` (only forward). */
   setTime(unixS: bigint): Promise<void>
   blockTime(): Promise<bigint>
@@ -75,6 +82,8 @@ export interface AuditContext {
 /** Starts anvil with a dev market of `households` households (default 8). */
 export async function startAuditContext(households = 8): Promise<AuditContext> {
   const dev = await startDevChain({ households })
+  // The intervals settled below (300 back) are at or after the households' registry boundary.
+  await pastRegistry(dev.rpcUrl, dev.settlement)
   const pub = createPublicClient({
     chain: localChain(dev.chainId, dev.rpcUrl),
     transport: http(dev.rpcUrl),
@@ -90,8 +99,17 @@ export async function startAuditContext(households = 8): Promise<AuditContext> {
   const blockTime = async () => (await pub.getBlock({ blockTag: 'latest' })).timestamp
   const currentInterval = async () => (await blockTime()) / length
   let next = 0n
-  const quorum = async () =>
-    Number(await pub.readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'quorum' }))
+  const quorum = async (interval?: bigint) =>
+    Number(
+      interval === undefined
+        ? await pub.readContract({ address: dev.settlement, abi: settlementAbi, functionName: 'quorum' })
+        : await pub.readContract({
+            address: dev.settlement,
+            abi: settlementAbi,
+            functionName: 'quorumAt',
+            args: [interval],
+          }),
+    )
   const outcomeOf = (err: unknown): Outcome => {
     const revert = decodeRevert(err) ?? decodeRevert((err as { cause?: unknown }).cause)
     if (revert) return { refused: true, error: revert.name, args: revert.args }
@@ -145,6 +163,9 @@ export async function startAuditContext(households = 8): Promise<AuditContext> {
       }
     },
     quorum,
+    async pastRegistry(settlement = dev.settlement) {
+      await pastRegistry(dev.rpcUrl, settlement)
+    },
     async setTime(unixS) {
       await testClient.setNextBlockTimestamp({ timestamp: unixS })
       await testClient.mine({ blocks: 1 })

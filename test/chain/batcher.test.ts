@@ -20,6 +20,7 @@ import { signOrder } from '../../src/core/order/signOrder.js'
 import { Side } from '../../src/core/order/types.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { agreementFor, type Book, buildBook, marketDomain, signTestOrder } from './orders.js'
+import { pastRegistry } from './pastRegistry.js'
 
 let dev: DevChain
 let dir: string
@@ -28,6 +29,7 @@ let interval: bigint
 
 beforeAll(async () => {
   dev = await startDevChain({ households: 4 })
+  await pastRegistry(dev.rpcUrl, dev.settlement)
   // Intervals whose settlement window is open at the chain's time (300 intervals of 900 s back).
   interval = (await pub().getBlock()).timestamp / 900n - 300n
   dir = mkdtempSync(join(tmpdir(), 'gridlet-batcher-'))

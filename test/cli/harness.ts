@@ -22,6 +22,7 @@ import type { CliIo } from '../../src/cli/cliIo.js'
 import { createProgram } from '../../src/cli/program.js'
 import { manualClock } from '../../src/core/time/clock.js'
 import { agreementFor, buildBook, marketDomain } from '../chain/orders.js'
+import { pastRegistry } from '../chain/pastRegistry.js'
 import { listenLocal } from '../support/listenLocal.js'
 
 /** What one in-process `gridlet` run printed and its exit code. */
@@ -223,10 +224,12 @@ export async function settleInterval(dev: DevChain, opts: { rpcUrl: string; inte
   return { receipt, trades: book.trades }
 }
 
-/** The interval that started `back` intervals (900 s) before the chain's latest block: open for settlement. */
-export async function recentInterval(rpcUrl: string, back = 5n): Promise<bigint> {
-  const block = await getBlock(createPublicClient({ transport: http(rpcUrl) }))
-  return block.timestamp / 900n - back
+/**
+ * The interval that started `back` intervals (900 s) before the chain's latest block: open for settlement, and at or
+ * after the registry boundary of the households registered so far (the chain's time is moved on if needed).
+ */
+export async function recentInterval(rpcUrl: string, settlement: Address, back = 5n): Promise<bigint> {
+  return (await pastRegistry(rpcUrl, settlement, back)) / 900n - back
 }
 
 /**

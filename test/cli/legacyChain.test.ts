@@ -54,7 +54,10 @@ describe('a chain without EIP-1559 fees', { timeout: 60_000 }, () => {
   })
 
   it('the batcher settles an interval with a type-1 (access list, gas price) transaction', async () => {
-    const { receipt } = await settleInterval(dev, { rpcUrl: proxy.url, interval: await recentInterval(proxy.url) })
+    const { receipt } = await settleInterval(dev, {
+      rpcUrl: proxy.url,
+      interval: await recentInterval(proxy.url, dev.settlement),
+    })
     expect(receipt.status).toBe('success')
     expect(receipt.type).toBe('eip2930')
     expect(proxy.refused).toBe(1)

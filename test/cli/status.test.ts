@@ -26,7 +26,7 @@ describe('gridlet market status: paged settlement history', { timeout: 60_000 },
     dev = await startDevChain({ households: 3 })
     const test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
     const settle = async () => {
-      const interval = await recentInterval(dev.rpcUrl, 5n + BigInt(settledIn.length)) // a new one each time
+      const interval = await recentInterval(dev.rpcUrl, dev.settlement, 5n + BigInt(settledIn.length)) // a new one each time
       const { receipt } = await settleInterval(dev, { rpcUrl: dev.rpcUrl, interval })
       settledIn.push(receipt.blockNumber)
       await mine(test, { blocks: 30 })
