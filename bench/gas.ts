@@ -26,6 +26,7 @@ import { encodeSettlement } from '../src/chain/encodeSettlement.js'
 import { readHouseholds } from '../src/chain/readHouseholds.js'
 import { settleBatch } from '../src/chain/settleBatch.js'
 import { agreementFor, type Book, buildBook, marketDomain } from '../test/chain/orders.js'
+import { pastRegistry } from '../test/chain/pastRegistry.js'
 import { jsonOutput as json } from './args.js'
 
 type Shape = 'staircase' | 'pairs'
@@ -94,7 +95,8 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
     )
     await fundWallets(dev)
     // Recent intervals (inside the settlement window), all in one 128-interval flag word.
-    const now = (await pub.getBlock()).timestamp
+    // After the registry boundary of the registrations: the contract counts quorum and membership per interval.
+    const now = await pastRegistry(dev.rpcUrl, dev.settlement, 600n)
     let interval = ((now / 900n - 400n) / 128n) * 128n + 1n
     const domain = marketDomain(dev.chainId, dev.settlement)
 
