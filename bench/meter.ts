@@ -7,12 +7,9 @@
  * - sdm630-tcp-1dev: one device, for latency without contention;
  * - baseline-modbus-serial-10dev: the same reads with the bare modbus-serial client (its promise API,
  *   readInputRegisters 0..75, decoded with the same read plan), i.e. what gridlet's link, checks and guards cost on
- *   top of the library it is built on. The two cases run in 32 alternating rounds each (ours first, then the
- *   baseline first, ...; ~94 ms a round by default), so that load from other processes on a shared machine falls on
- *   both alike. `vsBaseline` of the 10-device case is the median over the 32 pairs of adjacent rounds of ours /
- *   baseline readings per second: a burst of load from another process lands in one round of a pair and makes
- *   that pair's ratio an outlier, which the median does not follow (the ratio of the totals does). The
- *   `readingsPerSecond` of both cases are over all their rounds;
+ *   top of the library it is built on. `vsBaseline` of the 10-device case compares the two interleaved request by
+ *   request on the same devices at the same time (see `versusBaseline`), so that load from other processes on a
+ *   shared machine falls on both alike; `readingsPerSecond` of each case is from a run of that side alone;
  * - sunspec-tcp-1dev: steady-state requests per SunSpec reading (meter model + inverter model, after discovery);
  * - recovery-server-restart: the server is closed for 500 ms and restarted; time from restart to the next good
  *   reading, worst of 3 (target <= 2000 ms).
@@ -91,10 +88,10 @@ async function main(): Promise<void> {
   const ready = await nextMessage<{ ports: number[]; sunspecPort: number }>(child)
   const results: Result[] = []
   try {
-    const [ours, baseline] = await versusBaseline(ready.ports, durationMs)
-    results.push(ours)
+    const vsBaseline = await versusBaseline(ready.ports, durationMs)
+    results.push({ ...(await throughput('sdm630-tcp-10dev', ready.ports, durationMs)), vsBaseline })
     results.push(await throughput('sdm630-tcp-1dev', ready.ports.slice(0, 1), durationMs))
-    results.push(baseline)
+    results.push(await baselineThroughput(ready.ports, durationMs))
     results.push(await throughput('sunspec-tcp-1dev', [ready.sunspecPort], durationMs, 'sunspec'))
     results.push(await recovery(child, ready.ports[0]!))
   } finally {
@@ -134,15 +131,6 @@ async function drive(readers: (() => Promise<void>)[], durationMs: number): Prom
   return { latencies, errors, elapsedMs: performance.now() - started, requests: 0 }
 }
 
-function merge(samples: Sample[]): Sample {
-  return {
-    latencies: samples.flatMap((s) => s.latencies),
-    errors: samples.reduce((n, s) => n + s.errors, 0),
-    elapsedMs: samples.reduce((n, s) => n + s.elapsedMs, 0),
-    requests: samples.reduce((n, s) => n + s.requests, 0),
-  }
-}
-
 function gridletMeters(ports: number[], profile = 'sdm630') {
   const links = ports.map((port) => createLink({ transport: 'tcp', host: '127.0.0.1', port }))
   const meters = links.map((link) =>
@@ -174,6 +162,14 @@ async function throughput(name: string, ports: number[], durationMs: number, pro
   return summary(name, ports.length, s.latencies, s.elapsedMs, s.requests, s.errors)
 }
 
+async function baselineThroughput(ports: number[], durationMs: number): Promise<Result> {
+  const side = await modbusSerialClients(ports)
+  await side.run(300)
+  const s = await side.run(durationMs)
+  await side.close()
+  return summary('baseline-modbus-serial-10dev', ports.length, s.latencies, s.elapsedMs, s.requests, s.errors)
+}
+
 /**
  * The same SDM630 reads through bare modbus-serial: one client per device, one 76-register read, the same decoder
  * as gridlet's (built once, decoding into one array per client, as a meter does).
@@ -198,6 +194,7 @@ async function modbusSerialClients(ports: number[]) {
     }
   })
   return {
+    readers,
     async run(durationMs: number): Promise<Sample> {
       const sample = await drive(readers, durationMs)
       return { ...sample, requests: sample.latencies.length + sample.errors }
@@ -206,41 +203,57 @@ async function modbusSerialClients(ports: number[]) {
   }
 }
 
-/** gridlet and bare modbus-serial reading 10 SDM630s, in alternating rounds; both connected before timing. */
-async function versusBaseline(ports: number[], durationMs: number): Promise<[Result, Result]> {
+/**
+ * gridlet and bare modbus-serial reading 10 SDM630s, interleaved request by request: each device has one gridlet
+ * meter and one modbus-serial client on its simulator and reads through them in turn (ours then the baseline, then
+ * the baseline then ours, ...), timing each read; all devices run at once. So both sides always share the same
+ * instant's load, concurrency and simulator, and `vsBaseline` compares like with like: for each of `ROUNDS` slices
+ * of the run the baseline's total read time over ours (with back-to-back reads, latency is the inverse of
+ * throughput), and the median over the slices. The `readingsPerSecond` of both cases come from separate runs of
+ * each side alone (`throughput`).
+ */
+async function versusBaseline(ports: number[], durationMs: number): Promise<number> {
   const ours = gridletMeters(ports)
   const baseline = await modbusSerialClients(ports)
-  await ours.run(300) // connect and warm up both paths
-  await baseline.run(300)
+  const pairs = ports.map((_, i) => [async () => void (await ours.meters[i]!.read()), baseline.readers[i]!] as const)
   const roundMs = durationMs / ROUNDS
-  const oursSamples: Sample[] = []
-  const baselineSamples: Sample[] = []
+  await interleave(pairs, 300) // connect and warm up both paths
+  const ratios: number[] = []
   for (let i = 0; i < ROUNDS; i++) {
-    if (i % 2 === 0) {
-      oursSamples.push(await ours.run(roundMs))
-      baselineSamples.push(await baseline.run(roundMs))
-    } else {
-      baselineSamples.push(await baseline.run(roundMs))
-      oursSamples.push(await ours.run(roundMs))
-    }
+    const { ours: o, baseline: b } = await interleave(pairs, roundMs)
+    if (o > 0 && b > 0) ratios.push(b / o)
   }
   await ours.close()
   await baseline.close()
-  const o = merge(oursSamples)
-  const b = merge(baselineSamples)
-  const pairs = oursSamples.map((s, i) => rate(s) / rate(baselineSamples[i]!)).filter((r) => !Number.isNaN(r))
-  return [
-    {
-      ...summary('sdm630-tcp-10dev', ports.length, o.latencies, o.elapsedMs, o.requests, o.errors),
-      vsBaseline: round(median(pairs), 2),
-    },
-    summary('baseline-modbus-serial-10dev', ports.length, b.latencies, b.elapsedMs, b.requests, b.errors),
-  ]
+  return round(median(ratios), 2)
 }
 
-/** Readings per millisecond of a sample. */
-function rate(s: Sample): number {
-  return s.latencies.length / s.elapsedMs
+/** Runs each device's pair of readers in turn for `durationMs`; the total time each side spent reading. */
+async function interleave(
+  pairs: readonly (readonly [() => Promise<void>, () => Promise<void>])[],
+  durationMs: number,
+): Promise<{ ours: number; baseline: number }> {
+  const total = { ours: 0, baseline: 0 }
+  const end = performance.now() + durationMs
+  const timed = async (read: () => Promise<void>, side: 'ours' | 'baseline') => {
+    const t = performance.now()
+    await read()
+    total[side] += performance.now() - t
+  }
+  await Promise.all(
+    pairs.map(async ([o, b]) => {
+      for (let n = 0; performance.now() < end; n++) {
+        if (n % 2 === 0) {
+          await timed(o, 'ours')
+          await timed(b, 'baseline')
+        } else {
+          await timed(b, 'baseline')
+          await timed(o, 'ours')
+        }
+      }
+    }),
+  )
+  return total
 }
 
 function median(xs: number[]): number {
