@@ -27,8 +27,10 @@ describe('agreement rules', () => {
     expect([9n, 10n, 19n, 20n].map((k) => rulesFor(registry, k).quorum)).toEqual([2, 4, 4, 3])
     expect(rulesFor(registry, 10n).maxFaulty).toBe(1)
     expect(majorityQuorum(6)).toBe(4)
-    // A configured quorum overrides every interval's; a registry without `at` is the same for all intervals.
+    // A configured quorum above the majority applies to every interval; a registry without `at` is the same for all.
     expect([9n, 20n].map((k) => rulesFor(registry, k, { quorum: 5 }).quorum)).toEqual([5, 5])
+    // A configured quorum raises the majority, never lowers it: the contract requires quorumAt(k) anyway.
+    expect([9n, 10n].map((k) => rulesFor(registry, k, { quorum: 1 }).quorum)).toEqual([2, 4])
     expect(rulesFor({ size: 7, has: () => true }, 1n)).toEqual({ maxFaulty: 2, quorum: 4 })
   })
 

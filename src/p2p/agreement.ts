@@ -27,15 +27,16 @@ export function majorityQuorum(registered: number): number {
 }
 
 /**
- * The rules of one interval from the size of the registry that applies to it; a configured `quorum` or
- * `maxFaulty` overrides the derived value for every interval.
+ * The rules of one interval from the size of the registry that applies to it. A configured `maxFaulty` overrides
+ * the derived value; a configured `quorum` can only raise the majority quorum (docs/protocol.md, "Quorum"): the
+ * contract requires `quorumAt(k)` whatever a node is told, so a lower one would only agree on unsettleable roots.
  */
 export function agreementRules(registrySize: number, init: Partial<AgreementRules> = {}): AgreementRules {
   const maxFaulty = init.maxFaulty ?? Math.floor(Math.max(0, registrySize - 1) / 3)
-  const quorum = init.quorum ?? majorityQuorum(registrySize)
   if (!Number.isInteger(maxFaulty) || maxFaulty < 0) throw rulesError('maxFaulty', 'must be an integer >= 0')
-  if (!Number.isInteger(quorum) || quorum < 1) throw rulesError('quorum', 'must be an integer >= 1')
-  return { maxFaulty, quorum }
+  const q = init.quorum
+  if (q !== undefined && (!Number.isInteger(q) || q < 1)) throw rulesError('quorum', 'must be an integer >= 1')
+  return { maxFaulty, quorum: Math.max(q ?? 0, majorityQuorum(registrySize)) }
 }
 
 /**
