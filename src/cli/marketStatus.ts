@@ -9,7 +9,7 @@ import { type CliIo, run } from './cliIo.js'
 import { type MarketContext, type MarketOptions, marketOption, openMarket, rpcOption } from './marketContext.js'
 
 /** What `market status` reads of a node's /api/status (validated: it crosses a trust boundary). */
-const nodeStatusSchema = z.object({
+export const nodeStatusSchema = z.object({
   account: z.string(),
   settlementIntervals: z
     .array(

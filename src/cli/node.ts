@@ -1,34 +1,28 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { DEV_KEY_WARNING, loadDevChainConfig } from '../chain/devChain.js'
 import { configTemplate } from '../config/configTemplate.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
-import { DEFAULT_SCRYPT, encryptKeystore, scryptProblem } from '../keystore/keystore.js'
+import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
 import { derivePeerKey } from '../p2p/createMarketNode.js'
 import { type CliIo, run, terminalIo } from './cliIo.js'
+import { formatStatus } from './formatStatus.js'
 import { marketTemplateValues } from './initMarket.js'
-import { createKeystore } from './key.js'
+import { createKeystore, scryptNArg } from './key.js'
+import { intervalView, nodeStatusSchema } from './marketStatus.js'
 
 const configOption = () =>
   new Option('-c, --config <path>', 'config file').env('GRIDLET_CONFIG').default('gridlet.yaml')
 const passFileOption = () =>
   new Option('--passphrase-file <path>', 'read the keystore passphrase from this file').env('GRIDLET_PASSPHRASE_FILE')
-
-/** `--scrypt-n`, judged by the keystore's own bounds (with the r and p that init writes) before any key is made. */
-function scryptN(value: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
-  const problem = scryptProblem({ ...DEFAULT_SCRYPT, n })
-  if (problem) throw new InvalidArgumentError(problem.details.replace(/, got .*$/, ''))
-  return n
-}
 
 /**
  * Registers `gridlet init`, `gridlet node` and `gridlet status`. `init` writes and fails through `io` (tests run it
@@ -66,7 +60,7 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
     .option('--households <address...>', 'registered household accounts (quorum base)')
     .option('--no-mdns', 'disable mDNS discovery')
     .option('--http-port <port>', 'dashboard/API port', Number)
-    .option('--scrypt-n <n>', 'scrypt cost (power of two, 4096 to 1048576)', scryptN, DEFAULT_SCRYPT.n)
+    .option('--scrypt-n <n>', 'scrypt cost (power of two, 4096 to 1048576)', scryptNArg, DEFAULT_SCRYPT.n)
     .action(
       run(io, async (o) => {
         const configPath = resolve(o.config)
@@ -170,7 +164,8 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
           throw new GridletError(`no node answering at ${base}`, { code: 'STATUS_UNREACHABLE', cause })
         }
         if (o.json) return console.log(JSON.stringify(body, null, 2))
-        console.log(formatStatus(body))
+        const parsed = nodeStatusSchema.safeParse(body)
+        console.log(formatStatus(body, parsed.success ? parsed.data.settlementIntervals.map(intervalView) : []))
       }),
     )
 }
@@ -222,27 +217,6 @@ function urlFromConfig(path: string): string {
   const c = loadConfig(path)
   const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host
   return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: a JSON document from the node
-function formatStatus(s: any): string {
-  const last = s.meter?.last
-  const lines = [
-    `status     ${s.status}  (${Object.entries(s.checks ?? {})
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ')})`,
-    `account    ${s.account}`,
-    `power      ${last ? `${last.powerW} W (${last.powerW >= 0 ? 'import' : 'export'})` : 'no reading'}`,
-    `peers      ${s.peers}`,
-    `next open  interval ${s.interval?.nextOpen}, gate closes ${new Date(s.interval?.closesAtMs).toISOString()}`,
-    `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s`,
-    `earnings   ${s.earnings} token units`,
-    `orders     ${(s.orders ?? [])
-      .slice(0, 5)
-      .map((x: { side: string; quantityWh: string; state: string }) => `${x.side} ${x.quantityWh} Wh ${x.state}`)
-      .join('; ')}`,
-  ]
-  return lines.join('\n')
 }
 
 /** Prints a GridletError as the operator should see it (message, field, details) and exits 2. */

@@ -1,0 +1,32 @@
+import type { IntervalView } from './marketStatus.js'
+
+/**
+ * `gridlet status` for people: a node's /api/status, with its unsettleable intervals and their reasons;
+ * `intervals` are its recent intervals as `gridlet market status --node` shows them (`intervalView`).
+ *
+ * @example
+ * console.log(formatStatus(body, schema.parse(body).settlementIntervals.map(intervalView)))
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document from the node
+export function formatStatus(s: any, intervals: readonly IntervalView[]): string {
+  const unsettleable = intervals.filter((v) => v.state === 'unsettleable')
+  const last = s.meter?.last
+  const lines = [
+    `status     ${s.status}  (${Object.entries(s.checks ?? {})
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})`,
+    `account    ${s.account}`,
+    `power      ${last ? `${last.powerW} W (${last.powerW >= 0 ? 'import' : 'export'})` : 'no reading'}`,
+    `peers      ${s.peers}`,
+    `next open  interval ${s.interval?.nextOpen}, gate closes ${new Date(s.interval?.closesAtMs).toISOString()}`,
+    `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s, ` +
+      `${unsettleable.length} unsettleable of the last ${intervals.length} intervals`,
+    ...unsettleable.map((v) => `  interval ${v.interval} unsettleable: ${v.reason}`),
+    `earnings   ${s.earnings} token units`,
+    `orders     ${(s.orders ?? [])
+      .slice(0, 5)
+      .map((x: { side: string; quantityWh: string; state: string }) => `${x.side} ${x.quantityWh} Wh ${x.state}`)
+      .join('; ')}`,
+  ]
+  return lines.join('\n')
+}
