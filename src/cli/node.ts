@@ -4,15 +4,19 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { connectMarket } from '../chain/connectMarket.js'
 import { DEV_KEY_WARNING, loadDevChainConfig } from '../chain/devChain.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { configTemplate } from '../config/configTemplate.js'
-import { loadConfig } from '../config/loadConfig.js'
+import { type LoadedConfig, loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
+import type { TokenDisplay } from '../http/statusView.js'
 import { DEFAULT_SCRYPT, encryptKeystore, scryptProblem } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
 import { demoClock } from '../node/demoClock.js'
 import { startNode } from '../node/startNode.js'
 import { derivePeerKey } from '../p2p/createMarketNode.js'
+import { formatAmount } from './amounts.js'
 import { type CliIo, run, terminalIo } from './cliIo.js'
 import { marketTemplateValues } from './initMarket.js'
 import { createKeystore } from './key.js'
@@ -138,6 +142,7 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
       withErrors(async (o) => {
         const config = loadConfig(o.config)
         const privateKey = await loadKey(config.keystore, { file: o.passphraseFile })
+        await checkNodeChain(config)
         if (o.demoSpeed !== undefined && !(o.demoSpeed >= 1)) fail('--demo-speed must be >= 1', 'demo-speed')
         const clock = o.demoSpeed ? demoClock(o.demoSpeed) : undefined
         const running = await startNode({ config, privateKey, ...(clock ? { clock } : {}) })
@@ -224,8 +229,21 @@ function urlFromConfig(path: string): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
 }
 
+/** Earnings in the token's display unit when the node knows it (`market.token`), else in smallest units. */
+function earningsText(earnings: unknown, token: TokenDisplay | null | undefined): string {
+  if (typeof earnings !== 'string' && typeof earnings !== 'number') return '-'
+  const units = BigInt(earnings)
+  return token ? formatAmount(units, token) : `${units} token units`
+}
+
+/**
+ * The lines `gridlet status` prints from a node's /api/status document.
+ *
+ * @example
+ * formatStatus(await (await fetch('http://127.0.0.1:8080/api/status')).json())
+ */
 // biome-ignore lint/suspicious/noExplicitAny: a JSON document from the node
-function formatStatus(s: any): string {
+export function formatStatus(s: any): string {
   const last = s.meter?.last
   const lines = [
     `status     ${s.status}  (${Object.entries(s.checks ?? {})
@@ -236,13 +254,26 @@ function formatStatus(s: any): string {
     `peers      ${s.peers}`,
     `next open  interval ${s.interval?.nextOpen}, gate closes ${new Date(s.interval?.closesAtMs).toISOString()}`,
     `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s`,
-    `earnings   ${s.earnings} token units`,
+    `earnings   ${earningsText(s.earnings, s.token)}`,
     `orders     ${(s.orders ?? [])
       .slice(0, 5)
       .map((x: { side: string; quantityWh: string; state: string }) => `${x.side} ${x.quantityWh} Wh ${x.state}`)
       .join('; ')}`,
   ]
   return lines.join('\n')
+}
+
+/**
+ * The node signs orders and settlements for `market.chainId`: an RPC serving another chain stops the start. An RPC
+ * that does not answer does not: the node queues its settlements until it returns (docs/operator.md, "Faults").
+ */
+async function checkNodeChain(config: LoadedConfig): Promise<void> {
+  if (/^0x0{40}$/.test(config.market.contract)) return
+  try {
+    await connectMarket({ rpcUrl: config.chain.rpcUrl, chainId: config.market.chainId })
+  } catch (err) {
+    if (err instanceof ChainError && err.code === ChainErrorCode.WrongChain) throw err
+  }
 }
 
 /** Prints a GridletError as the operator should see it (message, field, details) and exits 2. */
