@@ -152,13 +152,10 @@ export function refuseConflicts(steps: readonly RegistrationStep[]): void {
   const code = conflicts.some((c) => c.reason.includes('operator role'))
     ? ChainErrorCode.NotOperator
     : ChainErrorCode.Refused
-  throw new ChainError(
-    conflicts.length === 1 && steps.length === 1
-      ? `cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`
-      : `${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`,
-    {
-      code,
-      details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; '),
-    },
-  )
+  if (steps.length === 1)
+    throw new ChainError(`cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`, { code })
+  throw new ChainError(`${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`, {
+    code,
+    details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; '),
+  })
 }

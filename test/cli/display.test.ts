@@ -48,5 +48,6 @@ describe('display units', () => {
     )
     expect(r.status).toBe(2)
     expect(r.stderr).toContain('error: cannot read market file /nonexistent/market.json')
+    expect(r.stderr).toContain("Details: ENOENT: no such file or directory, open '/nonexistent/market.json'")
   })
 })

@@ -152,6 +152,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     )
     expect(r.code).toBe(2)
     expect(r.err).toContain(`account ${households[0]} does not hold the operator role of this market`)
+    expect(r.err).not.toContain('Details: line 1') // one household: the sentence once, not again as a CSV line
   })
 
   it('a market file naming another chain is refused before anything is read or signed', async () => {
@@ -219,6 +220,9 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const rm = await gridlet(op('market', 'remove', fresh, '--yes'))
     expect(rm.code, rm.err).toBe(0)
     expect((await gridlet(op('market', 'remove', fresh, '--yes'))).out).toContain('not registered: nothing to do')
+    const nokey = await gridlet(['market', 'remove', fresh, '-m', marketFile, '--yes'])
+    expect(nokey.code).toBe(2)
+    expect(nokey.err).toContain('no keystore: pass --keystore FILE (or set GRIDLET_KEYSTORE)')
     const list = await gridlet(['market', 'households', '-m', marketFile])
     expect(list.out).toMatch(/^4\s+0x00000000000000000000000000000000000F4e55\s+-\s+no/im)
 
