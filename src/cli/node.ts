@@ -122,7 +122,7 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
         io.out(`config   ${configPath}`)
         io.out(
           market
-            ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
+            ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas and the tokens it will deposit, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
             : 'Register the account on the market contract, then run: gridlet node -c ' + o.config,
         )
       }),
