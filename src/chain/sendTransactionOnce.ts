@@ -3,6 +3,7 @@ import {
   BaseError,
   type Chain,
   type Client,
+  formatEther,
   type Hex,
   keccak256,
   type LocalAccount,
@@ -110,7 +111,7 @@ export async function sendTransactionOnce(client: SigningClient, opts: SendOptio
     if (balance < quote.maxCost) {
       throw new ChainError(`${plan.description}: the account cannot pay for the gas of this transaction`, {
         code: ChainErrorCode.InsufficientFunds,
-        details: `${account.address} holds ${balance} wei, the transaction may cost up to ${quote.maxCost} wei; send it some of the chain's native currency`,
+        details: `${account.address} holds ${formatEther(balance)} ${client.chain.nativeCurrency.symbol}, the transaction may cost up to ${formatEther(quote.maxCost)}; send it some of the chain's native currency`,
       })
     }
     if (opts.confirm && !(await opts.confirm(quote))) {

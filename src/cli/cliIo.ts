@@ -48,6 +48,9 @@ export function run(io: CliIo, action: (...args: any[]) => Promise<void>): (...a
     } catch (err) {
       if (!(err instanceof GridletError)) throw err
       io.err(`error: ${err.message}`)
+      // A file that cannot be opened: the system's reason (no such file, permission denied) and the path it tried.
+      const sys = err.cause as NodeJS.ErrnoException | undefined
+      if (!err.details && sys instanceof Error && sys.syscall) io.err(`Details: ${sys.message}`)
       io.fail(2)
     }
   }

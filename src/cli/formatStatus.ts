@@ -1,3 +1,5 @@
+import type { TokenDisplay } from '../http/statusView.js'
+import { formatAmount } from './amounts.js'
 import type { IntervalView } from './marketStatus.js'
 
 /**
@@ -8,7 +10,7 @@ import type { IntervalView } from './marketStatus.js'
  * console.log(formatStatus(body, schema.parse(body).settlementIntervals.map(intervalView)))
  */
 // biome-ignore lint/suspicious/noExplicitAny: a JSON document from the node
-export function formatStatus(s: any, intervals: readonly IntervalView[]): string {
+export function formatStatus(s: any, intervals: readonly IntervalView[] = []): string {
   const unsettleable = intervals.filter((v) => v.state === 'unsettleable')
   const last = s.meter?.last
   const lines = [
@@ -22,11 +24,18 @@ export function formatStatus(s: any, intervals: readonly IntervalView[]): string
     `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s, ` +
       `${unsettleable.length} unsettleable of the last ${intervals.length} intervals`,
     ...unsettleable.map((v) => `  interval ${v.interval} unsettleable: ${v.reason}`),
-    `earnings   ${s.earnings} token units`,
+    `earnings   ${earningsText(s.earnings, s.token)}`,
     `orders     ${(s.orders ?? [])
       .slice(0, 5)
       .map((x: { side: string; quantityWh: string; state: string }) => `${x.side} ${x.quantityWh} Wh ${x.state}`)
       .join('; ')}`,
   ]
   return lines.join('\n')
+}
+
+/** Earnings in the token's display unit when the node knows it (`market.token`), else in smallest units. */
+function earningsText(earnings: unknown, token: TokenDisplay | null | undefined): string {
+  if (typeof earnings !== 'string' && typeof earnings !== 'number') return '-'
+  const units = BigInt(earnings)
+  return token ? formatAmount(units, token) : `${units} token units`
 }

@@ -91,7 +91,8 @@ export async function openMarket(
   const src = marketSource(o)
   const keystore = o.keystore ?? src.keystore
   if (opts.sign && !keystore) {
-    throw new ChainError('no keystore: pass --keystore FILE (or -c with a node config)', {
+    const where = o.config === undefined ? 'or set GRIDLET_KEYSTORE' : 'or -c with a node config'
+    throw new ChainError(`no keystore: pass --keystore FILE (${where})`, {
       code: ChainErrorCode.InvalidInput,
       field: 'keystore',
     })

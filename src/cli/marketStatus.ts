@@ -99,14 +99,28 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
             )
           }
         }
+        const silent: string[] = []
         for (const url of o.node ?? []) {
-          const views = (await nodeIntervals(url)).map(intervalView)
+          const intervals = await nodeIntervals(url).catch((err: unknown) => {
+            if (!(err instanceof ChainError)) throw err
+            io.out(`node ${url}: ${err.shortMessage}`)
+            silent.push(url)
+          })
+          if (!intervals) continue
+          const views = intervals.map(intervalView)
           const pending = views.filter((v) => v.state === 'pending')
           const bad = views.filter((v) => v.state === 'unsettleable')
           io.out(
             `node ${url}: ${pending.length} pending, ${bad.length} unsettleable of its last ${views.length} intervals`,
           )
           for (const v of [...bad, ...pending]) io.out(`  interval ${v.interval}  ${v.state.padEnd(12)}  ${v.reason}`)
+        }
+        // The other nodes are shown; the command still fails, so a script watching the market notices.
+        if (silent.length > 0) {
+          throw new ChainError(`${silent.length} of ${o.node!.length} nodes gave no status: ${silent.join(', ')}`, {
+            code: ChainErrorCode.RpcDown,
+            field: 'node',
+          })
         }
       }),
     )

@@ -8,7 +8,7 @@ import { type SentTx, sendTransactionOnce, type TxPlan } from '../chain/sendTran
 import { formatNative } from './amounts.js'
 import type { CliIo } from './cliIo.js'
 import type { HouseholdCsvRow } from './householdCsv.js'
-import type { MarketContext, SigningContext } from './marketContext.js'
+import { type MarketContext, type SigningContext, sendHooks } from './marketContext.js'
 
 /**
  * A transaction plan calling the settlement contract; its journal key is the call itself, so the same call retried
@@ -48,7 +48,8 @@ export async function send(
     journal: ctx.journal,
     plan,
     progress: ctx.hooks.progress,
-    confirm: opts.ask === false ? undefined : ctx.hooks.confirm,
+    // Without a question (one of a confirmed batch) the gas estimate is still printed.
+    confirm: opts.ask === false ? sendHooks(io, { yes: true }).confirm : ctx.hooks.confirm,
     rpcUrl: ctx.rpcUrl,
     pollMs: ctx.signer.pollingInterval,
     receiptTimeoutMs: ctx.receiptTimeoutMs,
@@ -151,13 +152,10 @@ export function refuseConflicts(steps: readonly RegistrationStep[]): void {
   const code = conflicts.some((c) => c.reason.includes('operator role'))
     ? ChainErrorCode.NotOperator
     : ChainErrorCode.Refused
-  throw new ChainError(
-    conflicts.length === 1 && steps.length === 1
-      ? `cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`
-      : `${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`,
-    {
-      code,
-      details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; '),
-    },
-  )
+  if (steps.length === 1)
+    throw new ChainError(`cannot register ${conflicts[0]!.row.account}: ${conflicts[0]!.reason}`, { code })
+  throw new ChainError(`${conflicts.length} of ${steps.length} households cannot be registered; nothing was sent`, {
+    code,
+    details: conflicts.map((c) => `line ${c.row.line}: ${c.row.account} ${c.row.meter}: ${c.reason}`).join('; '),
+  })
 }

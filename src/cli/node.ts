@@ -4,9 +4,11 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { connectMarket } from '../chain/connectMarket.js'
 import { DEV_KEY_WARNING, loadDevChainConfig } from '../chain/devChain.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { configTemplate } from '../config/configTemplate.js'
-import { loadConfig } from '../config/loadConfig.js'
+import { type LoadedConfig, loadConfig } from '../config/loadConfig.js'
 import { GridletError } from '../core/errors.js'
 import { DEFAULT_SCRYPT, encryptKeystore } from '../keystore/keystore.js'
 import { loadKey, readPassphrase, writeFileAtomic, writeKeystoreFile } from '../keystore/keystoreFile.js'
@@ -112,7 +114,7 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
         io.out(`config   ${configPath}`)
         io.out(
           market
-            ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
+            ? `Send the account to the operator (gridlet market register ${privateKeyToAddress(privateKey)} --meter ID), fund it with gas and the tokens it will deposit, then: gridlet escrow deposit AMOUNT -c ${o.config}; gridlet node -c ${o.config}`
             : 'Register the account on the market contract, then run: gridlet node -c ' + o.config,
         )
       }),
@@ -132,6 +134,7 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
       withErrors(async (o) => {
         const config = loadConfig(o.config)
         const privateKey = await loadKey(config.keystore, { file: o.passphraseFile })
+        await checkNodeChain(config)
         if (o.demoSpeed !== undefined && !(o.demoSpeed >= 1)) fail('--demo-speed must be >= 1', 'demo-speed')
         const clock = o.demoSpeed ? demoClock(o.demoSpeed) : undefined
         const running = await startNode({ config, privateKey, ...(clock ? { clock } : {}) })
@@ -217,6 +220,19 @@ function urlFromConfig(path: string): string {
   const c = loadConfig(path)
   const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host
   return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
+}
+
+/**
+ * The node signs orders and settlements for `market.chainId`: an RPC serving another chain stops the start. An RPC
+ * that does not answer does not: the node queues its settlements until it returns (docs/operator.md, "Faults").
+ */
+async function checkNodeChain(config: LoadedConfig): Promise<void> {
+  if (/^0x0{40}$/.test(config.market.contract)) return
+  try {
+    await connectMarket({ rpcUrl: config.chain.rpcUrl, chainId: config.market.chainId })
+  } catch (err) {
+    if (err instanceof ChainError && err.code === ChainErrorCode.WrongChain) throw err
+  }
 }
 
 /** Prints a GridletError as the operator should see it (message, field, details) and exits 2. */

@@ -52,7 +52,18 @@ interface PromptIo {
  */
 export async function readPassphrase(src: PassphraseSource = {}): Promise<string> {
   if (src.file) {
-    const pass = readFileSync(src.file, 'utf8').split(/\r?\n/)[0] ?? ''
+    let text: string
+    try {
+      text = readFileSync(src.file, 'utf8')
+    } catch (cause) {
+      throw new GridletError(`cannot read the passphrase file ${src.file}`, {
+        code: 'KEYSTORE_NO_PASSPHRASE',
+        field: 'file',
+        details: `${(cause as NodeJS.ErrnoException).code ?? cause}: write the passphrase on its first line (mode 0600), or unset GRIDLET_PASSPHRASE_FILE to be asked`,
+        cause,
+      })
+    }
+    const pass = text.split(/\r?\n/)[0] ?? ''
     if (!pass) throw new GridletError('passphrase file is empty', { code: 'KEYSTORE_NO_PASSPHRASE', field: 'file' })
     return pass
   }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { formatStatus } from '../../src/cli/formatStatus.js'
 import { DASHBOARD_JS } from '../../src/http/dashboard.js'
 
 describe('display units', () => {
@@ -16,6 +17,13 @@ describe('display units', () => {
     expect(money('123456789012345678901', { symbol: 'X', decimals: 18 })).toBe('123.456789012345678901 X')
     expect(money(0, { symbol: 'T', decimals: 0 })).toBe('0 T')
     expect(money(1234567, null)).toBe('1,234,567')
+  })
+
+  it('gridlet status shows earnings in the token unit, and smallest units only for a node without one', () => {
+    const status = (token: unknown) =>
+      formatStatus({ status: 'ok', interval: { nextOpen: 1, closesAtMs: 0 }, earnings: '-1250000', token })
+    expect(status(gEUR)).toMatch(/^earnings {3}-1\.25 gEUR$/m)
+    expect(status(null)).toMatch(/^earnings {3}-1250000 token units$/m)
   })
 
   it('the gridlet executable runs the escrow command and fails with exit code 2 and the sentence', {
@@ -40,5 +48,6 @@ describe('display units', () => {
     )
     expect(r.status).toBe(2)
     expect(r.stderr).toContain('error: cannot read market file /nonexistent/market.json')
+    expect(r.stderr).toContain("Details: ENOENT: no such file or directory, open '/nonexistent/market.json'")
   })
 })

@@ -3,17 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import {
-  type Address,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  type Hex,
-  http,
-  publicActions,
-} from 'viem'
+import { type Address, createTestClient, createWalletClient, type Hex, http, publicActions } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { deployContract, getBlock, mine, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { deployContract, mine, setBalance, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { type Anvil, startAnvil } from '../../src/chain/anvil.js'
 import { Batcher, submitterOrder } from '../../src/chain/batcher.js'
 import { localChain, testTokenAbi, testTokenArtifact } from '../../src/chain/contracts.js'

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -56,6 +57,27 @@ describe('gridlet init --market', { timeout: 60_000 }, () => {
       market.contract,
       chain.anvil.rpcUrl,
     ])
+  })
+
+  it('gridlet node refuses to start on an RPC serving another chain than market.chainId', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await init(variant((m) => m))
+    expect(r.code, r.err).toBe(0)
+    writeFileSync(r.config, readFileSync(r.config, 'utf8').replace(/chainId: \d+/, 'chainId: 100'))
+    const node = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts'), 'node', '-c', r.config],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_NO_WARNINGS: '1', GRIDLET_PASSPHRASE_FILE: chain.passFile },
+        timeout: 50_000,
+      },
+    )
+    expect(node.status, node.stderr).toBe(2)
+    expect(node.stderr).toContain(
+      `wrong chain: ${chain.anvil.rpcUrl} serves chain ${chain.anvil.chainId}, the market is on chain 100`,
+    )
   })
 
   it('a missing file is named, with why', async () => {

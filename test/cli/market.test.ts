@@ -100,6 +100,10 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const wrong = await gridlet([...deployArgs, '--passphrase-file', join(dir, 'wrong'), '--yes'])
     expect(wrong.code).toBe(2)
     expect(wrong.err).toMatch(/wrong keystore passphrase/)
+    const missing = await gridlet([...deployArgs, '--passphrase-file', join(dir, 'no-such-file'), '--yes'])
+    expect(missing.code).toBe(2)
+    expect(missing.err).toContain(`cannot read the passphrase file ${join(dir, 'no-such-file')}`)
+    expect(missing.err).toContain('ENOENT: write the passphrase on its first line')
     const declined = await gridlet([...deployArgs, '--passphrase-file', chain.passFile]) // no terminal, no --yes
     expect(declined.code).toBe(2)
     expect(declined.err).toMatch(/gas ≈ \d+/)
@@ -126,6 +130,11 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const reg = await gridlet(op('market', 'register', '--csv', csv, '--yes'))
     expect(reg.code, reg.err).toBe(0)
     expect(reg.out.match(/mined in block/g)).toHaveLength(3)
+    // The batch is confirmed once, and each of its transactions still shows its own gas estimate.
+    expect(reg.err).toMatch(/register 3 households: gas ≈ \d+ in 3 transactions/)
+    expect(
+      reg.err.match(/^register 0x[0-9a-fA-F]{40} \(meter SDM630-000\d\): gas ≈ \d+ \(limit \d+\), costs at most/gm),
+    ).toHaveLength(3)
     const again = await gridlet(op('market', 'register', '--csv', csv, '--yes'))
     expect(again.code, again.err).toBe(0)
     expect(again.out.match(/already registered, nothing sent/g)).toHaveLength(3)
@@ -143,6 +152,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     )
     expect(r.code).toBe(2)
     expect(r.err).toContain(`account ${households[0]} does not hold the operator role of this market`)
+    expect(r.err).not.toContain('Details: line 1') // one household: the sentence once, not again as a CSV line
   })
 
   it('a market file naming another chain is refused before anything is read or signed', async () => {
@@ -210,6 +220,9 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const rm = await gridlet(op('market', 'remove', fresh, '--yes'))
     expect(rm.code, rm.err).toBe(0)
     expect((await gridlet(op('market', 'remove', fresh, '--yes'))).out).toContain('not registered: nothing to do')
+    const nokey = await gridlet(['market', 'remove', fresh, '-m', marketFile, '--yes'])
+    expect(nokey.code).toBe(2)
+    expect(nokey.err).toContain('no keystore: pass --keystore FILE (or set GRIDLET_KEYSTORE)')
     const list = await gridlet(['market', 'households', '-m', marketFile])
     expect(list.out).toMatch(/^4\s+0x00000000000000000000000000000000000F4e55\s+-\s+no/im)
 
@@ -235,6 +248,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     ])
     expect(poor.code).toBe(2)
     expect(poor.err).toContain('the account cannot pay for the gas of this transaction')
+    expect(poor.err).toMatch(/holds 0 ETH, the transaction may cost up to 0\.\d+;/) // ether, not wei
   })
 
   it('a registration cut off after the send is found on retry, not sent twice', async () => {
@@ -279,6 +293,12 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     const down = await gridlet(['market', 'status', '-m', marketFile, '--rpc', 'http://127.0.0.1:9'])
     expect(down.code).toBe(2)
     expect(down.err).toContain('no answer from the RPC endpoint http://127.0.0.1:9')
+    // A node that does not answer is named; the chain's view is still shown, and the command fails.
+    const node = await gridlet(['market', 'status', '-m', marketFile, '--node', 'http://127.0.0.1:9'])
+    expect(node.code).toBe(2)
+    expect(node.out).toMatch(/escrow\s+120 gEUR held/)
+    expect(node.out).toContain('node http://127.0.0.1:9: no node answering at http://127.0.0.1:9')
+    expect(node.err).toContain('1 of 1 nodes gave no status: http://127.0.0.1:9')
   })
 
   it('a registration whose receipt does not come in time names its hash; the retry waits for that one, mined later', async () => {

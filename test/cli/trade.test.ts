@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import pino from 'pino'
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/chain/anvil.js'
 import { followClock } from '../../src/chain/followClock.js'
@@ -164,7 +165,7 @@ describe('a pilot with three nodes on a CLI-deployed market', { timeout: 90_000 
     expect(row, status!.out).not.toBeNull()
     expect(Number(row![4])).toBeGreaterThan(0)
     expect(Number(row![5])).toBeGreaterThan(0)
-    gas.set('settle', [BigInt(row![6]!) / BigInt(row![2]!)])
+    gas.set(`settle (${row![3]} trades in ${row![2]} intervals)`, [BigInt(row![6]!) / BigInt(row![2]!)])
     expect(status!.out).toMatch(new RegExp(`node ${nodes[1]!.http.url}: \\d+ pending, 0 unsettleable`))
 
     // The node's status lists where each recent interval stands (what `market status --node` reads).
@@ -186,10 +187,20 @@ describe('a pilot with three nodes on a CLI-deployed market', { timeout: 90_000 
     expect(w.code, w.err).toBe(0)
     record('withdraw', w)
     expect(w.out).toContain(`received ${balance} gEUR; escrow balance 0 gEUR`)
+    // The operator moves house 3 to a new key (a realistic address, not one full of zero bytes), then removes it.
+    const m = ['-m', path('market.json'), '-k', path('operator.json'), ...pass(), '--yes', '--poll-ms', '20']
+    const fresh = privateKeyToAddress(generatePrivateKey())
+    const h3 = keystoreAddress(path('h2', 'keystore.json'))
+    const rot = await gridlet(['market', 'rotate', h3, fresh, ...m])
+    expect(rot.code, rot.err).toBe(0)
+    record('rotate', rot)
+    const rm = await gridlet(['market', 'remove', fresh, ...m])
+    expect(rm.code, rm.err).toBe(0)
+    record('remove', rm)
     console.log(
       [
         'gas used per transaction (measured on anvil):',
-        ...[...gas].map(([k, v]) => `  ${k.padEnd(18)} ${v.join(', ')}`),
+        ...[...gas].map(([k, v]) => `  ${k.padEnd(36)} ${v.join(', ')}`),
       ].join('\n'),
     )
   })
