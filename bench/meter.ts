@@ -9,7 +9,9 @@
  *   readInputRegisters 0..75, decoded with the same read plan), i.e. what gridlet's link, checks and guards cost on
  *   top of the library it is built on. `vsBaseline` of the 10-device case compares the two interleaved request by
  *   request on the same devices at the same time (see `versusBaseline`), so that load from other processes on a
- *   shared machine falls on both alike; `readingsPerSecond` of each case is from a run of that side alone;
+ *   shared machine falls on both alike; `readingsPerSecond` of each case is from a run of that side alone. The
+ *   baseline case's `vsItself` is the same comparison of the baseline with a second set of its own clients, i.e.
+ *   how far from 1 the comparison reads under this run's load when there is no difference;
  * - sunspec-tcp-1dev: steady-state requests per SunSpec reading (meter model + inverter model, after discovery);
  * - recovery-server-restart: the server is closed for 500 ms and restarted; time from restart to the next good
  *   reading, worst of 3 (target <= 2000 ms).
@@ -32,7 +34,7 @@ import { emptyDecoded, QUANTITY_INDEX } from '../src/meter/types.js'
 
 const DEVICES = 10
 /** Alternating rounds of the ours-vs-baseline comparison (per side); each adjacent pair gives one ratio. */
-const ROUNDS = 32
+const ROUNDS = 64
 // modbus-serial is CommonJS: its module object is the client class at run time.
 const ModbusRTU = modbusSerial as unknown as new () => ModbusClient
 
@@ -77,6 +79,8 @@ interface Result {
   p99Ms: number
   recoveryMs?: number
   vsBaseline?: number
+  /** Baseline case: the interleaved comparison of the baseline with itself (the comparison's own error). */
+  vsItself?: number
   errors: number
 }
 
@@ -91,7 +95,8 @@ async function main(): Promise<void> {
     const vsBaseline = await versusBaseline(ready.ports, durationMs)
     results.push({ ...(await throughput('sdm630-tcp-10dev', ready.ports, durationMs)), vsBaseline })
     results.push(await throughput('sdm630-tcp-1dev', ready.ports.slice(0, 1), durationMs))
-    results.push(await baselineThroughput(ready.ports, durationMs))
+    const vsItself = await baselineVsItself(ready.ports, durationMs)
+    results.push({ ...(await baselineThroughput(ready.ports, durationMs)), vsItself })
     results.push(await throughput('sunspec-tcp-1dev', [ready.sunspecPort], durationMs, 'sunspec'))
     results.push(await recovery(child, ready.ports[0]!))
   } finally {
@@ -216,6 +221,33 @@ async function versusBaseline(ports: number[], durationMs: number): Promise<numb
   const ours = gridletMeters(ports)
   const baseline = await modbusSerialClients(ports)
   const pairs = ports.map((_, i) => [async () => void (await ours.meters[i]!.read()), baseline.readers[i]!] as const)
+  const ratio = await interleavedRatio(pairs, durationMs)
+  await ours.close()
+  await baseline.close()
+  return ratio
+}
+
+/**
+ * The baseline against a second set of baseline clients through the same interleaving: what `vsBaseline` reads
+ * when both sides are the same code, i.e. the comparison's own error under this run's load (ideally 1).
+ */
+async function baselineVsItself(ports: number[], durationMs: number): Promise<number> {
+  const a = await modbusSerialClients(ports)
+  const b = await modbusSerialClients(ports)
+  const ratio = await interleavedRatio(
+    ports.map((_, i) => [a.readers[i]!, b.readers[i]!] as const),
+    durationMs,
+  )
+  await a.close()
+  await b.close()
+  return ratio
+}
+
+/** Median over `ROUNDS` slices of the second readers' total read time over the first's (after a warm-up). */
+async function interleavedRatio(
+  pairs: readonly (readonly [() => Promise<void>, () => Promise<void>])[],
+  durationMs: number,
+): Promise<number> {
   const roundMs = durationMs / ROUNDS
   await interleave(pairs, 300) // connect and warm up both paths
   const ratios: number[] = []
@@ -223,8 +255,6 @@ async function versusBaseline(ports: number[], durationMs: number): Promise<numb
     const { ours: o, baseline: b } = await interleave(pairs, roundMs)
     if (o > 0 && b > 0) ratios.push(b / o)
   }
-  await ours.close()
-  await baseline.close()
   return round(median(ratios), 2)
 }
 
@@ -328,6 +358,7 @@ function printTable(results: Result[]): void {
     'p99Ms',
     'recoveryMs',
     'vsBaseline',
+    'vsItself',
     'errors',
   ] as const
   const rows = results.map((r) => cols.map((c) => (r[c] === undefined ? '' : String(r[c]))))
