@@ -95,10 +95,12 @@ if (!json) {
     const gasAt = (n: number) => rows.find((r) => r.case === `attest-bls-${n}${suffix}`)!.gas as number
     const perSigner = (gasAt(n1) - gasAt(n0)) / (n1 - n0)
     const fixed = gasAt(n0) - n0 * perSigner
-    const breakEven = perSigner < gasPerSigner ? Math.ceil(fixed / (gasPerSigner - perSigner)) : 'never'
+    const breakEven =
+      perSigner < gasPerSigner
+        ? `cheaper than one ecrecover per signer from ${Math.ceil(fixed / (gasPerSigner - perSigner))} signers on`
+        : 'never cheaper than one ecrecover per signer'
     console.log(
-      `BLS aggregate, ${label}: ~${Math.round(fixed)} gas + ~${Math.round(perSigner)} per signer; ` +
-        `cheaper than one ecrecover per signer from ${breakEven} signers on`,
+      `BLS aggregate, ${label}: ~${Math.round(fixed)} gas + ~${Math.round(perSigner)} per signer; ${breakEven}`,
     )
   }
   console.log(
