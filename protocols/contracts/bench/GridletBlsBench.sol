@@ -11,6 +11,8 @@ pragma solidity ^0.8.24;
 /// The message is hashed to G2 entirely on chain (RFC 9380 hash_to_curve: expand_message_xmd with SHA-256, reduction
 /// mod p with the MODEXP precompile, MAP_FP2_TO_G2 twice, G2ADD), with the proof-of-possession suite's DST (the
 /// registry would have to check a proof of possession at registration against rogue keys: not done here).
+/// No quorum rule either: an empty bitmap with the point at infinity as signature verifies, so a settlement contract
+/// using this would have to require the emitted signer count to reach its quorum (a few gas, left out here).
 contract GridletBlsBench {
     /// EIP-2537 precompiles (Prague).
     uint256 private constant G1ADD = 0x0b;
