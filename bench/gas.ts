@@ -9,7 +9,12 @@
  * - `batch-*`: a market of 302 registered households (one order per household, so every slot is cold; quorum 152).
  * - `batch-*-attested`: a market of 50 registered households (quorum 26), households trading several orders.
  *   `batch-100-attested-all` has all 50 sign: the difference to `batch-100-attested` is the marginal gas of one
- *   attestation (`gasPerSigner`), the figure the BLS comparison in docs/settlement.md starts from.
+ *   attestation (`gasPerSigner`), the figure the BLS comparison starts from.
+ * - `attest-bls-<n>`: one aggregate BLS12-381 signature of n signers verified by the measurement-only
+ *   GridletBlsBench (EIP-2537 precompiles, keys read from storage, message hashed to G2 on chain), `gas` without the
+ *   21,000 transaction base; `ecrecoverGas` = n · `gasPerSigner` of this run; `ratio` = ecrecoverGas / gas (above 1:
+ *   BLS is cheaper). `attest-bls-<n>-calldata-keys`: the same with the keys in calldata, each checked against a
+ *   stored key hash.
  *
  * Books are shaped as a double auction clears them ('staircase': walking sorted buyers and sellers, consecutive
  * trades share an order, n trades fill n + 1 orders). `batch-100-pairs` is the worst case (each trade its own buyer
@@ -20,7 +25,10 @@
  */
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from 'viem'
 import { privateKeyToAccount, privateKeyToAddress } from 'viem/accounts'
+import { blsHouseholds, deployBlsBench, signAggregate, verifyGas } from '../protocols/contracts/bench/blsBench.js'
+import { startAnvil } from '../src/chain/anvil.js'
 import { localChain, settlementAbi, testTokenAbi } from '../src/chain/contracts.js'
+import { devKeys } from '../src/chain/devAccounts.js'
 import { type DevChain, startDevChain } from '../src/chain/devChain.js'
 import { encodeSettlement } from '../src/chain/encodeSettlement.js'
 import { readHouseholds } from '../src/chain/readHouseholds.js'
@@ -60,8 +68,13 @@ const MARKETS: { households: number; cases: Case[] }[] = [
   },
 ]
 
+/** Signers of the BLS aggregate cases: a small market's quorum, the 50-household quorum, a 100-household quorum. */
+const BLS_SIGNERS = [6, 26, 51]
+
 const rows: Record<string, unknown>[] = []
 for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases)))
+const gasPerSigner = rows.find((r) => r.case === 'batch-100-attested-all')!.gasPerSigner as number
+rows.push(...(await measureBls(gasPerSigner)))
 
 if (!json) {
   console.log('gas per trade: GridletSettlement.settle (attested) vs one ERC-20 transfer per trade (anvil, same run)')
@@ -73,9 +86,64 @@ if (!json) {
       `(target <= 13000), ${b100.ratio}x cheaper than transfers (target >= 3)`,
   )
   console.log(`marginal gas of one attestation (ecrecover path): ${all.gasPerSigner}`)
+  for (const [suffix, label] of [
+    ['', 'keys in storage'],
+    ['-calldata-keys', 'keys in calldata'],
+  ] as const) {
+    // Linear in the signers: the fixed part (hash to G2, pairing) and the per-signer part (key, G1ADD) from the ends.
+    const [n0, n1] = [BLS_SIGNERS[0]!, BLS_SIGNERS.at(-1)!]
+    const gasAt = (n: number) => rows.find((r) => r.case === `attest-bls-${n}${suffix}`)!.gas as number
+    const perSigner = (gasAt(n1) - gasAt(n0)) / (n1 - n0)
+    const fixed = gasAt(n0) - n0 * perSigner
+    const breakEven =
+      perSigner < gasPerSigner
+        ? `cheaper than one ecrecover per signer from ${Math.ceil(fixed / (gasPerSigner - perSigner))} signers on`
+        : 'never cheaper than one ecrecover per signer'
+    console.log(
+      `BLS aggregate, ${label}: ~${Math.round(fixed)} gas + ~${Math.round(perSigner)} per signer; ${breakEven}`,
+    )
+  }
   console.log(
     'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
   )
+}
+
+/**
+ * Gas of one aggregate BLS verification for each of BLS_SIGNERS, keys from storage and from calldata, beside the
+ * ecrecover attestations of the same number of signers (`gasPerSigner` measured above).
+ */
+async function measureBls(gasPerSigner: number): Promise<Record<string, unknown>[]> {
+  const anvil = await startAnvil()
+  try {
+    const chain = localChain(anvil.chainId, anvil.rpcUrl)
+    const pub = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 20 })
+    const account = privateKeyToAccount(devKeys(1)[0]!.privateKey)
+    const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl), pollingInterval: 20 })
+    const households = blsHouseholds(Math.max(...BLS_SIGNERS))
+    const bench = await deployBlsBench(wallet, pub, households)
+    const out: Record<string, unknown>[] = []
+    for (const signers of BLS_SIGNERS) {
+      const root = keccak256(toHex(`bls-${signers}`))
+      const attestation = signAggregate(households, [...Array(signers).keys()], root)
+      for (const keys of ['stored', 'calldata'] as const) {
+        const gas = Number(await verifyGas(wallet, pub, bench, root, attestation, keys))
+        const ecrecoverGas = signers * gasPerSigner
+        const row = {
+          bench: 'gas',
+          case: `attest-bls-${signers}${keys === 'calldata' ? '-calldata-keys' : ''}`,
+          signers,
+          gas,
+          ecrecoverGas,
+          ratio: Number((ecrecoverGas / gas).toFixed(2)),
+        }
+        out.push(row)
+        if (json) console.log(JSON.stringify(row))
+      }
+    }
+    return out
+  } finally {
+    await anvil.stop()
+  }
 }
 
 async function measureMarket(households: number, cases: Case[]): Promise<Record<string, unknown>[]> {
