@@ -45,10 +45,12 @@ import { derivePeerKey } from '../../src/p2p/createMarketNode.js'
 import { devMarketSection } from '../support/devMarket.js'
 
 const N = 10
-// 6 s of real time per interval. Each node reads an interval's escrow snapshot between its reference block (the
-// gate closure of the interval before) and its clearing, 7.3 s later here; with the ten nodes and anvil sharing two
-// loaded cores one read takes up to ~12 s at start, and at speed 20 (3.65 s) most intervals were cleared without it.
-const SPEED = 10
+// 12 s of real time per interval. Each node must read an interval's escrow snapshot between its reference block
+// (the gate closure of the interval before) and its clearing, 73 market seconds later. With the ten nodes in this
+// one process and anvil sharing two loaded cores, one chain read cycle takes 1 to 12 s of real time: at speed 20
+// (3.65 s) most intervals were cleared without the snapshot, at speed 10 (7.3 s) a quorum still missed one now and
+// then (and then agrees on no trades: docs/settlement.md, "No interval held hostage").
+const SPEED = 5
 const TIME = marketTime({ lengthS: 60, gateClosureS: 40, maxSkewS: 2 })
 const MISSING = 'gridlet_escrow_snapshot_missing_total'
 const TIMING = { intervalLength: TIME.lengthS, gateClosure: TIME.gateClosureS }
@@ -143,7 +145,7 @@ describe('ten nodes: a withdrawal and a removal mid-run', () => {
   })
 
   it('settles every interval with trades; balances move exactly as the core clearing with the chain-derived cover pays', {
-    timeout: 360_000,
+    timeout: 480_000,
   }, async () => {
     const accounts = dev.households.map((h) => getAddress(h.address))
     const settledEvents = async () =>
@@ -154,8 +156,8 @@ describe('ten nodes: a withdrawal and a removal mid-run', () => {
           eventName: 'Settled',
           fromBlock: 0n,
         })
-      ).map((e) => ({ ...(e.args as { interval: bigint; root: Hex }), blockNumber: e.blockNumber }))
-    for (let t = 0; t < 30 && (await settledEvents()).length < 1; t++) await sleep(INTERVAL_REAL_MS)
+      ).map((e) => e.args as { interval: bigint; root: Hex })
+    for (let t = 0; t < 15 && (await settledEvents()).length < 1; t++) await sleep(INTERVAL_REAL_MS)
     const first = Number((await settledEvents())[0]?.interval ?? Number.NaN)
     expect(first).toBeGreaterThan(0)
 
@@ -189,7 +191,7 @@ describe('ten nodes: a withdrawal and a removal mid-run', () => {
     const honest = nodes.map((_, i) => i).filter((i) => i !== REMOVED)
     const agreedOf = (k: number) => honest.flatMap((i) => outcomes[i]!.get(k) ?? []).filter((o) => o.agreed)
     const owed = () => range(first, lastChecked).filter((k) => agreedOf(k).some((o) => o.result.trades.length > 0))
-    for (let t = 0; t < 30; t++) {
+    for (let t = 0; t < 15; t++) {
       const roots = new Set((await settledEvents()).map((e) => Number(e.interval)))
       if (owed().every((k) => roots.has(k))) break
       await sleep(INTERVAL_REAL_MS)
@@ -209,7 +211,8 @@ describe('ten nodes: a withdrawal and a removal mid-run', () => {
     if (process.env.TEN_LOG) dumpOutcomes(process.env.TEN_LOG, outcomes, roots)
     expect(new Set(events.map((e) => e.interval)).size, 'each interval settled once').toBe(events.length)
 
-    // Every interval of the run is agreed (one root among the honest nodes) and every one with trades settled.
+    // Every interval of the run (from the first settled one: before it the mesh is still forming) is agreed, with one
+    // root among the honest nodes, and every one with trades is settled.
     for (const k of range(first, lastChecked)) {
       const agreed = agreedOf(k)
       expect(agreed.length, `interval ${k} agreed`).toBeGreaterThan(0)
