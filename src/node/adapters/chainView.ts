@@ -36,8 +36,11 @@ export interface ChainView {
   readonly registry: HouseholdRegistry
   /** The households registered for interval `k`. */
   householdsFor(k: bigint): Set<Address>
-  /** The escrow cover of interval `k` for `clear()`; undefined while no snapshot was ever read. */
-  escrow(k: bigint): EscrowCover | undefined
+  /**
+   * The escrow cover of interval `k` for `clear()`: from k's own snapshot, or, while the node has none, a cover in
+   * which no buyer may spend (never a stale snapshot's).
+   */
+  escrow(k: bigint): EscrowCover
   /** The contract's timing, once read. */
   timing(): SettlementTiming | undefined
   /**
@@ -59,9 +62,11 @@ const OWED_LOOKBACK = 256
  * interval, the escrow snapshot at its reference block (the latest block at or before the gate closure of the
  * interval before it), read as soon as that block is final, with the interval's on-chain cancels as of that block
  * (the contract accepts none later), whose orders the cover leaves out. `escrow(k)` turns the snapshot and the agreed,
- * unsettled results in the store into the interval's cover (`escrowCoverOf`). A node without a snapshot for `k`
- * (its RPC is down or behind) clears with its latest one: it agrees with the others unless a cover binds, and
- * otherwise just votes a different root.
+ * unsettled results in the store into the interval's cover (`escrowCoverOf`). The snapshot is retried every poll
+ * until k is cleared; a node still without it then (its RPC is down or behind) covers no buyer: it clears k without
+ * trades, so it votes the others' root only when k has none, and never agrees on escrow it could not read at k's
+ * reference block (an earlier snapshot may count escrow a withdrawal request has reserved since). Counted in
+ * `gridlet_escrow_snapshot_missing_total`.
  *
  * @example
  * const view = chainView({ rpcUrl, chainId, settlement, clock, time, store, pollMs: 2000 })
@@ -86,6 +91,11 @@ export function chainView(init: ChainViewInit): ChainView {
   const unconfirmed = new Counter({
     name: 'gridlet_registry_unconfirmed_clearings_total',
     help: "Intervals cleared before the registry was confirmed up to their reference time (the node's registry may lag)",
+    registers: init.metrics ? [init.metrics] : [],
+  })
+  const missing = new Counter({
+    name: 'gridlet_escrow_snapshot_missing_total',
+    help: "Intervals cleared without their escrow snapshot (the node's RPC was down or behind): no buyer covered",
     registers: init.metrics ? [init.metrics] : [],
   })
   let timing: SettlementTiming | undefined
@@ -183,11 +193,12 @@ export function chainView(init: ChainViewInit): ChainView {
     timing: () => timing,
     escrow(k) {
       warnIfUnconfirmed(k) // asked once per interval, when it is cleared
-      const snap =
-        snapshots.get(k) ?? [...snapshots].filter(([j]) => j < k).sort(([a], [b]) => (a < b ? 1 : -1))[0]?.[1]
-      if (!snap) return undefined
-      if (!snapshots.has(k))
-        logger?.warn({ interval: Number(k) }, 'no escrow snapshot for the interval: using the latest')
+      const snap = snapshots.get(k)
+      if (!snap) {
+        missing.inc()
+        logger?.warn({ interval: Number(k) }, 'no escrow snapshot for the interval: clearing it with no buyer covered')
+        return escrowCoverOf({ members: householdsFor(k), available: new Map(), pending: [] })
+      }
       // Intervals whose settlement window closed before the reference time can no longer be paid.
       const oldest = timing
         ? (referenceS(k) - BigInt(timing.settleDelay + timing.settlementWindow)) / lengthS
@@ -199,9 +210,7 @@ export function chainView(init: ChainViewInit): ChainView {
           return j < k && j >= oldest && AGREED.has(r.status) && !snap.settled.has(j)
         })
         .map((r) => r.result.trades)
-      // The cancels are those of k itself (a fallback snapshot of an earlier interval has none for k).
-      const cancelled = snapshots.get(k)?.cancels
-      return escrowCoverOf({ members: householdsFor(k), available: snap.available, pending, cancelled })
+      return escrowCoverOf({ members: householdsFor(k), available: snap.available, pending, cancelled: snap.cancels })
     },
     async start() {
       // A mismatch is a typed error at start; an unreachable RPC is not (checked on the first read that answers).
