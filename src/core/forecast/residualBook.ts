@@ -52,9 +52,9 @@ export class ResidualBook {
   /** Records `p50` as issued for the slots from `from` and wraps it with conformal quantiles. */
   wrap(from: number, p50: Float64Array, history: SlotHistory): Quantiles {
     const h = p50.length
-    const sorted = this.rings.map((ring, b) =>
-      sortNumbers(Array.from(ring.subarray(0, Math.min(this.counts[b]!, ring.length)))),
-    )
+    // A typed array's own sort is numeric and several times faster than a comparator over a plain array (the
+    // residuals are finite, so the order is the same); this sort dominated a year's fast-mode simulation.
+    const sorted = this.rings.map((ring, b) => ring.slice(0, Math.min(this.counts[b]!, ring.length)).sort())
     const p10 = new Float64Array(h)
     const p90 = new Float64Array(h)
     for (let j = 0; j < h; j++) {
