@@ -30,10 +30,15 @@ async function fastCase(file: string, name: string) {
   const base = loadScenario(join(scenarios, file))
   const s = days === undefined ? base : parseScenario({ ...base, period: { ...base.period, days } })
   const t0 = performance.now()
-  const c = assembleCommunity(s, realDataSource())
-  const o = await clearCommunity(s, c, workers ? { workers } : {})
-  const { kpis } = settle(s.name, c, o)
+  const cpu0 = process.cpuUsage()
+  const { value, loadAvg, loadAvgMax } = await withLoad(async () => {
+    const c = assembleCommunity(s, realDataSource())
+    const o = await clearCommunity(s, c, workers ? { workers } : {})
+    return { o, kpis: settle(s.name, c, o).kpis }
+  })
+  const { o, kpis } = value
   const seconds = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
   const g = o.grid
   return {
     bench: 'sim',
@@ -44,6 +49,10 @@ async function fastCase(file: string, name: string) {
     seconds: round2(seconds),
     rssMb: peakRssMb(),
     runRoot: kpis.runRoot,
+    // CPU seconds of all threads: on the shared 2-core machine a steadier figure than the wall time.
+    cpuSeconds: round2((cpu.user + cpu.system) / 1e6),
+    loadAvg,
+    loadAvgMax,
     ...(g === undefined
       ? {}
       : {

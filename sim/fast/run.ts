@@ -14,7 +14,7 @@ import { emptyOutcome, type MarketOutcome } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
 import { joinPlans, type OrderPlan, type PlanningCommunity, planOrders } from './plan.js'
-import { startFastWorker } from './pool.js'
+import { type FastWorker, startFastWorker } from './pool.js'
 
 export interface FastRunOptions {
   readonly data?: HouseholdDataSource
@@ -52,14 +52,34 @@ export async function runFast(
  * the same functions as in one thread, so the outcome is the same.
  */
 export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOptions = {}): Promise<MarketOutcome> {
-  const rule = opts.rule ?? s.market.rule
-  const keepTrades = s.output.trades === 'all'
-  const ctx = marketContext(s, c.firstInterval)
-  const grid = clearingGrid(s, c)
   const workers = Math.max(
     1,
     Math.min(opts.workers ?? (c.n * c.T >= PARALLEL_THRESHOLD ? 2 : 1), availableParallelism(), c.T),
   )
+  // Started first: a worker thread takes about a second to load its modules, and planning needs nothing below.
+  const pool = Array.from({ length: workers > 1 ? workers : 0 }, (_, w) => {
+    const [h0, h1] = split(c.n, w, workers)
+    return startFastWorker({ s, c: planningPart(c), h0, h1 })
+  })
+  try {
+    return await clearWith(s, c, opts, pool)
+  } finally {
+    for (const w of pool) w.terminate()
+  }
+}
+
+/** `clearCommunity` with its worker threads started (none: in this thread). */
+async function clearWith(
+  s: Scenario,
+  c: Community,
+  opts: FastRunOptions,
+  pool: readonly FastWorker[],
+): Promise<MarketOutcome> {
+  const workers = Math.max(1, pool.length)
+  const rule = opts.rule ?? s.market.rule
+  const keepTrades = s.output.trades === 'all'
+  const ctx = marketContext(s, c.firstInterval)
+  const grid = clearingGrid(s, c)
   const base = emptyOutcome(c, 'fast', rule, keepTrades)
   const out: ClearOutput = {
     price: sharedF64(c.T, Number.NaN, workers),
@@ -88,7 +108,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
   }
   let limits: SiteLimits | undefined
   let gridOnly: GridRun | undefined
-  if (workers === 1) {
+  if (pool.length === 0) {
     const plan = planOrders(s, c)
     const ids = await orderIdHasher(ctx.domain, ctx.market, ctx.accounts)
     for (let k = 0; k < c.T; k += 48) {
@@ -98,45 +118,21 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     }
     limits = grid === undefined ? undefined : envelopesOf(s, c, grid, plan)
   } else {
-    const planning: PlanningCommunity = {
-      n: c.n,
-      T: c.T,
-      warmup: c.warmup,
-      stride: c.stride,
-      intervalS: c.intervalS,
-      firstInterval: c.firstInterval,
-      net: c.net,
-      retail: c.retail,
-      feedIn: c.feedIn,
-      households: c.households,
-    }
-    const split = (total: number, w: number) => [
-      Math.floor((total * w) / workers),
-      Math.floor((total * (w + 1)) / workers),
-    ]
-    const pool = Array.from({ length: workers }, (_, w) => {
-      const [h0, h1] = split(c.n, w) as [number, number]
-      return startFastWorker({ s, c: planning, h0, h1 })
+    gridOnly = runGridOnly(s, c)
+    const plan = joinPlans(s, c, await Promise.all(pool.map((w) => w.plan)))
+    const input = inputOf(sharePlan(plan))
+    const { paid: _p, received: _r, ...shared } = out
+    const cleared = pool.map((w, i) => {
+      const [k0, k1] = split(c.T, i, workers)
+      return w.clear({ ctx, input, out: shared, k0, k1, keepTrades }, progress)
     })
-    try {
-      gridOnly = runGridOnly(s, c)
-      const plan = joinPlans(s, c, await Promise.all(pool.map((w) => w.plan)))
-      const input = inputOf(sharePlan(plan))
-      const { paid: _p, received: _r, ...shared } = out
-      const cleared = pool.map((w, i) => {
-        const [k0, k1] = split(c.T, i) as [number, number]
-        return w.clear({ ctx, input, out: shared, k0, k1, keepTrades }, progress)
-      })
-      limits = grid === undefined ? undefined : envelopesOf(s, c, grid, plan)
-      for (const p of await Promise.all(cleared)) {
-        for (let h = 0; h < c.n; h++) {
-          out.paid[h] = (out.paid[h] as number) + (p.paid[h] as number)
-          out.received[h] = (out.received[h] as number) + (p.received[h] as number)
-        }
-        if (p.trades) base.trades?.push(...p.trades)
+    limits = grid === undefined ? undefined : envelopesOf(s, c, grid, plan)
+    for (const p of await Promise.all(cleared)) {
+      for (let h = 0; h < c.n; h++) {
+        out.paid[h] = (out.paid[h] as number) + (p.paid[h] as number)
+        out.received[h] = (out.received[h] as number) + (p.received[h] as number)
       }
-    } finally {
-      for (const w of pool) w.terminate()
+      if (p.trades) base.trades?.push(...p.trades)
     }
   }
   const roots: Hex[] = []
@@ -157,6 +153,17 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     },
     { envelope: delivery?.envelope, gridOnly },
   )
+}
+
+/** Part `w` of `parts` contiguous near-equal blocks of [0, total). */
+function split(total: number, w: number, parts: number): [number, number] {
+  return [Math.floor((total * w) / parts), Math.floor((total * (w + 1)) / parts)]
+}
+
+/** What a worker thread needs of the community to plan (not the load and PV series). */
+function planningPart(c: Community): PlanningCommunity {
+  const { n, T, warmup, stride, intervalS, firstInterval, net, retail, feedIn, households } = c
+  return { n, T, warmup, stride, intervalS, firstInterval, net, retail, feedIn, households }
 }
 
 /** The scenario network as the clearing sees it, when the scenario asks for a grid-aware market. */
