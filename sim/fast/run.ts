@@ -1,21 +1,20 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
-import { GridletError } from '../../src/core/errors.js'
 import { gridLevels } from '../../src/core/grid/index.js'
-import { attachGrid } from '../grid/attachGrid.js'
-import { deliverOnGrid } from '../grid/deliverOnGrid.js'
+import { attachGrid, type GridRun, runGridOnly } from '../grid/attachGrid.js'
+import { deliverOnGrid, envelopesOf } from '../grid/deliverOnGrid.js'
 import { type MarketGrid, marketGrid } from '../grid/marketGrid.js'
 import { scenarioNetwork } from '../grid/scenarioNetwork.js'
+import type { SiteLimits } from '../grid/siteLimits.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { type HouseholdDataSource, realDataSource } from '../households/sources.js'
 import { marketContext } from '../market/context.js'
 import { orderIdHasher } from '../market/orderIds.js'
-import { emptyOutcome, type MarketOutcome, type TradeRow } from '../outcome.js'
+import { emptyOutcome, type MarketOutcome } from '../outcome.js'
 import type { Rule, Scenario } from '../scenario/schema.js'
-import { startTsWorker } from '../worker.js'
 import { type ClearInput, type ClearOutput, clearRange } from './clearRange.js'
-import { type OrderPlan, planOrders } from './plan.js'
-import type { WorkerJob } from './worker.js'
+import { joinPlans, type OrderPlan, type PlanningCommunity, planOrders } from './plan.js'
+import { type FastWorker, startFastWorker } from './pool.js'
 
 export interface FastRunOptions {
   readonly data?: HouseholdDataSource
@@ -46,27 +45,41 @@ export async function runFast(
   return { community, outcome }
 }
 
-/** Fast-mode market over an already assembled community (lets `sim compare` assemble once for all rules). */
+/**
+ * Fast-mode market over an already assembled community (lets `sim compare` assemble once for all rules). With
+ * worker threads, each plans a contiguous block of households and then clears a contiguous range of intervals,
+ * while this thread runs the grid-only power flow and then derives the site envelopes: every part is computed by
+ * the same functions as in one thread, so the outcome is the same.
+ */
 export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOptions = {}): Promise<MarketOutcome> {
-  const rule = opts.rule ?? s.market.rule
-  const keepTrades = s.output.trades === 'all'
-  const ctx = marketContext(s, c.firstInterval)
-  const plan = planOrders(s, c)
-  const grid = clearingGrid(s, c)
   const workers = Math.max(
     1,
     Math.min(opts.workers ?? (c.n * c.T >= PARALLEL_THRESHOLD ? 2 : 1), availableParallelism(), c.T),
   )
-  const input: ClearInput = {
-    n: c.n,
-    T: c.T,
-    plan: workers > 1 ? sharePlan(plan) : plan,
-    retail: c.retail,
-    feedIn: c.feedIn,
-    rule,
-    k: s.market.k,
-    ...(grid === undefined ? {} : { grid }),
+  // Started first: a worker thread takes about a second to load its modules, and planning needs nothing below.
+  const pool = Array.from({ length: workers > 1 ? workers : 0 }, (_, w) => {
+    const [h0, h1] = split(c.n, w, workers)
+    return startFastWorker({ s, c: planningPart(c), h0, h1 })
+  })
+  try {
+    return await clearWith(s, c, opts, pool)
+  } finally {
+    for (const w of pool) w.terminate()
   }
+}
+
+/** `clearCommunity` with its worker threads started (none: in this thread). */
+async function clearWith(
+  s: Scenario,
+  c: Community,
+  opts: FastRunOptions,
+  pool: readonly FastWorker[],
+): Promise<MarketOutcome> {
+  const workers = Math.max(1, pool.length)
+  const rule = opts.rule ?? s.market.rule
+  const keepTrades = s.output.trades === 'all'
+  const ctx = marketContext(s, c.firstInterval)
+  const grid = clearingGrid(s, c)
   const base = emptyOutcome(c, 'fast', rule, keepTrades)
   const out: ClearOutput = {
     price: sharedF64(c.T, Number.NaN, workers),
@@ -78,28 +91,43 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
     paid: base.paid,
     received: base.received,
   }
+  const inputOf = (plan: OrderPlan): ClearInput => ({
+    n: c.n,
+    T: c.T,
+    plan,
+    retail: c.retail,
+    feedIn: c.feedIn,
+    rule,
+    k: s.market.k,
+    ...(grid === undefined ? {} : { grid }),
+  })
   let done = 0
   const progress = (d: number) => {
     done += d
     opts.onProgress?.(done, c.T)
   }
-  if (workers === 1) {
+  let limits: SiteLimits | undefined
+  let gridOnly: GridRun | undefined
+  if (pool.length === 0) {
+    const plan = planOrders(s, c)
     const ids = await orderIdHasher(ctx.domain, ctx.market, ctx.accounts)
     for (let k = 0; k < c.T; k += 48) {
       const end = Math.min(c.T, k + 48)
-      clearRange(ctx, ids, input, out, k, end, base.trades)
+      clearRange(ctx, ids, inputOf(plan), out, k, end, base.trades)
       progress(end - k)
     }
+    limits = grid === undefined ? undefined : envelopesOf(s, c, grid, plan)
   } else {
-    const parts = await Promise.all(
-      Array.from({ length: workers }, (_, w) => {
-        const k0 = Math.floor((c.T * w) / workers)
-        const k1 = Math.floor((c.T * (w + 1)) / workers)
-        const { paid: _p, received: _r, ...shared } = out
-        return runWorker({ ctx, input, out: shared, k0, k1, keepTrades }, progress)
-      }),
-    )
-    for (const p of parts) {
+    gridOnly = runGridOnly(s, c)
+    const plan = joinPlans(s, c, await Promise.all(pool.map((w) => w.plan)))
+    const input = inputOf(sharePlan(plan))
+    const { paid: _p, received: _r, ...shared } = out
+    const cleared = pool.map((w, i) => {
+      const [k0, k1] = split(c.T, i, workers)
+      return w.clear({ ctx, input, out: shared, k0, k1, keepTrades }, progress)
+    })
+    limits = grid === undefined ? undefined : envelopesOf(s, c, grid, plan)
+    for (const p of await Promise.all(cleared)) {
       for (let h = 0; h < c.n; h++) {
         out.paid[h] = (out.paid[h] as number) + (p.paid[h] as number)
         out.received[h] = (out.received[h] as number) + (p.received[h] as number)
@@ -109,7 +137,7 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
   }
   const roots: Hex[] = []
   for (let k = 0; k < c.T; k++) roots.push(bytesToHex(out.roots.subarray(k * 32, k * 32 + 32)))
-  const delivery = grid === undefined ? undefined : deliverOnGrid(s, c, grid, plan, out.boughtWh, out.soldWh)
+  const delivery = grid === undefined ? undefined : deliverOnGrid(s, c, limits, out.boughtWh, out.soldWh)
   return attachGrid(
     s,
     c,
@@ -123,8 +151,19 @@ export async function clearCommunity(s: Scenario, c: Community, opts: FastRunOpt
       soldWh: out.soldWh,
       ...(delivery === undefined ? {} : { deliveredWh: delivery.deliveredWh }),
     },
-    delivery?.envelope,
+    { envelope: delivery?.envelope, gridOnly },
   )
+}
+
+/** Part `w` of `parts` contiguous near-equal blocks of [0, total). */
+function split(total: number, w: number, parts: number): [number, number] {
+  return [Math.floor((total * w) / parts), Math.floor((total * (w + 1)) / parts)]
+}
+
+/** What a worker thread needs of the community to plan (not the load and PV series). */
+function planningPart(c: Community): PlanningCommunity {
+  const { n, T, warmup, stride, intervalS, firstInterval, net, retail, feedIn, households } = c
+  return { n, T, warmup, stride, intervalS, firstInterval, net, retail, feedIn, households }
 }
 
 /** The scenario network as the clearing sees it, when the scenario asks for a grid-aware market. */
@@ -132,35 +171,6 @@ function clearingGrid(s: Scenario, c: Community): MarketGrid | undefined {
   const m = s.network?.market
   if (s.network === undefined || m === undefined) return undefined
   return marketGrid(gridLevels(scenarioNetwork(s.network, c.n), c.intervalS), c.n, m)
-}
-
-interface WorkerResult {
-  paid: Float64Array
-  received: Float64Array
-  trades?: TradeRow[]
-}
-
-function runWorker(job: WorkerJob, onProgress: (d: number) => void): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const w = startTsWorker(new URL('./worker.ts', import.meta.url), job)
-    w.on('message', (m: { progress?: number; done?: boolean } & WorkerResult) => {
-      if (m.progress) onProgress(m.progress)
-      if (m.done) {
-        resolve(m)
-        void w.terminate()
-      }
-    })
-    w.on('error', reject)
-    w.on(
-      'exit',
-      (code) =>
-        code !== 0 &&
-        code !== 1 &&
-        reject(
-          new GridletError('a fast-mode worker failed', { code: 'SIM_FAST_WORKER', details: `exit code ${code}` }),
-        ),
-    )
-  })
 }
 
 function share<T extends Int32Array | Uint8Array>(a: T): T {

@@ -5,30 +5,39 @@ import type { Scenario } from '../scenario/schema.js'
 import type { EnvelopeCost } from './gridImpact.js'
 import type { MarketGrid } from './marketGrid.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
-import { siteLimits } from './siteLimits.js'
+import { type SiteLimits, siteLimits } from './siteLimits.js'
 
 /**
- * Delivery of a grid-aware market run: the batteries follow the contracts (`deliverContracts`); when the market is
- * capacity-aware (`grid` carries limits) every household also keeps within its site envelope (`siteLimits`, from
- * the element limits — with `network.market.voltage`, the hosting capacity too — and the interval's orders), and
- * the energy that cost is returned as `envelope`.
+ * The site envelopes of a grid-aware market run when it is capacity-aware (`grid` carries limits): `siteLimits`
+ * from the element limits — with `network.market.voltage`, the hosting capacity too — and the interval's orders;
+ * undefined otherwise. Needs the plan only, so fast mode derives them while its workers clear.
  *
  * @example
- * const { deliveredWh, envelope } = deliverOnGrid(s, c, grid, plan, out.boughtWh, out.soldWh)
+ * const limits = envelopesOf(s, c, grid, plan)
+ */
+export function envelopesOf(s: Scenario, c: Community, grid: MarketGrid, plan: OrderPlan): SiteLimits | undefined {
+  if (s.network === undefined || grid.feederLimitWh === undefined) return undefined
+  const { voltageBand, powerFactor, market } = s.network
+  const hosting = market?.voltage === false ? undefined : { band: voltageBand, powerFactor }
+  return siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS, hosting)
+}
+
+/**
+ * Delivery of a grid-aware market run: the batteries follow the contracts (`deliverContracts`); with site
+ * envelopes (`limits`, from `envelopesOf`: a capacity-aware market) every household also keeps within its
+ * envelope, and the energy that cost is returned as `envelope`.
+ *
+ * @example
+ * const { deliveredWh, envelope } = deliverOnGrid(s, c, envelopesOf(s, c, grid, plan), out.boughtWh, out.soldWh)
  */
 export function deliverOnGrid(
   s: Scenario,
   c: Community,
-  grid: MarketGrid,
-  plan: OrderPlan,
+  limits: SiteLimits | undefined,
   boughtWh: Int32Array,
   soldWh: Int32Array,
 ): { deliveredWh: Int32Array; envelope?: EnvelopeCost } {
-  if (s.network === undefined || grid.feederLimitWh === undefined)
-    return { deliveredWh: deliverContracts(s, c, boughtWh, soldWh).deliveredWh }
-  const { voltageBand, powerFactor, market } = s.network
-  const hosting = market?.voltage === false ? undefined : { band: voltageBand, powerFactor }
-  const limits = siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS, hosting)
+  if (limits === undefined) return { deliveredWh: deliverContracts(s, c, boughtWh, soldWh).deliveredWh }
   const d = deliverContracts(s, c, boughtWh, soldWh, limits)
   let pvWh = 0
   for (let h = 0; h < c.n; h++) for (let k = 0; k < c.T; k++) pvWh += c.pv[h * c.stride + c.warmup + k]!

@@ -13,13 +13,15 @@ const MIN_RESIDUALS = 24
  * Split-conformal quantiles for models that only make a point forecast: remembers the point forecast issued for
  * each upcoming slot, and when the reading arrives files the residual under the slot's time-of-day bucket. The
  * 10/90% quantiles are the point plus the bucket's 10/90% residual quantiles. Memory: one ring of issued points
- * (two days) and `DAYS` days of residuals. The residuals reflect how the owner calls `forecast` (the latest issued
+ * (two days) and `DAYS` days of residuals, also kept sorted. The residuals reflect how the owner calls `forecast` (the latest issued
  * point per slot is scored); the evaluation issues day-ahead forecasts, so that is what the quantiles calibrate.
  */
 export class ResidualBook {
   private readonly issuedSlot: Float64Array
   private readonly issuedValue: Float64Array
   private readonly rings: Float64Array[]
+  /** Per bucket, the ring's residuals in ascending order (kept on every settle, so `wrap` sorts nothing). */
+  private readonly sorted: Float64Array[]
   private readonly counts: number[]
   private readonly perBucket: number
 
@@ -29,6 +31,7 @@ export class ResidualBook {
     this.issuedValue = new Float64Array(cap)
     this.perBucket = Math.ceil(grid.spd / BUCKETS) * DAYS
     this.rings = Array.from({ length: BUCKETS }, () => new Float64Array(this.perBucket))
+    this.sorted = Array.from({ length: BUCKETS }, () => new Float64Array(this.perBucket))
     this.counts = new Array(BUCKETS).fill(0)
   }
 
@@ -44,7 +47,13 @@ export class ResidualBook {
     if (this.issuedSlot[i] !== slot) return
     const b = this.bucket(slot)
     const n = this.counts[b]!
-    this.rings[b]![n % this.perBucket] = wh - this.issuedValue[i]!
+    const ring = this.rings[b]!
+    const sorted = this.sorted[b]!
+    const r = wh - this.issuedValue[i]!
+    let len = Math.min(n, this.perBucket)
+    if (n >= this.perBucket) removeSorted(sorted, len--, ring[n % this.perBucket]!)
+    insertSorted(sorted, len, r)
+    ring[n % this.perBucket] = r
     this.counts[b] = n + 1
     this.issuedSlot[i] = Number.NaN
   }
@@ -52,9 +61,7 @@ export class ResidualBook {
   /** Records `p50` as issued for the slots from `from` and wraps it with conformal quantiles. */
   wrap(from: number, p50: Float64Array, history: SlotHistory): Quantiles {
     const h = p50.length
-    const sorted = this.rings.map((ring, b) =>
-      sortNumbers(Array.from(ring.subarray(0, Math.min(this.counts[b]!, ring.length)))),
-    )
+    const sorted = this.sorted.map((a, b) => a.subarray(0, Math.min(this.counts[b]!, this.perBucket)))
     const p10 = new Float64Array(h)
     const p90 = new Float64Array(h)
     for (let j = 0; j < h; j++) {
@@ -76,6 +83,31 @@ export class ResidualBook {
     }
     return finishQuantiles(this.grid, p10, p50, p90)
   }
+}
+
+/** Inserts `v` into the ascending `a[0, len)` (after any equal values); `a` has room for one more. */
+function insertSorted(a: Float64Array, len: number, v: number): void {
+  let lo = 0
+  let hi = len
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (a[mid]! <= v) lo = mid + 1
+    else hi = mid
+  }
+  a.copyWithin(lo + 1, lo, len)
+  a[lo] = v
+}
+
+/** Removes one value equal to `v` (present) from the ascending `a[0, len)`. */
+function removeSorted(a: Float64Array, len: number, v: number): void {
+  let lo = 0
+  let hi = len
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (a[mid]! < v) lo = mid + 1
+    else hi = mid
+  }
+  a.copyWithin(lo, lo + 1, len)
 }
 
 /** Clamps at zero if asked and makes the three quantiles non-crossing, in place. */
