@@ -24,8 +24,11 @@ export interface FeeMarket {
   readonly recipient: { address: Address; privateKey: `0x${string}` }
   /** A book of `trades` fee trades (levels 0, 1, 2 in turn) signed for this market. */
   book(interval: bigint, trades?: number, extra?: Partial<BookOptions>): Promise<Book>
-  /** The quorum's agreement (v2 root, this market's recipient unless another is given) encoded as a batch. */
-  encode(interval: bigint, book: Book, feeRecipient?: Address): Promise<SettlementBatch>
+  /**
+   * The quorum's agreement encoded as a batch: on the v2 root with this market's recipient, or another one, or
+   * (null) a fee-less v1 batch.
+   */
+  encode(interval: bigint, book: Book, feeRecipient?: Address | null): Promise<SettlementBatch>
   attempt(batch: SettlementBatch): Promise<Outcome>
 }
 
@@ -63,7 +66,13 @@ async function deployFeeMarket(ctx: AuditContext): Promise<FeeMarket> {
       buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, feePerWh: FEE_PER_WH, ...extra }),
     async encode(interval, book, feeRecipient = recipient.address) {
       const signers = dev.accounts.slice(0, Math.floor(dev.accounts.length / 2) + 1)
-      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers, feeRecipient })
+      const agreement = agreementFor(book, {
+        domain,
+        market: dev.market,
+        interval,
+        signers,
+        ...(feeRecipient && { feeRecipient }),
+      })
       const accounts = [...book.orders.map((o) => o.order.account), ...agreement.attestations.map((x) => x.account)]
       const households = await readHouseholds(ctx.pub, { settlement, accounts })
       return encodeSettlement(interval, book.orders, book.trades, households, agreement)
