@@ -10,6 +10,9 @@
  * - `batch-*-attested`: a market of 50 registered households (quorum 26), households trading several orders.
  *   `batch-100-attested-all` has all 50 sign: the difference to `batch-100-attested` is the marginal gas of one
  *   attestation (`gasPerSigner`), the figure the BLS comparison in docs/settlement.md starts from.
+ * - `batch-100-attested-fees`: the same on a fee market (`settleWithFees`: 29-byte trades, levels 0, 1, 2 in
+ *   turn, buyers debited amount + fee, the fees accrued); `feeOverheadPerTrade` is its gas per trade minus that of
+ *   `batch-100-attested` in the same run. Its baseline stays one transfer per trade (a fee would be a second one).
  *
  * Books are shaped as a double auction clears them ('staircase': walking sorted buyers and sellers, consecutive
  * trades share an order, n trades fill n + 1 orders). `batch-100-pairs` is the worst case (each trade its own buyer
@@ -38,7 +41,11 @@ interface Case {
   allSign?: boolean
 }
 
-const MARKETS: { households: number; cases: Case[] }[] = [
+/** Fee per Wh by level on the fee market, and its maximum. */
+const FEE_PER_WH = [1n, 3n, 7n] as const
+const FEES = { recipient: '0x00000000000000000000000000000000000000D5', maxFeePerWh: 10n } as const
+
+const MARKETS: { households: number; fees?: boolean; cases: Case[] }[] = [
   {
     households: 302,
     cases: [
@@ -58,10 +65,11 @@ const MARKETS: { households: number; cases: Case[] }[] = [
       { name: 'batch-100-attested-all', trades: 100, shape: 'staircase', allSign: true },
     ],
   },
+  { households: 50, fees: true, cases: [{ name: 'batch-100-attested-fees', trades: 100, shape: 'staircase' }] },
 ]
 
 const rows: Record<string, unknown>[] = []
-for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases)))
+for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases, m.fees)))
 
 if (!json) {
   console.log('gas per trade: GridletSettlement.settle (attested) vs one ERC-20 transfer per trade (anvil, same run)')
@@ -73,13 +81,15 @@ if (!json) {
       `(target <= 13000), ${b100.ratio}x cheaper than transfers (target >= 3)`,
   )
   console.log(`marginal gas of one attestation (ecrecover path): ${all.gasPerSigner}`)
+  const fees = rows.find((r) => r.case === 'batch-100-attested-fees')!
+  console.log(`batch-100-attested-fees: ${fees.gasPerTrade} gas/trade, ${fees.feeOverheadPerTrade} more than plain`)
   console.log(
     'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
   )
 }
 
-async function measureMarket(households: number, cases: Case[]): Promise<Record<string, unknown>[]> {
-  const dev = await startDevChain({ households })
+async function measureMarket(households: number, cases: Case[], fees = false): Promise<Record<string, unknown>[]> {
+  const dev = await startDevChain({ households, ...(fees && { fees: FEES }) })
   try {
     const chain = localChain(dev.chainId, dev.rpcUrl)
     const pub = createPublicClient({ chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
@@ -101,9 +111,11 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
     const domain = marketDomain(dev.chainId, dev.settlement)
 
     const settle = async (trades: number, shape: Shape, signers: number) => {
-      const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape })
+      const feePerWh = fees ? FEE_PER_WH : undefined
+      const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape, feePerWh })
       const signing = dev.accounts.slice(0, signers)
-      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing })
+      const feeRecipient = fees ? FEES.recipient : undefined
+      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing, feeRecipient })
       const batch = encodeSettlement(interval++, book.orders, book.trades, index, agreement)
       const hash = await settleBatch(submitter, { settlement: dev.settlement, batch })
       const receipt = await pub.waitForTransactionReceipt({ hash })
@@ -122,6 +134,7 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
       const baselineEmpty = await transferBaseline(book, true)
       const gasPerTrade = Math.round(Number(gas) / c.trades)
       const quorumCase = c.allSign ? gasOf.get(c.name.replace(/-all$/, '')) : undefined
+      const plain = fees ? rows.find((r) => r.case === c.name.replace(/-fees$/, '')) : undefined
       const row = {
         bench: 'gas',
         case: c.name,
@@ -137,6 +150,7 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
         ...(quorumCase === undefined
           ? {}
           : { gasPerSigner: Math.round(Number(gas - quorumCase) / (households - quorum)) }),
+        ...(plain && { feeOverheadPerTrade: gasPerTrade - (plain.gasPerTrade as number) }),
       }
       out.push(row)
       if (json) console.log(JSON.stringify(row))

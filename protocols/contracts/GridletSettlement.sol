@@ -653,7 +653,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @dev The v2 result root of a fee batch (docs/protocol.md, "Result root"): "gridlet/result/v2", the v1 header,
     ///      `feeRecipient` (20 bytes), and per trade the v1 fields || level u8 || fee u128 (fee = quantityWh *
-    ///      feePerWh), as src/core/market/resultRoot.ts hashes a grid clearing's result.
+    ///      feePerWh), as src/core/market/resultRoot.ts hashes a grid clearing's result. A loop of its own, like
+    ///      `_applyFeeTrades`: a shared one would add a branch per trade to the plain market's gas.
     function _feeResultRoot(uint64 interval, bytes calldata trades, uint256 words, uint8 rule, uint128 clearingPrice)
         private
         view
