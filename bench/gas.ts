@@ -112,7 +112,15 @@ async function measureMarket(households: number, cases: Case[], fees = false): P
 
     const settle = async (trades: number, shape: Shape, signers: number) => {
       const feePerWh = fees ? FEE_PER_WH : undefined
-      const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape, feePerWh })
+      const book = await buildBook({
+        domain,
+        market: dev.market,
+        interval,
+        keys: dev.accounts,
+        trades,
+        shape,
+        feePerWh,
+      })
       const signing = dev.accounts.slice(0, signers)
       const feeRecipient = fees ? FEES.recipient : undefined
       const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing, feeRecipient })
