@@ -5,6 +5,7 @@
 import { type Address, parseEventLogs } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { settlementAbi, testTokenAbi } from '../../src/chain/contracts.js'
+import { readMarketStatus } from '../../src/chain/readMarketStatus.js'
 import { settleBatch } from '../../src/chain/settleBatch.js'
 import { type AuditContext, startAuditContext } from './auditContext.js'
 import { feeMarketOf } from './feeMarket.js'
@@ -43,6 +44,8 @@ describe('settleWithFees', () => {
     expect(fees).toBeGreaterThan(0n)
     const after = await Promise.all(accounts.map((a) => read<bigint>('balanceOf', [a])))
     for (const [i, a] of accounts.entries()) expect(after[i]! - before[i]!).toBe(expected.get(a) ?? 0n)
+    const status = await readMarketStatus(ctx.pub, { settlement: m.settlement, token: ctx.dev.token, fromBlock: 0n })
+    expect(status.days.reduce((v, d) => v + d.volumeWh, 0n)).toBe(book.trades.reduce((v, t) => v + t.quantityWh, 0n))
     const [accrued] = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'FeesAccrued' })
     expect(accrued?.args).toMatchObject({ interval, fees })
     expect(await read('feesAccrued')).toBe(fees)
