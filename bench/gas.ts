@@ -15,6 +15,9 @@
  *   21,000 transaction base; `ecrecoverGas` = n · `gasPerSigner` of this run; `ratio` = ecrecoverGas / gas (above 1:
  *   BLS is cheaper). `attest-bls-<n>-calldata-keys`: the same with the keys in calldata, each checked against a
  *   stored key hash.
+ * - `batch-100-attested-fees`: the same on a fee market (`settleWithFees`: 29-byte trades, levels 0, 1, 2 in
+ *   turn, buyers debited amount + fee, the fees accrued); `feeOverheadPerTrade` is its gas per trade minus that of
+ *   `batch-100-attested` in the same run. Its baseline stays one transfer per trade (a fee would be a second one).
  *
  * Books are shaped as a double auction clears them ('staircase': walking sorted buyers and sellers, consecutive
  * trades share an order, n trades fill n + 1 orders). `batch-100-pairs` is the worst case (each trade its own buyer
@@ -46,7 +49,11 @@ interface Case {
   allSign?: boolean
 }
 
-const MARKETS: { households: number; cases: Case[] }[] = [
+/** Fee per Wh by level on the fee market, and its maximum. */
+const FEE_PER_WH = [1n, 3n, 7n] as const
+const FEES = { recipient: '0x00000000000000000000000000000000000000D5', maxFeePerWh: 10n } as const
+
+const MARKETS: { households: number; fees?: boolean; cases: Case[] }[] = [
   {
     households: 302,
     cases: [
@@ -66,13 +73,14 @@ const MARKETS: { households: number; cases: Case[] }[] = [
       { name: 'batch-100-attested-all', trades: 100, shape: 'staircase', allSign: true },
     ],
   },
+  { households: 50, fees: true, cases: [{ name: 'batch-100-attested-fees', trades: 100, shape: 'staircase' }] },
 ]
 
 /** Signers of the BLS aggregate cases: a small market's quorum, the 50-household quorum, a 100-household quorum. */
 const BLS_SIGNERS = [6, 26, 51]
 
 const rows: Record<string, unknown>[] = []
-for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases)))
+for (const m of MARKETS) rows.push(...(await measureMarket(m.households, m.cases, m.fees)))
 const gasPerSigner = rows.find((r) => r.case === 'batch-100-attested-all')!.gasPerSigner as number
 rows.push(...(await measureBls(gasPerSigner)))
 
@@ -103,6 +111,8 @@ if (!json) {
       `BLS aggregate, ${label}: ~${Math.round(fixed)} gas + ~${Math.round(perSigner)} per signer; ${breakEven}`,
     )
   }
+  const fees = rows.find((r) => r.case === 'batch-100-attested-fees')!
+  console.log(`batch-100-attested-fees: ${fees.gasPerTrade} gas/trade, ${fees.feeOverheadPerTrade} more than plain`)
   console.log(
     'ratio: vs transfers between holders; ratioEmptyRecipient: vs the same transfers to sellers without tokens',
   )
@@ -146,8 +156,8 @@ async function measureBls(gasPerSigner: number): Promise<Record<string, unknown>
   }
 }
 
-async function measureMarket(households: number, cases: Case[]): Promise<Record<string, unknown>[]> {
-  const dev = await startDevChain({ households })
+async function measureMarket(households: number, cases: Case[], fees = false): Promise<Record<string, unknown>[]> {
+  const dev = await startDevChain({ households, ...(fees && { fees: FEES }) })
   try {
     const chain = localChain(dev.chainId, dev.rpcUrl)
     const pub = createPublicClient({ chain, transport: http(dev.rpcUrl), pollingInterval: 20 })
@@ -169,9 +179,19 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
     const domain = marketDomain(dev.chainId, dev.settlement)
 
     const settle = async (trades: number, shape: Shape, signers: number) => {
-      const book = await buildBook({ domain, market: dev.market, interval, keys: dev.accounts, trades, shape })
+      const feePerWh = fees ? FEE_PER_WH : undefined
+      const book = await buildBook({
+        domain,
+        market: dev.market,
+        interval,
+        keys: dev.accounts,
+        trades,
+        shape,
+        feePerWh,
+      })
       const signing = dev.accounts.slice(0, signers)
-      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing })
+      const feeRecipient = fees ? FEES.recipient : undefined
+      const agreement = agreementFor(book, { domain, market: dev.market, interval, signers: signing, feeRecipient })
       const batch = encodeSettlement(interval++, book.orders, book.trades, index, agreement)
       const hash = await settleBatch(submitter, { settlement: dev.settlement, batch })
       const receipt = await pub.waitForTransactionReceipt({ hash })
@@ -190,6 +210,7 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
       const baselineEmpty = await transferBaseline(book, true)
       const gasPerTrade = Math.round(Number(gas) / c.trades)
       const quorumCase = c.allSign ? gasOf.get(c.name.replace(/-all$/, '')) : undefined
+      const plain = fees ? rows.find((r) => r.case === c.name.replace(/-fees$/, '')) : undefined
       const row = {
         bench: 'gas',
         case: c.name,
@@ -205,6 +226,7 @@ async function measureMarket(households: number, cases: Case[]): Promise<Record<
         ...(quorumCase === undefined
           ? {}
           : { gasPerSigner: Math.round(Number(gas - quorumCase) / (households - quorum)) }),
+        ...(plain && { feeOverheadPerTrade: gasPerTrade - (plain.gasPerTrade as number) }),
       }
       out.push(row)
       if (json) console.log(JSON.stringify(row))

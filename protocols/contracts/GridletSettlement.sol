@@ -35,6 +35,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///        result announcements), where `root` is the result root the contract recomputes from the batch
 ///        (docs/protocol.md, "Result root"). Each carries its own setHash: households that froze different message
 ///        sets but cleared the same result count for it, as they do in the p2p tally (which counts roots).
+///      A fee market (deployed with a fee recipient) settles with `settleWithFees` instead, whose trades are 29 bytes:
+///      the 20 above | level (uint8: 0 same feeder, 1 same transformer, 2 upstream) | feePerWh (uint64); the buyer
+///      pays fee = quantityWh * feePerWh on top of the amount, accrued for the recipient, and the root is v2.
 ///      Market id and interval are not in the calldata: they are taken from this contract and the `interval`
 ///      argument when hashing, so an order signed for another market, interval, chain or contract fails its signature.
 contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
@@ -49,6 +52,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     bytes32 public constant RESULT_TYPEHASH = keccak256("Result(bytes32 market,uint64 interval,bytes32 setHash,bytes32 root)");
     /// "gridlet/result/v1", left-aligned: the tag of the result root.
     bytes32 internal constant RESULT_TAG = "gridlet/result/v1";
+    /// "gridlet/result/v2": the tag of a fee market's result root (fee recipient, level and fee per trade).
+    bytes32 internal constant RESULT_TAG_V2 = "gridlet/result/v2";
     /// How long a ready withdrawal request can be executed before it expires (and stops reserving its amount).
     uint64 public constant WITHDRAWAL_VALIDITY = 1 days;
 
@@ -56,6 +61,11 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 internal constant ATTESTATION_BYTES = 101;
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant TRADE_BYTES = 20;
+    uint256 internal constant FEE_TRADE_BYTES = 29;
+    /// Root bytes per trade: v1 (ids, quantity, price, amount), v2 adds level u8 || fee u128.
+    uint256 internal constant ROOT_TRADE_BYTES = 120;
+    uint256 internal constant ROOT_FEE_TRADE_BYTES = 137;
+    uint256 internal constant MAX_LEVEL = 2;
     uint256 internal constant REGISTERED = 0x800000000000000000000000; // 1 << 95
     uint256 internal constant BALANCE_MASK = 0x7fffffffffffffffffffffff; // (1 << 95) - 1
     uint256 internal constant MASK64 = 0xffffffffffffffff;
@@ -103,6 +113,21 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint64 withdrawalDelay;
     }
 
+    /// @notice Who is paid the network fees of a fee market (e.g. the grid operator); address(0): a plain market,
+    ///         which settles only fee-less (v1) batches through `settle`.
+    address public immutable feeRecipient;
+    /// @notice The highest network fee per Wh a trade may carry, token units (0 in a plain market).
+    uint128 public immutable maxFeePerWh;
+
+    /// @notice Network fees fixed at deployment (docs/settlement.md, "Fees"); recipient 0 = a plain market.
+    struct Fees {
+        address recipient;
+        uint128 maxFeePerWh;
+    }
+
+    /// @notice Fees paid by buyers and not yet withdrawn by `feeRecipient`, token units.
+    uint256 public feesAccrued;
+
     /// @notice Number of household indices handed out (index 0 is never used).
     uint32 public householdCount;
     /// @notice Number of households registered now (the registry of the intervals from the latest boundary on).
@@ -145,6 +170,9 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     event Withdrawn(address indexed account, uint256 amount);
     /// @dev `root` is the result root (docs/protocol.md) the attesting households signed.
     event Settled(uint64 indexed interval, bytes32 root, uint256 trades, uint256 totalAmount, address submitter);
+    /// @dev Emitted by `settleWithFees` after `Settled`: the interval's fees, now in `feesAccrued`.
+    event FeesAccrued(uint64 indexed interval, uint256 fees);
+    event FeesWithdrawn(address indexed recipient, uint256 amount);
 
     // Registry and escrow errors.
     error ZeroAddress();
@@ -158,6 +186,8 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     error WithdrawalNotReady(address account, uint64 readyAt);
     error WithdrawalExpired(address account, uint64 expiresAt);
     error BadTiming();
+    error BadFees();
+    error NotFeeRecipient(address caller);
     error CancelTooLate(uint64 interval, uint256 closedAt);
 
     // Settlement errors: each names the offending order or trade by its index in the batch.
@@ -187,16 +217,30 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
     error AttestationNotSorted(uint256 attestation);
     error AttesterNotRegistered(uint256 attestation);
     error InvalidAttestation(uint256 attestation);
+    // Fee market errors.
+    error FeesRequired();
+    error NotAFeeMarket();
+    error FeeAboveMax(uint256 trade);
+    error FeeAboveBuyerLimit(uint256 trade);
+    error InvalidFeeLevel(uint256 trade);
 
-    constructor(IERC20 token_, bytes32 market_, Timing memory timing, address admin, address operator)
-        EIP712("gridlet", "1")
-    {
+    constructor(
+        IERC20 token_,
+        bytes32 market_,
+        Timing memory timing,
+        address admin,
+        address operator,
+        Fees memory fees
+    ) EIP712("gridlet", "1") {
         if (address(token_) == address(0) || admin == address(0) || operator == address(0)) revert ZeroAddress();
         if (
             timing.intervalLength == 0
                 || uint256(timing.withdrawalDelay)
                     <= uint256(timing.intervalLength) + timing.gateClosure + timing.settleDelay + timing.settlementWindow
         ) revert BadTiming();
+        if (fees.recipient == address(0) && fees.maxFeePerWh != 0) revert BadFees();
+        feeRecipient = fees.recipient;
+        maxFeePerWh = fees.maxFeePerWh;
         token = token_;
         market = market_;
         withdrawalDelay = timing.withdrawalDelay;
@@ -429,43 +473,103 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         uint128 clearingPrice,
         bytes calldata attestations
     ) external returns (bytes32 root) {
+        if (feeRecipient != address(0)) revert FeesRequired();
+        (uint256 n, uint256 words, uint256 flags) = _open(interval, trades, orders, signatures, attestations, TRADE_BYTES);
+        {
+            uint256 computed = _applyTrades(trades, orders, n, words);
+            if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
+        }
+        _verifyAndPay(interval, orders, signatures, n, words);
+        if (flags & (1 << (128 + (interval & 127))) != 0) _checkCancelled(interval, orders, n, words);
+        root = _resultRoot(interval, trades, words, rule, clearingPrice);
+        _close(interval, root, attestations, flags);
+        emit Settled(interval, root, trades.length / TRADE_BYTES, totalAmount, msg.sender);
+    }
+
+    /// @notice `settle` of a fee market: the same checks and payments, with 29-byte trades that carry each trade's
+    ///         network level and fee per Wh (see contract doc). Each fee per Wh is at most `maxFeePerWh`, each level
+    ///         at most 2; a buyer pays price + 1000 * feePerWh per kWh at most its limit (the core's individual
+    ///         rationality after fees) and is debited amount + fee = floor(quantityWh * price / 1000) +
+    ///         quantityWh * feePerWh; sellers are credited the amount; the fees accrue to `feeRecipient`
+    ///         (`withdrawFees`). The attestations must sign the v2 root with this contract's `feeRecipient`.
+    /// @param totalAmount Sum of the trade amounts (fees excluded), as in `settle`.
+    function settleWithFees(
+        uint64 interval,
+        bytes calldata trades,
+        bytes calldata orders,
+        bytes calldata signatures,
+        uint256 totalAmount,
+        uint8 rule,
+        uint128 clearingPrice,
+        bytes calldata attestations
+    ) external returns (bytes32 root) {
+        if (feeRecipient == address(0)) revert NotAFeeMarket();
+        (uint256 n, uint256 words, uint256 flags) =
+            _open(interval, trades, orders, signatures, attestations, FEE_TRADE_BYTES);
+        uint256 fees;
+        {
+            uint256 computed;
+            (computed, fees) = _applyFeeTrades(trades, orders, n, words);
+            if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
+        }
+        _verifyAndPay(interval, orders, signatures, n, words);
+        if (flags & (1 << (128 + (interval & 127))) != 0) _checkCancelled(interval, orders, n, words);
+        root = _feeResultRoot(interval, trades, words, rule, clearingPrice);
+        _close(interval, root, attestations, flags);
+        feesAccrued += fees;
+        emit Settled(interval, root, trades.length / FEE_TRADE_BYTES, totalAmount, msg.sender);
+        emit FeesAccrued(interval, fees);
+    }
+
+    /// @notice Pays the accrued fees out to `feeRecipient`; only it may call.
+    function withdrawFees() external nonReentrant returns (uint256 amount) {
+        if (msg.sender != feeRecipient || msg.sender == address(0)) revert NotFeeRecipient(msg.sender);
+        amount = feesAccrued;
+        feesAccrued = 0;
+        token.safeTransfer(msg.sender, amount);
+        emit FeesWithdrawn(msg.sender, amount);
+    }
+
+    /// @dev The checks of `settle` before any trade is read (fixed hashing buffer, not settled, window, submitter,
+    ///      batch shape, quorum count); returns the order count, the zeroed per-order words and the interval flags.
+    function _open(
+        uint64 interval,
+        bytes calldata trades,
+        bytes calldata orders,
+        bytes calldata signatures,
+        bytes calldata attestations,
+        uint256 tradeBytes
+    ) private view returns (uint256 n, uint256 words, uint256 flags) {
         // The hashing buffer sits at a fixed address (BUF), so the per-order loop addresses it with constants: no
         // memory may be allocated there before (checked, as a guard against a compiler that reserves more).
         assembly ("memory-safe") {
             if gt(mload(0x40), BUF) { revert(0, 0) }
             mstore(0x40, BUF_END)
         }
-        uint256 flags = _settled[interval >> 7];
-        uint256 bit = 1 << (interval & 127);
-        if (flags & bit != 0) revert AlreadySettled(interval);
+        flags = _settled[interval >> 7];
+        if (flags & (1 << (interval & 127)) != 0) revert AlreadySettled(interval);
         _checkWindow(interval);
         if (_accounts[msg.sender] & ACCOUNT_REGISTERED == 0) revert UnauthorizedSubmitter(msg.sender);
-        uint256 n = orders.length / ORDER_BYTES;
+        n = orders.length / ORDER_BYTES;
         if (
             n == 0 || n > 0xffff || orders.length != n * ORDER_BYTES || signatures.length != n * SIGNATURE_BYTES
-                || trades.length == 0 || trades.length % TRADE_BYTES != 0
+                || trades.length == 0 || trades.length % tradeBytes != 0
                 || attestations.length % ATTESTATION_BYTES != 0
         ) revert MalformedBatch();
         _checkQuorum(interval, attestations.length / ATTESTATION_BYTES);
-
         // One memory word per order: first its tally (filled Wh | amount << 64), then, once the order is verified
         // and paid, its id, which the result root reads.
-        uint256 words;
         assembly ("memory-safe") {
             words := mload(0x40)
             calldatacopy(words, calldatasize(), shl(5, n)) // zeroes
             mstore(0x40, add(words, shl(5, n)))
         }
-        {
-            uint256 computed = _applyTrades(trades, orders, n, words);
-            if (computed != totalAmount) revert NotBudgetBalanced(totalAmount, computed);
-        }
-        _verifyAndPay(interval, orders, signatures, n, words);
-        if (flags & (bit << 128) != 0) _checkCancelled(interval, orders, n, words);
-        root = _resultRoot(interval, trades, words, rule, clearingPrice);
+    }
+
+    /// @dev Checks the attestations over the recomputed root and marks the interval settled.
+    function _close(uint64 interval, bytes32 root, bytes calldata attestations, uint256 flags) private {
         _verifyAttestations(interval, root, attestations);
-        _settled[interval >> 7] = flags | bit;
-        emit Settled(interval, root, trades.length / TRADE_BYTES, totalAmount, msg.sender);
+        _settled[interval >> 7] = flags | (1 << (interval & 127));
     }
 
     /// @dev Settlement only in [start + settleDelay, start + settleDelay + settlementWindow] (block time).
@@ -538,9 +642,50 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 mstore(add(o, 72), shl(128, price))
                 mstore(add(o, 88), div(mul(q, price), 1000))
                 volume := add(volume, q)
-                o := add(o, 120)
+                o := add(o, ROOT_TRADE_BYTES)
             }
             // volumeWh (bytes 42..58): patched in now that it is known, keeping the bytes behind it.
+            let v := mload(add(buf, 42))
+            mstore(add(buf, 42), or(shl(128, volume), and(v, MASK128)))
+            root := keccak256(buf, sub(o, buf))
+        }
+    }
+
+    /// @dev The v2 result root of a fee batch (docs/protocol.md, "Result root"): "gridlet/result/v2", the v1 header,
+    ///      `feeRecipient` (20 bytes), and per trade the v1 fields || level u8 || fee u128 (fee = quantityWh *
+    ///      feePerWh), as src/core/market/resultRoot.ts hashes a grid clearing's result. A loop of its own, like
+    ///      `_applyFeeTrades`: a shared one would add a branch per trade to the plain market's gas.
+    function _feeResultRoot(uint64 interval, bytes calldata trades, uint256 words, uint8 rule, uint128 clearingPrice)
+        private
+        view
+        returns (bytes32 root)
+    {
+        address recipient = feeRecipient;
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            mstore(buf, RESULT_TAG_V2)
+            mstore(add(buf, 17), shl(192, interval))
+            mstore(add(buf, 25), shl(248, rule))
+            mstore(add(buf, 26), shl(128, clearingPrice))
+            mstore(add(buf, 58), shl(224, div(trades.length, FEE_TRADE_BYTES)))
+            mstore(add(buf, 62), shl(96, recipient))
+            let o := add(buf, 82)
+            let volume := 0
+            let end := add(trades.offset, trades.length)
+            for { let p := trades.offset } lt(p, end) { p := add(p, FEE_TRADE_BYTES) } {
+                let w := calldataload(p)
+                let q := and(shr(192, w), 0xffffffff)
+                let price := and(shr(96, w), MASK96)
+                mstore(o, mload(add(words, shl(5, shr(240, w)))))
+                mstore(add(o, 32), mload(add(words, shl(5, and(shr(224, w), 0xffff)))))
+                mstore(add(o, 64), shl(192, q))
+                mstore(add(o, 72), shl(128, price))
+                mstore(add(o, 88), div(mul(q, price), 1000))
+                mstore(add(o, 120), shl(248, and(shr(88, w), 0xff))) // level
+                mstore(add(o, 121), shl(128, mul(q, and(shr(24, w), MASK64)))) // fee
+                volume := add(volume, q)
+                o := add(o, ROOT_FEE_TRADE_BYTES)
+            }
             let v := mload(add(buf, 42))
             mstore(add(buf, 42), or(shl(128, volume), and(v, MASK128)))
             root := keccak256(buf, sub(o, buf))
@@ -815,14 +960,22 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
                 total := add(total, amount)
             }
         }
-        if (failedAt != type(uint256).max) _tradeFailure(trades, orders, n, failedAt);
+        if (failedAt != type(uint256).max) _tradeFailure(trades, orders, n, failedAt, TRADE_BYTES, true);
     }
 
     /// @dev Slow path: names why trade `t` failed the combined check of `_applyTrades`.
-    function _tradeFailure(bytes calldata trades, bytes calldata orders, uint256 n, uint256 t) private pure {
+    ///      With `last` false it returns when trade `t` passes them (the fee checks of `_applyFeeTrades` follow).
+    function _tradeFailure(
+        bytes calldata trades,
+        bytes calldata orders,
+        uint256 n,
+        uint256 t,
+        uint256 tradeBytes,
+        bool last
+    ) private pure {
         uint256 w;
         assembly ("memory-safe") {
-            w := calldataload(add(trades.offset, mul(t, TRADE_BYTES)))
+            w := calldataload(add(trades.offset, mul(t, tradeBytes)))
         }
         uint256 b = w >> 240;
         uint256 s = (w >> 224) & 0xffff;
@@ -834,7 +987,62 @@ contract GridletSettlement is AccessControl, EIP712, ReentrancyGuardTransient {
         if (price > (ba >> 120) & MASK128) revert PriceAboveBuyerLimit(t);
         (uint256 sa,) = _orderWords(orders, s);
         if (sa >> 248 != SIDE_SELL) revert NotASellOrder(t);
-        revert PriceBelowSellerLimit(t);
+        if (last || price < (sa >> 120) & MASK128) revert PriceBelowSellerLimit(t);
+    }
+
+    /// @dev `_applyTrades` for 29-byte fee trades: also checks level <= 2, feePerWh <= `maxFeePerWh` and the buyer's
+    ///      price + 1000 * feePerWh <= its limit; the buyer's tally gets amount + fee, the seller's the amount.
+    ///      Returns the total amount and the total fee (q < 2^32, feePerWh < 2^64: no sum can overflow).
+    function _applyFeeTrades(bytes calldata trades, bytes calldata orders, uint256 n, uint256 words)
+        internal
+        view
+        returns (uint256 total, uint256 fees)
+    {
+        uint256 failedAt = type(uint256).max;
+        uint256 maxFee = maxFeePerWh;
+        assembly ("memory-safe") {
+            let last := sub(n, 1)
+            let end := add(trades.offset, trades.length)
+            for { let p := trades.offset } lt(p, end) { p := add(p, FEE_TRADE_BYTES) } {
+                let w := calldataload(p)
+                let b := shr(240, w)
+                let s := and(shr(224, w), 0xffff)
+                let q := and(shr(192, w), 0xffffffff)
+                let price := and(shr(96, w), MASK96)
+                let level := and(shr(88, w), 0xff)
+                let perWh := and(shr(24, w), MASK64)
+                let bl := shr(120, calldataload(add(orders.offset, mul(b, ORDER_BYTES))))
+                let sl := shr(120, calldataload(add(orders.offset, mul(s, ORDER_BYTES))))
+                let bad := or(or(gt(b, last), gt(s, last)), iszero(q))
+                bad := or(bad, or(gt(level, MAX_LEVEL), gt(perWh, maxFee)))
+                // buy order: side 0 and price + 1000 * feePerWh <= limit (< 2^97: no overflow)
+                bad := or(bad, or(shr(128, bl), gt(add(price, mul(perWh, 1000)), bl)))
+                bad := or(bad, gt(sub(sl, SELL_FLAG), price))
+                if bad {
+                    failedAt := div(sub(p, trades.offset), FEE_TRADE_BYTES)
+                    break
+                }
+                let amount := div(mul(q, price), 1000)
+                let fee := mul(q, perWh)
+                let tb := add(words, shl(5, b))
+                mstore(tb, add(mload(tb), or(shl(64, add(amount, fee)), q)))
+                let ts := add(words, shl(5, s))
+                mstore(ts, add(mload(ts), or(shl(64, amount), q)))
+                total := add(total, amount)
+                fees := add(fees, fee)
+            }
+        }
+        if (failedAt != type(uint256).max) {
+            uint256 w;
+            assembly ("memory-safe") {
+                w := calldataload(add(trades.offset, mul(failedAt, FEE_TRADE_BYTES)))
+            }
+            if ((w >> 88) & 0xff > MAX_LEVEL) revert InvalidFeeLevel(failedAt);
+            if ((w >> 24) & MASK64 > maxFee) revert FeeAboveMax(failedAt);
+            // The fee-less checks first (index, quantity, sides, limits at the bare price), then the fee's part.
+            _tradeFailure(trades, orders, n, failedAt, FEE_TRADE_BYTES, false);
+            revert FeeAboveBuyerLimit(failedAt);
+        }
     }
 
     /// @dev The two words of order record `i`: a = side | limitPrice | quantityWh | ..., b (13 bytes on) =

@@ -4,7 +4,7 @@ import { hashOrder } from '../../src/core/order/eip712.js'
 import { OrderErrorCode } from '../../src/core/order/errors.js'
 import { DEFAULT_MAX_PRICE, verifyOrder } from '../../src/core/order/verifyOrder.js'
 import { decodeGossip } from '../../src/core/protocol/codec.js'
-import { clearingVectors, orderVectors, VECTOR_DOMAIN, VECTOR_MARKET } from './vectors.js'
+import { clearingVectors, feeRootVector, orderVectors, VECTOR_DOMAIN, VECTOR_MARKET } from './vectors.js'
 
 const read = (name: string) =>
   JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8'), (key, v) =>
@@ -45,5 +45,10 @@ describe('protocol known-answer vectors', () => {
   it('clearing: every rule reproduces the committed trades, prices and roots', () => {
     const json = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}` : v)))
     expect(json(clearingVectors())).toEqual(json(read('clearing.json').results))
+  })
+
+  it('fee root: the v2 root (levels, fees, fee recipient) and its orders match the committed vector', () => {
+    const json = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}` : v)))
+    expect(json(feeRootVector())).toEqual(json(read('feeRoot.json')))
   })
 })

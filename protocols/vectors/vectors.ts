@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { keccak256, toHex } from 'viem'
 import { clear } from '../../src/core/market/clear.js'
+import { resultRoot } from '../../src/core/market/resultRoot.js'
 import { bookOrder } from '../../src/core/market/testBooks.js'
 import { CLEARING_RULES } from '../../src/core/market/types.js'
 import { accountOf, signOrder } from '../../src/core/order/signOrder.js'
@@ -109,6 +110,55 @@ export function clearingVectors() {
   })
 }
 
+/**
+ * A fee market's v2 result root (grid clearing: level and fee per trade, the fee recipient in the header), over
+ * orders signed for the settlement contract anvil account 0 deploys with `deployMarket` on a fresh chain (token at
+ * nonce 0, settlement at nonce 1): test/chain/feeRoot.test.ts settles it there and the contract emits this root.
+ */
+export const FEE_VECTOR_DOMAIN = {
+  ...VECTOR_DOMAIN,
+  verifyingContract: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+} as const
+export const FEE_VECTOR_RECIPIENT = '0x00000000000000000000000000000000000000D5'
+export const FEE_VECTOR_PER_WH = [10n, 25n, 60n] as const
+
+export function feeRootVector() {
+  const interval = 2_000_000n
+  const sign = (k: number, side: Side, quantityWh: bigint, limitPrice: bigint, nonce: bigint) =>
+    signOrder(VECTOR_KEYS[k]!, FEE_VECTOR_DOMAIN, {
+      market: VECTOR_MARKET,
+      interval,
+      side,
+      quantityWh,
+      limitPrice,
+      account: accountOf(VECTOR_KEYS[k]!),
+      nonce,
+      expiry: 2n ** 64n - 1n,
+    })
+  const buy = sign(0, Side.Buy, 1_500n, 300_000n, 0n)
+  const sells = [100_000n, 120_000n, 150_000n].map((limit, i) => sign(1, Side.Sell, 500n, limit, BigInt(i)))
+  const trades = sells.map((sell, level) => ({
+    buyId: buy.id,
+    sellId: sell.id,
+    buyer: buy.order.account,
+    seller: sell.order.account,
+    quantityWh: 500n,
+    price: 200_000n,
+    amount: 100_000n,
+    level: level as 0 | 1 | 2,
+    fee: 500n * FEE_VECTOR_PER_WH[level]!,
+  }))
+  const result = {
+    interval,
+    rule: 'pay-as-bid' as const,
+    clearingPrice: undefined,
+    volumeWh: 1_500n,
+    trades,
+    feeRecipient: FEE_VECTOR_RECIPIENT,
+  } as const
+  return { domain: FEE_VECTOR_DOMAIN, market: VECTOR_MARKET, orders: [buy, ...sells], result, root: resultRoot(result) }
+}
+
 if (process.argv.includes('--write')) {
   const dir = new URL('.', import.meta.url)
   writeFileSync(
@@ -120,4 +170,5 @@ if (process.argv.includes('--write')) {
     new URL('clearing.json', dir),
     `${stringify({ tariffs: VECTOR_TARIFFS, book, results: clearingVectors() })}\n`,
   )
+  writeFileSync(new URL('feeRoot.json', dir), `${stringify(feeRootVector())}\n`)
 }

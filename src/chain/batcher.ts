@@ -31,7 +31,7 @@ import { ChainError, ChainErrorCode } from './errors.js'
 import { migrateOutbox, Outbox, type OutboxEntry } from './outbox.js'
 import { prepareTransaction } from './prepareTransaction.js'
 import { readHouseholds } from './readHouseholds.js'
-import { decodeRevert, settleArgs, toChainError } from './settleBatch.js'
+import { decodeRevert, settleArgs, settleFunctionOf, toChainError } from './settleBatch.js'
 
 /**
  * A cleared interval as the market core's `clear()` returns it (only the fields settlement needs), with the
@@ -204,18 +204,14 @@ export class Batcher {
     const client = this.init.client
     if (!entry.agreement)
       return this.unsettleable(entry, 'no attestations (outbox row from before attested settlement)')
-    const args = settleArgs(await this.batchOf(entry))
+    const batch = await this.batchOf(entry)
+    const call = { abi: settlementAbi, functionName: settleFunctionOf(batch), args: settleArgs(batch) } as const
     try {
-      await simulateContract(client, {
-        address: this.init.settlement,
-        abi: settlementAbi,
-        functionName: 'settle',
-        args,
-      })
+      await simulateContract(client, { address: this.init.settlement, ...call })
     } catch (err) {
       return this.reverted(entry, err)
     }
-    const data = encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args })
+    const data = encodeFunctionData(call)
     // An EIP-2930 access list makes each household slot 100 gas cheaper (see settleBatch).
     const { accessList } = await createAccessList(client, { to: this.init.settlement, data })
     const { request, nonce } = await prepareTransaction(client, { to: this.init.settlement, data, accessList })
@@ -256,13 +252,13 @@ export class Batcher {
     if (settled) return this.settledAs(entry, settled)
     const receipt = await getTransactionReceipt(this.init.client, { hash: entry.txHash! }).catch(() => undefined)
     if (receipt?.status === 'reverted') {
-      const args = settleArgs(await this.batchOf(entry))
+      const batch = await this.batchOf(entry)
       try {
         await simulateContract(this.init.client, {
           address: this.init.settlement,
           abi: settlementAbi,
-          functionName: 'settle',
-          args,
+          functionName: settleFunctionOf(batch),
+          args: settleArgs(batch),
         })
         return this.sign(entry) // reverted then (e.g. out of gas), passes now
       } catch (err) {

@@ -9,6 +9,7 @@ import {
   getAddress,
   type Hex,
   type Transport,
+  zeroAddress,
 } from 'viem'
 import { waitForTransactionReceipt } from 'viem/actions'
 import { settlementArtifact, testTokenArtifact } from './contracts.js'
@@ -45,6 +46,17 @@ export const DEFAULT_SETTLEMENT_TIMING: SettlementTiming = {
   withdrawalDelay: 8 * 86_400,
 }
 
+/**
+ * The network fees of a fee market (docs/settlement.md, "Fees"), fixed at deployment: who is paid them and the
+ * highest fee per Wh a trade may carry. Without them the market is plain: it settles only fee-less (v1) results.
+ */
+export interface MarketFees {
+  /** Who is paid the fees (the grid operator); the nodes' grid `feeRecipient` must be the same address. */
+  readonly recipient: Address
+  /** Token units per Wh; the contract refuses a trade with a higher fee. */
+  readonly maxFeePerWh: bigint
+}
+
 export interface DeployMarketArgs {
   /** Market id (bytes32) the orders are signed for. */
   market: Hex
@@ -56,6 +68,8 @@ export interface DeployMarketArgs {
   admin?: Address
   /** Holder of OPERATOR_ROLE, who manages the registry (default: the deploying account). */
   operator?: Address
+  /** Network fees (default: none, a plain market). */
+  fees?: MarketFees
 }
 
 export interface MarketContracts {
@@ -85,7 +99,7 @@ export async function deployMarket(
     await deployContract(client, {
       abi: settlementArtifact.abi,
       bytecode: settlementArtifact.bytecode,
-      args: [token, args.market, timingArg(args.timing), args.admin ?? me, args.operator ?? me],
+      args: [token, args.market, timingArg(args.timing), args.admin ?? me, args.operator ?? me, feesArg(args.fees)],
     }),
   )
   return { token, settlement }
@@ -94,6 +108,14 @@ export async function deployMarket(
 function timingArg(init: Partial<SettlementTiming> = {}) {
   const t = { ...DEFAULT_SETTLEMENT_TIMING, ...init }
   return { ...t, withdrawalDelay: BigInt(t.withdrawalDelay) }
+}
+
+/**
+ * The constructor's `Fees` tuple: recipient 0 and max 0 for a plain market. Takes the market file's form too (the
+ * maximum as a decimal string).
+ */
+export function feesArg(fees: { recipient: Address; maxFeePerWh: bigint | string } | undefined) {
+  return { recipient: fees?.recipient ?? zeroAddress, maxFeePerWh: BigInt(fees?.maxFeePerWh ?? 0n) }
 }
 
 /** viem's deployContract, but through the one transaction-preparation step: also deploys on a legacy-fee chain. */

@@ -1,5 +1,5 @@
 import { type Address, getAddress, keccak256, toHex } from 'viem'
-import { DEFAULT_SETTLEMENT_TIMING, type SettlementTiming } from './deployMarket.js'
+import { DEFAULT_SETTLEMENT_TIMING, type MarketFees, type SettlementTiming } from './deployMarket.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 import type { MarketFile } from './marketFile.js'
 import { readToken } from './readToken.js'
@@ -18,6 +18,8 @@ export interface DeployMarketFileArgs extends SendHooks {
   admin?: Address
   /** OPERATOR_ROLE holder (default: the deploying account). */
   operator?: Address
+  /** Network fees (absent: a plain market); written into the market file. */
+  fees?: MarketFees
   /** The RPC URL written into the market file (the one households should use). */
   rpcUrl: string
   receiptTimeoutMs?: number
@@ -47,7 +49,8 @@ export async function deployMarketFile(
   }
   const token = await readToken(client, { token: getAddress(args.token) })
   const marketId = keccak256(toHex(args.name))
-  const d = { token: token.address, marketId, timing, admin: args.admin ?? me, operator: args.operator ?? me }
+  const fees = args.fees && { recipient: getAddress(args.fees.recipient), maxFeePerWh: args.fees.maxFeePerWh }
+  const d = { token: token.address, marketId, timing, admin: args.admin ?? me, operator: args.operator ?? me, fees }
   const sent = await sendTransactionOnce(client, {
     journal: args.journal,
     plan: {
@@ -74,6 +77,7 @@ export async function deployMarketFile(
     timing,
     operator: d.operator,
     admin: d.admin,
+    ...(fees && { fees: { recipient: fees.recipient, maxFeePerWh: fees.maxFeePerWh.toString() } }),
     deployment: { tx: sent.hash, block: Number(sent.receipt.blockNumber) },
     codeHash,
   }

@@ -24,7 +24,7 @@ import { z } from 'zod'
 import type { Clock } from '../core/time/clock.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { localChain, settlementAbi, testTokenAbi } from './contracts.js'
-import { deployMarket, type SettlementTiming } from './deployMarket.js'
+import { deployMarket, type MarketFees, type SettlementTiming } from './deployMarket.js'
 import { type DevKey, devKeys } from './devAccounts.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 import { followClock } from './followClock.js'
@@ -66,6 +66,8 @@ export interface StartDevChainOptions {
   deposit?: bigint
   /** Contract timing (defaults: DEFAULT_SETTLEMENT_TIMING: 900 s intervals, 8-day withdrawal delay). */
   timing?: Partial<SettlementTiming>
+  /** Network fees (default: none, a plain market). */
+  fees?: MarketFees
   /** Use an RPC that is already running instead of starting anvil (must hold anvil's test accounts). */
   rpcUrl?: string
   /**
@@ -114,6 +116,7 @@ export async function startDevChain(opts: StartDevChainOptions = {}): Promise<De
     const { token, settlement } = await deployMarket(client, {
       market,
       ...(opts.timing ? { timing: opts.timing } : {}),
+      ...(opts.fees && { fees: opts.fees }),
     })
     const deposit = opts.deposit ?? 1_000_000_000n
     const devHouseholds = households.map((h, i) => ({ ...h, meterId: keccak256(toHex(`dev-meter-${i + 1}`)) }))

@@ -68,6 +68,40 @@ describe('encodeSettlement', () => {
     expect(batch.root).toBe(resultRoot({ ...core, trades: [{ ...trade, buyer: A, seller: B }] }))
   })
 
+  it('packs fee trades (29 bytes: level, fee per Wh) for settleWithFees, with the v2 root of the core', () => {
+    const recipient = getAddress('0x00000000000000000000000000000000000000d5')
+    const feeTrade = { ...trade, level: 2, fee: 600n * 7n }
+    const batch = encodeSettlement(7n, [buy, sell], [feeTrade], households, { ...agreement, feeRecipient: recipient })
+    expect(batch.trades).toBe(`0x0001000000000258${240_000n.toString(16).padStart(24, '0')}020000000000000007`)
+    expect(batch.totalAmount).toBe(144_000n) // fees are not in the amount total
+    expect(batch.feeRecipient).toBe(recipient)
+    const core = {
+      interval: 7n,
+      rule: 'k-da',
+      clearingPrice: 240_000n,
+      volumeWh: 600n,
+      feeRecipient: recipient,
+    } as const
+    expect(batch.root).toBe(resultRoot({ ...core, trades: [{ ...feeTrade, level: 2, buyer: A, seller: B }] }))
+    expect(batch.root).not.toBe(encodeSettlement(7n, [buy, sell], [trade], households, agreement).root)
+  })
+
+  it.each([
+    ['a fee that is not a whole fee per Wh', { level: 1, fee: 601n }, 'fee'],
+    ['a level above 2', { level: 3, fee: 0n }, 'level'],
+    ['a fee per Wh above 2^64', { level: 0, fee: 600n * 2n ** 64n }, 'fee'],
+  ])('rejects a fee trade with %s', (_name, extra, field) => {
+    const recipient = getAddress('0x00000000000000000000000000000000000000d5')
+    const run = () =>
+      encodeSettlement(7n, [buy, sell], [{ ...trade, ...extra }], households, { ...agreement, feeRecipient: recipient })
+    expect(run).toThrowError(expect.objectContaining({ field }))
+  })
+
+  it('rejects a trade with a fee in a batch without a fee recipient', () => {
+    const run = () => encodeSettlement(7n, [buy, sell], [{ ...trade, level: 0, fee: 600n }], households, agreement)
+    expect(run).toThrowError(expect.objectContaining({ field: 'fee' }))
+  })
+
   it('keeps the attestations of the lowest household indices when capped', () => {
     const batch = encodeSettlement(7n, [buy, sell], [trade], households, agreement, { maxAttestations: 1 })
     expect(batch.attesters).toEqual([A])

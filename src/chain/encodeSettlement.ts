@@ -14,6 +14,10 @@ export interface SettlementTrade {
   readonly price: bigint
   /** floor(quantityWh * price / 1000), as cleared off chain; the contract recomputes and compares the sum. */
   readonly amount: bigint
+  /** Fee market only: the network level (0 same feeder, 1 same transformer, 2 upstream). */
+  readonly level?: number
+  /** Fee market only: quantityWh * feePerWh, paid by the buyer on top of `amount` to the fee recipient. */
+  readonly fee?: bigint
 }
 
 /** One household's signature over the interval's EIP-712 `Result(market, interval, setHash, root)`. */
@@ -30,6 +34,11 @@ export interface Agreement {
   /** Uniform clearing price; undefined (encoded 0) for pay-as-bid or no trade. */
   readonly clearingPrice: bigint | undefined
   readonly attestations: readonly Attestation[]
+  /**
+   * A fee market's (grid clearing's) fee recipient: its presence selects `settleWithFees`, 29-byte trades with
+   * level and fee per Wh, and the v2 root, as it selects the v2 root in the core.
+   */
+  readonly feeRecipient?: Address
 }
 
 /** The packed arguments of `GridletSettlement.settle` for one interval, plus the root it will emit. */
@@ -50,6 +59,8 @@ export interface SettlementBatch {
   readonly orderIds: readonly Hex[]
   /** The result root (core `resultRoot`) the contract recomputes, checks the attestations against and emits. */
   readonly root: Hex
+  /** The fee recipient of a fee batch (settled with `settleWithFees`); undefined: a plain batch (`settle`). */
+  readonly feeRecipient?: Address
 }
 
 export interface EncodeSettlementOptions {
@@ -80,7 +91,8 @@ export function encodeSettlement(
   agreement: Agreement,
   opts: EncodeSettlementOptions = {},
 ): SettlementBatch {
-  const { orderIds: ids, trades: tradesData, totalAmount } = encodeTrades(trades)
+  const fees = agreement.feeRecipient !== undefined
+  const { orderIds: ids, trades: tradesData, totalAmount } = encodeTrades(trades, { fees })
   const byId = new Map(orders.map((o) => [o.id.toLowerCase(), o]))
   let orderHex = ''
   let signatureHex = ''
@@ -112,6 +124,7 @@ export function encodeSettlement(
     attesters,
     orderIds: ids as Hex[],
     root: rootOfResult(interval, trades, agreement),
+    ...(fees && { feeRecipient: getAddress(agreement.feeRecipient!) }),
   }
 }
 
@@ -145,21 +158,28 @@ function encodeAttestations(
 export function rootOfResult(
   interval: bigint,
   trades: readonly SettlementTrade[],
-  agreement: Pick<Agreement, 'rule' | 'clearingPrice'>,
+  agreement: Pick<Agreement, 'rule' | 'clearingPrice' | 'feeRecipient'>,
 ): Hex {
   const volumeWh = trades.reduce((v, t) => v + t.quantityWh, 0n)
-  // resultRoot reads only the fields a SettlementTrade has (ids, quantity, price, amount).
+  // resultRoot reads only the fields a SettlementTrade has (ids, quantity, price, amount, level, fee).
   return resultRoot({
     interval,
     rule: agreement.rule,
     clearingPrice: agreement.clearingPrice,
     volumeWh,
     trades: trades as readonly Trade[],
+    ...(agreement.feeRecipient !== undefined && { feeRecipient: getAddress(agreement.feeRecipient) }),
   })
 }
 
-/** The trades part of a batch: order ids (sorted, each filled order once), the packed trades and their total. */
-export function encodeTrades(trades: readonly SettlementTrade[]): {
+/**
+ * The trades part of a batch: order ids (sorted, each filled order once), the packed trades and their total
+ * amount (fees excluded). With `fees` each trade also packs its level and fee per Wh (fee / quantityWh, exact).
+ */
+export function encodeTrades(
+  trades: readonly SettlementTrade[],
+  opts: { fees?: boolean } = {},
+): {
   orderIds: Hex[]
   trades: Hex
   totalAmount: bigint
@@ -187,9 +207,23 @@ export function encodeTrades(trades: readonly SettlementTrade[]): {
       throw encodingError(`trade price ${t.price} is outside 0..${DEFAULT_MAX_PRICE}`, 'price')
     }
     tradeHex += hex(BigInt(buy), 2) + hex(BigInt(sell), 2) + hex(t.quantityWh, 4, 'trades') + hex(t.price, 12, 'trades')
+    // fee trades, 9 bytes more: level (1) | feePerWh (8)
+    if (opts.fees) tradeHex += feeHex(t)
+    else if (t.fee) throw encodingError('a trade with a fee in a batch without a fee recipient', 'fee')
     totalAmount += t.amount
   }
   return { orderIds, trades: `0x${tradeHex}`, totalAmount }
+}
+
+function feeHex(t: SettlementTrade): string {
+  const level = t.level ?? 0
+  const fee = t.fee ?? 0n
+  if (!Number.isInteger(level) || level < 0 || level > 2)
+    throw encodingError(`trade level ${level} is not 0..2`, 'level')
+  if (fee % t.quantityWh !== 0n) {
+    throw encodingError(`trade fee ${fee} is not a whole fee per Wh of ${t.quantityWh} Wh`, 'fee')
+  }
+  return hex(BigInt(level), 1, 'level') + hex(fee / t.quantityWh, 8, 'fee')
 }
 
 /** Big-endian fixed-width hex of `value` (checked to fit). */

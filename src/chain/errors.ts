@@ -18,6 +18,8 @@ export const ChainErrorCode = {
   DevKey: 'CHAIN_DEV_KEY',
   /** The node's market timing differs from the settlement contract's `Timing`. */
   TimingMismatch: 'CHAIN_TIMING_MISMATCH',
+  /** The node's grid fee recipient differs from the settlement contract's `feeRecipient` (or one has none). */
+  FeeMismatch: 'CHAIN_FEE_MISMATCH',
   /** No free TCP port could be obtained from the OS. */
   Port: 'CHAIN_PORT',
   /** The RPC endpoint answers for another chain than the market file or config names. */

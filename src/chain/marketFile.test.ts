@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeRevert } from './describeRevert.js'
 import { ChainError } from './errors.js'
-import { loadMarketFile, type MarketFile, parseMarketFile, writeMarketFile } from './marketFile.js'
+import { loadMarketFile, type MarketFile, marketFeesOf, parseMarketFile, writeMarketFile } from './marketFile.js'
 import { meterIdOf, meterText } from './meterId.js'
 
 const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as const
@@ -34,6 +34,24 @@ describe('market file', () => {
     writeFileSync(path, '{not json')
     expect(() => loadMarketFile(path)).toThrow(/cannot read market file/)
     expect(readFileSync(path, 'utf8')).toBe('{not json')
+  })
+
+  it("carries a fee market's fees (optional) and names a bad fee field", () => {
+    const fees = { recipient: a(9), maxFeePerWh: '340282366920938463463374607431768211455' }
+    expect(parseMarketFile({ ...market, fees })).toEqual({ ...market, fees })
+    expect(marketFeesOf({ ...market, fees })).toEqual({ recipient: a(9), maxFeePerWh: 2n ** 128n - 1n })
+    expect(marketFeesOf(market)).toBeUndefined()
+    const field = (f: object) => {
+      try {
+        parseMarketFile({ ...market, fees: { ...fees, ...f } })
+        return 'accepted'
+      } catch (e) {
+        return (e as ChainError).field
+      }
+    }
+    expect(field({ maxFeePerWh: (2n ** 128n).toString() })).toBe('fees.maxFeePerWh')
+    expect(field({ maxFeePerWh: '-1' })).toBe('fees.maxFeePerWh')
+    expect(field({ recipient: a(0) })).toBe('fees.recipient')
   })
 
   it('names the bad field', () => {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import type { Address, Hex } from 'viem'
 import { z } from 'zod'
 import { writeFileAtomic } from '../keystore/keystoreFile.js'
-import type { SettlementTiming } from './deployMarket.js'
+import type { MarketFees, SettlementTiming } from './deployMarket.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
 /**
@@ -22,6 +22,11 @@ export interface MarketFile {
   readonly timing: SettlementTiming
   readonly operator: Address
   readonly admin: Address
+  /**
+   * Network fees of a fee market (absent: a plain market): the recipient and the highest fee per Wh, token units,
+   * as a decimal string (JSON has no bigint).
+   */
+  readonly fees?: { readonly recipient: Address; readonly maxFeePerWh: string }
   /** Deployment transaction and block (status commands read events from there). */
   readonly deployment: { readonly tx: Hex; readonly block: number }
   /** keccak256 of the runtime code found and verified at `contract`. */
@@ -59,6 +64,16 @@ export const marketFileSchema = z
     }),
     operator: address,
     admin: address,
+    fees: z
+      .object({
+        recipient: address.refine((a) => !/^0x0{40}$/.test(a), 'the fee recipient must not be the zero address'),
+        maxFeePerWh: z
+          .string()
+          .regex(/^(0|[1-9][0-9]{0,38})$/, 'expected a decimal integer')
+          .refine((v) => BigInt(v) < 2n ** 128n, 'must be below 2^128'),
+      })
+      .strict()
+      .optional(),
     deployment: z.object({ tx: hex32, block: z.number().int().nonnegative() }),
     codeHash: hex32,
   })
@@ -80,6 +95,16 @@ export function parseMarketFile(json: unknown): MarketFile {
     })
   }
   return parsed.data as MarketFile
+}
+
+/**
+ * The network fees a market file names, as the contract takes them (undefined: a plain market).
+ *
+ * @example
+ * const fees = marketFeesOf(loadMarketFile('market.json'))
+ */
+export function marketFeesOf(file: Pick<MarketFile, 'fees'>): MarketFees | undefined {
+  return file.fees && { recipient: file.fees.recipient, maxFeePerWh: BigInt(file.fees.maxFeePerWh) }
 }
 
 /**

@@ -47,8 +47,11 @@ export interface MarketStatus {
   readonly toBlock: bigint
 }
 
-/** Bytes per trade in `settle`'s packed trades: buyOrder u16 | sellOrder u16 | quantityWh u32 | price u96. */
-const TRADE_BYTES = 20
+/**
+ * Bytes per trade in the packed trades: buyOrder u16 | sellOrder u16 | quantityWh u32 | price u96, and in
+ * `settleWithFees` (a fee market) then level u8 | feePerWh u64.
+ */
+const TRADE_BYTES = { settle: 20, settleWithFees: 29 } as const
 
 export interface ReadMarketStatusArgs {
   settlement: Address
@@ -117,14 +120,15 @@ export async function readMarketStatus(client: Client, args: ReadMarketStatusArg
   }
 }
 
-/** Sum of quantityWh over the packed trades of a `settle` call (0 when the input is not one). */
+/** Sum of quantityWh over the packed trades of a `settle` or `settleWithFees` call (0 when the input is neither). */
 function volumeOf(input: Hex): bigint {
   try {
     const { functionName, args } = decodeFunctionData({ abi: settlementAbi, data: input })
-    if (functionName !== 'settle') return 0n
+    if (functionName !== 'settle' && functionName !== 'settleWithFees') return 0n
+    const size = TRADE_BYTES[functionName] * 2
     const trades = (args as readonly unknown[])[1] as Hex
     let sum = 0n
-    for (let p = 2; p + TRADE_BYTES * 2 <= trades.length; p += TRADE_BYTES * 2) {
+    for (let p = 2; p + size <= trades.length; p += size) {
       sum += BigInt(`0x${trades.slice(p + 8, p + 16)}`)
     }
     return sum

@@ -28,7 +28,7 @@ export interface SettleBatchArgs {
 }
 
 /**
- * Sends `settle` for one interval and returns the transaction hash (it does not wait for the receipt).
+ * Sends `settle` (`settleWithFees` for a fee batch) for one interval and returns the transaction hash (it does not wait for the receipt).
  * A revert found while estimating gas throws a ChainError with the decoded custom error in `revert`.
  *
  * @example
@@ -39,7 +39,7 @@ export async function settleBatch(client: Client<Transport, Chain, Account>, arg
   const call = {
     address: args.settlement,
     abi: settlementAbi,
-    functionName: 'settle',
+    functionName: settleFunctionOf(batch),
     args: settleArgs(batch),
   } as const
   try {
@@ -62,7 +62,12 @@ export async function settleBatch(client: Client<Transport, Chain, Account>, arg
   }
 }
 
-/** The arguments of `settle` for a batch, in ABI order. */
+/** The contract function a batch is for: `settleWithFees` for a fee market's batch, else `settle`. */
+export function settleFunctionOf(batch: Pick<SettlementBatch, 'feeRecipient'>): 'settle' | 'settleWithFees' {
+  return batch.feeRecipient === undefined ? 'settle' : 'settleWithFees'
+}
+
+/** The arguments of `settle` (and `settleWithFees`) for a batch, in ABI order. */
 export function settleArgs(batch: SettlementBatch) {
   return [
     batch.interval,

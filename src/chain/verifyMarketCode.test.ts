@@ -52,5 +52,25 @@ describe('verifyMarketCode against anvil', () => {
     expect(await refused({ operator: other!.address })).toBe(`${ChainErrorCode.CodeMismatch}:operator`)
     expect(await refused({ contract: deployed.token })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
     expect(await refused({ contract: other!.address })).toBe(`${ChainErrorCode.CodeMismatch}:contract`)
+    expect(await refused({ fees: { recipient: other!.address, maxFeePerWh: 5n } })).toBe(
+      `${ChainErrorCode.CodeMismatch}:contract`,
+    )
+  })
+
+  it('accepts a fee market with its fees (also in the market file form) and refuses other fees', async () => {
+    const fees = { recipient: other!.address, maxFeePerWh: 50n }
+    const market = await deployMarket(client, { market: d.marketId, token: deployed.token, fees })
+    const f = { ...d, contract: market.settlement, fees }
+    const code = await getCode(client, { address: market.settlement })
+    expect(await verifyMarketCode(client, f)).toBe(keccak256(code!))
+    expect(await verifyMarketCode(client, { ...f, fees: { recipient: other!.address, maxFeePerWh: '50' } })).toBe(
+      keccak256(code!),
+    )
+    for (const x of [undefined, { ...fees, maxFeePerWh: 51n }, { ...fees, recipient: me!.address }]) {
+      await expect(verifyMarketCode(client, { ...f, fees: x })).rejects.toMatchObject({
+        code: ChainErrorCode.CodeMismatch,
+        field: 'contract',
+      })
+    }
   })
 })

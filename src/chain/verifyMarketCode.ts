@@ -12,7 +12,7 @@ import {
 } from 'viem'
 import { call, getChainId, getCode, getTransactionCount, readContract } from 'viem/actions'
 import { settlementAbi, settlementArtifact } from './contracts.js'
-import type { SettlementTiming } from './deployMarket.js'
+import { feesArg, type MarketFees, type SettlementTiming } from './deployMarket.js'
 import { toChainError } from './describeRevert.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 
@@ -24,6 +24,8 @@ export interface MarketDeployment {
   timing: SettlementTiming
   admin: Address
   operator: Address
+  /** Network fees (the market file's decimal-string form too); absent: a plain market. */
+  fees?: MarketFees | { recipient: Address; maxFeePerWh: string }
 }
 
 /** Any sender for the replayed creation: it needs no funds, only a known nonce. */
@@ -45,6 +47,7 @@ export function settlementDeployData(d: Omit<MarketDeployment, 'contract'>): Hex
       { ...d.timing, withdrawalDelay: BigInt(d.timing.withdrawalDelay) },
       d.admin,
       d.operator,
+      feesArg(d.fees),
     ],
   })
 }
@@ -89,7 +92,7 @@ export async function verifyMarketCode(client: Client, d: MarketDeployment): Pro
       code: ChainErrorCode.CodeMismatch,
       field: 'contract',
       details:
-        'another contract, another gridlet version, or other constructor arguments (token, market id, timing, admin, operator) than the market file names',
+        'another contract, another gridlet version, or other constructor arguments (token, market id, timing, admin, operator, fees) than the market file names',
     })
   }
   // Roles live in storage, not in the code: ask the contract.

@@ -83,8 +83,13 @@ export function handOffCleared(d: OutcomeDeps, fromInterval: number): void {
     const orders = [...new Map(pool.filter((o) => ids.has(o.id)).map((o) => [o.id, o])).values()]
     crashpoint('before-handoff')
     transaction(store.db, () => {
-      const { rule, clearingPrice } = stored.result
-      const agreement = { rule, clearingPrice, attestations: stored.attestations }
+      const { rule, clearingPrice, feeRecipient } = stored.result
+      const agreement = {
+        rule,
+        clearingPrice,
+        attestations: stored.attestations,
+        ...(feeRecipient && { feeRecipient }),
+      }
       settlement.enqueue(store.db, {
         key: `${d.market}:${k}`,
         interval: k,

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import type { Forecaster } from '../core/forecast/types.js'
 import type { ClearingResult, ClearingRule, Trade } from '../core/market/types.js'
 import type { MeterReading } from '../core/meter/reading.js'
@@ -77,6 +77,8 @@ export interface SettlementBatch {
     readonly rule: ClearingRule
     readonly clearingPrice: bigint | undefined
     readonly attestations: readonly Attestation[]
+    /** A grid clearing's fee recipient (in its v2 root): the batch is settled with `settleWithFees`. */
+    readonly feeRecipient?: Address
   }
 }
 

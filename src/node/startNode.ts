@@ -264,7 +264,8 @@ function missingHouseholds(): never {
 
 /**
  * The chain view every node clears with when the config names a contract: the contract's timing is checked
- * (a mismatch stops the start with `CHAIN_TIMING_MISMATCH`), its registry followed `chain.registryConfirmations`
+ * (a mismatch stops the start with `CHAIN_TIMING_MISMATCH`), so are its fees against `market.grid`
+ * (`CHAIN_FEE_MISMATCH` naming `market.grid.feeRecipient` or `market.grid.fees[i]`), its registry followed `chain.registryConfirmations`
  * blocks deep unless the config lists the households (a depth too slow for the interval stops the start with
  * `CHAIN_INVALID` naming the field), and its escrow read per interval.
  */
@@ -282,6 +283,9 @@ async function startChainView(
     store: d.store,
     pollMs: config.chain.pollS * 1000,
     ...(config.market.households.length ? { households: config.market.households as Hex[] } : {}),
+    ...(config.market.grid && {
+      fees: { feeRecipient: config.market.grid.feeRecipient as Hex, feePerWh: config.market.grid.fees },
+    }),
     confirmations: config.chain.registryConfirmations,
     logger: d.logger.child({ component: 'chain' }),
     metrics: d.registry,
@@ -289,7 +293,9 @@ async function startChainView(
   await view.start().catch((cause) => {
     // A config the chain contradicts (timing, confirmation depth) stops the start with its own error and field.
     const c = cause as { code?: string; field?: string }
-    if (c.code === 'CHAIN_TIMING_MISMATCH' || c.field?.startsWith('chain.')) throw cause
+    if (c.code === 'CHAIN_TIMING_MISMATCH' || c.code === 'CHAIN_FEE_MISMATCH' || c.field?.startsWith('chain.')) {
+      throw cause
+    }
     throw new GridletError('the settlement contract registry could not be read', {
       code: 'CONFIG_HOUSEHOLDS',
       field: 'market.households',

@@ -1,4 +1,5 @@
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
+import type { GridLevel } from '../core/market/grid.js'
 import type { ClearingResult as MarketResult, Trade } from '../core/market/types.js'
 import type { Order, Side, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 
@@ -42,6 +43,8 @@ export function decodeTrade(t: Record<string, unknown>): Trade {
     quantityWh: BigInt(t.quantityWh as string),
     price: BigInt(t.price as string),
     amount: BigInt(t.amount as string),
+    // A grid clearing's trade: its level and fee are in the v2 root and paid on chain.
+    ...(t.level !== undefined && { level: Number(t.level) as GridLevel, fee: BigInt(t.fee as string) }),
   }
 }
 
@@ -54,5 +57,6 @@ export function decodeResult(json: string): MarketResult {
     volumeWh: BigInt(r.volumeWh as string),
     trades: (r.trades as Record<string, unknown>[]).map(decodeTrade),
     root: r.root as Hex,
+    ...(r.feeRecipient !== undefined && { feeRecipient: r.feeRecipient as Address }),
   }
 }

@@ -7,6 +7,7 @@
  * households colluded: the per-order checks hold even then. Attacks that move the chain's time run last.
  */
 import { ATTESTATION_ATTACKS } from './attacks/attestation.js'
+import { FEE_ATTACKS } from './attacks/fees.js'
 import type { Attack } from './attacks/helpers.js'
 import { REGISTRY_AND_ESCROW_ATTACKS } from './attacks/registryAndEscrow.js'
 import { TIME_MOVING_ATTACKS } from './attacks/timeMoving.js'
@@ -18,5 +19,6 @@ export const ATTACKS: readonly Attack[] = [
   ...ATTESTATION_ATTACKS,
   ...TRADE_AND_ORDER_ATTACKS,
   ...REGISTRY_AND_ESCROW_ATTACKS,
+  ...FEE_ATTACKS,
   ...TIME_MOVING_ATTACKS,
 ]

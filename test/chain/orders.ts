@@ -54,6 +54,11 @@ export interface BookOptions {
   price?: bigint
   quantityWh?: bigint
   expiry?: bigint
+  /**
+   * A fee market's book: trade i crosses level i % 3 and pays fee = quantityWh * feePerWh[level]; buy limits are
+   * raised by 1000 * the highest fee per Wh, so each buyer's price + fee stays within its limit.
+   */
+  feePerWh?: readonly [bigint, bigint, bigint]
 }
 
 /** Builds a valid cleared book: signed orders and the trades between them (uniform price, limits around it). */
@@ -61,6 +66,7 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
   const price = opts.price ?? 250_000n
   const q = opts.quantityWh ?? 500n
   const n = opts.trades
+  const maxFee = opts.feePerWh?.[2] ?? 0n
   const pairs = opts.shape === 'pairs'
   const legs = Array.from({ length: n }, (_, i) =>
     pairs ? { buy: i, sell: i } : { buy: Math.floor((i + 1) / 2), sell: Math.floor(i / 2) },
@@ -87,7 +93,7 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
       interval: opts.interval,
       side,
       quantityWh: filled(side === 0 ? 'buy' : 'sell', k),
-      limitPrice: side === 0 ? price + BigInt(k) : price - BigInt(k % 1000),
+      limitPrice: side === 0 ? price + BigInt(k) + 1000n * maxFee : price - BigInt(k % 1000),
       account: key.address,
       nonce: BigInt(at.nonce),
       expiry: opts.expiry ?? 4_000_000_000n,
@@ -95,12 +101,13 @@ export async function buildBook(opts: BookOptions): Promise<Book> {
   }
   const buys = Array.from({ length: buyCount }, (_, k) => sign(0, k))
   const sells = Array.from({ length: sellCount }, (_, k) => sign(1, k))
-  const trades = legs.map(({ buy, sell }) => ({
+  const trades = legs.map(({ buy, sell }, i) => ({
     buyId: buys[buy]!.id,
     sellId: sells[sell]!.id,
     quantityWh: q,
     price,
     amount: (q * price) / 1000n,
+    ...(opts.feePerWh && { level: i % 3, fee: q * opts.feePerWh[i % 3]! }),
   }))
   return { orders: [...buys, ...sells], trades }
 }
@@ -113,6 +120,8 @@ export interface AgreementOptions {
   signers: readonly { address: Address; privateKey: Hex }[]
   /** Set hash signed in the `Result` (default: a hash of the interval). */
   setHash?: Hex
+  /** A fee market's recipient: the agreement is then on the v2 root. */
+  feeRecipient?: Address
 }
 
 /**
@@ -121,7 +130,11 @@ export interface AgreementOptions {
  */
 export function agreementFor(book: Book, opts: AgreementOptions): Agreement {
   const setHash = opts.setHash ?? keccak256(toHex(`set-${opts.interval}`))
-  const agreement = { rule: 'k-da', clearingPrice: book.trades[0]?.price } as const
+  const agreement = {
+    rule: 'k-da',
+    clearingPrice: book.trades[0]?.price,
+    ...(opts.feeRecipient && { feeRecipient: opts.feeRecipient }),
+  } as const
   const root = rootOfResult(opts.interval, book.trades, agreement)
   const attestations = signAttestations(opts.signers, opts.domain, {
     market: opts.market,

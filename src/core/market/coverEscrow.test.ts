@@ -115,6 +115,20 @@ describe('coverEscrow with on-chain cancels', () => {
     )
   })
 
+  it('counts the network fees of pending grid trades as owed by the buyer (not as income of the seller)', () => {
+    const [b, s] = [accountN(0), accountN(1)]
+    const pending = [[{ buyer: b, seller: s, amount: 100_000n, fee: 4_500n }]]
+    const available = new Map([
+      [b, 200_000n],
+      [s, 10_000n],
+    ])
+    const cover = escrowCoverOf({ members: [b, s], available, pending })
+    expect(cover.spendable.get(b.toLowerCase())).toBe(95_500n)
+    expect(cover.spendable.get(s.toLowerCase())).toBe(10_000n)
+    const plain = escrowCoverOf({ members: [b], available, pending: [[{ buyer: b, seller: s, amount: 100_000n }]] })
+    expect(plain.spendable.get(b.toLowerCase())).toBe(100_000n)
+  })
+
   it('a nonce floor cancels the nonces below it: cancelNonces(k, 0) drops nonce 0 and keeps nonce 1', () => {
     const a = accountN(0)
     const first = bookOrder(1, { side: Side.Sell, quantityWh: 600, limitPrice: 100_000, account: a, nonce: 0n })

@@ -111,14 +111,17 @@ export interface EscrowCoverInput {
   readonly members: Iterable<string>
   /** `availableOf` at the interval's reference block, by account (any case); a member without an entry has 0. */
   readonly available: ReadonlyMap<string, bigint>
-  /** The trades of the earlier agreed intervals not settled at the reference block: what is still owed. */
-  readonly pending: readonly (readonly Pick<Trade, 'buyer' | 'seller' | 'amount'>[])[]
+  /**
+   * The trades of the earlier agreed intervals not settled at the reference block: what is still owed (a grid
+   * clearing's trades with their fees, which the buyer pays on top of the amount).
+   */
+  readonly pending: readonly (readonly Pick<Trade, 'buyer' | 'seller' | 'amount' | 'fee'>[])[]
 }
 
 /**
  * The escrow cover of an interval: each member may spend its available escrow at the reference block minus, for
- * every pending interval, what it owes there net of its own sales in it (the contract debits net per interval),
- * never below 0.
+ * every pending interval, what it owes there (amounts and network fees it buys) net of its own sales in it (the
+ * contract debits net per interval), never below 0.
  *
  * @example
  * const cover = escrowCoverOf({ members, available, pending: [previous.trades] })
@@ -132,7 +135,7 @@ export function escrowCoverOf(input: EscrowCoverInput): EscrowCover {
     for (const t of trades) {
       const buyer = t.buyer.toLowerCase()
       const seller = t.seller.toLowerCase()
-      net.set(buyer, (net.get(buyer) ?? 0n) + t.amount)
+      net.set(buyer, (net.get(buyer) ?? 0n) + t.amount + (t.fee ?? 0n))
       net.set(seller, (net.get(seller) ?? 0n) - t.amount)
     }
     for (const [a, v] of net) if (v > 0n) owed.set(a, (owed.get(a) ?? 0n) + v)

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
 import { type Address, createPublicClient, getAddress, http, type PublicClient } from 'viem'
+import { checkFees, type NodeFees } from '../../chain/checkFees.js'
 import { checkTiming } from '../../chain/checkTiming.js'
 import { localChain } from '../../chain/contracts.js'
 import type { SettlementTiming } from '../../chain/deployMarket.js'
@@ -22,6 +23,8 @@ export interface ChainViewInit {
   store: NodeStore
   /** Real milliseconds between two reads of the chain. */
   pollMs: number
+  /** The config's grid fees (`market.grid`: recipient and fee per Wh by level); undefined: a plain market. */
+  fees?: NodeFees
   /** A fixed registry (the config's `market.households`): then the contract's registry is not followed. */
   households?: readonly Address[]
   /** Blocks a registry event must lie under before it is applied (`chain.registryConfirmations`, default 0). */
@@ -44,7 +47,8 @@ export interface ChainView {
   /** The contract's timing, once read. */
   timing(): SettlementTiming | undefined
   /**
-   * Checks the timing (throws `CHAIN_TIMING_MISMATCH`) and the confirmation depth against the block time (throws
+   * Checks the timing (throws `CHAIN_TIMING_MISMATCH`), the grid fees (throws `CHAIN_FEE_MISMATCH` naming
+   * `market.grid.feeRecipient` or `market.grid.fees[i]`) and the confirmation depth against the block time (throws
    * `CHAIN_INVALID` naming `chain.registryConfirmations`), reads the registry, then follows the chain.
    */
   start(): Promise<void>
@@ -159,8 +163,12 @@ export function chainView(init: ChainViewInit): ChainView {
       logger?.warn({ err }, 'reading the settlement contract failed')
     }
   }
-  const checkTimingOnce = () =>
-    checkTiming(client, init.settlement, { lengthS: time.lengthS, gateClosureS: time.gateClosureS })
+  /** The contract's timing, once it and the fee recipient are checked against the config. */
+  const checkTimingOnce = async () => {
+    const t = await checkTiming(client, init.settlement, { lengthS: time.lengthS, gateClosureS: time.gateClosureS })
+    await checkFees(client, init.settlement, init.fees)
+    return t
+  }
   const loop = () => {
     if (stopped) return
     timer = setTimeout(() => void step().finally(loop), init.pollMs)
@@ -217,7 +225,7 @@ export function chainView(init: ChainViewInit): ChainView {
       try {
         timing = await checkTimingOnce()
       } catch (err) {
-        if ((err as { code?: string }).code === 'CHAIN_TIMING_MISMATCH') throw err
+        if (MISMATCHES.has((err as { code?: string }).code ?? '')) throw err
         logger?.warn({ err }, 'settlement contract not reachable at start: timing checked later')
       }
       if (fixed === undefined) {
@@ -234,6 +242,9 @@ export function chainView(init: ChainViewInit): ChainView {
     },
   }
 }
+
+/** Config errors the chain contradicts: they stop the start. */
+const MISMATCHES = new Set(['CHAIN_TIMING_MISMATCH', 'CHAIN_FEE_MISMATCH'])
 
 /** Result statuses of an interval the network agreed on. */
 const AGREED = new Set(['cleared', 'queued', 'nothing'])
