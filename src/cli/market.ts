@@ -76,6 +76,16 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
         'from a withdrawal request to the withdrawal (more than the three above)',
         secondsArg,
         8 * 86_400,
+      )
+      .option(
+        '--fee-recipient <address>',
+        "a grid-fee market: who is paid the fees (the nodes' market.grid.feeRecipient)",
+        addressArg,
+      )
+      .option(
+        '--max-fee-per-wh <units>',
+        'with --fee-recipient: the highest fee per Wh a trade may carry, token units',
+        feeArg,
       ),
   )
     .option('-o, --out <file>', 'where to write the market file', 'market.json')
@@ -90,9 +100,19 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
             field: 'out',
           })
         }
+        if ((o.feeRecipient === undefined) !== (o.maxFeePerWh === undefined)) {
+          throw new ChainError('--fee-recipient and --max-fee-per-wh go together', {
+            code: ChainErrorCode.InvalidInput,
+            field: o.feeRecipient === undefined ? 'fee-recipient' : 'max-fee-per-wh',
+            details: 'give both for a grid-fee market, neither for a plain one',
+          })
+        }
         const account = privateKeyToAccount(await loadKey(o.keystore, { file: o.passphraseFile }))
         const client = await connectMarket({ rpcUrl: o.rpc, chainId: o.chainId, account, pollingMs: o.pollMs })
         const { market: file, sent } = await deployMarketFile(client, {
+          ...(o.feeRecipient && o.maxFeePerWh !== undefined
+            ? { fees: { recipient: o.feeRecipient, maxFeePerWh: o.maxFeePerWh } }
+            : {}),
           journal: openJournal(o, o.keystore),
           name: o.name,
           token: o.token,
@@ -121,6 +141,8 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
         io.out(`  contract  ${file.contract}  (code verified against the artifact, block ${file.deployment.block})`)
         io.out(`  token     ${file.token.address}  ${file.token.symbol}, ${file.token.decimals} decimals`)
         io.out(`  operator  ${file.operator}`)
+        if (file.fees)
+          io.out(`  fees      to ${file.fees.recipient}, at most ${file.fees.maxFeePerWh} token units per Wh`)
         io.out(`market file written to ${o.out}: hand it to every household (gridlet init --market ${o.out})`)
       }),
     )
@@ -257,7 +279,17 @@ interface DeployOptions {
   settleDelayS: number
   settlementWindowS: number
   withdrawalDelayS: number
+  feeRecipient?: Address
+  maxFeePerWh?: bigint
   out: string
+}
+
+/** `--max-fee-per-wh`: whole token units, 1 .. 2^128 - 1 (the contract's uint128). */
+function feeArg(value: string): bigint {
+  if (!/^\d{1,39}$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 2n ** 128n) {
+    throw new InvalidArgumentError('must be whole token units per Wh, 1 to 2^128 - 1')
+  }
+  return BigInt(value)
 }
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z')

@@ -118,6 +118,46 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     expect(m.timing.withdrawalDelay).toBe(8 * 86_400)
   })
 
+  it('deploy a grid-fee market: --fee-recipient and --max-fee-per-wh go together, into the contract and the market file', async () => {
+    const feeFile = join(dir, 'fee-market.json')
+    const recipient = '0x00000000000000000000000000000000000000D5'
+    const args = (...fees: string[]) => [
+      'market',
+      'deploy',
+      '--rpc',
+      chain.anvil.rpcUrl,
+      '--token',
+      chain.token,
+      '--name',
+      'fee-street',
+      '--out',
+      feeFile,
+      '-k',
+      key('operator'),
+      '--passphrase-file',
+      chain.passFile,
+      '--poll-ms',
+      '20',
+      '--yes',
+      ...fees,
+    ]
+    const alone = await gridlet(args('--fee-recipient', recipient))
+    expect(alone.code).toBe(2)
+    expect(alone.err).toContain('--fee-recipient and --max-fee-per-wh go together')
+    const zero = await gridlet(args('--fee-recipient', recipient, '--max-fee-per-wh', '0'))
+    expect(zero.code).not.toBe(0)
+    expect(zero.err).toContain('must be whole token units per Wh')
+    expect(existsSync(feeFile)).toBe(false)
+    const ok = await gridlet(args('--fee-recipient', recipient, '--max-fee-per-wh', '40'))
+    expect(ok.code, ok.err).toBe(0)
+    expect(ok.out).toContain(`fees      to ${recipient}, at most 40 token units per Wh`)
+    const m = loadMarketFile(feeFile)
+    expect(m.fees).toEqual({ recipient, maxFeePerWh: '40' })
+    const read = (functionName: 'feeRecipient' | 'maxFeePerWh') =>
+      readContract(client(), { address: m.contract, abi: settlementAbi, functionName })
+    expect([await read('feeRecipient'), await read('maxFeePerWh')]).toEqual([recipient, 40n])
+  })
+
   it('register from a CSV: a dry run sends nothing; the batch registers each row once; a repeat sends nothing', async () => {
     const csv = join(dir, 'households.csv')
     writeFileSync(csv, `account,meter\n${households.map((a, i) => `${a},SDM630-000${i + 1}`).join('\n')}\n`)
