@@ -128,23 +128,32 @@ interface GridSide {
 
 function gridSide(sorted: BookSide, book: BookArrays, locOfEntry: Uint32Array, side: Side): GridSide {
   const n = sorted.order.length
-  // the side's orders are the book's entries of that side, in book order
-  const sideLoc = scratch(`grid.${side}.sideLoc`, Uint32Array, n)
-  for (let i = 0, k = 0; k < n; i++) if (book.side[i] === side) sideLoc[k++] = locOfEntry[i]!
+  const prices = sorted.prices instanceof Float64Array ? sorted.prices : undefined
+  // Each entry's position, quantity, location and price side by side (the side's orders are the book's entries
+  // of that side, in book order), so putting them in rank order reads one cache line per entry, not four.
+  const rec = scratch(`grid.${side}.rec`, Float64Array, 4 * n)
+  for (let i = 0, k = 0; k < n; i++) {
+    if (book.side[i] !== side) continue
+    rec[4 * k] = sorted.pos[k]!
+    rec[4 * k + 1] = sorted.qty[k]!
+    rec[4 * k + 2] = locOfEntry[i]!
+    rec[4 * k + 3] = prices === undefined ? 0 : prices[k]!
+    k++
+  }
   const pos = scratch(`grid.${side}.pos`, Uint32Array, n)
   const rem = scratch(`grid.${side}.rem`, Float64Array, n)
   const loc = scratch(`grid.${side}.loc`, Uint32Array, n)
-  const prices = sorted.prices instanceof Float64Array ? sorted.prices : undefined
-  const price = prices && scratch(`grid.${side}.price`, Float64Array, n)
+  const price = scratch(`grid.${side}.price`, Float64Array, n)
   for (let r = 0; r < n; r++) {
-    const i = sorted.order[r]!
-    pos[r] = sorted.pos[i]!
-    rem[r] = sorted.qty[i]!
-    loc[r] = sideLoc[i]!
-    if (price) price[r] = prices![i]!
+    const at = 4 * sorted.order[r]!
+    pos[r] = rec[at]!
+    rem[r] = rec[at + 1]!
+    loc[r] = rec[at + 2]!
+    price[r] = rec[at + 3]!
   }
-  return { sorted, pos, rem, loc, price }
+  return { sorted, pos, rem, loc, price: prices && price }
 }
+
 /** Asks by location, each group in canonical order, with a head pointer past the exhausted ones. */
 interface Groups {
   readonly start: Uint32Array
@@ -154,13 +163,12 @@ interface Groups {
 
 function askGroups(loc: Uint32Array, count: number): Groups {
   const start = new Uint32Array(count + 1)
-  for (const g of loc) start[g + 1]!++
+  const n = loc.length
+  for (let a = 0; a < n; a++) start[loc[a]! + 1]!++
   for (let g = 0; g < count; g++) start[g + 1]! += start[g]!
   const fill = start.slice(0, count)
-  const items = new Uint32Array(loc.length)
-  loc.forEach((g, a) => {
-    items[fill[g]!++] = a
-  })
+  const items = scratch('grid.groups', Uint32Array, n)
+  for (let a = 0; a < n; a++) items[fill[loc[a]!]!++] = a
   return { start, items, head: start.slice(0, count) }
 }
 
