@@ -59,9 +59,9 @@ const FAST_PRICE = 2 ** 48
  *
  * Slots are found with an open-addressing table of typed arrays keyed by a hash of (account, nonce), compared
  * exactly on a hash match: no key string, map entry or object per order, so a 1M-order set costs a few flat
- * arrays and one pass rather than a million allocations the garbage collector must trace. The same pass reads
- * the leading characters of each id once, for the sort's tie key; an order is looked up among the cancels only
- * when its account's hash is one of theirs (a bitmap test).
+ * arrays and two passes (the orders, then their slot hashes) rather than a million allocations the garbage
+ * collector must trace. The first pass reads the leading characters of each id once, for the sort's tie key; an
+ * order is looked up among the cancels only when its account's hash is one of theirs (a bitmap test).
  */
 export function selectPositions(
   orders: readonly VerifiedOrder[],
