@@ -46,6 +46,26 @@ class FeederMemo {
     }
   }
 
+  /**
+   * For each of the first `n` hashes, the entry of the first account held with that hash (-1: none), for
+   * `answerAt` to confirm: a tight pass over the table alone, whose random reads overlap.
+   */
+  guesses(hashes: Int32Array, n: number, out: Int32Array): void {
+    const table = this.#table
+    const mask = this.#mask
+    for (let i = 0; i < n; i++) {
+      const hash = hashes[i]!
+      let t = hash & mask
+      while (table[2 * t + 1] !== 0 && table[2 * t] !== hash) t = (t + 1) & mask
+      out[i] = table[2 * t + 1]! - 1
+    }
+  }
+
+  /** `feederAt(account, hash)`, answered from entry `guess` when it holds this very account. */
+  answerAt(account: string, hash: number, guess: number): number | undefined {
+    return guess >= 0 && this.#accounts[guess] === account ? this.#answers[guess] : this.feederAt(account, hash)
+  }
+
   #reset(n: number): void {
     this.#accounts = []
     this.#answers = []

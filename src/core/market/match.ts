@@ -99,22 +99,28 @@ function bookArrays(book: readonly VerifiedOrder[]): BookArrays {
  */
 export function bookSide(orders: readonly VerifiedOrder[], book: BookArrays, side: Side): BookSide {
   const n = book.pos.length
-  let count = 0
-  for (let i = 0; i < n; i++) if (book.side[i] === side) count++
-  const pos = scratch(`${side}.pos`, Uint32Array, count)
-  const qty = scratch(`${side}.qty`, Float64Array, count)
-  const fast = scratch(`${side}.prices`, Float64Array, count)
-  const tie = book.tie === undefined ? undefined : scratch(`${side}.bookTie`, Float64Array, count)
+  // the side's entries are copied in one pass into buffers sized for the whole book, then cut to their count
+  const all = {
+    pos: scratch(`${side}.pos`, Uint32Array, n),
+    qty: scratch(`${side}.qty`, Float64Array, n),
+    fast: scratch(`${side}.prices`, Float64Array, n),
+    tie: book.tie === undefined ? undefined : scratch(`${side}.bookTie`, Float64Array, n),
+  }
   let exact = true
-  for (let i = 0, k = 0; i < n; i++) {
+  let count = 0
+  for (let i = 0; i < n; i++) {
     if (book.side[i] !== side) continue
-    pos[k] = book.pos[i]!
-    qty[k] = book.qty[i]!
-    if (tie) tie[k] = book.tie![i]!
+    all.pos[count] = book.pos[i]!
+    all.qty[count] = book.qty[i]!
+    if (all.tie) all.tie[count] = book.tie![i]!
     const p = book.prices[i]!
     if (p >= FAST_PRICE) exact = false
-    fast[k++] = p
+    all.fast[count++] = p
   }
+  const pos = all.pos.subarray(0, count)
+  const qty = all.qty.subarray(0, count)
+  const fast = all.fast.subarray(0, count)
+  const tie = all.tie?.subarray(0, count)
   // Number() of a bigint below 2^53 is exact, so this decides the fast path exactly.
   const prices = exact ? fast : Array.from(pos, (p) => orders[p]!.order.limitPrice)
   const idOf = (i: number) => orders[pos[i]!]!.id

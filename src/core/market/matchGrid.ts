@@ -49,7 +49,7 @@ export function matchGrid(
   const fills = new FillBuffer(bids.pos.length + asks.pos.length + 64)
   const cut = scratch('grid.cut', Uint32Array, bids.pos.length)
   for (const level of LEVELS) {
-    cutOf(bids.sorted, asks.sorted, grid.feePerWh[level] * 1000n, cut)
+    cutOf(bids, asks, grid.feePerWh[level] * 1000n, cut)
     matchLevel(level, bids, asks, groups, net, cut, fills)
   }
   return resultOf(orders, bids, asks, fills, net, params, grid)
@@ -87,16 +87,18 @@ function networkOf(grid: GridClearing): Network {
 
 /**
  * Each book entry's location (its feeder, `net.feeders` off the network), in book order: that is the order set's
- * order, so the accounts are read mostly in memory order. `feederOf` is asked once per account (see feederMemo.ts).
+ * order, so the accounts are read mostly in memory order. `feederOf` is asked once per account (see feederMemo.ts); the memo's table is probed in a pass of its own.
  */
 function locations(orders: readonly VerifiedOrder[], book: BookArrays, net: Network, grid: GridClearing) {
   const n = book.pos.length
   const loc = scratch('grid.loc', Uint32Array, n)
   const memo = feederMemo(grid, n)
-  const hash = book.accountHash
+  const hash = book.accountHash ?? accountHashes(orders, book)
+  const guess = scratch('grid.guess', Int32Array, n)
+  memo.guesses(hash, n, guess)
   for (let i = 0; i < n; i++) {
     const { account } = orders[book.pos[i]!]!.order
-    const f = memo.feederAt(account, hash === undefined ? accountHash(account) : hash[i]!)
+    const f = memo.answerAt(account, hash[i]!, guess[i]!)
     if (f === undefined) loc[i] = net.feeders
     else if (Number.isInteger(f) && f >= 0 && f < net.feeders) loc[i] = f
     else {
@@ -110,30 +112,48 @@ function locations(orders: readonly VerifiedOrder[], book: BookArrays, net: Netw
   return loc
 }
 
-/** One side by canonical rank: order-set positions, remaining quantities and network locations. */
+function accountHashes(orders: readonly VerifiedOrder[], book: BookArrays): Int32Array {
+  return Int32Array.from(book.pos, (p) => accountHash(orders[p]!.order.account))
+}
+
+/** One side by canonical rank: order-set positions, remaining quantities, network locations and exact prices. */
 interface GridSide {
   readonly sorted: BookSide
   readonly pos: Uint32Array
   readonly rem: Float64Array
   readonly loc: Uint32Array
+  /** Prices by rank when they are numbers (below 2^48), so the per-level merges (`cutOf`) read them in order. */
+  readonly price: Float64Array | undefined
 }
 
 function gridSide(sorted: BookSide, book: BookArrays, locOfEntry: Uint32Array, side: Side): GridSide {
   const n = sorted.order.length
-  // the side's orders are the book's entries of that side, in book order
-  const sideLoc = scratch(`grid.${side}.sideLoc`, Uint32Array, n)
-  for (let i = 0, k = 0; k < n; i++) if (book.side[i] === side) sideLoc[k++] = locOfEntry[i]!
+  const prices = sorted.prices instanceof Float64Array ? sorted.prices : undefined
+  // Each entry's position, quantity, location and price side by side (the side's orders are the book's entries
+  // of that side, in book order), so putting them in rank order reads one cache line per entry, not four.
+  const rec = scratch(`grid.${side}.rec`, Float64Array, 4 * n)
+  for (let i = 0, k = 0; k < n; i++) {
+    if (book.side[i] !== side) continue
+    rec[4 * k] = sorted.pos[k]!
+    rec[4 * k + 1] = sorted.qty[k]!
+    rec[4 * k + 2] = locOfEntry[i]!
+    rec[4 * k + 3] = prices === undefined ? 0 : prices[k]!
+    k++
+  }
   const pos = scratch(`grid.${side}.pos`, Uint32Array, n)
   const rem = scratch(`grid.${side}.rem`, Float64Array, n)
   const loc = scratch(`grid.${side}.loc`, Uint32Array, n)
+  const price = scratch(`grid.${side}.price`, Float64Array, n)
   for (let r = 0; r < n; r++) {
-    const i = sorted.order[r]!
-    pos[r] = sorted.pos[i]!
-    rem[r] = sorted.qty[i]!
-    loc[r] = sideLoc[i]!
+    const at = 4 * sorted.order[r]!
+    pos[r] = rec[at]!
+    rem[r] = rec[at + 1]!
+    loc[r] = rec[at + 2]!
+    price[r] = rec[at + 3]!
   }
-  return { sorted, pos, rem, loc }
+  return { sorted, pos, rem, loc, price: prices && price }
 }
+
 /** Asks by location, each group in canonical order, with a head pointer past the exhausted ones. */
 interface Groups {
   readonly start: Uint32Array
@@ -143,13 +163,12 @@ interface Groups {
 
 function askGroups(loc: Uint32Array, count: number): Groups {
   const start = new Uint32Array(count + 1)
-  for (const g of loc) start[g + 1]!++
+  const n = loc.length
+  for (let a = 0; a < n; a++) start[loc[a]! + 1]!++
   for (let g = 0; g < count; g++) start[g + 1]! += start[g]!
   const fill = start.slice(0, count)
-  const items = new Uint32Array(loc.length)
-  loc.forEach((g, a) => {
-    items[fill[g]!++] = a
-  })
+  const items = scratch('grid.groups', Uint32Array, n)
+  for (let a = 0; a < n; a++) items[fill[loc[a]!]!++] = a
   return { start, items, head: start.slice(0, count) }
 }
 
@@ -184,25 +203,29 @@ function consume(net: Network, g: number, level: GridLevel, into: boolean, q: nu
  * so one merge of the two sides gives every bound. Prices below 2^48 compare as numbers, exactly: a fee of 2^49 or
  * more (per kWh) admits no ask, the same as the fee itself; a side with larger prices compares bigints.
  */
-function cutOf(bids: BookSide, asks: BookSide, feePerKWh: bigint, cut: Uint32Array): void {
-  const { order: bo, prices: bp } = bids
-  const { order: ao, prices: ap } = asks
-  let j = ao.length
-  if (bp instanceof Float64Array && ap instanceof Float64Array) {
+function cutOf(bids: GridSide, asks: GridSide, feePerKWh: bigint, cut: Uint32Array): void {
+  const nb = bids.pos.length
+  let j = asks.pos.length
+  let r = 0
+  const bp = bids.price
+  const ap = asks.price
+  if (bp !== undefined && ap !== undefined) {
     const fee = feePerKWh < FEE_CAP ? Number(feePerKWh) : Number(FEE_CAP)
-    for (let r = 0; r < bo.length; r++) {
-      const bid = bp[bo[r]!]!
-      while (j > 0 && ap[ao[j - 1]!]! + fee > bid) j--
+    for (; r < nb && j > 0; r++) {
+      const bid = bp[r]!
+      while (j > 0 && ap[j - 1]! + fee > bid) j--
       cut[r] = j
     }
-    return
+  } else {
+    const big = (s: BookSide, rank: number) => BigInt(s.prices[s.order[rank]!]!)
+    for (; r < nb && j > 0; r++) {
+      const limit = big(bids.sorted, r) - feePerKWh
+      while (j > 0 && big(asks.sorted, j - 1) > limit) j--
+      cut[r] = j
+    }
   }
-  const big = (p: Float64Array | bigint[], i: number) => BigInt(p[i]!)
-  for (let r = 0; r < bo.length; r++) {
-    const limit = big(bp, bo[r]!) - feePerKWh
-    while (j > 0 && big(ap, ao[j - 1]!) > limit) j--
-    cut[r] = j
-  }
+  // once no ask passes, none does for the bids after
+  cut.fill(0, r)
 }
 
 const FEE_CAP = 2n ** 49n

@@ -59,9 +59,9 @@ const FAST_PRICE = 2 ** 48
  *
  * Slots are found with an open-addressing table of typed arrays keyed by a hash of (account, nonce), compared
  * exactly on a hash match: no key string, map entry or object per order, so a 1M-order set costs a few flat
- * arrays and one pass rather than a million allocations the garbage collector must trace. The same pass reads
- * the leading characters of each id once, for the sort's tie key; an order is looked up among the cancels only
- * when its account's hash is one of theirs (a bitmap test).
+ * arrays and two passes (the orders, then their slot hashes) rather than a million allocations the garbage
+ * collector must trace. The first pass reads the leading characters of each id once, for the sort's tie key; an
+ * order is looked up among the cancels only when its account's hash is one of theirs (a bitmap test).
  */
 export function selectPositions(
   orders: readonly VerifiedOrder[],
@@ -85,32 +85,24 @@ export function selectPositions(
     tie: scratch('select.tie', Float64Array, n),
     account: scratch('select.account', Int32Array, n),
   }
-  const accept = acceptor(filter.interval, endS)
+  const hashes = scratch('select.hash', Int32Array, n)
+  const candidates = readCandidates(orders, acceptor(filter.interval, endS), a, hashes)
   let slots = 0
-  for (let i = 0; i < n; i++) {
-    const o = orders[i]!
-    const { order } = o
-    const p = Number(order.limitPrice)
-    const q = accept(order, p)
-    if (q === 0) continue
-    const ah = accountHash(order.account)
-    const h = slotHash(ah, order.nonce)
+  for (let c = 0; c < candidates; c++) {
+    const h = hashes[c]!
     for (let t = h & mask; ; t = (t + 1) & mask) {
       const s = table[2 * t + 1]!
       if (s === 0) {
         table[2 * t] = h
         table[2 * t + 1] = slots + 1
-        a.qty[slots] = q
-        a.prices[slots] = p
-        a.sides[slots] = order.side
-        a.tie[slots] = tieKey(o.id)
-        a.account[slots] = ah
-        a.pos[slots++] = i
+        if (slots !== c) moveSlot(a, c, slots)
+        slots++
         break
       }
       if (table[2 * t] !== h) continue
       const seen = orders[a.pos[s - 1]!]!
-      if (sameSlot(seen.order, order)) {
+      const o = orders[a.pos[c]!]!
+      if (sameSlot(seen.order, o.order)) {
         // a second copy of the same order is a duplicate, a different order in the slot voids it
         if (!sameText(seen.id, o.id)) a.voided[s - 1] = 1
         break
@@ -118,6 +110,47 @@ export function selectPositions(
     }
   }
   return compact(orders, cancelledIds(cancels), a, slots, reuse)
+}
+
+/**
+ * The first pass of the selection: the orders within the book's bounds, read in order into the slot arrays (their
+ * position, quantity, price, side, tie key and account hash) with their slot's hash in `hashes`; returns how many.
+ * The slot table is probed in a second, tight pass over `hashes`: its random reads then overlap, where between
+ * the reads of the order objects each would wait on memory in turn.
+ */
+function readCandidates(
+  orders: readonly VerifiedOrder[],
+  accept: (order: Order, price: number) => number,
+  a: Slots,
+  hashes: Int32Array,
+): number {
+  let c = 0
+  for (let i = 0; i < orders.length; i++) {
+    const o = orders[i]!
+    const { order } = o
+    const p = Number(order.limitPrice)
+    const q = accept(order, p)
+    if (q === 0) continue
+    const ah = accountHash(order.account)
+    hashes[c] = slotHash(ah, order.nonce)
+    a.qty[c] = q
+    a.prices[c] = p
+    a.sides[c] = order.side
+    a.tie[c] = tieKey(o.id)
+    a.account[c] = ah
+    a.pos[c++] = i
+  }
+  return c
+}
+
+/** Moves the slot arrays' entry `from` down to `to` (voided flags are by slot and stay). */
+function moveSlot(a: Slots, from: number, to: number): void {
+  a.pos[to] = a.pos[from]!
+  a.qty[to] = a.qty[from]!
+  a.prices[to] = a.prices[from]!
+  a.sides[to] = a.sides[from]!
+  a.tie[to] = a.tie[from]!
+  a.account[to] = a.account[from]!
 }
 
 /** Per slot of the selection (see `selectPositions`). */
