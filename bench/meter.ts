@@ -11,7 +11,8 @@
  *   request on the same devices at the same time (see `versusBaseline`), so that load from other processes on a
  *   shared machine falls on both alike; `readingsPerSecond` of each case is from a run of that side alone. The
  *   baseline case's `vsItself` is the same comparison of the baseline with a second set of its own clients, i.e.
- *   how far from 1 the comparison reads under this run's load when there is no difference;
+ *   how far from 1 the comparison reads under this run's load when there is no difference. `cpuUsPerReading`: the
+ *   reader process's CPU time per reading in a case's own run (the simulators run in the child process);
  * - sunspec-tcp-1dev: steady-state requests per SunSpec reading (meter model + inverter model, after discovery);
  * - recovery-server-restart: the server is closed for 500 ms and restarted; time from restart to the next good
  *   reading, worst of 3 (target <= 2000 ms).
@@ -79,6 +80,8 @@ interface Result {
   p99Ms: number
   recoveryMs?: number
   vsBaseline?: number
+  /** CPU time of the reader process per reading (the simulators run in the child), microseconds. */
+  cpuUsPerReading?: number
   /** Baseline case: the interleaved comparison of the baseline with itself (the comparison's own error). */
   vsItself?: number
   errors: number
@@ -162,17 +165,29 @@ function gridletMeters(ports: number[], profile = 'sdm630') {
 async function throughput(name: string, ports: number[], durationMs: number, profile = 'sdm630'): Promise<Result> {
   const side = gridletMeters(ports, profile)
   await Promise.all(side.meters.map((m) => m.read())) // connect (and discover) before timing
+  const cpu = process.cpuUsage()
   const s = await side.run(durationMs)
+  const cpuUsPerReading = cpuPer(process.cpuUsage(cpu), s)
   await side.close()
-  return summary(name, ports.length, s.latencies, s.elapsedMs, s.requests, s.errors)
+  return { ...summary(name, ports.length, s.latencies, s.elapsedMs, s.requests, s.errors), cpuUsPerReading }
 }
 
 async function baselineThroughput(ports: number[], durationMs: number): Promise<Result> {
   const side = await modbusSerialClients(ports)
   await side.run(300)
+  const cpu = process.cpuUsage()
   const s = await side.run(durationMs)
+  const cpuUsPerReading = cpuPer(process.cpuUsage(cpu), s)
   await side.close()
-  return summary('baseline-modbus-serial-10dev', ports.length, s.latencies, s.elapsedMs, s.requests, s.errors)
+  return {
+    ...summary('baseline-modbus-serial-10dev', ports.length, s.latencies, s.elapsedMs, s.requests, s.errors),
+    cpuUsPerReading,
+  }
+}
+
+/** The reader process's CPU time (user + system, GC included) per good reading of a run, microseconds. */
+function cpuPer(used: NodeJS.CpuUsage, s: Sample): number {
+  return s.latencies.length ? round((used.user + used.system) / s.latencies.length, 1) : 0
 }
 
 /**
@@ -356,6 +371,7 @@ function printTable(results: Result[]): void {
     'requestsPerReading',
     'p50Ms',
     'p99Ms',
+    'cpuUsPerReading',
     'recoveryMs',
     'vsBaseline',
     'vsItself',
