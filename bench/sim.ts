@@ -56,9 +56,9 @@ async function fastCase(file: string, name: string) {
     ...(g === undefined
       ? {}
       : {
-          gridOnly: JSON.stringify(g.gridOnly),
-          withMarket: JSON.stringify(g.withMarket),
-          envelope: JSON.stringify(g.envelope ?? {}),
+          gridOnly: g.gridOnly,
+          withMarket: g.withMarket,
+          envelope: g.envelope ?? {},
         }),
   }
 }
@@ -104,7 +104,7 @@ async function networkCase(busy: boolean) {
     agreement: n?.agreementRate ?? 0,
     settledIntervals: n?.settledIntervals ?? 0,
     intervalsWithTrades: n?.intervalsWithTrades ?? 0,
-    disagreements: JSON.stringify(n?.disagreements ?? {}),
+    disagreements: n?.disagreements ?? {},
     sameAsFast: settle(s.name, c, o).kpis.runRoot === settle(s.name, c, fast).kpis.runRoot,
     gasUsed: n?.gasUsed ?? '0',
     seconds: round2(seconds),
@@ -130,6 +130,9 @@ for (const [name, run] of cases) {
   if (json) console.log(JSON.stringify(r))
   else {
     console.log(`\n${r.case}`)
-    for (const [k, v] of Object.entries(r)) if (k !== 'bench' && k !== 'case') console.log(`  ${k.padEnd(24)} ${v}`)
+    for (const [k, v] of Object.entries(r)) {
+      if (k !== 'bench' && k !== 'case')
+        console.log(`  ${k.padEnd(24)} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    }
   }
 }
