@@ -37,6 +37,24 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     '--poll-ms',
     '20',
   ]
+  /** `market deploy` of a market `name` into `out` with the operator key, before the passphrase options. */
+  const deploy = (name: string, out: string, ...extra: string[]) => [
+    'market',
+    'deploy',
+    '--rpc',
+    chain.anvil.rpcUrl,
+    '--token',
+    chain.token,
+    '--name',
+    name,
+    '--out',
+    out,
+    '-k',
+    key('operator'),
+    '--poll-ms',
+    '20',
+    ...extra,
+  ]
   const settlement = () => loadMarketFile(marketFile).contract
   const client = () => createPublicClient({ transport: http(chain.anvil.rpcUrl) })
   const balanceOf = (a: Address) =>
@@ -81,22 +99,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
 
   it('deploy: a wrong passphrase is refused; then the contract is deployed, its code verified, the market file written', async () => {
     writeFileSync(join(dir, 'wrong'), 'not the passphrase\n')
-    const deployArgs = [
-      'market',
-      'deploy',
-      '--rpc',
-      chain.anvil.rpcUrl,
-      '--token',
-      chain.token,
-      '--name',
-      'test-street',
-      '--out',
-      marketFile,
-      '-k',
-      key('operator'),
-      '--poll-ms',
-      '20',
-    ]
+    const deployArgs = deploy('test-street', marketFile)
     const wrong = await gridlet([...deployArgs, '--passphrase-file', join(dir, 'wrong'), '--yes'])
     expect(wrong.code).toBe(2)
     expect(wrong.err).toMatch(/wrong keystore passphrase/)
@@ -121,26 +124,8 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
   it('deploy a grid-fee market: --fee-recipient and --max-fee-per-wh go together, into the contract and the market file', async () => {
     const feeFile = join(dir, 'fee-market.json')
     const recipient = '0x00000000000000000000000000000000000000D5'
-    const args = (...fees: string[]) => [
-      'market',
-      'deploy',
-      '--rpc',
-      chain.anvil.rpcUrl,
-      '--token',
-      chain.token,
-      '--name',
-      'fee-street',
-      '--out',
-      feeFile,
-      '-k',
-      key('operator'),
-      '--passphrase-file',
-      chain.passFile,
-      '--poll-ms',
-      '20',
-      '--yes',
-      ...fees,
-    ]
+    const args = (...fees: string[]) =>
+      deploy('fee-street', feeFile, '--passphrase-file', chain.passFile, '--yes', ...fees)
     const alone = await gridlet(args('--fee-recipient', recipient))
     expect(alone.code).toBe(2)
     expect(alone.err).toContain('--fee-recipient and --max-fee-per-wh go together')
