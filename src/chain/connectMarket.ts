@@ -3,6 +3,7 @@ import { getChainId } from 'viem/actions'
 import { localChain } from './contracts.js'
 import { toChainError } from './describeRevert.js'
 import { ChainError, ChainErrorCode } from './errors.js'
+import { type NativeCurrency, nativeCurrencyOf } from './nativeCurrency.js'
 
 export interface ConnectMarketArgs {
   rpcUrl: string
@@ -12,6 +13,8 @@ export interface ConnectMarketArgs {
   account?: Account
   /** Receipt and block polling period, ms (default 1000; tests use less). */
   pollingMs?: number
+  /** What the chain pays gas in (a market file's), or 'lookup' in viem's chain list; default ETH. */
+  nativeCurrency?: NativeCurrency | 'lookup'
 }
 
 /**
@@ -38,8 +41,9 @@ export async function connectMarket<A extends Account | undefined = undefined>(
       details: "use the RPC URL of the market's chain (or the market file the operator deployed on this chain)",
     })
   }
+  const native = args.nativeCurrency === 'lookup' ? await nativeCurrencyOf(actual) : args.nativeCurrency
   return createClient({
-    chain: localChain(actual, args.rpcUrl),
+    chain: localChain(actual, args.rpcUrl, native),
     account: args.account as A,
     transport: http(args.rpcUrl, { retryCount: 2, timeout: 30_000 }),
     pollingInterval: args.pollingMs ?? 1000,

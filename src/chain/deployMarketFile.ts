@@ -2,6 +2,7 @@ import { type Address, getAddress, keccak256, toHex } from 'viem'
 import { DEFAULT_SETTLEMENT_TIMING, type MarketFees, type SettlementTiming } from './deployMarket.js'
 import { ChainError, ChainErrorCode } from './errors.js'
 import type { MarketFile } from './marketFile.js'
+import type { NativeCurrency } from './nativeCurrency.js'
 import { readToken } from './readToken.js'
 import { type SendHooks, type SentTx, type SigningClient, sendTransactionOnce } from './sendTransactionOnce.js'
 import type { TxJournal } from './txJournal.js'
@@ -20,6 +21,8 @@ export interface DeployMarketFileArgs extends SendHooks {
   operator?: Address
   /** Network fees (absent: a plain market); written into the market file. */
   fees?: MarketFees
+  /** What the chain pays gas in, written into the market file (`nativeCurrencyOf`). */
+  nativeCurrency?: NativeCurrency
   /** The RPC URL written into the market file (the one households should use). */
   rpcUrl: string
   receiptTimeoutMs?: number
@@ -78,6 +81,7 @@ export async function deployMarketFile(
     operator: d.operator,
     admin: d.admin,
     ...(fees && { fees: { recipient: fees.recipient, maxFeePerWh: fees.maxFeePerWh.toString() } }),
+    ...(args.nativeCurrency && { nativeCurrency: args.nativeCurrency }),
     deployment: { tx: sent.hash, block: Number(sent.receipt.blockNumber) },
     codeHash,
   }

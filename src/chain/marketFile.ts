@@ -27,6 +27,8 @@ export interface MarketFile {
    * as a decimal string (JSON has no bigint).
    */
   readonly fees?: { readonly recipient: Address; readonly maxFeePerWh: string }
+  /** What the chain pays gas in, for showing gas costs (absent in older files: ETH, 18 decimals). */
+  readonly nativeCurrency?: { readonly symbol: string; readonly decimals: number }
   /** Deployment transaction and block (status commands read events from there). */
   readonly deployment: { readonly tx: Hex; readonly block: number }
   /** keccak256 of the runtime code found and verified at `contract`. */
@@ -64,6 +66,10 @@ export const marketFileSchema = z
     }),
     operator: address,
     admin: address,
+    nativeCurrency: z
+      .object({ symbol: z.string().min(1).max(16), decimals: z.number().int().min(0).max(36) })
+      .strict()
+      .optional(),
     fees: z
       .object({
         recipient: address.refine((a) => !/^0x0{40}$/.test(a), 'the fee recipient must not be the zero address'),

@@ -1,5 +1,6 @@
 import { formatUnits, parseUnits } from 'viem'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
+import { DEFAULT_NATIVE_CURRENCY, type NativeCurrency } from '../chain/nativeCurrency.js'
 import type { TokenInfo } from '../chain/readToken.js'
 
 /**
@@ -33,9 +34,15 @@ export function formatAmount(units: bigint, token: Pick<TokenInfo, 'decimals' | 
   return raw ? `${units} units` : `${formatUnits(units, token.decimals)} ${token.symbol}`
 }
 
-/** Wei as the chain's native currency, e.g. "0.000123 ETH" (6 significant decimals are enough for gas). */
-export function formatNative(wei: bigint): string {
-  const [whole, frac = ''] = formatUnits(wei, 18).split('.')
+/**
+ * The smallest units of the chain's native currency for people, e.g. "0.000123 ETH", "0.0001 XDAI" (8 decimals
+ * are enough for gas).
+ *
+ * @example
+ * formatNative(5_068_920_000_000_000n, { symbol: 'XDAI', decimals: 18 }) // '0.00506892 XDAI'
+ */
+export function formatNative(wei: bigint, native: NativeCurrency = DEFAULT_NATIVE_CURRENCY): string {
+  const [whole, frac = ''] = formatUnits(wei, native.decimals).split('.')
   const short = frac.slice(0, 8).replace(/0+$/, '')
-  return `${whole}${short ? `.${short}` : ''} ETH`
+  return `${whole}${short ? `.${short}` : ''} ${native.symbol}`
 }

@@ -161,7 +161,7 @@ export function registerEscrowCommands(program: Command, io: CliIo = terminalIo)
         io.out(`reserved    ${show(s.reserved)}`)
         io.out(`available   ${show(s.available)}`)
         io.out(`withdrawal  ${s.withdrawalState === 'none' ? 'none' : `${show(w.amount)}, ${when}`}`)
-        io.out(`wallet      ${show(s.wallet)} outside escrow, ${formatNative(s.gasBalance)} for gas`)
+        io.out(`wallet      ${show(s.wallet)} outside escrow, ${formatNative(s.gasBalance, ctx.native)} for gas`)
       }),
     )
 }

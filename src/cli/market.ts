@@ -108,8 +108,16 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
           })
         }
         const account = privateKeyToAccount(await loadKey(o.keystore, { file: o.passphraseFile }))
-        const client = await connectMarket({ rpcUrl: o.rpc, chainId: o.chainId, account, pollingMs: o.pollMs })
+        const client = await connectMarket({
+          rpcUrl: o.rpc,
+          chainId: o.chainId,
+          account,
+          pollingMs: o.pollMs,
+          nativeCurrency: 'lookup',
+        })
+        const native = { symbol: client.chain.nativeCurrency.symbol, decimals: client.chain.nativeCurrency.decimals }
         const { market: file, sent } = await deployMarketFile(client, {
+          nativeCurrency: native,
           ...(o.feeRecipient && o.maxFeePerWh !== undefined
             ? { fees: { recipient: o.feeRecipient, maxFeePerWh: o.maxFeePerWh } }
             : {}),
@@ -126,7 +134,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
             settlementWindow: o.settlementWindowS,
             withdrawalDelay: o.withdrawalDelayS,
           },
-          ...sendHooks(io, o),
+          ...sendHooks(io, o, native),
           receiptTimeoutMs: (o.receiptTimeout ?? 300) * 1000,
         })
         writeMarketFile(o.out, file)
@@ -135,7 +143,7 @@ export function registerMarketCommands(program: Command, io: CliIo = terminalIo)
         io.out(
           sent.resumed
             ? `deploy: done earlier in block ${r.blockNumber} (tx ${sent.hash}); not sent again`
-            : `deploy: mined in block ${r.blockNumber}, gas used ${r.gasUsed} (${formatNative(r.gasUsed * r.effectiveGasPrice)}), tx ${sent.hash}`,
+            : `deploy: mined in block ${r.blockNumber}, gas used ${r.gasUsed} (${formatNative(r.gasUsed * r.effectiveGasPrice, native)}), tx ${sent.hash}`,
         )
         io.out(`market "${file.name}" on chain ${file.chainId}`)
         io.out(`  contract  ${file.contract}  (code verified against the artifact, block ${file.deployment.block})`)

@@ -8,6 +8,7 @@ import { settlementAbi } from '../chain/contracts.js'
 import { toChainError } from '../chain/describeRevert.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { loadMarketFile } from '../chain/marketFile.js'
+import { DEFAULT_NATIVE_CURRENCY, type NativeCurrency } from '../chain/nativeCurrency.js'
 import { readToken, type TokenInfo } from '../chain/readToken.js'
 import type { GasQuote, SendHooks, SigningClient } from '../chain/sendTransactionOnce.js'
 import { TxJournal } from '../chain/txJournal.js'
@@ -58,6 +59,8 @@ export interface MarketContext {
   readonly rpcUrl: string
   readonly contract: Address
   readonly token: TokenInfo
+  /** What the chain pays gas in (the market file's; ETH when the market comes from a node config). */
+  readonly native: NativeCurrency
   /** First block to read events from (the deployment's, from a market file). */
   readonly fromBlock: bigint
   readonly client: Client<Transport, Chain>
@@ -98,7 +101,13 @@ export async function openMarket(
     })
   }
   const account = opts.sign ? privateKeyToAccount(await loadKey(keystore!, { file: o.passphraseFile })) : undefined
-  const client = await connectMarket({ rpcUrl: src.rpcUrl, chainId: src.chainId, account, pollingMs: o.pollMs })
+  const client = await connectMarket({
+    rpcUrl: src.rpcUrl,
+    chainId: src.chainId,
+    account,
+    pollingMs: o.pollMs,
+    nativeCurrency: src.native,
+  })
   let tokenAddress: Address
   let code: `0x${string}` | undefined
   try {
@@ -129,7 +138,7 @@ export async function openMarket(
     ...base,
     signer: client as unknown as SigningClient,
     journal: openJournal(o, keystore!),
-    hooks: sendHooks(io, o),
+    hooks: sendHooks(io, o, src.native),
     receiptTimeoutMs: (o.receiptTimeout ?? 300) * 1000,
   }
 }
@@ -147,6 +156,7 @@ function marketSource(o: MarketOptions) {
       token: getAddress(m.token.address) as Address | undefined,
       codeHash: m.codeHash as `0x${string}` | undefined,
       keystore: undefined as string | undefined,
+      native: m.nativeCurrency ?? DEFAULT_NATIVE_CURRENCY,
     }
   }
   if (!o.config) {
@@ -165,6 +175,7 @@ function marketSource(o: MarketOptions) {
     token: undefined,
     codeHash: undefined,
     keystore: c.keystore,
+    native: DEFAULT_NATIVE_CURRENCY,
   }
 }
 
@@ -184,11 +195,11 @@ export function openJournal(o: MarketOptions, keystore: string): TxJournal {
  * @example
  * await sendTransactionOnce(signer, { journal, plan, ...sendHooks(io, { yes: true }) })
  */
-export function sendHooks(io: CliIo, o: MarketOptions): SendHooks {
+export function sendHooks(io: CliIo, o: MarketOptions, native = DEFAULT_NATIVE_CURRENCY): SendHooks {
   return {
     progress: (line) => io.progress(line),
     confirm: async (q: GasQuote) => {
-      io.err(`${q.description}: gas ≈ ${q.gas} (limit ${q.gasLimit}), costs at most ${formatNative(q.maxCost)}`)
+      io.err(`${q.description}: gas ≈ ${q.gas} (limit ${q.gasLimit}), costs at most ${formatNative(q.maxCost, native)}`)
       if (o.yes) return true
       const ok = await io.ask('send this transaction?')
       if (!ok) io.err('not sent (answer y on a terminal, or pass --yes)')

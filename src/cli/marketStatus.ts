@@ -95,7 +95,7 @@ export function registerMarketStatusCommand(market: Command, io: CliIo): void {
           io.out('day         intervals  trades  energy        value               gas used    gas paid')
           for (const d of s.days) {
             io.out(
-              `${d.day}  ${String(d.intervals).padEnd(9)}  ${String(d.trades).padEnd(6)}  ${`${(Number(d.volumeWh) / 1000).toFixed(3)} kWh`.padEnd(12)}  ${money(d.value).padEnd(18)}  ${String(d.gasUsed).padEnd(10)}  ${formatNative(d.gasCost)}`,
+              `${d.day}  ${String(d.intervals).padEnd(9)}  ${String(d.trades).padEnd(6)}  ${`${(Number(d.volumeWh) / 1000).toFixed(3)} kWh`.padEnd(12)}  ${money(d.value).padEnd(18)}  ${String(d.gasUsed).padEnd(10)}  ${formatNative(d.gasCost, ctx.native)}`,
             )
           }
         }

@@ -49,7 +49,7 @@ export async function send(
     plan,
     progress: ctx.hooks.progress,
     // Without a question (one of a confirmed batch) the gas estimate is still printed.
-    confirm: opts.ask === false ? sendHooks(io, { yes: true }).confirm : ctx.hooks.confirm,
+    confirm: opts.ask === false ? sendHooks(io, { yes: true }, ctx.native).confirm : ctx.hooks.confirm,
     rpcUrl: ctx.rpcUrl,
     pollMs: ctx.signer.pollingInterval,
     receiptTimeoutMs: ctx.receiptTimeoutMs,
@@ -59,7 +59,7 @@ export async function send(
   io.out(
     sent.resumed
       ? `${plan.description}: done earlier in block ${r.blockNumber} (tx ${sent.hash}); not sent again`
-      : `${plan.description}: mined in block ${r.blockNumber}, gas used ${r.gasUsed} (${formatNative(r.gasUsed * r.effectiveGasPrice)}), tx ${sent.hash}`,
+      : `${plan.description}: mined in block ${r.blockNumber}, gas used ${r.gasUsed} (${formatNative(r.gasUsed * r.effectiveGasPrice, ctx.native)}), tx ${sent.hash}`,
   )
   return sent
 }

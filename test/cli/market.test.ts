@@ -119,6 +119,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     expect(m.token).toEqual({ address: getAddress(chain.token), symbol: 'gEUR', decimals: 6 })
     expect(m.operator).toBe(keystoreAddress(key('operator')))
     expect(m.timing.withdrawalDelay).toBe(8 * 86_400)
+    expect(m.nativeCurrency).toEqual({ symbol: 'ETH', decimals: 18 }) // anvil's chain 31337 pays gas in ETH
   })
 
   it('deploy a grid-fee market: --fee-recipient and --max-fee-per-wh go together, into the contract and the market file', async () => {
