@@ -50,6 +50,8 @@ export class ResidualBook {
     const ring = this.rings[b]!
     const sorted = this.sorted[b]!
     const r = wh - this.issuedValue[i]!
+    // A non-finite residual (an infinite reading, a NaN point) would break the sorted copy's order for good.
+    if (!Number.isFinite(r)) return
     let len = Math.min(n, this.perBucket)
     if (n >= this.perBucket) removeSorted(sorted, len--, ring[n % this.perBucket]!)
     insertSorted(sorted, len, r)
