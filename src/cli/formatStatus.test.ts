@@ -25,4 +25,10 @@ describe('formatStatus', () => {
     expect(text).toContain('  interval 11 unsettleable: peers cleared different results')
     expect(text).not.toContain('interval 10 unsettleable')
   })
+
+  it('shows what a node did not send, or sent malformed, as "-" instead of throwing', () => {
+    const text = formatStatus({ status: 'starting', interval: { closesAtMs: 'soon' }, earnings: '1.5' })
+    expect(text).toContain('gate closes -')
+    expect(text).toContain('earnings   -')
+  })
 })

@@ -20,7 +20,7 @@ export function formatStatus(s: any, intervals: readonly IntervalView[] = []): s
     `account    ${s.account}`,
     `power      ${last ? `${last.powerW} W (${last.powerW >= 0 ? 'import' : 'export'})` : 'no reading'}`,
     `peers      ${s.peers}`,
-    `next open  interval ${s.interval?.nextOpen}, gate closes ${new Date(s.interval?.closesAtMs).toISOString()}`,
+    `next open  interval ${s.interval?.nextOpen}, gate closes ${timeText(s.interval?.closesAtMs)}`,
     `settlement ${s.settlement?.pending} pending, oldest ${Math.round((s.settlement?.oldestAgeMs ?? 0) / 1000)} s, ` +
       `${unsettleable.length} unsettleable of the last ${intervals.length} intervals`,
     ...unsettleable.map((v) => `  interval ${v.interval} unsettleable: ${v.reason}`),
@@ -35,7 +35,12 @@ export function formatStatus(s: any, intervals: readonly IntervalView[] = []): s
 
 /** Earnings in the token's display unit when the node knows it (`market.token`), else in smallest units. */
 function earningsText(earnings: unknown, token: TokenDisplay | null | undefined): string {
-  if (typeof earnings !== 'string' && typeof earnings !== 'number') return '-'
-  const units = BigInt(earnings)
+  if (!/^-?\d{1,60}$/.test(String(earnings))) return '-'
+  const units = BigInt(String(earnings))
   return token ? formatAmount(units, token) : `${units} token units`
+}
+
+/** A node's epoch-ms time as ISO 8601, or '-' when it sent none that is a time. */
+function timeText(ms: unknown): string {
+  return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '-'
 }

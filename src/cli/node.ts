@@ -168,7 +168,15 @@ export function registerNodeCommands(program: Command, io: CliIo = terminalIo): 
         }
         if (o.json) return console.log(JSON.stringify(body, null, 2))
         const parsed = nodeStatusSchema.safeParse(body)
-        console.log(formatStatus(body, parsed.success ? parsed.data.settlementIntervals.map(intervalView) : []))
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]
+          throw new GridletError(`${base} answered something that is not a gridlet node's status`, {
+            code: 'STATUS_INVALID',
+            field: issue?.path.join('.') || undefined,
+            details: issue?.message,
+          })
+        }
+        console.log(formatStatus(body, parsed.data.settlementIntervals.map(intervalView)))
       }),
     )
 }
