@@ -5,6 +5,7 @@ import { checkFees, type NodeFees } from '../../chain/checkFees.js'
 import { checkTiming } from '../../chain/checkTiming.js'
 import { localChain } from '../../chain/contracts.js'
 import type { SettlementTiming } from '../../chain/deployMarket.js'
+import { ChainError, ChainErrorCode } from '../../chain/errors.js'
 import { type EscrowSnapshot, readEscrowSnapshot } from '../../chain/readEscrowSnapshot.js'
 import { registryAt } from '../../chain/registryAt.js'
 import { type EscrowCover, escrowCoverOf } from '../../core/market/coverEscrow.js'
@@ -58,6 +59,9 @@ export interface ChainView {
 const SNAPSHOTS_KEPT = 8
 /** Results are looked back this far for what is still owed (older agreed intervals count as owed until settled). */
 const OWED_LOOKBACK = 256
+
+/** Config errors of the contract check: the node does not fit the contract (not a passing RPC failure). */
+const MISFIT = new Set<string>([ChainErrorCode.TimingMismatch, ChainErrorCode.FeeMismatch])
 
 /**
  * The node's view of the settlement contract for clearing (docs/protocol.md, "Registry" and "Escrow cover"): the
@@ -160,7 +164,14 @@ export function chainView(init: ChainViewInit): ChainView {
       await followRegistry()
       await takeSnapshots()
     } catch (err) {
-      logger?.warn({ err }, 'reading the settlement contract failed')
+      // A contract that does not fit the config, first seen after a start with the RPC down: nothing of it can be
+      // trusted (no registry, no snapshot, so no buyer covered), which must not pass as a passing RPC hiccup.
+      if (err instanceof ChainError && MISFIT.has(err.code)) {
+        logger?.error(
+          { err, field: err.field },
+          'the settlement contract does not fit this node: fix the config and restart',
+        )
+      } else logger?.warn({ err }, 'reading the settlement contract failed')
     }
   }
   /** The contract's timing, once it and the fee recipient are checked against the config. */
@@ -176,7 +187,7 @@ export function chainView(init: ChainViewInit): ChainView {
 
   return {
     registry: {
-      // The quorum base is the registry on chain now, as the contract's `quorum()` counts it at settlement.
+      // Without an interval: the registry after every change seen (the quorum base of an interval is `at(k)`).
       get size() {
         return fixed ? fixed.size : registryAt(changes, 2n ** 64n, boundaryTiming).size
       },
