@@ -292,10 +292,10 @@ interface DeployOptions {
   out: string
 }
 
-/** `--max-fee-per-wh`: whole token units, 1 .. 2^128 - 1 (the contract's uint128). */
+/** `--max-fee-per-wh`: whole token units, 1 .. 2^64 - 1 (a batch's fee per Wh field is 64 bits). */
 function feeArg(value: string): bigint {
-  if (!/^\d{1,39}$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 2n ** 128n) {
-    throw new InvalidArgumentError('must be whole token units per Wh, 1 to 2^128 - 1')
+  if (!/^\d{1,20}$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 2n ** 64n) {
+    throw new InvalidArgumentError('must be whole token units per Wh, 1 to 2^64 - 1')
   }
   return BigInt(value)
 }

@@ -2,10 +2,16 @@ import { z } from 'zod'
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected 0x followed by 40 hex digits')
 
-/** A network fee in token units per Wh: a whole number (a string for values beyond 2^53). */
+/**
+ * A network fee in token units per Wh: a whole number (a string for values beyond 2^53), below 2^64 (the
+ * settlement batch's fee field).
+ */
 const feePerWh = z
   .union([
-    z.string().regex(/^\d+$/, 'expected a whole number'),
+    z
+      .string()
+      .regex(/^\d{1,20}$/, 'expected a whole number')
+      .refine((v) => BigInt(v) < 2n ** 64n, 'must be below 2^64 (the settlement batch carries 64 bits)'),
     z
       .number()
       .int()

@@ -106,6 +106,10 @@ describe('market.grid', () => {
     const dir = configDir()
     expect(errorOf(() => parseConfig(market({ fees: [20, 10, 60] }), dir)).field).toBe('market.grid.fees')
     expect(errorOf(() => parseConfig(market({ fees: [0, 1.5, 2] }), dir)).field).toBe('market.grid.fees.1')
+    // The settlement batch carries a fee per Wh in 64 bits: a larger one could never settle.
+    expect(errorOf(() => parseConfig(market({ fees: [0, 1, String(2n ** 64n)] }), dir)).field).toBe(
+      'market.grid.fees.2',
+    )
     expect(errorOf(() => parseConfig(market({ feeRecipient: '0x12' }), dir)).field).toBe('market.grid.feeRecipient')
     expect(errorOf(() => parseConfig(market({ operator: 'alice' }), dir)).field).toBe('market.grid.operator')
     expect(errorOf(() => parseConfig(market({ connections: { bob: 'm1' } }), dir)).field).toMatch(

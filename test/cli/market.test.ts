@@ -132,7 +132,7 @@ describe('gridlet market / escrow against anvil', { timeout: 60_000 }, () => {
     expect(alone.err).toContain('--fee-recipient and --max-fee-per-wh go together')
     const zero = await gridlet(args('--fee-recipient', recipient, '--max-fee-per-wh', '0'))
     expect(zero.code).not.toBe(0)
-    expect(zero.err).toContain('must be whole token units per Wh')
+    expect(zero.err).toContain('must be whole token units per Wh, 1 to 2^64 - 1')
     expect(existsSync(feeFile)).toBe(false)
     const ok = await gridlet(args('--fee-recipient', recipient, '--max-fee-per-wh', '40'))
     expect(ok.code, ok.err).toBe(0)
