@@ -32,9 +32,16 @@ type Message = { plan?: PlanPart; progress?: number; done?: boolean } & WorkerRe
  */
 export function startFastWorker(init: WorkerInit): FastWorker {
   const w: Worker = startTsWorker(new URL('./worker.ts', import.meta.url), init)
+  // The first failure sticks: a job asked for after it (or pending when it comes) is rejected with it.
+  let failure: unknown
   let fail: (e: unknown) => void = () => {}
   let onDone: (r: WorkerResult) => void = () => {}
   let onProgress: (d: number) => void = () => {}
+  let terminated = false
+  const failed = (e: unknown) => {
+    failure ??= e
+    fail(failure)
+  }
   const plan = new Promise<PlanPart>((resolve, reject) => {
     fail = reject
     w.on('message', (m: Message) => {
@@ -43,21 +50,27 @@ export function startFastWorker(init: WorkerInit): FastWorker {
       if (m.done) onDone(m)
     })
   })
-  w.on('error', (e) => fail(e))
+  w.on('error', failed)
   w.on('exit', (code) => {
-    if (code !== 0 && code !== 1)
-      fail(new GridletError('a fast-mode worker failed', { code: 'SIM_FAST_WORKER', details: `exit code ${code}` }))
+    // terminate() ends a thread with code 1: only an exit nobody asked for is a failure.
+    if (code !== 0 && !terminated) {
+      failed(new GridletError('a fast-mode worker failed', { code: 'SIM_FAST_WORKER', details: `exit code ${code}` }))
+    }
   })
   return {
     plan,
     clear(job, progress) {
       return new Promise((resolve, reject) => {
+        if (failure !== undefined) return reject(failure)
         fail = reject
         onProgress = progress
         onDone = resolve
         w.postMessage(job)
       })
     },
-    terminate: () => void w.terminate(),
+    terminate: () => {
+      terminated = true
+      void w.terminate()
+    },
   }
 }
