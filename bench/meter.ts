@@ -270,6 +270,7 @@ async function interleavedRatio(
     const { ours: o, baseline: b } = await interleave(pairs, roundMs)
     if (o > 0 && b > 0) ratios.push(b / o)
   }
+  if (ratios.length === 0) throw new Error('no slice of the interleaved comparison completed a read on both sides')
   return round(median(ratios), 2)
 }
 
