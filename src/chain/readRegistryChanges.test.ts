@@ -2,46 +2,39 @@
  * The registry changes of the settlement contract against a real anvil: each mapped to the contract's boundary
  * interval, read in parts as the node follows the chain, and read as the chain is after a reorg (`anvil_reorg`).
  */
-import { createPublicClient, createTestClient, http, keccak256, type PublicClient, stringToHex } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { settlementWriter } from '../../test/support/writeSettlement.js'
-import { localChain, settlementAbi } from './contracts.js'
+import { createTestClient, http, keccak256, stringToHex } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { useDevChain } from '../../test/support/writeSettlement.js'
+import { settlementAbi } from './contracts.js'
 import { devKeys } from './devAccounts.js'
-import { type DevChain, startDevChain } from './devChain.js'
 import { readRegistryChanges } from './readRegistryChanges.js'
 import { registryAt, registryBoundary } from './registryAt.js'
 
-let dev: DevChain
-let pub: PublicClient
 const timing = { intervalLength: 900, gateClosure: 60 }
-beforeAll(async () => {
-  dev = await startDevChain({ households: 3 })
-  pub = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) }) as PublicClient
-})
-afterAll(async () => dev?.stop())
-
-const write = settlementWriter(
-  () => dev,
-  () => pub,
-)
+const chain = useDevChain(3)
+const write = chain.write
 
 describe('registry changes', () => {
   it('maps each change to the contract boundary; a removal and a rotation apply from it, not before', async () => {
-    const [a, b] = dev.households
+    const [a, b] = chain.dev.households
     const fresh = devKeys(30)[29]!
     // Three intervals after the registrations, so their boundary lies before the removal's.
-    const test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
-    await test.setNextBlockTimestamp({ timestamp: (await pub.getBlock()).timestamp + 3n * 900n })
-    await write(dev.operator.privateKey, 'remove', [a!.address])
-    await write(dev.operator.privateKey, 'rotateKey', [b!.address, fresh.address])
-    const head = await pub.getBlockNumber()
-    const changes = await readRegistryChanges(pub, { settlement: dev.settlement, fromBlock: 0n, toBlock: head })
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.dev.rpcUrl) })
+    await test.setNextBlockTimestamp({ timestamp: (await chain.pub.getBlock()).timestamp + 3n * 900n })
+    await write(chain.dev.operator.privateKey, 'remove', [a!.address])
+    await write(chain.dev.operator.privateKey, 'rotateKey', [b!.address, fresh.address])
+    const head = await chain.pub.getBlockNumber()
+    const changes = await readRegistryChanges(chain.pub, {
+      settlement: chain.dev.settlement,
+      fromBlock: 0n,
+      toBlock: head,
+    })
     expect(changes.map((c) => c.kind)).toEqual(['register', 'register', 'register', 'remove', 'rotate'])
     const removal = changes[3]!
     const boundary = registryBoundary(removal.timestampS, timing)
     expect(
-      await pub.readContract({
-        address: dev.settlement,
+      await chain.pub.readContract({
+        address: chain.dev.settlement,
         abi: settlementAbi,
         functionName: 'activeUntil',
         args: [a!.address],
@@ -56,32 +49,36 @@ describe('registry changes', () => {
     expect(after.size).toBe(2)
     // Reading in two parts gives the same changes (the node follows the chain block by block).
     const split = [
-      ...(await readRegistryChanges(pub, { settlement: dev.settlement, fromBlock: 0n, toBlock: removal.blockNumber })),
-      ...(await readRegistryChanges(pub, {
-        settlement: dev.settlement,
+      ...(await readRegistryChanges(chain.pub, {
+        settlement: chain.dev.settlement,
+        fromBlock: 0n,
+        toBlock: removal.blockNumber,
+      })),
+      ...(await readRegistryChanges(chain.pub, {
+        settlement: chain.dev.settlement,
         fromBlock: removal.blockNumber + 1n,
         toBlock: head,
       })),
     ]
     expect(split).toEqual(changes)
-    await write(dev.operator.privateKey, 'rotateKey', [fresh.address, b!.address])
-    await write(dev.operator.privateKey, 'register', [a!.address, a!.meterId])
+    await write(chain.dev.operator.privateKey, 'rotateKey', [fresh.address, b!.address])
+    await write(chain.dev.operator.privateKey, 'register', [a!.address, a!.meterId])
   })
 
   it('reads the chain as it is after a reorg: a registration whose block was replaced is gone', async () => {
-    const test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.dev.rpcUrl) })
     const account = devKeys(31)[30]!.address
-    const receipt = await write(dev.operator.privateKey, 'register', [account, keccak256(stringToHex('reorged'))])
+    const receipt = await write(chain.dev.operator.privateKey, 'register', [account, keccak256(stringToHex('reorged'))])
     const read = () =>
-      readRegistryChanges(pub, {
-        settlement: dev.settlement,
+      readRegistryChanges(chain.pub, {
+        settlement: chain.dev.settlement,
         fromBlock: receipt.blockNumber,
         toBlock: receipt.blockNumber,
       })
     expect((await read()).map((c) => c.kind === 'register' && c.account)).toEqual([account])
     // anvil 1.7.1: replace the last block by an empty one (the node's follower stays below such depths).
     await test.request({ method: 'anvil_reorg', params: [1, []] } as never)
-    const replaced = await pub.getBlock({ blockNumber: receipt.blockNumber })
+    const replaced = await chain.pub.getBlock({ blockNumber: receipt.blockNumber })
     expect(replaced.hash).not.toBe(receipt.blockHash)
     expect(await read()).toEqual([])
   })

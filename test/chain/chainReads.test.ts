@@ -2,50 +2,39 @@
  * What every node reads from the contract to clear identically, against a real anvil: the escrow snapshot at a
  * reference block and the start-up timing check (the registry changes: src/chain/readRegistryChanges.test.ts).
  */
-import { createPublicClient, createTestClient, http, type PublicClient } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestClient, http } from 'viem'
+import { describe, expect, it } from 'vitest'
 import { checkTiming } from '../../src/chain/checkTiming.js'
-import { localChain, settlementAbi } from '../../src/chain/contracts.js'
-import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
+import { settlementAbi } from '../../src/chain/contracts.js'
 import { ChainError } from '../../src/chain/errors.js'
 import { readEscrowSnapshot, referenceBlock } from '../../src/chain/readEscrowSnapshot.js'
-import { settlementWriter } from '../support/writeSettlement.js'
+import { useDevChain } from '../support/writeSettlement.js'
 
-let dev: DevChain
-let pub: PublicClient
 const timing = { intervalLength: 900, gateClosure: 60 }
-beforeAll(async () => {
-  dev = await startDevChain({ households: 3 })
-  pub = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) }) as PublicClient
-})
-afterAll(async () => dev?.stop())
-
-const write = settlementWriter(
-  () => dev,
-  () => pub,
-)
+const chain = useDevChain(3)
+const write = chain.write
 
 describe('escrow snapshot', () => {
   it('reads availableOf at the latest block at or before the reference time, once a later block exists', async () => {
-    const test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
-    const h = dev.households[2]!
-    const t0 = (await pub.getBlock()).timestamp
+    const test = createTestClient({ mode: 'anvil', transport: http(chain.dev.rpcUrl) })
+    const h = chain.dev.households[2]!
+    const t0 = (await chain.pub.getBlock()).timestamp
     const atS = t0 + 100n
-    expect(await referenceBlock(pub, atS)).toBeUndefined() // no block after the reference time yet: not final
+    expect(await referenceBlock(chain.pub, atS)).toBeUndefined() // no block after the reference time yet: not final
     await test.setNextBlockTimestamp({ timestamp: atS - 10n })
     await write(h.privateKey, 'requestWithdrawal', [1000n]) // before the reference: reserved in the snapshot
-    const reserved = (await pub.getBlock()).number
+    const reserved = (await chain.pub.getBlock()).number
     await test.setNextBlockTimestamp({ timestamp: atS + 1n })
     await write(h.privateKey, 'requestWithdrawal', [0n]) // after it: not in the snapshot
-    const snap = (await readEscrowSnapshot(pub, {
-      settlement: dev.settlement,
+    const snap = (await readEscrowSnapshot(chain.pub, {
+      settlement: chain.dev.settlement,
       accounts: [h.address],
       atS,
       settledRange: { from: 0n, to: 300n },
     }))!
     expect(snap.blockNumber).toBe(reserved)
-    const balance = await pub.readContract({
-      address: dev.settlement,
+    const balance = await chain.pub.readContract({
+      address: chain.dev.settlement,
       abi: settlementAbi,
       functionName: 'balanceOf',
       args: [h.address],
@@ -57,11 +46,13 @@ describe('escrow snapshot', () => {
 
 describe('timing check at start', () => {
   it('passes with the contract timing and names the field of a mismatch', async () => {
-    await expect(checkTiming(pub, dev.settlement, { lengthS: 900, gateClosureS: 60 })).resolves.toMatchObject(timing)
-    const err = await checkTiming(pub, dev.settlement, { lengthS: 60, gateClosureS: 60 }).catch((e) => e)
+    await expect(
+      checkTiming(chain.pub, chain.dev.settlement, { lengthS: 900, gateClosureS: 60 }),
+    ).resolves.toMatchObject(timing)
+    const err = await checkTiming(chain.pub, chain.dev.settlement, { lengthS: 60, gateClosureS: 60 }).catch((e) => e)
     expect(err).toBeInstanceOf(ChainError)
     expect(err).toMatchObject({ code: 'CHAIN_TIMING_MISMATCH', field: 'market.intervalS' })
-    const gate = await checkTiming(pub, dev.settlement, { lengthS: 900, gateClosureS: 40 }).catch((e) => e)
+    const gate = await checkTiming(chain.pub, chain.dev.settlement, { lengthS: 900, gateClosureS: 40 }).catch((e) => e)
     expect(gate).toMatchObject({ code: 'CHAIN_TIMING_MISMATCH', field: 'market.gateClosureS' })
   })
 })
