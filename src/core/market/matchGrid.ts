@@ -2,6 +2,7 @@ import { GridletError } from '../errors.js'
 import { Side, type VerifiedOrder } from '../order/types.js'
 import { accountHash, feederMemo } from './feederMemo.js'
 import { checkGrid, type GridClearing, type GridLevel } from './grid.js'
+import { consume, headroom, levelOf, levelOfZone, type Network, networkOf, zoneOf } from './gridNetwork.js'
 import { type BookSide, bookSide, tradeOf } from './match.js'
 import { scratch } from './scratch.js'
 import type { BookArrays } from './selectBook.js'
@@ -53,36 +54,6 @@ export function matchGrid(
     matchLevel(level, bids, asks, groups, net, cut, fills)
   }
   return resultOf(orders, bids, asks, fills, net, params, grid)
-}
-
-/** The network as flat arrays: group `feeders` stands for every account off the network. */
-interface Network {
-  readonly feeders: number
-  readonly transformers: number
-  readonly transformerOf: readonly number[]
-  /** Remaining headroom, Wh, per feeder and per transformer; Infinity where unlimited. */
-  readonly feederImport: Float64Array
-  readonly feederExport: Float64Array
-  readonly trImport: Float64Array
-  readonly trExport: Float64Array
-}
-
-function networkOf(grid: GridClearing): Network {
-  const feeders = grid.transformerOf.length
-  const transformers = Math.max(0, ...grid.transformerOf) + 1
-  const limits = (n: number, given: GridClearing['limits'], kind: 'feeders' | 'transformers') => {
-    const imp = new Float64Array(n).fill(Number.POSITIVE_INFINITY)
-    const exp = new Float64Array(n).fill(Number.POSITIVE_INFINITY)
-    given?.[kind]?.forEach((l, i) => {
-      if (l === undefined) return
-      imp[i] = Number(l.importWh)
-      exp[i] = Number(l.exportWh)
-    })
-    return [imp, exp] as const
-  }
-  const [feederImport, feederExport] = limits(feeders, grid.limits, 'feeders')
-  const [trImport, trExport] = limits(transformers, grid.limits, 'transformers')
-  return { feeders, transformers, transformerOf: grid.transformerOf, feederImport, feederExport, trImport, trExport }
 }
 
 /**
@@ -172,32 +143,6 @@ function askGroups(loc: Uint32Array, count: number): Groups {
   return { start, items, head: start.slice(0, count) }
 }
 
-/** The level between two locations (`net.feeders` = off the network). */
-function levelOf(net: Network, b: number, a: number): GridLevel {
-  if (b === net.feeders || a === net.feeders) return 2
-  if (b === a) return 0
-  return net.transformerOf[b] === net.transformerOf[a] ? 1 : 2
-}
-
-/** How much more may flow into (`into`) or out of location g at this level: feeder head, then transformer. */
-function headroom(net: Network, g: number, level: GridLevel, into: boolean): number {
-  if (level === 0 || g === net.feeders) return Number.POSITIVE_INFINITY
-  const f = into ? net.feederImport[g]! : net.feederExport[g]!
-  if (level === 1) return f
-  const t = net.transformerOf[g]!
-  return Math.min(f, into ? net.trImport[t]! : net.trExport[t]!)
-}
-
-function consume(net: Network, g: number, level: GridLevel, into: boolean, q: number): void {
-  if (level === 0 || g === net.feeders) return
-  if (into) net.feederImport[g]! -= q
-  else net.feederExport[g]! -= q
-  if (level === 1) return
-  const t = net.transformerOf[g]!
-  if (into) net.trImport[t]! -= q
-  else net.trExport[t]! -= q
-}
-
 /**
  * Per bid rank, how many asks (a prefix in canonical order: prices ascend) pass `ask <= bid - fee`. Bids descend,
  * so one merge of the two sides gives every bound. Prices below 2^48 compare as numbers, exactly: a fee of 2^49 or
@@ -266,16 +211,6 @@ class FillBuffer {
     this.q[f] = q
     this.z[f] = z
   }
-}
-
-/** Pricing zones, one index each: feeders (level 0), then transformers (level 1), then the market (level 2). */
-function zoneOf(net: Network, level: GridLevel, gb: number): number {
-  if (level === 0) return gb
-  return level === 1 ? net.feeders + net.transformerOf[gb]! : net.feeders + net.transformers
-}
-
-function levelOfZone(net: Network, z: number): GridLevel {
-  return z < net.feeders ? 0 : z < net.feeders + net.transformers ? 1 : 2
 }
 
 function matchLevel(
