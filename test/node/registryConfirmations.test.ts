@@ -9,20 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { Registry } from 'prom-client'
-import {
-  type Address,
-  createPublicClient,
-  createTestClient,
-  type Hex,
-  http,
-  keccak256,
-  type PublicClient,
-  stringToHex,
-} from 'viem'
+import { type Address, createTestClient, type Hex, http, keccak256, stringToHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { localChain } from '../../src/chain/contracts.js'
 import { devKeys } from '../../src/chain/devAccounts.js'
-import { type DevChain, startDevChain } from '../../src/chain/devChain.js'
 import { readRegistryChanges } from '../../src/chain/readRegistryChanges.js'
 import { registryBoundary } from '../../src/chain/registryAt.js'
 import { parseConfig } from '../../src/config/loadConfig.js'
@@ -31,44 +20,36 @@ import { marketTime } from '../../src/core/time/interval.js'
 import { type ChainView, chainView } from '../../src/node/adapters/chainView.js'
 import { startNode } from '../../src/node/startNode.js'
 import { openStore } from '../../src/store/index.js'
-import { settlementWriter } from '../support/writeSettlement.js'
+import { useDevChain } from '../support/writeSettlement.js'
 
-let dev: DevChain
-let pub: PublicClient
-let test: ReturnType<typeof createTestClient>
+const chain = useDevChain(2) // 900 s intervals, gate closure 60 s: TIME
 const TIME = marketTime({ lengthS: 900, gateClosureS: 60, maxSkewS: 5 })
 const views: ChainView[] = []
+let test: ReturnType<typeof createTestClient>
 
-beforeAll(async () => {
-  dev = await startDevChain({ households: 2 }) // 900 s intervals, gate closure 60 s: TIME
-  pub = createPublicClient({ chain: localChain(dev.chainId, dev.rpcUrl), transport: http(dev.rpcUrl) }) as PublicClient
-  test = createTestClient({ mode: 'anvil', transport: http(dev.rpcUrl) })
+beforeAll(() => {
+  test = createTestClient({ mode: 'anvil', transport: http(chain.dev.rpcUrl) })
 })
-afterAll(async () => {
+afterAll(() => {
   for (const v of views) v.stop()
-  await dev?.stop()
 })
 
-const write = settlementWriter(
-  () => dev,
-  () => pub,
-)
 async function register(account: Address): Promise<bigint> {
   const meterId = keccak256(stringToHex(`meter of ${account}`))
-  return (await write(dev.operator.privateKey, 'register', [account, meterId])).blockNumber
+  return (await chain.write(chain.dev.operator.privateKey, 'register', [account, meterId])).blockNumber
 }
 /** Mines `n` empty blocks, stamped a second apart after the head (so a replaced block never has the old hash). */
 async function mine(n: number): Promise<void> {
-  await test.setNextBlockTimestamp({ timestamp: (await pub.getBlock()).timestamp + 7n })
+  await test.setNextBlockTimestamp({ timestamp: (await chain.pub.getBlock()).timestamp + 7n })
   await test.mine({ blocks: n, interval: 1 })
 }
 
 async function startView(confirmations: number): Promise<{ view: ChainView; metrics: Registry }> {
   const metrics = new Registry()
   const view = chainView({
-    rpcUrl: dev.rpcUrl,
-    chainId: dev.chainId,
-    settlement: dev.settlement,
+    rpcUrl: chain.dev.rpcUrl,
+    chainId: chain.dev.chainId,
+    settlement: chain.dev.settlement,
     clock: systemClock(),
     time: TIME,
     store: openStore(':memory:'),
@@ -91,7 +72,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * several more polls (20 ms each), so that a view reading deeper than it should would have done so by then.
  */
 async function caughtUp(metrics: Registry, confirmations: number): Promise<void> {
-  const target = Number(await pub.getBlockNumber({ cacheTime: 0 })) - confirmations
+  const target = Number(await chain.pub.getBlockNumber({ cacheTime: 0 })) - confirmations
   const end = Date.now() + 10_000
   while ((await metric(metrics, 'gridlet_registry_confirmed_block')) < target) {
     if (Date.now() > end) throw new Error(`the view never reached block ${target}`)
@@ -124,9 +105,13 @@ describe('registry events at a confirmation depth', () => {
     await test.revert({ id: snapshot })
     await mine(3)
     await caughtUp(metrics, 2)
-    const head = await pub.getBlockNumber({ cacheTime: 0 })
+    const head = await chain.pub.getBlockNumber({ cacheTime: 0 })
     expect(head).toBeGreaterThan(block)
-    const onChain = await readRegistryChanges(pub, { settlement: dev.settlement, fromBlock: 0n, toBlock: head })
+    const onChain = await readRegistryChanges(chain.pub, {
+      settlement: chain.dev.settlement,
+      fromBlock: 0n,
+      toBlock: head,
+    })
     expect(onChain.some((c) => c.kind === 'register' && c.account === dropped.address)).toBe(false)
     expect(view.registry.has(dropped.address)).toBe(false)
     expect(await metric(metrics, 'gridlet_registry_reorgs_total')).toBe(0) // the depth covered it: nothing to undo
@@ -138,7 +123,7 @@ describe('registry events at a confirmation depth', () => {
     await caughtUp(metrics, 2)
     w.stop()
     expect(view.registry.has(kept.address)).toBe(true)
-    const boundary = registryBoundary((await pub.getBlock({ blockNumber: at })).timestamp, {
+    const boundary = registryBoundary((await chain.pub.getBlock({ blockNumber: at })).timestamp, {
       intervalLength: TIME.lengthS,
       gateClosure: TIME.gateClosureS,
     })
@@ -163,7 +148,7 @@ describe('registry events at a confirmation depth', () => {
     await caughtUp(metrics, 0)
     expect(await metric(metrics, 'gridlet_registry_reorgs_total')).toBe(1)
     expect(view.registry.has(account.address)).toBe(false)
-    expect(view.registry.has(dev.households[0]!.address)).toBe(true) // the rest of the registry read again
+    expect(view.registry.has(chain.dev.households[0]!.address)).toBe(true) // the rest of the registry read again
   })
 
   it('refuses to start when confirmations x block time + pollS is not below the interval', async () => {
@@ -171,10 +156,16 @@ describe('registry events at a confirmation depth', () => {
     const config = (registryConfirmations: number) =>
       parseConfig(
         {
-          market: { id: dev.market, chainId: dev.chainId, contract: dev.settlement, intervalS: 900, gateClosureS: 60 },
+          market: {
+            id: chain.dev.market,
+            chainId: chain.dev.chainId,
+            contract: chain.dev.settlement,
+            intervalS: 900,
+            gateClosureS: 60,
+          },
           meter: { kind: 'simulated' },
           p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false },
-          chain: { rpcUrl: dev.rpcUrl, registryConfirmations },
+          chain: { rpcUrl: chain.dev.rpcUrl, registryConfirmations },
           http: { port: 0 },
           store: { path: 'node.sqlite' },
         },
@@ -182,7 +173,7 @@ describe('registry events at a confirmation depth', () => {
       )
     const err = await startNode({
       config: config(2),
-      privateKey: dev.households[0]!.privateKey,
+      privateKey: chain.dev.households[0]!.privateKey,
       logger: pino({ level: 'silent' }),
     }).catch((e) => e)
     expect(err).toMatchObject({ code: 'CHAIN_INVALID', field: 'chain.registryConfirmations' })
