@@ -95,11 +95,13 @@ async function main(): Promise<void> {
   const ready = await nextMessage<{ ports: number[]; sunspecPort: number }>(child)
   const results: Result[] = []
   try {
-    const vsBaseline = await versusBaseline(ready.ports, durationMs)
-    results.push({ ...(await throughput('sdm630-tcp-10dev', ready.ports, durationMs)), vsBaseline })
+    const vs = await versusBaseline(ready.ports, durationMs)
+    const tenDevices = await throughput('sdm630-tcp-10dev', ready.ports, durationMs)
+    results.push({ ...tenDevices, vsBaseline: vs.ratio, errors: tenDevices.errors + vs.errors })
     results.push(await throughput('sdm630-tcp-1dev', ready.ports.slice(0, 1), durationMs))
-    const vsItself = await baselineVsItself(ready.ports, durationMs)
-    results.push({ ...(await baselineThroughput(ready.ports, durationMs)), vsItself })
+    const itself = await baselineVsItself(ready.ports, durationMs)
+    const baseline = await baselineThroughput(ready.ports, durationMs)
+    results.push({ ...baseline, vsItself: itself.ratio, errors: baseline.errors + itself.errors })
     results.push(await throughput('sunspec-tcp-1dev', [ready.sunspecPort], durationMs, 'sunspec'))
     results.push(await recovery(child, ready.ports[0]!))
   } finally {
@@ -228,73 +230,92 @@ async function modbusSerialClients(ports: number[]) {
  * meter and one modbus-serial client on its simulator and reads through them in turn (ours then the baseline, then
  * the baseline then ours, ...), timing each read; all devices run at once. So both sides always share the same
  * instant's load, concurrency and simulator, and `vsBaseline` compares like with like: for each of `ROUNDS` slices
- * of the run the baseline's total read time over ours (with back-to-back reads, latency is the inverse of
+ * of the run the baseline's mean read time over ours (with back-to-back reads, latency is the inverse of
  * throughput), and the median over the slices. The `readingsPerSecond` of both cases come from separate runs of
  * each side alone (`throughput`).
  */
-async function versusBaseline(ports: number[], durationMs: number): Promise<number> {
+async function versusBaseline(ports: number[], durationMs: number): Promise<{ ratio: number; errors: number }> {
   const ours = gridletMeters(ports)
   const baseline = await modbusSerialClients(ports)
   const pairs = ports.map((_, i) => [async () => void (await ours.meters[i]!.read()), baseline.readers[i]!] as const)
-  const ratio = await interleavedRatio(pairs, durationMs)
+  const result = await interleavedRatio(pairs, durationMs)
   await ours.close()
   await baseline.close()
-  return ratio
+  return result
 }
 
 /**
  * The baseline against a second set of baseline clients through the same interleaving: what `vsBaseline` reads
  * when both sides are the same code, i.e. the comparison's own error under this run's load (ideally 1).
  */
-async function baselineVsItself(ports: number[], durationMs: number): Promise<number> {
+async function baselineVsItself(ports: number[], durationMs: number): Promise<{ ratio: number; errors: number }> {
   const a = await modbusSerialClients(ports)
   const b = await modbusSerialClients(ports)
-  const ratio = await interleavedRatio(
+  const result = await interleavedRatio(
     ports.map((_, i) => [a.readers[i]!, b.readers[i]!] as const),
     durationMs,
   )
   await a.close()
   await b.close()
-  return ratio
+  return result
 }
 
-/** Median over `ROUNDS` slices of the second readers' total read time over the first's (after a warm-up). */
+/** One side's reads in an interleaved slice: time spent in successful reads, their count, and failed reads. */
+interface SideTotal {
+  ms: number
+  reads: number
+  errors: number
+}
+
+/**
+ * Median over `ROUNDS` slices of the second readers' mean read time over the first's (after a warm-up), and the
+ * failed reads of both sides. A failed read counts as an error and not as a reading, so one timeout or dropped
+ * connection costs its slice nothing but its own sample instead of rejecting the whole run.
+ */
 async function interleavedRatio(
   pairs: readonly (readonly [() => Promise<void>, () => Promise<void>])[],
   durationMs: number,
-): Promise<number> {
+): Promise<{ ratio: number; errors: number }> {
   const roundMs = durationMs / ROUNDS
   await interleave(pairs, 300) // connect and warm up both paths
   const ratios: number[] = []
+  let errors = 0
   for (let i = 0; i < ROUNDS; i++) {
     const { ours: o, baseline: b } = await interleave(pairs, roundMs)
-    if (o > 0 && b > 0) ratios.push(b / o)
+    errors += o.errors + b.errors
+    if (o.reads > 0 && b.reads > 0 && o.ms > 0) ratios.push(b.ms / b.reads / (o.ms / o.reads))
   }
   if (ratios.length === 0) throw new Error('no slice of the interleaved comparison completed a read on both sides')
-  return round(median(ratios), 2)
+  return { ratio: round(median(ratios), 2), errors }
 }
 
-/** Runs each device's pair of readers in turn for `durationMs`; the total time each side spent reading. */
+/** Runs each device's pair of readers in turn for `durationMs`; what each side spent reading. */
 async function interleave(
   pairs: readonly (readonly [() => Promise<void>, () => Promise<void>])[],
   durationMs: number,
-): Promise<{ ours: number; baseline: number }> {
-  const total = { ours: 0, baseline: 0 }
+): Promise<{ ours: SideTotal; baseline: SideTotal }> {
+  const total = { ours: { ms: 0, reads: 0, errors: 0 }, baseline: { ms: 0, reads: 0, errors: 0 } }
   const end = performance.now() + durationMs
-  const timed = async (read: () => Promise<void>, side: 'ours' | 'baseline') => {
+  const timed = async (read: () => Promise<void>, side: SideTotal) => {
     const t = performance.now()
-    await read()
-    total[side] += performance.now() - t
+    try {
+      await read()
+    } catch {
+      side.errors++
+      return
+    }
+    side.ms += performance.now() - t
+    side.reads++
   }
   await Promise.all(
     pairs.map(async ([o, b]) => {
       for (let n = 0; performance.now() < end; n++) {
         if (n % 2 === 0) {
-          await timed(o, 'ours')
-          await timed(b, 'baseline')
+          await timed(o, total.ours)
+          await timed(b, total.baseline)
         } else {
-          await timed(b, 'baseline')
-          await timed(o, 'ours')
+          await timed(b, total.baseline)
+          await timed(o, total.ours)
         }
       }
     }),
