@@ -67,8 +67,9 @@ function locations(orders: readonly VerifiedOrder[], book: BookArrays, net: Netw
   const hash = book.accountHash ?? accountHashes(orders, book)
   const guess = scratch('grid.guess', Int32Array, n)
   memo.guesses(hash, n, guess)
+  const accounts = book.accounts
   for (let i = 0; i < n; i++) {
-    const { account } = orders[book.pos[i]!]!.order
+    const account = accounts === undefined ? orders[book.pos[i]!]!.order.account : accounts[i]!
     const f = memo.answerAt(account, hash[i]!, guess[i]!)
     if (f === undefined) loc[i] = net.feeders
     else if (Number.isInteger(f) && f >= 0 && f < net.feeders) loc[i] = f

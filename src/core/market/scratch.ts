@@ -20,3 +20,19 @@ export function scratch<T extends Typed>(name: string, ctor: Ctor<T>, n: number,
   if (zeroed) view.fill(0)
   return view
 }
+
+const lists = new Map<string, unknown[]>()
+
+/**
+ * A plain array of at least n slots for `name`, for references (contents stale until written): it holds the last
+ * clearing's references until the next overwrites them, at most as many as the largest book cleared.
+ */
+export function scratchList<T>(name: string, n: number): T[] {
+  let list = lists.get(name)
+  if (list === undefined) {
+    list = []
+    lists.set(name, list)
+  }
+  while (list.length < n) list.push(undefined)
+  return list as T[]
+}

@@ -1,7 +1,8 @@
+import type { Address } from 'viem'
 import type { Order, SignedCancel, VerifiedOrder } from '../order/types.js'
 import { DEFAULT_MAX_PRICE, MAX_QUANTITY_WH } from '../order/verifyOrder.js'
 import { accountHash } from './feederMemo.js'
-import { scratch } from './scratch.js'
+import { scratch, scratchList } from './scratch.js'
 import { tieKey } from './sortBook.js'
 
 /** Largest quantity clearing accepts, 2^32 - 1 Wh (4.29 GWh): the on-chain trade quantity is a uint32, the same bound
@@ -50,6 +51,11 @@ export interface BookArrays {
   readonly tie?: Float64Array
   /** `accountHash` of each entry's account (what the grid's feeder lookup is keyed by). */
   readonly accountHash?: Int32Array
+  /**
+   * Each entry's account, read in the selection's pass over the orders so the grid's feeder lookup does not visit
+   * the order objects again (indexed like `pos`; as work buffers it may be longer).
+   */
+  readonly accounts?: readonly Address[]
 }
 
 const FAST_PRICE = 2 ** 48
@@ -75,7 +81,7 @@ export function selectPositions(
   const mask = 2 ** Math.max(4, Math.ceil(Math.log2(2 * n + 1))) - 1
   // table[2t] = a slot's hash, table[2t + 1] = 1 + its index (0 = empty): one cache line per probe
   const table = scratch('select.table', Int32Array, 2 * (mask + 1), true)
-  // per slot: its first order's position, void flag, quantity, price, side, tie key and account hash
+  // per slot: its first order's position, void flag, quantity, price, side, tie key, account hash and account
   const a: Slots = {
     pos: scratch('select.first', Uint32Array, n),
     voided: scratch('select.voided', Uint8Array, n, true),
@@ -84,6 +90,7 @@ export function selectPositions(
     sides: scratch('select.sides', Uint8Array, n),
     tie: scratch('select.tie', Float64Array, n),
     account: scratch('select.account', Int32Array, n),
+    accounts: scratchList<Address>('select.accounts', n),
   }
   const hashes = scratch('select.hash', Int32Array, n)
   const candidates = readCandidates(orders, acceptor(filter.interval, endS), a, hashes)
@@ -114,7 +121,7 @@ export function selectPositions(
 
 /**
  * The first pass of the selection: the orders within the book's bounds, read in order into the slot arrays (their
- * position, quantity, price, side, tie key and account hash) with their slot's hash in `hashes`; returns how many.
+ * position, quantity, price, side, tie key, account hash and account) with their slot's hash in `hashes`; returns how many.
  * The slot table is probed in a second, tight pass over `hashes`: its random reads then overlap, where between
  * the reads of the order objects each would wait on memory in turn.
  */
@@ -138,6 +145,7 @@ function readCandidates(
     a.sides[c] = order.side
     a.tie[c] = tieKey(o.id)
     a.account[c] = ah
+    a.accounts[c] = order.account
     a.pos[c++] = i
   }
   return c
@@ -151,6 +159,7 @@ function moveSlot(a: Slots, from: number, to: number): void {
   a.sides[to] = a.sides[from]!
   a.tie[to] = a.tie[from]!
   a.account[to] = a.account[from]!
+  a.accounts[to] = a.accounts[from]!
 }
 
 /** Per slot of the selection (see `selectPositions`). */
@@ -162,6 +171,7 @@ interface Slots {
   readonly voided: Uint8Array
   readonly tie: Float64Array
   readonly account: Int32Array
+  readonly accounts: Address[]
 }
 
 /**
@@ -191,6 +201,7 @@ function compact(
     a.qty[m] = a.qty[s]!
     a.tie[m] = a.tie[s]!
     a.account[m] = ah
+    a.accounts[m] = a.accounts[s]!
     a.prices[m++] = a.prices[s]!
   }
   const cut = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array>(x: T) =>
@@ -202,6 +213,7 @@ function compact(
     prices: cut(a.prices),
     tie: cut(a.tie),
     accountHash: cut(a.account),
+    accounts: reuse ? a.accounts : a.accounts.slice(0, m),
   }
 }
 
@@ -212,12 +224,11 @@ function compact(
  * to a number of at least 2^53, beyond the fast bounds; prices from 2^48 on are judged as bigints.
  */
 function acceptor(interval: bigint, endS: bigint): (order: Order, price: number) => number {
-  const endNum = Number(endS)
-  const smallEnd = endS < 2n ** 53n
   const maxQ = Number(MAX_CLEARING_QUANTITY_WH)
   return (order, p) => {
     if (order.interval !== interval) return 0
-    if (smallEnd ? Number(order.expiry) < endNum : order.expiry < endS) return 0
+    // a bigint comparison: Number() of an expiry beyond the small integers allocates a heap number per order
+    if (order.expiry < endS) return 0
     const q = Number(order.quantityWh)
     if (!(q >= 1 && q <= maxQ)) return 0
     if (!(p >= 1)) return 0
