@@ -100,8 +100,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
     onOrder: (h) => orderHandlers.push(h),
     onOutcome: (h) => outcomeHandlers.push(h),
     peerCount: () => node?.stats().peers ?? 0,
-    publishEnvelope: (signed) =>
-      takeEnvelope({ book: grid?.envelopes, libp2p: node?.libp2p, clock: init.clock }, signed),
+    publishEnvelope: (signed) => takeEnvelope({ book: grid?.envelopes, node }, signed),
   }
 }
 
