@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerChainCommands } from './chain.js'
 import type { CliIo } from './cliIo.js'
+import { registerEnvelopeCommands } from './envelope.js'
 import { registerEscrowCommands } from './escrow.js'
 import { registerKeyCommands } from './key.js'
 import { registerMarketCommands } from './market.js'
@@ -28,5 +29,6 @@ export function createProgram(io?: CliIo): Command {
   registerKeyCommands(program, io)
   registerMarketCommands(program, io)
   registerEscrowCommands(program, io)
+  registerEnvelopeCommands(program, io)
   return program
 }

@@ -9,6 +9,8 @@ import type { GridConfig } from './gridSchema.js'
 /** A node's grid-aware clearing, built once from `market.grid` and its network file. */
 export interface NodeGrid {
   readonly network: GridNetwork
+  /** The feeders (in the clearing's index order, with their ratings per interval) and the transformer. */
+  readonly levels: GridLevels
   /** Fees, connection points and (with `capacity`) each element's rating per interval as its limit. */
   readonly clearing: GridClearing
   /** The grid operator whose envelopes replace the limits per interval, if the market has one. */
@@ -80,6 +82,7 @@ export function loadMarketGrid(g: GridConfig, intervalS: number): NodeGrid {
   }
   return {
     network,
+    levels,
     clearing,
     ...(g.operator ? { operator: getAddress(g.operator) } : {}),
     leadIntervals: g.envelopeLeadIntervals,

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { toJson } from '../store/codec.js'
 import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.js'
+import { ENVELOPE_PATH, type EnvelopeIntake, envelopeRoute } from './postEnvelope.js'
+import { send } from './respond.js'
 
 export interface HttpServerInit {
   host: string
@@ -14,6 +16,11 @@ export interface HttpServerInit {
   status: () => unknown
   registry?: Registry
   logger?: Logger
+  /**
+   * Takes a grid operator's signed envelope for the node to gossip (`POST /api/envelope`, docs/grid.md). Absent:
+   * the route answers 404 (a market without a grid operator).
+   */
+  envelope?: EnvelopeIntake
 }
 
 export interface HttpServer {
@@ -21,17 +28,10 @@ export interface HttpServer {
   close(): Promise<void>
 }
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
-}
-
 /**
- * The node's local HTTP API: `/health`, `/metrics` (Prometheus), `/api/status` (JSON) and the dashboard at `/`.
- * Read-only, GET only. Against DNS rebinding, a request is answered only when its Host names this machine in a way
+ * The node's local HTTP API: `/health`, `/metrics` (Prometheus), `/api/status` (JSON) and the dashboard at `/`, all
+ * GET; and `POST /api/envelope`, the one write, authenticated by the grid operator's signature on the envelope it
+ * carries (`envelopeRoute`). Against DNS rebinding, a request is answered only when its Host names this machine in a way
  * no one else's DNS can: an IP address, `localhost` (or `*.localhost`), the bound host name, or the machine's own
  * name (`os.hostname()`, with or without `.local`, as mDNS announces it); others get 421, whatever the bind address.
  *
@@ -40,8 +40,9 @@ const SECURITY_HEADERS = {
  */
 export async function startHttpServer(init: HttpServerInit): Promise<HttpServer> {
   const names = ownNames(init.host)
+  const envelope = init.envelope && envelopeRoute(init.envelope, init.registry)
   const server = createServer((req, res) => {
-    handle(init, names, req, res).catch((err) => {
+    handle(init, names, envelope, req, res).catch((err) => {
       init.logger?.warn({ err }, 'http handler failed')
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error')
     })
@@ -61,12 +62,14 @@ export async function startHttpServer(init: HttpServerInit): Promise<HttpServer>
 async function handle(
   init: HttpServerInit,
   names: ReadonlySet<string>,
+  envelope: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed')
   if (!hostAllowed(req.headers.host, names)) return send(res, 421, 'text/plain', 'unknown host')
   const path = (req.url ?? '/').split('?')[0]
+  if (path === ENVELOPE_PATH && envelope) return envelope(req, res)
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed')
   switch (path) {
     case '/':
     case '/index.html':
@@ -90,11 +93,6 @@ async function handle(
     default:
       return send(res, 404, 'text/plain', 'not found')
   }
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS })
-  res.end(res.req.method === 'HEAD' ? undefined : body)
 }
 
 /** The names of this machine a Host header may use besides IP addresses (lower case). */

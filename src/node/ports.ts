@@ -1,11 +1,13 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { Address, Hex } from 'viem'
 import type { Forecaster } from '../core/forecast/types.js'
+import type { SignedEnvelope } from '../core/market/operatingEnvelope.js'
 import type { ClearingResult, ClearingRule, Trade } from '../core/market/types.js'
 import type { MeterReading } from '../core/meter/reading.js'
 import type { SignedOrder, VerifiedOrder } from '../core/order/types.js'
 import type { Attestation } from '../core/protocol/announcements.js'
 import type { Strategy } from '../core/strategy/types.js'
+import type { TakenEnvelope } from '../http/postEnvelope.js'
 
 /**
  * The narrow interfaces the node talks to, in the core's vocabulary: readings (`MeterReading`), forecasts (core
@@ -45,6 +47,11 @@ export interface MarketNetwork {
   onOutcome(handler: (outcome: NetworkOutcome) => void): void
   /** Number of connected market peers. */
   peerCount(): number
+  /**
+   * Optional: gossips the grid operator's signed envelope (`POST /api/envelope`), after checking it is the
+   * operator's; throws a GridletError saying why not (`takeEnvelope`).
+   */
+  publishEnvelope?(signed: SignedEnvelope): Promise<TakenEnvelope>
 }
 
 /** One interval as the network's agreement protocol concluded it. */

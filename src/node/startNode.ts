@@ -74,6 +74,14 @@ export interface RunningNode {
 /** Market id on chain and in every order: keccak256 of the market's name. */
 export const marketIdOf = (name: string): Hex => keccak256(stringToHex(name))
 
+/** The EIP-712 domain of a node's market (orders, results and envelopes are signed in it). */
+export const marketDomainOf = (config: Pick<LoadedConfig, 'market'>): MarketDomain => ({
+  name: 'gridlet',
+  version: '1',
+  chainId: config.market.chainId,
+  verifyingContract: config.market.contract as Hex,
+})
+
 /**
  * Builds and starts a node from its config: store (with migrations), adapters, HTTP API, loop.
  *
@@ -89,12 +97,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   collectDefaultMetrics({ register: registry, prefix: 'gridlet_' })
   const metrics = createNodeMetrics(registry)
   const account = accountOf(opts.privateKey)
-  const domain: MarketDomain = {
-    name: 'gridlet',
-    version: '1',
-    chainId: config.market.chainId,
-    verifyingContract: config.market.contract as Hex,
-  }
+  const domain = marketDomainOf(config)
   const market = (config.market.id as Hex | undefined) ?? marketIdOf(config.market.name)
   const time = marketTime({
     lengthS: config.market.intervalS,
@@ -161,6 +164,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     },
   )
   await node.start()
+  const { network } = adapters
   let http: HttpServer
   try {
     http = await startHttpServer({
@@ -173,6 +177,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       status: () => statusView(node, store, { token: config.market.token }),
       registry,
       logger,
+      ...(network.publishEnvelope ? { envelope: (signed) => network.publishEnvelope!(signed) } : {}),
     })
   } catch (cause) {
     await node.stop()

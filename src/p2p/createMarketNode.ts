@@ -67,6 +67,7 @@ export async function createMarketNode(init: MarketNodeInit): Promise<MarketNode
     stop: async () => libp2p.stop(),
     submitOrder: (signed) => service.submitOrder(signed),
     submitCancel: (signed) => service.submitCancel(signed),
+    publishEnvelope: (signed) => service.publishEnvelope(signed),
     hasOrder: (id) => service.hasOrder(id),
     onResult: (cb) => service.onResult(cb),
     onOrder: (cb) => service.onOrder(cb),

@@ -3,7 +3,9 @@
  * the node had no subscribed neighbour. gossipsub would have put such a message in its seen-cache and never sent
  * it again (a second publish of it is a duplicate), so the node holds it here instead and publishes it when a
  * peer subscribes to the topic. Each message is held until its deadline (clock ms: after it, the message is of
- * no use, e.g. an order after its gate closure); at most `max` are held, the oldest dropped first.
+ * no use, e.g. an order after its gate closure); at most `max` are held, the oldest dropped first. While the mesh
+ * is still short of every connected peer, they wait at most `patience` heartbeats with a subscribed peer (a
+ * connected peer may never subscribe), then go to whatever peers gossipsub picks.
  *
  * @example
  * const held = new HeldMessages()
@@ -15,7 +17,10 @@ export class HeldMessages {
   /** Heartbeats since the oldest held message was held. */
   private age = 0
 
-  constructor(private readonly max = 1024) {}
+  constructor(
+    private readonly max = 1024,
+    readonly patience = 3,
+  ) {}
 
   get size(): number {
     return this.held.size

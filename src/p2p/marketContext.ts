@@ -147,60 +147,81 @@ export function connectedPeers(ctx: MarketContext): Set<string> {
 }
 
 /**
- * Publishes one of our own messages on the market topic. Without a gossip mesh (just started, or every mesh peer
- * gone) the message is held (until `untilMs` on the clock) and published after the heartbeat that formed the
- * mesh (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again, and
- * peers that join a mesh later never get the messages it carried before. (With a mesh, gossipsub tops a small one
- * up to D with other subscribed peers.) Any other failure is logged (gossip recovery and reconciliation repair it).
+ * Where own messages go: a gossip topic, and the messages held for it until its mesh forms. The market context
+ * is the market topic's outbox; the envelope topic has its own.
  */
-export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
-  if (ctx.components.pubsub.getMeshPeers(ctx.topic).length === 0) return hold(ctx, data, untilMs)
-  await send(ctx, data, untilMs)
+export interface Outbox {
+  readonly topic: string
+  readonly held: HeldMessages
+}
+
+/**
+ * Publishes one of our own messages on the market topic (or `box`'s). Without a gossip mesh (just started, or
+ * every mesh peer gone) the message is held (until `untilMs` on the clock) and published after the heartbeat that
+ * formed the mesh (`publishHeld`): gossipsub marks a message it published as seen, so it would never send it again,
+ * and peers that join a mesh later never get the messages it carried before. (With a mesh, gossipsub tops a small
+ * one up to D with other subscribed peers.) Any other failure is logged (gossip recovery and reconciliation repair it).
+ */
+export async function publish(ctx: MarketContext, data: Uint8Array, untilMs: number, box: Outbox = ctx): Promise<void> {
+  if (ctx.components.pubsub.getMeshPeers(box.topic).length === 0) return hold(ctx, box, data, untilMs)
+  await send(ctx, box, data, untilMs)
 }
 
 /** gossipsub's `Dlo` (not overridden): a mesh this large has formed. */
 const MESH_FORMED = 4
-/** Heartbeats a message is held at most while some peer is subscribed (its mesh may never grow, e.g. low scores). */
-const MAX_HELD_HEARTBEATS = 3
-
 /**
  * The mesh holds Dlo peers, or every connected peer when there are fewer (every peer of a market node is one:
  * a connected peer whose subscription has not arrived yet would join the mesh later and never get the message).
  */
-function meshFormed(ctx: MarketContext): boolean {
+function meshFormed(ctx: MarketContext, topic: string): boolean {
   const { pubsub } = ctx.components
-  const mesh = pubsub.getMeshPeers(ctx.topic).length
-  const peers = Math.max(pubsub.getSubscribers(ctx.topic).length, connectedPeers(ctx).size)
+  const mesh = pubsub.getMeshPeers(topic).length
+  const peers = Math.max(pubsub.getSubscribers(topic).length, connectedPeers(ctx).size)
   return mesh > 0 && mesh >= Math.min(MESH_FORMED, peers)
 }
 
-async function send(ctx: MarketContext, data: Uint8Array, untilMs: number): Promise<void> {
+async function send(ctx: MarketContext, box: Outbox, data: Uint8Array, untilMs: number): Promise<void> {
   try {
-    await ctx.components.pubsub.publish(ctx.topic, data, { allowPublishToZeroTopicPeers: false })
+    await ctx.components.pubsub.publish(box.topic, data, { allowPublishToZeroTopicPeers: false })
   } catch (err) {
-    if (err instanceof Error && err.message === 'PublishError.NoPeersSubscribedToTopic') hold(ctx, data, untilMs)
+    if (err instanceof Error && err.message === 'PublishError.NoPeersSubscribedToTopic') hold(ctx, box, data, untilMs)
     else ctx.log('publish failed %e', err)
   }
 }
 
-function hold(ctx: MarketContext, data: Uint8Array, untilMs: number): void {
-  ctx.held.hold(data, untilMs)
+/**
+ * Publishes an own message that nothing but gossip carries (no reconciliation repairs a peer that missed it) only
+ * to a formed mesh (`meshFormed`), else holds it for `publishHeld`: a mesh of the first subscribed peer alone would
+ * carry it to that peer, and a peer whose subscription arrives a moment later would never get it.
+ */
+export async function publishToFormedMesh(
+  ctx: MarketContext,
+  box: Outbox,
+  data: Uint8Array,
+  untilMs: number,
+): Promise<void> {
+  if (!meshFormed(ctx, box.topic)) return hold(ctx, box, data, untilMs)
+  await send(ctx, box, data, untilMs)
+}
+
+function hold(ctx: MarketContext, box: Outbox, data: Uint8Array, untilMs: number): void {
+  box.held.hold(data, untilMs)
   ctx.metrics.publish('held')
 }
 
 /**
- * After each gossipsub heartbeat: publishes the held messages once the mesh has formed, or after
- * `MAX_HELD_HEARTBEATS` to whatever peers gossipsub picks (with no subscribed peer at all they stay held).
+ * After each gossipsub heartbeat: publishes `box`'s held messages once its mesh has formed, or after the held
+ * messages' `patience` to whatever peers gossipsub picks (with no subscribed peer at all they stay held).
  */
-export async function publishHeld(ctx: MarketContext): Promise<void> {
-  if (ctx.held.size === 0) return
+export async function publishHeld(ctx: MarketContext, box: Outbox = ctx): Promise<void> {
+  if (box.held.size === 0) return
   // The wait counts only heartbeats with a subscribed peer: before any peer subscribed there is nobody to send to,
   // and a node that starts alone would otherwise give up waiting for its mesh before its first peer arrived.
-  if (ctx.components.pubsub.getSubscribers(ctx.topic).length === 0) return
-  const waited = ctx.held.heartbeat()
-  if (!meshFormed(ctx) && waited < MAX_HELD_HEARTBEATS) return
-  for (const [data, until] of ctx.held.take(ctx.init.clock.now())) {
+  if (ctx.components.pubsub.getSubscribers(box.topic).length === 0) return
+  const waited = box.held.heartbeat()
+  if (!meshFormed(ctx, box.topic) && waited < box.held.patience) return
+  for (const [data, until] of box.held.take(ctx.init.clock.now())) {
     ctx.metrics.publish('retried')
-    await send(ctx, data, until)
+    await send(ctx, box, data, until)
   }
 }

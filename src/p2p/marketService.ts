@@ -1,6 +1,7 @@
 import type { Libp2pEvents, PeerId, Startable } from '@libp2p/interface'
 import type { Address, Hex } from 'viem'
 import { GridletError } from '../core/errors.js'
+import type { SignedEnvelope } from '../core/market/operatingEnvelope.js'
 import { prepareDomain } from '../core/order/eip712.js'
 import type { SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 import { verifyCancel, verifyOrder } from '../core/order/verifyOrder.js'
@@ -9,6 +10,7 @@ import { acceptsOrdersAt } from '../core/time/interval.js'
 import { accountOf } from './accountSig.js'
 import { rulesFor } from './agreement.js'
 import { BindingCode, type BindingHost, PeerBindings, signPeerBinding } from './binding.js'
+import type { HeldEnvelope } from './envelopeBook.js'
 import { type EnvelopeTopic, envelopeTopicOf } from './envelopeTopic.js'
 import { injectGossipFaults } from './faults.js'
 import { marketTopicValidator } from './gossipTopic.js'
@@ -54,6 +56,7 @@ export class MarketService implements Startable {
   }
   private readonly onHeartbeat = () => {
     void publishHeld(this.ctx)
+    void this.envelopes?.heartbeat()
   }
   private readonly onDisconnect = (evt: CustomEvent<PeerId>) => {
     if (this.ctx.bindings.forget(evt.detail)) this.ctx.metrics.binding(BindingCode.Forgotten)
@@ -192,6 +195,20 @@ export class MarketService implements Startable {
     addOrder(ctx, ctx.states.at(o.order.interval), o, 'local', data)
     await publish(ctx, data, ctx.times.acceptUntil(o.order.interval))
     return o
+  }
+
+  /**
+   * Publishes the grid operator's signed envelope (`EnvelopeTopic.publish`); `P2P_NO_ENVELOPES` on a market
+   * without a grid operator.
+   */
+  async publishEnvelope(signed: SignedEnvelope): Promise<HeldEnvelope> {
+    if (!this.envelopes) {
+      throw new GridletError('this market has no grid operator', {
+        code: 'P2P_NO_ENVELOPES',
+        field: 'market.grid.operator',
+      })
+    }
+    return this.envelopes.publish(signed)
   }
 
   /** Checks and publishes a signed cancel of one of this household's orders (before gate closure). */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Address, Hex } from 'viem'
 import type { EscrowCover } from '../core/market/coverEscrow.js'
+import type { SignedEnvelope } from '../core/market/operatingEnvelope.js'
 import type { ClearingParams, ClearingResult } from '../core/market/types.js'
 import type { MarketDomain, SignedCancel, SignedOrder, VerifiedOrder } from '../core/order/types.js'
 import type { Attestation } from '../core/protocol/announcements.js'
@@ -13,7 +14,7 @@ import type { MarketTime } from '../core/time/interval.js'
 import type { AgreementRules } from './agreement.js'
 import type { HouseholdRegistry } from './binding.js'
 import type { GridletLibp2p } from './createLibp2pNode.js'
-import type { MarketGrid } from './envelopeBook.js'
+import type { HeldEnvelope, MarketGrid } from './envelopeBook.js'
 import type { FaultInjector } from './faults.js'
 
 /** The public types of the market node (createMarketNode.ts re-exports them). */
@@ -158,6 +159,11 @@ export interface MarketNode {
   submitOrder(signed: SignedOrder): Promise<VerifiedOrder>
   /** Checks and publishes a signed cancel of one of this household's orders (before gate closure). */
   submitCancel(signed: SignedCancel): Promise<Hex>
+  /**
+   * Publishes the grid operator's signed envelope on the market's envelope topic, once the mesh has formed
+   * (`EnvelopeTopic.publish`): `P2P_ENVELOPE_LATE`, `P2P_ENVELOPE_REFUSED`, `P2P_NO_ENVELOPES` otherwise.
+   */
+  publishEnvelope(signed: SignedEnvelope): Promise<HeldEnvelope>
   /** Whether the node holds the order `id` (for any interval it still keeps). */
   hasOrder(id: Hex): boolean
   /** Called once per interval with the node's conclusion. Returns an unsubscribe function. */

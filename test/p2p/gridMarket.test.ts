@@ -18,7 +18,6 @@ import { pubsubOf } from '../../src/p2p/createLibp2pNode.js'
 import type { IntervalOutcome } from '../../src/p2p/createMarketNode.js'
 import type { MarketGrid } from '../../src/p2p/envelopeBook.js'
 import { encodeEnvelope, envelopeTopic } from '../../src/p2p/envelopeCodec.js'
-import { publishEnvelope } from '../../src/p2p/envelopeTopic.js'
 import {
   bookFor,
   CLEARING,
@@ -135,8 +134,7 @@ describe('a grid-aware market on real libp2p nodes', () => {
   it("the operator's envelope, published over gossip, lowers feeder a's limit on every node", async () => {
     const k = upcomingInterval(net.clock, 200_000)
     const signed = signEnvelope(OPERATOR_KEY, DOMAIN, envelope(k, 200n))
-    const pubsub = pubsubOf(net.nodes[0]!.libp2p)
-    await publishEnvelope({ pubsub, book: grids[0]!.envelopes!, nowMs: net.clock.now() }, signed)
+    await net.nodes[0]!.publishEnvelope(signed)
     await until('the envelope on every node', () => grids.every((g) => g.envelopes!.at(k) !== undefined))
     expect(net.clock.now()).toBeLessThan(grids[0]!.envelopes!.deadline(k))
     const done = outcomesFor(net.nodes, k)
@@ -157,7 +155,7 @@ describe('a grid-aware market on real libp2p nodes', () => {
     await net.clock.sleepUntil(envelopes.deadline(k) + 1000)
     const signed = signEnvelope(OPERATOR_KEY, DOMAIN, envelope(k, 100n))
     const pubsub = pubsubOf(net.nodes[0]!.libp2p)
-    const late = await publishEnvelope({ pubsub, book: envelopes, nowMs: net.clock.now() }, signed).catch((e) => e)
+    const late = await net.nodes[0]!.publishEnvelope(signed).catch((e: unknown) => e)
     expect(late).toBeInstanceOf(GridletError)
     expect((late as GridletError).code).toBe('P2P_ENVELOPE_LATE')
     // A relay that publishes it anyway (its clock is behind): every peer ignores it.

@@ -58,6 +58,19 @@ export function signEnvelope(privateKey: Hex, domain: MarketDomain, envelope: Op
 }
 
 /**
+ * The account (lower-case hex) that signed the envelope in the market's domain; undefined for a signature no key
+ * made.
+ *
+ * @example
+ * const signer = envelopeSigner(domain, signed)
+ * if (!signer || !isAddressEqual(signer, operator)) throw new Error('not the operator')
+ */
+export function envelopeSigner(domain: MarketDomain, signed: SignedEnvelope): Address | undefined {
+  const signer = recoverAddress(hexToBytes(hashEnvelope(domain, signed.envelope)), hexToBytes(signed.signature))
+  return signer ? bytesToHex(signer) : undefined
+}
+
+/**
  * Checks a signed envelope against the market's operator and the interval being cleared, and returns the grid
  * input with the envelope's limits in place of its own. Throws CLEARING_ENVELOPE naming the field otherwise.
  *
@@ -90,8 +103,8 @@ export function applyEnvelope(
     if (e[field].length !== n) throw envelopeError(field, `${e[field].length} values for ${n} elements`)
     if (e[field].some((v) => v < 0n || v >= 2n ** 64n)) throw envelopeError(field, 'values must be uint64')
   }
-  const signer = recoverAddress(hexToBytes(hashEnvelope(expect.domain, e)), hexToBytes(signed.signature))
-  if (!signer || !isAddressEqual(bytesToHex(signer), expect.operator)) {
+  const signer = envelopeSigner(expect.domain, signed)
+  if (!signer || !isAddressEqual(signer, expect.operator)) {
     throw envelopeError('signature', 'not signed by the grid operator')
   }
   const pair = (imp: readonly bigint[], exp: readonly bigint[]): FlowLimit[] =>

@@ -10,6 +10,7 @@ import type { MarketTime } from '../../core/time/interval.js'
 import type { HouseholdRegistry } from '../../p2p/binding.js'
 import { type AgreementTiming, createMarketNode, type MarketNode } from '../../p2p/createMarketNode.js'
 import type { MarketNetwork, NetworkOutcome } from '../ports.js'
+import { takeEnvelope } from './envelopeIntake.js'
 import { marketGridOf } from './marketGrid.js'
 
 export interface P2pNetworkInit {
@@ -99,6 +100,7 @@ export function p2pNetwork(init: P2pNetworkInit): MarketNetwork & { node(): Mark
     onOrder: (h) => orderHandlers.push(h),
     onOutcome: (h) => outcomeHandlers.push(h),
     peerCount: () => node?.stats().peers ?? 0,
+    publishEnvelope: (signed) => takeEnvelope({ book: grid?.envelopes, node }, signed),
   }
 }
 
