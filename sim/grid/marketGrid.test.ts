@@ -4,17 +4,18 @@ import { clearCommunity } from '../fast/run.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { realDataSource } from '../households/sources.js'
 import type { MarketOutcome } from '../outcome.js'
-import { parseScenario, type Scenario, type ScenarioInput } from '../scenario/schema.js'
+import type { Scenario, ScenarioInput } from '../scenario/schema.js'
+import { gridTestScenario } from './gridTestScenario.js'
 import { gridClearingOf, marketGrid } from './marketGrid.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
 
 // 12 homes on 2 feeders whose head cable carries 2 A: 692 Wh per 30 minutes, far less than one PV home's noon surplus.
 const scenario = (market: NonNullable<ScenarioInput['network']>['market']): Scenario =>
-  parseScenario({
+  gridTestScenario({
     name: 'grid-market-test',
     seed: 5,
-    period: { start: '2013-01-14T14:00:00Z', days: 1 },
-    tariff: { retail: 250000, feedIn: 70000 },
+    start: '2013-01-14T14:00:00Z',
+    days: 1,
     households: {
       count: 12,
       pv: { share: 0.5, kWp: { min: 5, max: 8 } },
