@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os'
 import { bytesToHex, type Hex } from 'viem'
-import { gridLevels } from '../../src/core/grid/index.js'
 import { attachGrid, type GridRun, runGridOnly } from '../grid/attachGrid.js'
 import { deliverOnGrid, envelopesOf } from '../grid/deliverOnGrid.js'
 import { type MarketGrid, marketGrid } from '../grid/marketGrid.js'
@@ -170,7 +169,7 @@ function planningPart(c: Community): PlanningCommunity {
 function clearingGrid(s: Scenario, c: Community): MarketGrid | undefined {
   const m = s.network?.market
   if (s.network === undefined || m === undefined) return undefined
-  return marketGrid(gridLevels(scenarioNetwork(s.network, c.n), c.intervalS), c.n, m)
+  return marketGrid(scenarioNetwork(s.network, c.n).network, c.intervalS, m)
 }
 
 function share<T extends Int32Array | Uint8Array>(a: T): T {

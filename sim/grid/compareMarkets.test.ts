@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { parseScenario } from '../scenario/schema.js'
 import { compareMarkets } from './compareMarkets.js'
+import { gridTestScenario } from './gridTestScenario.js'
 
 // 20 homes, three in four with 6-10 kWp of PV and half of those with a battery, on 2 feeders x 10 of a thin cable
 // (60 A, 40 m between homes) behind a 50 kVA transformer set to 1.05 pu, three January days: the midday export
 // overloads the transformer and the feeder heads and lifts the feeder ends above 1.1 pu.
-const scenario = parseScenario({
+const scenario = gridTestScenario({
   name: 'compare-test',
   seed: 3,
-  period: { start: '2013-01-06T14:00:00Z', days: 3 },
-  tariff: { retail: 250000, feedIn: 70000 },
+  start: '2013-01-06T14:00:00Z',
+  days: 3,
   households: {
     count: 20,
     pv: { share: 0.75, kWp: { min: 6, max: 10 } },

@@ -1,4 +1,6 @@
 import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { report } from '../../bench/args.js'
 import { GridletError } from '../../src/core/errors.js'
 import { settleImbalance } from '../../src/core/strategy/index.js'
 import { clearCommunity } from '../fast/run.js'
@@ -113,18 +115,20 @@ export function comparisonLine(scenario: string, r: MarketComparisonRow): Record
   }
 }
 
-// `npx tsx sim/grid/compareMarkets.ts [scenario] [--out dir]`: one JSON line per run; with --out, the results
-// directory and HTML report of the capacity-aware run, with the three-run comparison in its grid section.
+// `npm run eval:gridmarket -- [scenario] [--json] [--out dir]`: a table of the three runs, with `--json` one line per
+// run (bench/args.ts, as every bench script); with --out, the results directory and HTML report of the
+// capacity-aware run, with the three-run comparison in its grid section.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2)
-  const at = args.indexOf('--out')
-  const out = at >= 0 ? args.splice(at, 2)[1] : undefined
-  const s = loadScenario(args[0] ?? 'sim/scenarios/grid-3feeders-capacity.yaml')
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, out: { type: 'string' } },
+  })
+  const s = loadScenario(positionals[0] ?? 'sim/scenarios/grid-3feeders-capacity.yaml')
   const { rows, community, capped } = await runComparison(s)
-  for (const r of rows) console.log(JSON.stringify(comparisonLine(s.name, r)))
-  if (out !== undefined) {
+  report(rows.map((r) => comparisonLine(s.name, r)))
+  if (values.out !== undefined) {
     const o: MarketOutcome = { ...capped, ...(capped.grid ? { grid: { ...capped.grid, comparison: rows } } : {}) }
     const { bills, kpis } = settle(s.name, community, o)
-    console.error(`report: ${await writeResults(out, s, community, o, bills, kpis)}`)
+    console.error(`report: ${await writeResults(values.out, s, community, o, bills, kpis)}`)
   }
 }

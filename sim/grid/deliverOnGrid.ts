@@ -3,23 +3,24 @@ import type { OrderPlan } from '../fast/plan.js'
 import type { Community } from '../households/assemble.js'
 import type { Scenario } from '../scenario/schema.js'
 import type { EnvelopeCost } from './gridImpact.js'
-import type { MarketGrid } from './marketGrid.js'
+import { gridClearingOf, type MarketGrid } from './marketGrid.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
 import { type SiteLimits, siteLimits } from './siteLimits.js'
 
 /**
- * The site envelopes of a grid-aware market run when it is capacity-aware (`grid` carries limits): `siteLimits`
- * from the element limits — with `network.market.voltage`, the hosting capacity too — and the interval's orders;
+ * The site envelopes of a grid-aware market run when it is capacity-aware: `siteLimits` from the clearing's
+ * element limits — with `network.market.voltage`, the hosting capacity too — and the interval's orders;
  * undefined otherwise. Needs the plan only, so fast mode derives them while its workers clear.
  *
  * @example
  * const limits = envelopesOf(s, c, grid, plan)
  */
 export function envelopesOf(s: Scenario, c: Community, grid: MarketGrid, plan: OrderPlan): SiteLimits | undefined {
-  if (s.network === undefined || grid.feederLimitWh === undefined) return undefined
+  const limits = gridClearingOf(grid, []).limits
+  if (s.network === undefined || limits === undefined) return undefined
   const { voltageBand, powerFactor, market } = s.network
   const hosting = market?.voltage === false ? undefined : { band: voltageBand, powerFactor }
-  return siteLimits(scenarioNetwork(s.network, c.n), grid, plan, c.T, c.intervalS, hosting)
+  return siteLimits(scenarioNetwork(s.network, c.n), limits, plan, c.T, c.intervalS, hosting)
 }
 
 /**

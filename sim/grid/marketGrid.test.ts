@@ -4,17 +4,18 @@ import { clearCommunity } from '../fast/run.js'
 import { assembleCommunity, type Community } from '../households/assemble.js'
 import { realDataSource } from '../households/sources.js'
 import type { MarketOutcome } from '../outcome.js'
-import { parseScenario, type Scenario, type ScenarioInput } from '../scenario/schema.js'
-import { marketGrid } from './marketGrid.js'
+import type { Scenario, ScenarioInput } from '../scenario/schema.js'
+import { gridTestScenario } from './gridTestScenario.js'
+import { gridClearingOf, marketGrid } from './marketGrid.js'
 import { scenarioNetwork } from './scenarioNetwork.js'
 
 // 12 homes on 2 feeders whose head cable carries 2 A: 692 Wh per 30 minutes, far less than one PV home's noon surplus.
 const scenario = (market: NonNullable<ScenarioInput['network']>['market']): Scenario =>
-  parseScenario({
+  gridTestScenario({
     name: 'grid-market-test',
     seed: 5,
-    period: { start: '2013-01-14T14:00:00Z', days: 1 },
-    tariff: { retail: 250000, feedIn: 70000 },
+    start: '2013-01-14T14:00:00Z',
+    days: 1,
     households: {
       count: 12,
       pv: { share: 0.5, kWp: { min: 5, max: 8 } },
@@ -24,7 +25,7 @@ const scenario = (market: NonNullable<ScenarioInput['network']>['market']): Scen
   })
 
 /** Largest net energy the market scheduled into or out of any feeder in any interval, Wh. */
-function maxFeederFlow(c: Community, o: MarketOutcome, feederOf: Int32Array): number {
+function maxFeederFlow(c: Community, o: MarketOutcome, feederOf: readonly number[]): number {
   let max = 0
   for (let k = 0; k < c.T; k++) {
     const net = [0, 0]
@@ -39,17 +40,28 @@ describe('the grid-aware market in fast mode (network.market)', () => {
     const free = scenario({ capacity: false })
     const capped = scenario({ capacity: true, fees: [0, 10, 20] })
     const c = assembleCommunity(free, realDataSource())
-    const lv = gridLevels(scenarioNetwork(free.network!, c.n), c.intervalS)
-    const g = marketGrid(lv, c.n, capped.network!.market!)
-    expect([...g.feederOfHousehold]).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
-    expect(g.feederLimitWh).toEqual([692n, 692n])
+    const cn = scenarioNetwork(free.network!, c.n)
+    const lv = gridLevels(cn, c.intervalS)
+    // The node's gridClearingFor, with household h at its account (any letter case).
+    const accounts = Array.from(
+      { length: c.n },
+      (_, h) => `0x${'ab'.repeat(19)}${h.toString(16).padStart(2, '0')}` as const,
+    )
+    const g = gridClearingOf(marketGrid(cn.network, c.intervalS, capped.network!.market!), accounts)
+    const feederOf = accounts.map((a) => g.feederOf(a.toUpperCase().replace('0X', '0x') as typeof a)!)
+    expect(feederOf).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    expect(g.limits?.feeders).toEqual([
+      { importWh: 692n, exportWh: 692n },
+      { importWh: 692n, exportWh: 692n },
+    ])
     expect(g.transformerOf).toEqual([0, 0])
+    expect(g.feePerWh).toEqual([0n, 10n, 20n])
 
     const limit = lv.feeders[0]!.limitWh
     const o0 = await clearCommunity(free, c)
     const o1 = await clearCommunity(capped, c)
-    expect(maxFeederFlow(c, o0, g.feederOfHousehold)).toBeGreaterThan(limit)
-    expect(maxFeederFlow(c, o1, g.feederOfHousehold)).toBeLessThanOrEqual(limit)
+    expect(maxFeederFlow(c, o0, feederOf)).toBeGreaterThan(limit)
+    expect(maxFeederFlow(c, o1, feederOf)).toBeLessThanOrEqual(limit)
     // Worker threads get the grid as plain data and clear the same.
     expect((await clearCommunity(capped, c, { workers: 2 })).roots).toEqual(o1.roots)
     const volume = (o: MarketOutcome) => o.volumeWh.reduce((a, b) => a + b, 0)

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { compileNetwork, generateNetwork, gridLevels } from '../../src/core/grid/index.js'
+import { compileNetwork, generateNetwork } from '../../src/core/grid/index.js'
 import { deliverContracts } from '../fast/deliverContracts.js'
 import type { OrderPlan } from '../fast/plan.js'
 import type { Community, HouseholdInfo } from '../households/assemble.js'
 import { parseScenario } from '../scenario/schema.js'
 import { runGrid } from './gridImpact.js'
-import { marketGrid } from './marketGrid.js'
+import { gridClearingOf, marketGrid } from './marketGrid.js'
 import { siteLimits } from './siteLimits.js'
 
 // 6 homes on 2 feeders x 3 of a 20 A cable: each feeder head carries sqrt(3) * 400 V * 20 A * 0.5 h = 6928 Wh per
@@ -59,12 +59,13 @@ const none = new Int32Array(n * T)
 const opts = { T, intervalS: 1800, voltageBand: { min: 0.9, max: 1.1 }, powerFactor: 1 }
 
 describe('site envelopes and the dispatch against them', () => {
-  const grid = marketGrid(gridLevels(cn, 1800), n, {
+  const grid = marketGrid(cn.network, 1800, {
     fees: [0, 0, 0],
     capacity: true,
     feeRecipient: '0x00000000000000000000000000000000000000d5',
   })
-  const limits = siteLimits(cn, grid, plan, T, 1800)
+  const headWh = gridClearingOf(grid, []).limits!.feeders![0]!.exportWh
+  const limits = siteLimits(cn, gridClearingOf(grid, []).limits, plan, T, 1800)
 
   it('shares the transformer, the tighter element here, equally among equal forecasts', () => {
     // 12500 Wh among 6 equal asks: 2083 each (the 6928 Wh feeder heads would allow 2309 per home).
@@ -83,7 +84,7 @@ describe('site envelopes and the dispatch against them', () => {
     expect(after.cableOverloadHours).toBe(0)
     expect(after.transformerOverloadHours).toBe(0)
     expect(after.maxTransformerLoadingPct).toBeGreaterThan(90) // the limit is used, not wasted
-    expect(Number(grid.feederLimitWh![0])).toBe(6928)
+    expect(Number(headWh)).toBe(6928)
     for (let k = 0; k < T; k++) {
       let feeder = 0
       let all = 0
@@ -93,7 +94,7 @@ describe('site envelopes and the dispatch against them', () => {
         if (h < 3) feeder -= d
         all -= d
       }
-      expect(feeder).toBeLessThanOrEqual(Number(grid.feederLimitWh![0]))
+      expect(feeder).toBeLessThanOrEqual(Number(headWh))
       expect(all).toBeLessThanOrEqual(12_500)
     }
     // The batteryless homes curtail 3000 - 2083 = 917 Wh in each interval; home 0's battery (2 kW: 1000 Wh per

@@ -1,15 +1,14 @@
 import {
   type CompiledNetwork,
   createSiteEnvelopes,
-  type EnvelopeFlowLimit,
   type HostingOptions,
   hostingLimits,
   ratingLimits,
   tighterLimits,
   withEnvelope,
 } from '../../src/core/grid/index.js'
+import type { GridClearing } from '../../src/core/market/index.js'
 import type { OrderPlan } from '../fast/plan.js'
-import type { MarketGrid } from './marketGrid.js'
 
 /**
  * Every household's site envelope for every interval of a run, and the forecast it was derived from, whole Wh,
@@ -25,7 +24,7 @@ export interface SiteLimits {
 
 /**
  * The site envelopes of a capacity-aware run: per interval, the element limits (every cable at its rating, the
- * feeder heads and the transformer at the limits the clearing uses — `MarketGrid`, i.e. what a signed operating
+ * feeder heads and the transformer at the limits the clearing uses — `clearing`, i.e. what a signed operating
  * envelope would set) shared among the households by `createSiteEnvelopes`, each household's forecast flow being
  * what its orders of the interval offer (sum of its bids' and of its asks' quantities; none for an equivocating
  * or offline household). With `hosting`, each element's limit is the tighter of that and its hosting capacity
@@ -33,22 +32,18 @@ export interface SiteLimits {
  * envelopes.
  *
  * @example
- * const limits = siteLimits(cn, grid, planOrders(s, c), c.T, c.intervalS)
+ * const limits = siteLimits(cn, clearing.limits, planOrders(s, c), c.T, c.intervalS)
  */
 export function siteLimits(
   cn: CompiledNetwork,
-  grid: MarketGrid,
+  clearing: GridClearing['limits'],
   plan: OrderPlan,
   T: number,
   intervalS: number,
   hosting?: Omit<HostingOptions, 'intervalS'>,
 ): SiteLimits {
   const n = cn.householdBus.length
-  const both = (wh: bigint): EnvelopeFlowLimit => ({ importWh: wh, exportWh: wh })
-  const thermal = withEnvelope(cn, ratingLimits(cn, intervalS), {
-    ...(grid.feederLimitWh === undefined ? {} : { feeders: grid.feederLimitWh.map(both) }),
-    ...(grid.transformerLimitWh === undefined ? {} : { transformers: grid.transformerLimitWh.map(both) }),
-  })
+  const thermal = withEnvelope(cn, ratingLimits(cn, intervalS), clearing)
   const limits = hosting === undefined ? thermal : tighterLimits(thermal, hostingLimits(cn, { ...hosting, intervalS }))
   const allocator = createSiteEnvelopes(cn)
   const out: SiteLimits = {

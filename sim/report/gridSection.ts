@@ -1,8 +1,6 @@
 import { compileNetwork } from '../../src/core/grid/index.js'
 import type { GridComparisonRow, GridKpis, GridOutcome } from '../grid/gridImpact.js'
-
-/** Most points the grid chart embeds per series (longer runs keep the extremes of each bucket). */
-const MAX_POINTS = 4000
+import { bucketSize, escapeHtml as esc } from './htmlParts.js'
 
 /**
  * The grid part of the HTML report: the power-flow KPIs (grid only, with the market, and the change), the network
@@ -166,7 +164,7 @@ function networkSvg(g: GridOutcome): string {
 
 function gridSeries(g: GridOutcome, t0Ms: number, intervalMs: number) {
   const T = g.detail.minVm.length
-  const bucket = Math.max(1, Math.ceil(T / MAX_POINTS))
+  const bucket = bucketSize(T) // each point keeps the extremes of its bucket
   const out = {
     t: [] as number[],
     minVm: [] as number[],
@@ -193,8 +191,4 @@ function gridSeries(g: GridOutcome, t0Ms: number, intervalMs: number) {
     out.trafo.push(Math.round(trafo * 10) / 10)
   }
   return out
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }

@@ -4,11 +4,9 @@ import type { Community } from '../households/assemble.js'
 import type { MarketOutcome } from '../outcome.js'
 import type { Bill, Kpis } from '../settle.js'
 import { renderGridSection } from './gridSection.js'
+import { bucketSize, escapeHtml } from './htmlParts.js'
 
 const require = createRequire(import.meta.url)
-
-/** Most points a time-series chart embeds; longer runs are averaged into buckets (the CSVs keep every interval). */
-const MAX_POINTS = 4000
 
 /**
  * A self-contained HTML report: the KPI table and four charts, with the echarts build inlined so the file opens
@@ -82,9 +80,9 @@ ${grid?.script ?? ''}
 `
 }
 
-/** Per-interval community series, averaged into at most MAX_POINTS buckets; energy in kWh, time in unix ms. */
+/** Per-interval community series, averaged into buckets (`bucketSize`); energy in kWh, time in unix ms. */
 function timeSeries(c: Community, o: MarketOutcome) {
-  const bucket = Math.max(1, Math.ceil(c.T / MAX_POINTS))
+  const bucket = bucketSize(c.T)
   const len = Math.ceil(c.T / bucket)
   const out = {
     t: [] as number[],
@@ -174,8 +172,4 @@ export function kpiRows(k: Kpis): [string, string][] {
     )
   }
   return rows
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }

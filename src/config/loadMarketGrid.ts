@@ -21,10 +21,8 @@ export interface NodeGrid {
 
 /**
  * Reads the network file of `market.grid` (path absolute, as `parseConfig` leaves it) and builds the clearing's
- * grid input: each account's feeder (listed by account in the network's households, or mapped to one of its
- * connection points by `connections`), the fees by level, and the feeders' and transformer's ratings over one
- * interval as limits. Throws CONFIG_INVALID naming `market.grid.network` (the network's element in the details) or
- * `market.grid.connections.<account>`.
+ * grid input from it (`gridClearingFor`). Throws CONFIG_INVALID naming `market.grid.network` (the network's element
+ * in the details) or `market.grid.connections.<account>`.
  *
  * @example
  * const grid = loadMarketGrid(config.market.grid, config.market.intervalS)
@@ -32,12 +30,39 @@ export interface NodeGrid {
  */
 export function loadMarketGrid(g: GridConfig, intervalS: number): NodeGrid {
   const network = readNetwork(g.network)
-  let levels: GridLevels
-  try {
-    levels = gridLevels(compileNetwork(network), intervalS)
-  } catch (err) {
-    throw networkError(g.network, err)
+  const levels = levelsOf(network, intervalS, g.network)
+  return {
+    network,
+    levels,
+    clearing: gridClearingFor(network, g, intervalS, g.network, levels),
+    ...(g.operator ? { operator: getAddress(g.operator) } : {}),
+    leadIntervals: g.envelopeLeadIntervals,
+    maxAheadIntervals: g.envelopeMaxAheadIntervals,
   }
+}
+
+/** What the clearing's grid input is built from: `market.grid` less the file and the operator's envelopes. */
+export type GridClearingConfig = Pick<GridConfig, 'fees' | 'feeRecipient' | 'capacity' | 'connections'>
+
+/**
+ * The clearing's grid input for a parsed network: each account's feeder (listed by account in the network's
+ * households, or mapped to one of its connection points by `connections`), every feeder on transformer 0 (a
+ * network has one), the fees by level and, with `capacity`, each feeder's and the transformer's rating over one
+ * interval as its limit in both directions. The one implementation: the node's `loadMarketGrid` and the
+ * simulator's fast mode (sim/grid/marketGrid.ts) both clear with it. `source` names the network in errors.
+ * Throws CONFIG_INVALID naming `market.grid.network` (the element in the details) or
+ * `market.grid.connections.<account>`.
+ *
+ * @example
+ * const clearing = gridClearingFor(network, { fees: [0n, 20n, 60n], feeRecipient, capacity: true, connections: {} }, 900)
+ */
+export function gridClearingFor(
+  network: GridNetwork,
+  g: GridClearingConfig,
+  intervalS: number,
+  source = network.name,
+  levels = levelsOf(network, intervalS, source),
+): GridClearing {
   const feederIndex = new Map(levels.feeders.map((f, i) => [f.id, i]))
   const feederOfConnection = (id: string) => {
     const f = levels.feederOf(id)
@@ -53,7 +78,7 @@ export function loadMarketGrid(g: GridConfig, intervalS: number): NodeGrid {
   for (const [account, id] of Object.entries(g.connections)) {
     const field = `market.grid.connections.${account}`
     if (!known.has(id)) {
-      throw connectionError(field, 'unknown connection point', `"${id}" is not in the household list of ${g.network}`)
+      throw connectionError(field, 'unknown connection point', `"${id}" is not in the household list of ${source}`)
     }
     const other = taken.get(id)
     if (other !== undefined) {
@@ -65,9 +90,8 @@ export function loadMarketGrid(g: GridConfig, intervalS: number): NodeGrid {
     else feeders.set(account.toLowerCase(), f)
   }
   const both = (wh: number) => ({ importWh: BigInt(wh), exportWh: BigInt(wh) })
-  const clearing: GridClearing = {
+  return {
     feederOf: (a) => feeders.get(a.toLowerCase()),
-    // A network file has one transformer: every feeder hangs off transformer 0.
     transformerOf: levels.feeders.map(() => 0),
     feePerWh: g.fees,
     feeRecipient: getAddress(g.feeRecipient),
@@ -80,13 +104,14 @@ export function loadMarketGrid(g: GridConfig, intervalS: number): NodeGrid {
         }
       : {}),
   }
-  return {
-    network,
-    levels,
-    clearing,
-    ...(g.operator ? { operator: getAddress(g.operator) } : {}),
-    leadIntervals: g.envelopeLeadIntervals,
-    maxAheadIntervals: g.envelopeMaxAheadIntervals,
+}
+
+/** The network's feeders and transformer with their ratings over one interval; CONFIG_INVALID naming `source`. */
+function levelsOf(network: GridNetwork, intervalS: number, source: string): GridLevels {
+  try {
+    return gridLevels(compileNetwork(network), intervalS)
+  } catch (err) {
+    throw networkError(source, err)
   }
 }
 

@@ -5,7 +5,7 @@ export const PYTHON = '/usr/bin/python3'
 /** The Python on PATH, where pip installs pandapower (`.ci/run`); the OS's own Python has no pip packages. */
 export const PIP_PYTHON = 'python3'
 /** The pandapower release `.ci/run` installs. */
-export const PANDAPOWER = 'pandapower==3.5.6'
+export const PANDAPOWER = 'pandapower==3.5.4'
 
 /**
  * The independent peers (Debian packages, and pandapower from PyPI, installed by `.ci/run`): the interoperability
