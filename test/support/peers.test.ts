@@ -38,7 +38,7 @@ describe('peersReady', () => {
     const lines: string[] = []
     expect(peersReady(['pandapower', 'socat'], { present: only(), env: {}, warn: (l) => lines.push(l) })).toBe(false)
     expect(lines[0]).toBe(
-      'SKIPPED: needs the independent peers pandapower, socat (apt-get install -y socat && python3 -m pip install pandapower==3.5.6; mandatory when CI=true)',
+      'SKIPPED: needs the independent peers pandapower, socat (apt-get install -y socat && python3 -m pip install pandapower==3.5.4; mandatory when CI=true)',
     )
   })
 })
