@@ -63,7 +63,7 @@ export function signEnvelope(privateKey: Hex, domain: MarketDomain, envelope: Op
  *
  * @example
  * const signer = envelopeSigner(domain, signed)
- * if (!signer || !isAddressEqual(signer, operator)) throw new Error('not the operator')
+ * const fromOperator = signer !== undefined && isAddressEqual(signer, operator)
  */
 export function envelopeSigner(domain: MarketDomain, signed: SignedEnvelope): Address | undefined {
   const signer = recoverAddress(hexToBytes(hashEnvelope(domain, signed.envelope)), hexToBytes(signed.signature))
