@@ -162,7 +162,17 @@ async function post(base: string, body: string): Promise<{ digest: string; publi
   } catch {
     // not JSON (an old node, a proxy): the status and text say enough
   }
-  if (res.ok) return answer as { digest: string; published: boolean }
+  if (res.ok) {
+    // the node's answer crosses a trust boundary too (a proxy, another service on the port): checked, not cast
+    if (typeof answer.digest === 'string' && typeof answer.published === 'boolean') {
+      return { digest: answer.digest, published: answer.published }
+    }
+    throw new GridletError(`the node at ${base} gave no envelope receipt`, {
+      code: 'CLI_ENVELOPE_REFUSED',
+      field: 'node',
+      details: `HTTP ${res.status} without { digest, published }: ${text.slice(0, 200)}`,
+    })
+  }
   const code = typeof answer.error === 'string' ? answer.error : `HTTP ${res.status}`
   throw new GridletError(`the node refused the envelope: ${code}${answer.message ? ` (${answer.message})` : ''}`, {
     code: 'CLI_ENVELOPE_REFUSED',
